@@ -1,0 +1,68 @@
+// What every lanspread command shares: the global flags (--games, --state-dir, --catalog,
+// --json), resolution of paths, and one way of reporting errors (message, hint, exit code;
+// a JSON error document under --json; never a stack trace unless LANSPREAD_DEBUG is set).
+import {Command, Flags} from '@oclif/core'
+import {type LanspreadPaths, resolvePaths} from '../config.js'
+import {type ErrorCode, LanspreadError, isLanspreadError} from '../errors.js'
+import {EXIT_CODES} from './exit-codes.js'
+
+export abstract class LanspreadCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    games: Flags.string({
+      description: 'games folder [default: ./games]',
+      env: 'LANSPREAD_GAMES',
+      helpGroup: 'GLOBAL',
+    }),
+    'state-dir': Flags.string({description: "this peer's state folder [default: <games>/.lanspread]", helpGroup: 'GLOBAL'}),
+    catalog: Flags.string({description: 'catalog file [default: <games>/catalog.json]', helpGroup: 'GLOBAL'}),
+  }
+
+  protected resolvePaths(flags: {games?: string | undefined; 'state-dir'?: string | undefined; catalog?: string | undefined}): LanspreadPaths {
+    return resolvePaths({games: flags.games, stateDir: flags['state-dir'], catalog: flags.catalog})
+  }
+
+  /** Warnings and progress go to stderr so stdout stays one JSON document under --json. */
+  protected warnLine(message: string): void {
+    process.stderr.write(`warning: ${message}\n`)
+  }
+
+  override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    const failure = toFailure(error)
+    process.exitCode = EXIT_CODES[failure.code]
+    if (this.jsonEnabled()) {
+      this.logJson({error: failure})
+    } else {
+      process.stderr.write(`Error: ${failure.message}\n`)
+      if (failure.hint) process.stderr.write(`Hint: ${failure.hint}\n`)
+    }
+    if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+    return undefined
+  }
+}
+
+interface Failure {
+  code: ErrorCode
+  message: string
+  hint?: string
+}
+
+function toFailure(error: Error & {oclif?: {exit?: number}}): Failure {
+  if (isLanspreadError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
+  // oclif's own parse errors (unknown flag, missing argument, bad value) exit with 2.
+  if (error.oclif?.exit === 2 || /Parse|Flag|Arg/.test(error.constructor.name)) {
+    return {code: 'usage', message: firstLine(error.message), hint: 'see `lanspread COMMAND --help` for the flags and arguments'}
+  }
+  return {
+    code: 'internal',
+    message: firstLine(error.message) || String(error),
+    hint: 'this is a bug in lanspread; run again with LANSPREAD_DEBUG=1 and report the output',
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
+}
+
+export {LanspreadError}

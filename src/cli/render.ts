@@ -1,0 +1,57 @@
+// Human output: a plain aligned table and readable sizes. JSON output needs no help here:
+// a command's run() returns the document and oclif prints it.
+import type {GameSummary} from '../library/summary.js'
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)))
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
+  return [line(headers), ...rows.map(line)].join('\n')
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+
+export function formatBytes(bytes: number): string {
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`
+}
+
+export function gamesTable(games: readonly GameSummary[]): string {
+  if (games.length === 0) return 'No games.'
+  return table(
+    ['ID', 'NAME', 'VERSION', 'SIZE', 'DOWNLOADED', 'INSTALLED', 'AVAILABILITY'],
+    games.map((game) => [
+      game.id,
+      game.name,
+      game.eti_version ?? '-',
+      formatBytes(game.size),
+      game.downloaded ? 'yes' : 'no',
+      game.installed ? 'yes' : 'no',
+      game.availability,
+    ]),
+  )
+}
+
+export function gameDetails(game: GameSummary): string {
+  return table(
+    ['FIELD', 'VALUE'],
+    [
+      ['id', game.id],
+      ['name', game.name],
+      ['version', game.eti_version ?? '-'],
+      ['size', `${formatBytes(game.size)} (${game.size} bytes)`],
+      ['downloaded', game.downloaded ? 'yes' : 'no'],
+      ['installed', game.installed ? 'yes' : 'no'],
+      ['availability', game.availability],
+      ['manifest hash', game.manifest_hash],
+    ],
+  )
+}

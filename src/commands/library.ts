@@ -1,0 +1,35 @@
+import {Args} from '@oclif/core'
+import {LanspreadCommand} from '../cli/base-command.js'
+import {gameDetails, gamesTable} from '../cli/render.js'
+import {LanspreadError} from '../errors.js'
+import type {LibrarySnapshot} from '../library/library.js'
+import {openLocalState} from '../library/open.js'
+import type {GameSummary} from '../library/summary.js'
+
+export default class LibraryCommand extends LanspreadCommand {
+  static override summary = "Show this peer's game library, or one game of it."
+  static override description = 'Refreshes the index first (a warm scan: only changed game folders are walked).'
+  static override examples = ['<%= config.bin %> library', '<%= config.bin %> library quake3 --json']
+
+  static override args = {
+    id: Args.string({description: 'a game ID: show only that game'}),
+  }
+
+  async run(): Promise<LibrarySnapshot | GameSummary> {
+    const {args, flags} = await this.parse(LibraryCommand)
+    const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
+    const {library_rev, library_digest, games} = await library.refresh()
+    if (args.id === undefined) {
+      this.log(gamesTable(games))
+      return {library_rev, library_digest, games}
+    }
+    const game = games.find((candidate) => candidate.id === args.id)
+    if (!game) {
+      throw new LanspreadError('not_found', `game ${args.id} is not in ${library.paths.gamesDir}`, {
+        hint: 'run `lanspread library` to list the games this peer has',
+      })
+    }
+    this.log(gameDetails(game))
+    return game
+  }
+}

@@ -1,0 +1,37 @@
+import {Flags} from '@oclif/core'
+import {LanspreadCommand} from '../cli/base-command.js'
+import {gamesTable} from '../cli/render.js'
+import {openLocalState} from '../library/open.js'
+import type {ScanReport} from '../library/scanner.js'
+import type {GameSummary} from '../library/summary.js'
+
+export interface ScanDocument {
+  library_rev: number
+  library_digest: string
+  games: GameSummary[]
+  scan: ScanReport
+}
+
+export default class Scan extends LanspreadCommand {
+  static override summary = 'Refresh the library index from the game folders and print the library.'
+  static override description = 'Unchanged games (same fingerprint: root-level .eti files, version.ini, local/) reuse their cached manifest; --full walks every game folder.'
+  static override examples = ['<%= config.bin %> scan', '<%= config.bin %> scan --full --json', 'LANSPREAD_GAMES=/srv/games <%= config.bin %> scan']
+
+  static override flags = {
+    full: Flags.boolean({description: 'walk every game folder, even those whose fingerprint is unchanged'}),
+  }
+
+  async run(): Promise<ScanDocument> {
+    const {flags} = await this.parse(Scan)
+    const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
+    const {library_rev, library_digest, games, report} = await library.refresh({full: flags.full})
+    if (report.ignored.length > 0) this.warnLine(`ignored (not a game folder): ${report.ignored.join(', ')}`)
+    this.log(gamesTable(games))
+    this.log('')
+    this.log(
+      `library_rev ${library_rev}: ${report.scanned} game folders, ${report.reused} reused, ` +
+        `${report.rescanned.length} rescanned${report.rescanned.length ? ` (${report.rescanned.join(', ')})` : ''} in ${report.elapsed_ms} ms`,
+    )
+    return {library_rev, library_digest, games, scan: report}
+  }
+}

@@ -1,0 +1,166 @@
+// A cross-process lock file that records its holder (pid + process start time). A live
+// holder makes acquire fail at once (or after a bounded wait); the lock of a process that
+// died is taken over immediately, so `recover` works the moment after a crash.
+import {readFileSync} from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {z} from 'zod'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
+
+export const LockOwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  start_time: z.string().nullable(),
+  hostname: z.string(),
+  purpose: z.string(),
+  acquired_at: z.string(),
+})
+export type LockOwner = z.infer<typeof LockOwnerSchema>
+
+export interface AcquireOptions {
+  /** What the lock protects, for messages: "game quake3". */
+  subject: string
+  /** What the holder is doing: "install". */
+  purpose: string
+  /** Keep trying this long while a live process holds the lock (default: fail at once). */
+  waitMs?: number
+}
+
+/** A takeover in progress is a millisecond affair; a takeover marker older than this is debris. */
+const TAKEOVER_STALE_MS = 2000
+/** A lock file still empty after this long belongs to a process that died while creating it. */
+const EMPTY_LOCK_STALE_MS = 2000
+const POLL_MS = 50
+
+export class PidLock {
+  private released = false
+
+  private constructor(readonly file: string) {}
+
+  static async acquire(file: string, options: AcquireOptions): Promise<PidLock> {
+    await fs.mkdir(path.dirname(file), {recursive: true}).catch((error: unknown) => {
+      throw ioError('create', path.dirname(file), error)
+    })
+    const deadline = Date.now() + (options.waitMs ?? 0)
+    for (;;) {
+      const holder = await tryCreate(file, options.purpose)
+      if (holder === 'acquired') return new PidLock(file)
+      if (holder !== 'alive' && (await takeOver(file, holder, options.purpose))) return new PidLock(file)
+      if (Date.now() >= deadline) throw busyError(file, options.subject, await readOwner(file))
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return
+    this.released = true
+    const owner = await readOwner(this.file)
+    // Never remove a lock that someone else now holds.
+    if (owner && owner !== 'empty' && owner.pid === process.pid) await fs.rm(this.file, {force: true})
+  }
+}
+
+type Holder = 'acquired' | 'alive' | {dead: LockOwner | 'empty'}
+
+async function tryCreate(file: string, purpose: string): Promise<Holder> {
+  try {
+    const handle = await fs.open(file, 'wx')
+    try {
+      await handle.writeFile(JSON.stringify(ownerRecord(purpose)))
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    return 'acquired'
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw ioError('create lock', file, error)
+  }
+  const owner = await readOwner(file)
+  if (owner === undefined) return tryCreate(file, purpose) // released meanwhile
+  if (owner === 'empty') return (await ageMs(file)) > EMPTY_LOCK_STALE_MS ? {dead: 'empty'} : 'alive'
+  return isAlive(owner) ? 'alive' : {dead: owner}
+}
+
+/** Replaces a dead holder's lock; only one process at a time may do so. */
+async function takeOver(file: string, holder: {dead: LockOwner | 'empty'}, purpose: string): Promise<boolean> {
+  const marker = `${file}.takeover`
+  if (!(await createMarker(marker))) return false
+  try {
+    const again = await readOwner(file)
+    // Someone else took it over between our look and our marker: theirs now.
+    if (again !== undefined && JSON.stringify(again) !== JSON.stringify(holder.dead)) return false
+    await fs.rm(file, {force: true})
+    return (await tryCreate(file, purpose)) === 'acquired'
+  } finally {
+    await fs.rm(marker, {force: true, recursive: true})
+  }
+}
+
+async function createMarker(marker: string): Promise<boolean> {
+  try {
+    await fs.mkdir(marker)
+    return true
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw ioError('create', marker, error)
+  }
+  if ((await ageMs(marker)) <= TAKEOVER_STALE_MS) return false
+  await fs.rm(marker, {force: true, recursive: true})
+  return createMarker(marker)
+}
+
+async function readOwner(file: string): Promise<LockOwner | 'empty' | undefined> {
+  let raw: string
+  try {
+    raw = await fs.readFile(file, 'utf8')
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined
+    throw ioError('read lock', file, error)
+  }
+  try {
+    const parsed = LockOwnerSchema.safeParse(JSON.parse(raw))
+    return parsed.success ? parsed.data : 'empty'
+  } catch {
+    return 'empty'
+  }
+}
+
+async function ageMs(file: string): Promise<number> {
+  try {
+    return Date.now() - (await fs.stat(file)).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+function ownerRecord(purpose: string): LockOwner {
+  return {pid: process.pid, start_time: processStartTime(process.pid), hostname: os.hostname(), purpose, acquired_at: new Date().toISOString()}
+}
+
+/** The kernel's start time of a process (Linux), which tells a reused pid apart. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null
+  } catch {
+    return null
+  }
+}
+
+export function isAlive(owner: LockOwner): boolean {
+  // `ip netns exec` shares the hostname, so the host name alone never decides.
+  if (owner.hostname !== os.hostname()) return true // cannot check another machine: assume alive
+  try {
+    process.kill(owner.pid, 0)
+  } catch (error) {
+    if (errnoCode(error) === 'ESRCH') return false
+  }
+  const startTime = processStartTime(owner.pid)
+  return owner.start_time === null || startTime === null || startTime === owner.start_time
+}
+
+function busyError(file: string, subject: string, owner: LockOwner | 'empty' | undefined): LanspreadError {
+  const who = owner && owner !== 'empty' ? `${owner.purpose} by process ${owner.pid} since ${owner.acquired_at}` : 'another process'
+  return new LanspreadError('busy', `${subject} is busy: ${who}`, {
+    hint: `wait for it to finish and try again (the lock is ${file}; a lock whose process died is taken over automatically)`,
+  })
+}

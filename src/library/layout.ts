@@ -1,0 +1,74 @@
+// The shape of a game folder: what a game ID is, and the names lanspread reserves at a
+// game root. Every other module asks here instead of spelling a path itself.
+import path from 'node:path'
+import {z} from 'zod'
+
+export const GAME_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, 'not a valid game ID (letters, digits, ".", "_", "-"; 1-128 characters; starts with a letter or digit)')
+export type GameId = z.infer<typeof GameIdSchema>
+
+export function isGameId(name: string): boolean {
+  return GAME_ID_PATTERN.test(name)
+}
+
+export const SENTINEL = 'version.ini'
+export const LOCAL_DIR = 'local'
+export const SENTINEL_TMP = '.version.ini.tmp'
+export const SENTINEL_DISCARDED = '.version.ini.discarded'
+export const INSTALLING_DIR = '.local.installing'
+export const BACKUP_DIR = '.local.backup'
+export const INTENT_LOG = '.lanspread.json'
+export const OWNED_MARKER = '.lanspread_owned'
+export const ARCHIVE_EXTENSION = '.eti'
+
+/**
+ * Root-level names that are never payload: the install, download scratch, staging,
+ * backup and the intent log (plus the intent log's own temp files, see isReservedName).
+ */
+export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([
+  LOCAL_DIR,
+  SENTINEL_TMP,
+  SENTINEL_DISCARDED,
+  INSTALLING_DIR,
+  BACKUP_DIR,
+  INTENT_LOG,
+])
+
+/** True for a root-level name that manifests, sizes and serving must skip. */
+export function isReservedName(name: string): boolean {
+  // write-file-atomic writes `<name>.<hash>` beside its target before renaming.
+  return RESERVED_ROOT_NAMES.has(name) || name.startsWith(`${INTENT_LOG}.`)
+}
+
+export function isArchiveName(name: string): boolean {
+  return name.toLowerCase().endsWith(ARCHIVE_EXTENSION) && name.length > ARCHIVE_EXTENSION.length
+}
+
+/** The paths of one game root. */
+export interface GamePaths {
+  id: GameId
+  root: string
+  sentinel: string
+  local: string
+  sentinelTmp: string
+  sentinelDiscarded: string
+  installing: string
+  backup: string
+  intentLog: string
+}
+
+export function gamePaths(gamesDir: string, id: GameId): GamePaths {
+  const root = path.join(gamesDir, id)
+  return {
+    id,
+    root,
+    sentinel: path.join(root, SENTINEL),
+    local: path.join(root, LOCAL_DIR),
+    sentinelTmp: path.join(root, SENTINEL_TMP),
+    sentinelDiscarded: path.join(root, SENTINEL_DISCARDED),
+    installing: path.join(root, INSTALLING_DIR),
+    backup: path.join(root, BACKUP_DIR),
+    intentLog: path.join(root, INTENT_LOG),
+  }
+}

@@ -1,0 +1,84 @@
+// A game's manifest: every payload file under its root (recursively, skipping local/, the
+// reserved names and symbolic links) as a relative POSIX path and size, sorted by path.
+// manifest_hash is the BLAKE3 of a canonical encoding of (path, size) pairs only.
+import type {Dirent} from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {z} from 'zod'
+import {CHUNK_SIZE} from '../config.js'
+import {ioError} from '../errors.js'
+import {blake3Hex} from './blake3.js'
+import {compareCodeUnits} from './fingerprint.js'
+import {isReservedName} from './layout.js'
+
+export const ManifestFileSchema = z.object({
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Kept for the content-hash cache key; not part of manifest_hash. */
+  mtime_ms: z.number(),
+})
+
+export const ManifestSchema = z.object({
+  chunk_size: z.number().int().positive(),
+  files: z.array(ManifestFileSchema),
+})
+
+export type ManifestFile = z.infer<typeof ManifestFileSchema>
+export type Manifest = z.infer<typeof ManifestSchema>
+
+const MANIFEST_ENCODING_VERSION = 'lanspread-manifest-v1'
+
+/** Walks a game root and returns its manifest. */
+export async function readManifest(root: string, chunkSize = CHUNK_SIZE): Promise<Manifest> {
+  const files: ManifestFile[] = []
+  await walk(root, '', files)
+  files.sort((a, b) => compareCodeUnits(a.path, b.path))
+  return {chunk_size: chunkSize, files}
+}
+
+async function walk(root: string, relativeDir: string, out: ManifestFile[]): Promise<void> {
+  const dir = path.join(root, relativeDir)
+  let entries: Dirent[]
+  try {
+    entries = await fs.readdir(dir, {withFileTypes: true})
+  } catch (error) {
+    throw ioError('list', dir, error)
+  }
+  const atRoot = relativeDir === ''
+  const files: string[] = []
+  const subdirs: string[] = []
+  for (const entry of entries) {
+    if (atRoot && isReservedName(entry.name)) continue
+    const relative = atRoot ? entry.name : `${relativeDir}/${entry.name}`
+    if (entry.isFile()) files.push(relative)
+    else if (entry.isDirectory()) subdirs.push(relative)
+    // symbolic links, sockets, devices: never payload
+  }
+  const stats = await Promise.all(files.map((relative) => statFile(root, relative)))
+  stats.forEach((stat, i) => {
+    if (stat) out.push({path: files[i]!, size: stat.size, mtime_ms: stat.mtimeMs})
+  })
+  for (const subdir of subdirs) await walk(root, subdir, out)
+}
+
+async function statFile(root: string, relative: string): Promise<import('node:fs').Stats | null> {
+  const file = path.join(root, relative)
+  try {
+    const stat = await fs.lstat(file)
+    return stat.isFile() ? stat : null
+  } catch (error) {
+    // Vanished between readdir and lstat: it is not part of this manifest.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw ioError('inspect', file, error)
+  }
+}
+
+export function manifestSize(manifest: Manifest): number {
+  return manifest.files.reduce((sum, file) => sum + file.size, 0)
+}
+
+/** BLAKE3 over (path, size) pairs in manifest order; independent of mtimes and listing order. */
+export function manifestHash(manifest: Manifest): string {
+  const pairs = manifest.files.map((file) => [file.path, file.size])
+  return blake3Hex(`${MANIFEST_ENCODING_VERSION}\n${JSON.stringify(pairs)}`)
+}

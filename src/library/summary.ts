@@ -1,0 +1,45 @@
+// GameSummary (SPEC §2.4): what a peer tells others about one of its games. Built from the
+// index entry, the catalog and whether an operation is running on the game.
+import {z} from 'zod'
+import type {Catalog} from './catalog.js'
+import type {IndexedGame} from './index-store.js'
+import {GameIdSchema} from './layout.js'
+
+export const AvailabilitySchema = z.enum(['ready', 'downloading', 'local_only'])
+export type Availability = z.infer<typeof AvailabilitySchema>
+
+export const GameSummarySchema = z.object({
+  id: GameIdSchema,
+  name: z.string(),
+  eti_version: z.string().nullable(),
+  size: z.number().int().nonnegative(),
+  downloaded: z.boolean(),
+  installed: z.boolean(),
+  manifest_hash: z.string(),
+  availability: AvailabilitySchema,
+})
+
+export type GameSummary = z.infer<typeof GameSummarySchema>
+
+/** The kind of operation running on a game, as reported by the operation owner. */
+export type ActiveOperation = 'download' | 'install' | 'update' | 'uninstall' | 'recover'
+
+export function summarize(id: string, game: IndexedGame, catalog: Catalog, active: ActiveOperation | undefined): GameSummary {
+  const downloaded = game.fingerprint.sentinel !== null
+  return {
+    id,
+    name: catalog.get(id)?.name ?? id,
+    eti_version: downloaded ? game.eti_version : null,
+    size: game.size,
+    downloaded,
+    installed: game.fingerprint.local_dir,
+    manifest_hash: game.manifest_hash,
+    availability: availability(catalog.has(id), downloaded, active),
+  }
+}
+
+function availability(inCatalog: boolean, downloaded: boolean, active: ActiveOperation | undefined): Availability {
+  if (active === 'download') return 'downloading'
+  if (inCatalog && downloaded && active === undefined) return 'ready'
+  return 'local_only'
+}
