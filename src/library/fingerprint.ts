@@ -1,12 +1,11 @@
 // The cheap, non-recursive fingerprint of a game root (SPEC §2.2): root-level *.eti names,
 // sizes and mtimes, version.ini's size and mtime, and whether local/ is a directory.
 // An unchanged fingerprint lets a scan reuse the cached manifest without recursing.
-import fs from 'node:fs/promises'
-import path from 'node:path'
+import {type Dirent, readdirSync} from 'node:fs'
 import {z} from 'zod'
 import {ioError} from '../errors.js'
-import {lstatOrNull} from '../fs/stat.js'
-import {type GamePaths, isArchiveName} from './layout.js'
+import {lstatOrNullSync} from '../fs/stat.js'
+import {LOCAL_DIR, SENTINEL, isArchiveName} from './layout.js'
 
 const FileStampSchema = z.object({size: z.number().int().nonnegative(), mtime_ms: z.number()})
 
@@ -18,31 +17,32 @@ export const FingerprintSchema = z.object({
 
 export type Fingerprint = z.infer<typeof FingerprintSchema>
 
-export async function readFingerprint(game: GamePaths): Promise<Fingerprint> {
-  let entries: import('node:fs').Dirent[]
+/**
+ * Reads a fingerprint with synchronous calls: one readdir and a few lstats of cached
+ * metadata cost ~20 µs in all this way, against ~80 µs through the thread pool, and a warm
+ * scan is nothing but these. The scanner yields to the event loop between batches.
+ */
+/** `root` is an absolute game root (a validated ID under the games folder). */
+export function readFingerprint(root: string): Fingerprint {
+  let entries: Dirent[]
   try {
-    entries = await fs.readdir(game.root, {withFileTypes: true})
+    entries = readdirSync(root, {withFileTypes: true})
   } catch (error) {
-    throw ioError('list', game.root, error)
+    throw ioError('list', root, error)
   }
-  const archiveNames = entries
-    .filter((entry) => entry.isFile() && isArchiveName(entry.name))
-    .map((entry) => entry.name)
-    .sort(compareCodeUnits)
-  const [archiveStats, sentinel, local] = await Promise.all([
-    Promise.all(archiveNames.map((name) => lstatOrNull(path.join(game.root, name)))),
-    lstatOrNull(game.sentinel),
-    lstatOrNull(game.local),
-  ])
   const archives: Fingerprint['archives'] = []
-  archiveStats.forEach((stat, i) => {
+  for (const entry of entries) {
+    if (!entry.isFile() || !isArchiveName(entry.name)) continue
+    const stat = lstatOrNullSync(`${root}/${entry.name}`)
     // A file that vanished between readdir and lstat is simply not there any more.
-    if (stat?.isFile()) archives.push({name: archiveNames[i]!, size: stat.size, mtime_ms: stat.mtimeMs})
-  })
+    if (stat?.isFile()) archives.push({name: entry.name, size: stat.size, mtime_ms: stat.mtimeMs})
+  }
+  archives.sort((a, b) => compareCodeUnits(a.name, b.name))
+  const sentinel = lstatOrNullSync(`${root}/${SENTINEL}`)
   return {
     archives,
     sentinel: sentinel?.isFile() ? {size: sentinel.size, mtime_ms: sentinel.mtimeMs} : null,
-    local_dir: local?.isDirectory() ?? false,
+    local_dir: lstatOrNullSync(`${root}/${LOCAL_DIR}`)?.isDirectory() ?? false,
   }
 }
 

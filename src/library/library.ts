@@ -7,6 +7,7 @@ import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError, ioError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
+import {lstatOrNull} from '../fs/stat.js'
 import {type Catalog, loadCatalog} from './catalog.js'
 import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
 import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
@@ -81,6 +82,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   }
 
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
+    await assertGamesDir(paths.gamesDir)
     const catalog = await loadCatalog(paths.catalogPath)
     const store = new IndexStore(paths)
     const {index, warning} = await store.load()
@@ -106,6 +108,8 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 
   /** Scans (warm, full or per ID), bumps library_rev once if any summary changed, saves. */
   async refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
+    // Checked before the state folder (by default inside it) would be created.
+    await assertGamesDir(this.paths.gamesDir)
     return this.withIndexLock('scan', async () => {
       const {games, report} = await scanGames({
         gamesDir: this.paths.gamesDir,
@@ -189,6 +193,14 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     this.index = index
     this.summaries = this.summarizeAll()
   }
+}
+
+async function assertGamesDir(gamesDir: string): Promise<void> {
+  const stat = await lstatOrNull(gamesDir)
+  if (stat?.isDirectory()) return
+  throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {
+    hint: 'create it, or point lanspread at your games with --games PATH or LANSPREAD_GAMES',
+  })
 }
 
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {

@@ -3,13 +3,17 @@
 // one readdir and a few lstats per game folder.
 import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
+import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
-import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {errnoCode, ioError} from '../errors.js'
 import {mapLimit} from '../util/map-limit.js'
 import {type Fingerprint, fingerprintsEqual, readFingerprint} from './fingerprint.js'
 import type {IndexedGame} from './index-store.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from './layout.js'
 import {manifestHash, manifestSize, readManifest} from './manifest.js'
+
+/** How many fingerprints are read between two turns of the event loop. */
+const FINGERPRINT_BATCH = 256
 
 export interface ScanOptions {
   gamesDir: string
@@ -41,17 +45,19 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const {ids, ignored} = options.only ? await presentAmong(options.gamesDir, options.only) : await listGameFolders(options)
   const games: Record<GameId, IndexedGame> = options.only ? {...options.previous} : {}
   for (const id of options.only ?? []) delete games[id]
-  const rescanned: GameId[] = []
-  const entries = await mapLimit(ids, SCAN_CONCURRENCY, async (id) => {
-    const paths = gamePaths(options.gamesDir, id)
-    const fingerprint = await readFingerprint(paths)
+  const stale: {id: GameId; fingerprint: Fingerprint}[] = []
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!
+    const fingerprint = readFingerprint(`${options.gamesDir}/${id}`)
     const cached = options.previous[id]
-    if (!options.full && cached && fingerprintsEqual(cached.fingerprint, fingerprint)) return cached
-    rescanned.push(id)
-    return indexGame(paths, fingerprint, cached)
-  })
-  ids.forEach((id, i) => (games[id] = entries[i]!))
-  rescanned.sort()
+    if (!options.full && cached && fingerprintsEqual(cached.fingerprint, fingerprint)) games[id] = cached
+    else stale.push({id, fingerprint})
+    // Fingerprints are read synchronously: let timers and sockets run between batches.
+    if (i % FINGERPRINT_BATCH === FINGERPRINT_BATCH - 1) await setImmediate()
+  }
+  const walked = await mapLimit(stale, SCAN_CONCURRENCY, ({id, fingerprint}) => indexGame(gamePaths(options.gamesDir, id), fingerprint, options.previous[id]))
+  stale.forEach(({id}, i) => (games[id] = walked[i]!))
+  const rescanned = stale.map(({id}) => id)
   return {
     games,
     report: {
@@ -99,11 +105,6 @@ async function listGameFolders(options: ScanOptions): Promise<{ids: GameId[]; ig
   try {
     entries = await fs.readdir(options.gamesDir, {withFileTypes: true})
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') {
-      throw new LanspreadError('not_found', `games folder not found: ${options.gamesDir}`, {
-        hint: 'create it, or point lanspread at your games with --games PATH or LANSPREAD_GAMES',
-      })
-    }
     throw ioError('list', options.gamesDir, error)
   }
   const ids: GameId[] = []
