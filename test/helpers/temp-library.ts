@@ -48,3 +48,8 @@ export async function makeTempLibrary(catalog: {id: string; name: string}[] = []
 export async function setMtime(file: string, seconds: number): Promise<void> {
   await fs.utimes(file, seconds, seconds)
 }
+
+/** A temp folder for a whole test file (beforeAll); the caller removes it in afterAll. */
+export async function makeTempDirOutsideTest(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix))
+}

@@ -1,0 +1,36 @@
+// A progress bar on stderr, only when stderr is a terminal: scripts and --json runs get
+// no control characters. Knows nothing of what it measures beyond done/total bytes.
+import cliProgress from 'cli-progress'
+import {formatBytes} from './render.js'
+
+export interface ProgressBar {
+  update(done: number, total: number, label: string): void
+  stop(): void
+}
+
+const silent: ProgressBar = {update: () => {}, stop: () => {}}
+
+export function byteProgressBar(enabled: boolean): ProgressBar {
+  if (!enabled || !process.stderr.isTTY) return silent
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: ' {bar} {percentage}% | {doneText} / {totalText} | {label}',
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  )
+  let started = false
+  return {
+    update(done, total, label) {
+      const payload = {doneText: formatBytes(done), totalText: formatBytes(total), label}
+      if (!started) bar.start(total, done, payload)
+      else bar.update(done, payload)
+      started = true
+    },
+    stop() {
+      if (started) bar.stop()
+    },
+  }
+}

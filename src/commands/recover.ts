@@ -1,0 +1,34 @@
+import {Args, Flags} from '@oclif/core'
+import {LanspreadCommand} from '../cli/base-command.js'
+import {EXIT_CODES} from '../cli/exit-codes.js'
+import {table} from '../cli/render.js'
+import {LanspreadError} from '../errors.js'
+import {openOperations} from '../ops/open.js'
+
+export default class Recover extends LanspreadCommand {
+  static override summary = 'Repair game folders after a crash: finish or undo interrupted installs, updates and uninstalls.'
+  static override description =
+    'Removes download scratch files, then combines each game\'s intent log (.lanspread.json) with what is on disk and rolls the game forward or back. ' +
+    'Folders that are not lanspread\'s are never touched. Without IDs, every game folder is recovered. Exits with the busy code if a game was skipped because an operation holds it.'
+
+  static override examples = ['<%= config.bin %> recover', '<%= config.bin %> recover quake3 --dry-run --json']
+  static override strict = false
+  static override args = {ids: Args.string({description: 'game IDs (default: every game folder)'})}
+  static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing'})}
+
+  async run() {
+    const {argv, flags} = await this.parse(Recover)
+    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    const games = await operations.recover(argv as string[], {dryRun: flags['dry-run']})
+    this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
+    const busy = games.filter((g) => g.action === 'busy')
+    if (busy.length > 0) {
+      const error = new LanspreadError('busy', `${busy.map((g) => g.id).join(', ')} skipped: another operation holds ${busy.length === 1 ? 'it' : 'them'}`, {
+        hint: 'run `lanspread recover` again when the operation has finished',
+      })
+      if (!this.jsonEnabled()) throw error
+      process.exitCode = EXIT_CODES.busy
+    }
+    return {games}
+  }
+}

@@ -1,0 +1,71 @@
+// The symbolic links of a tar archive, created by us once tar has written everything else:
+// tar 7 refuses a link whose target is an existing link (lib.so -> lib.so.1 -> lib.so.1.2).
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {errnoCode, ioError, type LanspreadError} from '../../errors.js'
+import {unsafeEntry} from './archive-errors.js'
+
+/** The entry path as tar writes it: no './', no doubled or trailing slashes. */
+function normalize(entryPath: string): string {
+  return path.posix.normalize(entryPath).replace(/\/+$/, '')
+}
+
+export class DeferredSymlinks {
+  /** Entry path → target, in archive order (a later entry for a path moves it to the end). */
+  private readonly pending = new Map<string, string>()
+
+  /** Records a link already checked by entry-rules. */
+  add(entryPath: string, target: string): void {
+    const key = normalize(entryPath)
+    this.pending.delete(key)
+    this.pending.set(key, target)
+  }
+
+  /** True when a pending link sits at `entryPath` or at one of its folders. */
+  covers(entryPath: string): boolean {
+    const parts = normalize(entryPath).split('/')
+    return parts.some((_, index) => this.pending.has(parts.slice(0, index + 1).join('/')))
+  }
+
+  /** A later entry replaces a pending link at its path, or at one of its folders (as tar would). */
+  supersede(entryPath: string): void {
+    if (this.pending.size === 0) return
+    const parts = normalize(entryPath).split('/')
+    for (let depth = 1; depth <= parts.length; depth++) this.pending.delete(parts.slice(0, depth).join('/'))
+  }
+
+  /** Creates the links in archive order; the first failure is returned, not thrown. */
+  async create(archive: string, dest: string): Promise<LanspreadError | undefined> {
+    if (this.pending.size === 0) return undefined
+    const realDest = await fs.realpath(dest).catch((error: unknown) => error)
+    if (typeof realDest !== 'string') return ioError('extract into', dest, realDest)
+    for (const [name, target] of this.pending) {
+      const failure = await createLink(archive, realDest, name, target).catch((error: unknown) =>
+        ioError('create the link', path.join(dest, name), error),
+      )
+      if (failure !== undefined) return failure
+    }
+    return undefined
+  }
+}
+
+async function createLink(archive: string, realDest: string, name: string, target: string): Promise<LanspreadError | undefined> {
+  const location = path.resolve(realDest, name)
+  const parent = path.dirname(location)
+  await fs.mkdir(parent, {recursive: true})
+  // The link's target was checked from its folder's path in the archive: that must be where it really is.
+  if ((await fs.realpath(parent)) !== parent) return unsafeEntry(archive, name, 'would be created through a symbolic link')
+  await removeExisting(location)
+  await fs.symlink(target, location)
+  return undefined
+}
+
+/** Like tar: a file or link at the path is replaced, an empty folder too, a full one is an error. */
+async function removeExisting(location: string): Promise<void> {
+  const stats = await fs.lstat(location).catch((error: unknown) => {
+    if (errnoCode(error) === 'ENOENT') return undefined
+    throw error
+  })
+  if (stats === undefined) return
+  await (stats.isDirectory() ? fs.rmdir(location) : fs.unlink(location))
+}

@@ -1,0 +1,96 @@
+// Extracts a tar or tar.gz archive with the `tar` package, streaming from disk. We gunzip
+// ourselves so that every failure ends in tar's 'close', after its last write to `dest`.
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import type {Readable} from 'node:stream'
+import zlib from 'node:zlib'
+import {Unpack} from 'tar'
+import {ioError} from '../../errors.js'
+import {unsafeEntry} from './archive-errors.js'
+import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
+import {TarGuard} from './tar-guard.js'
+
+/** Extracts `archive` (plain tar, or gzip-compressed when `gzip`) into the existing folder `dest`. */
+export async function extractTar(
+  archive: string,
+  dest: string,
+  gzip: boolean,
+  onProgress?: ProgressListener,
+): Promise<ExtractTotals> {
+  const progress = createProgress(await archiveSize(archive), onProgress)
+  const guard = await runUnpack(archive, dest, gzip, (bytes) => progress.add(bytes))
+  if (guard.failure === undefined) await checkHardlinks(guard, archive, dest)
+  if (guard.failure === undefined) {
+    const failure = await guard.symlinks.create(archive, dest)
+    if (failure !== undefined) guard.fail(failure)
+  }
+  if (guard.failure !== undefined) throw guard.failure
+  progress.finish()
+  return guard.totals
+}
+
+/** Feeds the archive to tar's Unpack; resolves once Unpack has closed, never rejects. */
+function runUnpack(archive: string, dest: string, gzip: boolean, onBytes: (n: number) => void): Promise<TarGuard> {
+  return new Promise((resolve) => {
+    const source = fs.createReadStream(archive)
+    const gunzip = gzip ? zlib.createGunzip() : undefined
+    const feed: Readable = gunzip ?? source
+    let ended = false
+    // Stop reading and end the unpacker: it finishes what it started, then closes.
+    const stop = (): void => {
+      if (ended) return
+      ended = true
+      feed.unpipe(unpack)
+      source.destroy()
+      gunzip?.destroy()
+      unpack.end()
+    }
+    const guard = new TarGuard(archive, dest, () => setImmediate(stop))
+    const unpack = new Unpack({
+      cwd: dest,
+      filter: guard.filter,
+      onReadEntry: guard.onReadEntry,
+      onwarn: guard.onwarn,
+      preserveOwner: false,
+      unlink: true,
+      brotli: false,
+      zstd: false,
+    })
+    unpack.on('error', (error: unknown) => {
+      guard.onError(error)
+      // After an abort (tar's own decompressor failed) tar never closes: settle now.
+      if (typeof error === 'object' && error !== null && 'tarCode' in error && error.tarCode === 'TAR_ABORT') {
+        resolve(guard)
+      }
+    })
+    unpack.on('close', () => resolve(guard))
+    source.on('error', (error) => guard.onError(error))
+    gunzip?.on('error', (error) => guard.onError(error))
+    source.on('data', (chunk) => onBytes(chunk.length))
+    source.on('end', () => {
+      if (gunzip === undefined) ended = true
+    })
+    gunzip?.on('end', () => {
+      ended = true
+    })
+    if (gunzip !== undefined) source.pipe(gunzip)
+    feed.pipe(unpack)
+  })
+}
+
+/**
+ * A hard link to a symbolic link (one left by an earlier archive: this archive's links are
+ * created later) would copy that link to another folder, where its target means something else.
+ */
+async function checkHardlinks(guard: TarGuard, archive: string, dest: string): Promise<void> {
+  for (const entry of guard.hardlinks) {
+    const target = path.join(dest, entry)
+    const stats = await fsp.lstat(target).catch((error: unknown) => {
+      guard.fail(ioError('check', target, error))
+      return undefined
+    })
+    if (stats?.isSymbolicLink() === true) guard.fail(unsafeEntry(archive, entry, 'is a hard link to a symbolic link'))
+    if (guard.failure !== undefined) return
+  }
+}

@@ -1,0 +1,33 @@
+// Named crash points at every step boundary of install, update and uninstall. With
+// LANSPREAD_FAILPOINT=<name> the process kills itself there with SIGKILL: no finally
+// blocks, no exit handlers, no flushing — the closest a test gets to a power cut.
+
+export const FAILPOINTS = [
+  'install.intent-written',
+  'install.staging-created',
+  'install.extracting',
+  'install.extracted',
+  'install.renamed',
+  'install.intent-cleared',
+  'update.intent-written',
+  'update.backup-moved',
+  'update.staging-created',
+  'update.extracting',
+  'update.extracted',
+  'update.renamed',
+  'update.backup-deleted',
+  'update.intent-cleared',
+  'uninstall.intent-written',
+  'uninstall.backup-moved',
+  'uninstall.backup-deleted',
+  'uninstall.intent-cleared',
+] as const
+
+export type Failpoint = (typeof FAILPOINTS)[number]
+
+export const FAILPOINT_ENV = 'LANSPREAD_FAILPOINT'
+
+export function failpoint(name: Failpoint): void {
+  if (process.env[FAILPOINT_ENV] !== name) return
+  process.kill(process.pid, 'SIGKILL')
+}

@@ -1,0 +1,172 @@
+// The one owner of per-game operation state in a process: which game has an operation
+// running, the cross-process game locks, recovery before every operation, events for a
+// runtime to subscribe to, and a rescan of the game when its operation ends.
+import type {Dirent} from 'node:fs'
+import {EventEmitter} from 'node:events'
+import fs from 'node:fs/promises'
+import type {LanspreadPaths} from '../config.js'
+import {LanspreadError, ioError, isLanspreadError} from '../errors.js'
+import type {PidLock} from '../fs/pid-lock.js'
+import {lstatOrNull} from '../fs/stat.js'
+import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
+import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
+import type {ActiveOperation} from '../library/summary.js'
+import {lockGame} from './game-lock.js'
+import {type InstallResult, installGame, updateGame} from './install.js'
+import {type RecoveryReport, recoverGame} from './recovery.js'
+import type {StagingOptions} from './staging.js'
+import {type UninstallResult, uninstallGame} from './uninstall.js'
+
+export interface OperationEvent {
+  id: GameId
+  kind: ActiveOperation
+}
+
+export interface OperationEvents {
+  started: [OperationEvent]
+  finished: [OperationEvent & {result: unknown}]
+  failed: [OperationEvent & {error: unknown}]
+}
+
+/** The part of the library an operation needs: a rescan of the game it changed. */
+export interface Rescanner {
+  refresh(options: RefreshOptions): Promise<unknown>
+}
+
+export interface GameOperationsComponents {
+  logger?: Logger
+  library?: Rescanner
+}
+
+export interface InstallOptions extends StagingOptions {
+  update?: boolean
+}
+
+export type OperationResult<T> = T & {recovered?: RecoveryReport}
+
+/** A game that another operation holds, in a `recover` over many games. */
+export interface BusyReport {
+  id: GameId
+  action: 'busy'
+  description: string
+}
+
+export class GameOperations extends EventEmitter<OperationEvents> implements OperationStateReader {
+  private readonly active = new Map<GameId, ActiveOperation>()
+
+  constructor(
+    private readonly paths: Pick<LanspreadPaths, 'gamesDir' | 'locksDir'>,
+    private components: GameOperationsComponents = {},
+  ) {
+    super()
+  }
+
+  /** The library is built with this object as its operation reader, then attached. */
+  attachLibrary(library: Rescanner): void {
+    this.components = {...this.components, library}
+  }
+
+  activeOperation(id: GameId): ActiveOperation | undefined {
+    return this.active.get(id)
+  }
+
+  async install(id: GameId, options: InstallOptions = {}): Promise<OperationResult<InstallResult>> {
+    const kind = options.update ? 'update' : 'install'
+    return this.run(id, kind, (game) => (options.update ? updateGame(game, options) : installGame(game, options)))
+  }
+
+  async uninstall(id: GameId): Promise<OperationResult<UninstallResult>> {
+    return this.run(id, 'uninstall', uninstallGame)
+  }
+
+  /** Recovers the named games, or every game folder; a game busy elsewhere is reported, not waited for. */
+  async recover(ids: readonly GameId[] = [], options: {dryRun?: boolean} = {}): Promise<(RecoveryReport | BusyReport)[]> {
+    const targets = ids.length > 0 ? ids : await this.gameFolders()
+    const reports: (RecoveryReport | BusyReport)[] = []
+    for (const id of targets) {
+      try {
+        reports.push(await this.exclusive(id, 'recover', (game) => recoverGame(game, options), !options.dryRun))
+      } catch (error) {
+        if (!isLanspreadError(error, 'busy')) throw error
+        reports.push({id, action: 'busy', description: error.message})
+      }
+    }
+    return reports
+  }
+
+  /** Runs a user operation: recovery first, so it always starts from a consistent folder. */
+  private async run<T extends object>(id: GameId, kind: ActiveOperation, work: (game: GamePaths) => Promise<T>): Promise<OperationResult<T>> {
+    return this.exclusive(id, kind, async (game) => {
+      const recovered = await recoverGame(game)
+      await assertNothingForeignInTheWay(game)
+      const result = await work(game)
+      return recovered.action === 'nothing_to_do' ? result : {...result, recovered}
+    })
+  }
+
+  private async exclusive<T>(id: GameId, kind: ActiveOperation, work: (game: GamePaths) => Promise<T>, rescan = true): Promise<T> {
+    const game = await this.existingGame(id)
+    const running = this.active.get(id)
+    if (running) throw new LanspreadError('busy', `game ${id} is busy: ${running} is running`, {hint: 'wait for it to finish and try again'})
+    const lock: PidLock = await lockGame(this.paths.locksDir, id, kind)
+    this.active.set(id, kind)
+    this.emit('started', {id, kind})
+    try {
+      const result = await work(game)
+      this.emit('finished', {id, kind, result})
+      return result
+    } catch (error) {
+      this.emit('failed', {id, kind, error})
+      throw error
+    } finally {
+      this.active.delete(id)
+      if (rescan) await this.rescan(id)
+      await lock.release()
+    }
+  }
+
+  private async rescan(id: GameId): Promise<void> {
+    try {
+      await this.components.library?.refresh({only: [id]})
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      this.components.logger?.warn(`the library index was not refreshed for ${id}: ${reason}`)
+    }
+  }
+
+  private async existingGame(id: GameId): Promise<GamePaths> {
+    if (!isGameId(id)) {
+      throw new LanspreadError('usage', `"${id}" is not a valid game ID`, {hint: 'a game ID is a folder name of letters, digits, ".", "_" and "-"'})
+    }
+    const game = gamePaths(this.paths.gamesDir, id)
+    if ((await lstatOrNull(game.root))?.isDirectory()) return game
+    throw new LanspreadError('not_found', `game ${id} not found: no folder ${game.root}`, {hint: 'run `lanspread library` to list the games of this peer'})
+  }
+
+  private async gameFolders(): Promise<GameId[]> {
+    let entries: Dirent[]
+    try {
+      entries = await fs.readdir(this.paths.gamesDir, {withFileTypes: true})
+    } catch (error) {
+      throw ioError('list', this.paths.gamesDir, error)
+    }
+    return entries.filter((e) => e.isDirectory() && isGameId(e.name)).map((e) => e.name).sort()
+  }
+}
+
+/** After recovery, a reserved name still present is the user's: refuse rather than touch it. */
+async function assertNothingForeignInTheWay(game: GamePaths): Promise<void> {
+  for (const [path, name] of [
+    [game.installing, '.local.installing'],
+    [game.backup, '.local.backup'],
+  ] as const) {
+    if (!(await lstatOrNull(path))) continue
+    throw new LanspreadError('invalid_input', `game ${game.id}: ${path} is in the way and is not lanspread's (no ${'.lanspread_owned'} marker)`, {
+      hint: `move ${name} out of the game folder (it may hold your files), then try again`,
+    })
+  }
+  const local = await lstatOrNull(game.local)
+  if (local && !local.isDirectory()) {
+    throw new LanspreadError('invalid_input', `game ${game.id}: ${game.local} exists but is not a folder`, {hint: 'move it out of the game folder, then try again'})
+  }
+}

@@ -1,0 +1,18 @@
+// Builds the operation owner for a command that runs without `serve`: the operations,
+// plus the library they rescan afterwards when the catalog allows one (recovery and
+// uninstall must work even with a broken catalog, so that is only a warning).
+import type {LanspreadPaths} from '../config.js'
+import {isLanspreadError} from '../errors.js'
+import {Library, type Logger} from '../library/library.js'
+import {GameOperations} from './game-operations.js'
+
+export async function openOperations(paths: LanspreadPaths, logger: Logger): Promise<GameOperations> {
+  const operations = new GameOperations(paths, {logger})
+  try {
+    operations.attachLibrary(await Library.open(paths, {logger, operations}))
+  } catch (error) {
+    if (!isLanspreadError(error)) throw error
+    logger.warn(`the library index will not be refreshed afterwards: ${error.message}`)
+  }
+  return operations
+}

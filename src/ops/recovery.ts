@@ -1,0 +1,114 @@
+// Recovery of one game folder after a crash: sweep download scratch and intent-log temps,
+// then combine the intent with what is on disk (recovery-table.ts) and roll the game
+// forward or back. Idempotent: a crash during recovery is repaired by the next one.
+import fs from 'node:fs/promises'
+import {LanspreadError, ioError} from '../errors.js'
+import {fsyncDir} from '../fs/atomic-write.js'
+import {lstatOrNull} from '../fs/stat.js'
+import {BACKUP_DIR, type GamePaths, INSTALLING_DIR, OWNED_MARKER} from '../library/layout.js'
+import {type ObservedIntent, readIntent, sweepIntentTemps, writeIntent} from './intent-log.js'
+import {type Presence, type RecoveryOutcome, type RecoveryStep, decide, describeSteps} from './recovery-table.js'
+import {sentinelScratch, sweepSentinelScratch} from './sentinel.js'
+
+export interface Observation {
+  local: boolean
+  installing: Presence
+  backup: Presence
+  /** Download scratch files present at the root. */
+  scratch: string[]
+  /** Reserved names taken by something that is not a folder: never ours, left alone. */
+  not_folders: string[]
+}
+
+export interface RecoveryReport {
+  id: string
+  intent: ObservedIntent
+  observed: Observation
+  action: RecoveryOutcome
+  steps: RecoveryStep[]
+  description: string
+}
+
+export async function observe(game: GamePaths): Promise<Observation> {
+  const [local, installing, backup, scratch] = await Promise.all([
+    lstatOrNull(game.local),
+    presence(game.installing),
+    presence(game.backup),
+    sentinelScratch(game),
+  ])
+  const notFolders = [INSTALLING_DIR, BACKUP_DIR].filter((_, i) => [installing, backup][i] === 'not_a_folder')
+  return {local: local?.isDirectory() ?? false, installing: asPresence(installing), backup: asPresence(backup), scratch, not_folders: notFolders}
+}
+
+/** Something that is not a real folder was never made by lanspread: the table sees it as absent. */
+function asPresence(found: Presence | 'not_a_folder'): Presence {
+  return found === 'not_a_folder' ? 'absent' : found
+}
+
+async function presence(dir: string): Promise<Presence | 'not_a_folder'> {
+  const stat = await lstatOrNull(dir)
+  if (!stat) return 'absent'
+  if (!stat.isDirectory()) return 'not_a_folder'
+  return (await lstatOrNull(`${dir}/${OWNED_MARKER}`))?.isFile() ? 'marked' : 'unmarked'
+}
+
+/** Plans (dryRun) or carries out the recovery of one game. The caller holds its lock. */
+export async function recoverGame(game: GamePaths, options: {dryRun?: boolean} = {}): Promise<RecoveryReport> {
+  const intent = await readIntent(game)
+  const observed = await observe(game)
+  const {steps, outcome} = decide(intent, observed.local, observed.installing, observed.backup)
+  const sweep = observed.scratch.length > 0
+  const report: RecoveryReport = {
+    id: game.id,
+    intent,
+    observed,
+    action: outcome,
+    steps,
+    description: [sweep ? `remove ${observed.scratch.join(', ')}` : '', describeSteps(steps)].filter((s) => s && s !== '—').join('; ') || 'nothing to do',
+  }
+  if (options.dryRun) return report
+  if (sweep) await sweepSentinelScratch(game)
+  await sweepIntentTemps(game)
+  for (const step of steps) await applyStep(game, step)
+  return report
+}
+
+async function applyStep(game: GamePaths, step: RecoveryStep): Promise<void> {
+  switch (step) {
+    case 'delete_installing':
+      return removeTree(game.installing, game.root)
+    case 'delete_backup':
+      return removeTree(game.backup, game.root)
+    case 'restore_backup':
+      return restoreBackup(game)
+    case 'clear_intent':
+      return writeIntent(game, 'None')
+  }
+}
+
+async function restoreBackup(game: GamePaths): Promise<void> {
+  if (await lstatOrNull(game.local)) {
+    throw new LanspreadError('invalid_input', `game ${game.id}: cannot put ${game.backup} back, ${game.local} exists and is not a folder`, {
+      hint: `move ${game.local} out of the game folder, then run \`lanspread recover ${game.id}\` again`,
+    })
+  }
+  await renameDurably(game.backup, game.local, game.root)
+}
+
+export async function removeTree(dir: string, parent: string): Promise<void> {
+  try {
+    await fs.rm(dir, {recursive: true, force: true})
+    await fsyncDir(parent)
+  } catch (error) {
+    throw ioError('remove', dir, error)
+  }
+}
+
+export async function renameDurably(from: string, to: string, parent: string): Promise<void> {
+  try {
+    await fs.rename(from, to)
+    await fsyncDir(parent)
+  } catch (error) {
+    throw ioError(`rename ${from} to`, to, error)
+  }
+}

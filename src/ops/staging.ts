@@ -1,0 +1,108 @@
+// Building a new install in `.local.installing/`: the folder with its ownership marker,
+// every root-level .eti archive extracted into it, and everything fsynced, so the
+// rename to local/ publishes a complete install even across a power cut.
+import type {Dirent} from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {LanspreadError, ioError} from '../errors.js'
+import {fsyncDir} from '../fs/atomic-write.js'
+import {compareCodeUnits} from '../library/fingerprint.js'
+import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
+import {extractArchive} from './extract/index.js'
+
+/** Constant, so two installs of the same archives are identical byte for byte. */
+const MARKER_TEXT = 'created by lanspread: this folder was made from the .eti archives\n'
+
+export interface ExtractionProgress {
+  archive: string
+  /** Archive bytes consumed so far, over all archives of the game. */
+  bytesRead: number
+  totalBytes: number
+}
+
+export interface StagingOptions {
+  onProgress?: (progress: ExtractionProgress) => void
+  /** Called after each archive but the last (a failpoint between archives). */
+  betweenArchives?: () => void
+}
+
+/** The root-level .eti archives of a game (regular files only), in a fixed order. */
+export async function listArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
+  let entries: Dirent[]
+  try {
+    entries = await fs.readdir(game.root, {withFileTypes: true})
+  } catch (error) {
+    throw ioError('list', game.root, error)
+  }
+  const names = entries.filter((e) => e.isFile() && isArchiveName(e.name)).map((e) => e.name).sort(compareCodeUnits)
+  return Promise.all(names.map(async (name) => ({name, size: (await fs.stat(path.join(game.root, name))).size})))
+}
+
+export async function requireArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
+  const archives = await listArchives(game)
+  if (archives.length > 0) return archives
+  throw new LanspreadError('not_downloaded', `game ${game.id} has no .eti archive in ${game.root}: nothing to install`, {
+    hint: `download the game again (lanspread fetch ${game.id})`,
+  })
+}
+
+export async function createStaging(game: GamePaths): Promise<void> {
+  try {
+    await fs.mkdir(game.installing)
+    await writeMarker(game)
+    await fsyncDir(game.root)
+  } catch (error) {
+    throw ioError('create', game.installing, error)
+  }
+}
+
+/** (Re)writes the marker as a regular file: an archive entry of that name must not replace it. */
+async function writeMarker(game: GamePaths): Promise<void> {
+  const file = path.join(game.installing, OWNED_MARKER)
+  await fs.rm(file, {recursive: true, force: true})
+  const marker = await fs.open(file, 'wx')
+  try {
+    await marker.writeFile(MARKER_TEXT)
+    await marker.sync()
+  } finally {
+    await marker.close()
+  }
+}
+
+export async function extractInto(game: GamePaths, archives: {name: string; size: number}[], options: StagingOptions = {}): Promise<void> {
+  const totalBytes = archives.reduce((sum, a) => sum + a.size, 0)
+  let done = 0
+  for (const [i, archive] of archives.entries()) {
+    await extractArchive(path.join(game.root, archive.name), game.installing, {
+      onProgress: (bytesRead) => options.onProgress?.({archive: archive.name, bytesRead: done + bytesRead, totalBytes}),
+    })
+    done += archive.size
+    if (i < archives.length - 1) options.betweenArchives?.()
+  }
+  await writeMarker(game).catch((error: unknown) => {
+    throw ioError('write the marker in', game.installing, error)
+  })
+  await fsyncTree(game.installing)
+}
+
+/** fsyncs every file and folder below `dir` (and `dir`): the data is on disk before the rename. */
+export async function fsyncTree(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir, {withFileTypes: true}).catch((error: unknown) => {
+    throw ioError('list', dir, error)
+  })
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) await fsyncTree(full)
+    else if (entry.isFile()) await fsyncFile(full)
+  }
+  await fsyncDir(dir)
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}

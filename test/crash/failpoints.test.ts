@@ -1,0 +1,80 @@
+// For every failpoint of install, update and uninstall: run the real CLI until it dies
+// there, run `lanspread recover`, and check the invariant — the game is in its before or
+// its after state, nothing of ours is left over, the user's files survive a roll back.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {gamePaths} from '../../src/library/layout.js'
+import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
+import {readIntent} from '../../src/ops/intent-log.js'
+import {writeTarArchive} from '../helpers/archives.js'
+import {json, runCli} from '../helpers/cli.js'
+import {makeTempLibrary} from '../helpers/temp-library.js'
+import {snapshotTree, subtree} from '../helpers/tree.js'
+
+type Scenario = 'install' | 'update' | 'uninstall'
+
+const ARGS: Record<Scenario, string[]> = {install: ['install', 'g'], update: ['install', 'g', '--update'], uninstall: ['uninstall', 'g']}
+
+async function writeArchives(root: string, version: string): Promise<void> {
+  await writeTarArchive(path.join(root, 'a.eti'), {'bin/game.sh': `#!/bin/sh\necho ${version}\n`, 'data/base.pak': `base ${version}`.repeat(100)}, {gzip: true})
+  await writeTarArchive(path.join(root, 'b.eti'), {'data/maps/e1.bsp': `map ${version}`, 'README.txt': `readme ${version}`})
+}
+
+/** A game folder ready for the scenario: installed with a user file for update and uninstall. */
+async function prepare(scenario: Scenario) {
+  const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
+  const root = await lib.writeGame('g', {'version.ini': '1.0'})
+  await writeArchives(root, 'v1')
+  if (scenario !== 'install') {
+    expect((await runCli(['install', 'g', '--games', lib.gamesDir])).exitCode).toBe(0)
+    await fs.writeFile(path.join(root, 'local', 'user-save.dat'), 'precious')
+    if (scenario === 'update') await writeArchives(root, 'v2')
+  }
+  return {lib, root}
+}
+
+/** The game's local/ before the operation and after it ran to completion. */
+async function beforeAndAfter(scenario: Scenario) {
+  const {lib, root} = await prepare(scenario)
+  const before = subtree(await snapshotTree(root), 'local')
+  expect((await runCli([...ARGS[scenario], '--games', lib.gamesDir])).exitCode).toBe(0)
+  const after = subtree(await snapshotTree(root), 'local')
+  expect(after).not.toEqual(before)
+  return {before, after}
+}
+
+function scenarioOf(point: Failpoint): Scenario {
+  return point.split('.')[0] as Scenario
+}
+
+describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (scenario) => {
+  const points = FAILPOINTS.filter((point) => scenarioOf(point) === scenario)
+
+  it.each(points)('dies at %s, and recover brings the game to its before or after state', async (point) => {
+    const expected = await beforeAndAfter(scenario)
+    const {lib, root} = await prepare(scenario)
+    const crashed = await runCli([...ARGS[scenario], '--games', lib.gamesDir], {env: {LANSPREAD_FAILPOINT: point}})
+    expect(crashed.signal).toBe('SIGKILL')
+
+    const recovered = await runCli(['recover', '--json', '--games', lib.gamesDir])
+    expect(recovered.exitCode).toBe(0)
+    expect(json<{games: {id: string; action: string}[]}>(recovered).games.map((g) => g.id)).toEqual(['g'])
+
+    const tree = await snapshotTree(root)
+    const local = subtree(tree, 'local')
+    // Before the operation, local/ of update and uninstall holds the user's save: a roll
+    // back that lost it would match neither state.
+    expect([expected.before, expected.after]).toContainEqual(local)
+    if (scenario !== 'install') expect(expected.before['local/user-save.dat']).toBe('precious')
+    const leftovers = Object.keys(tree).filter((p) => /^\.local\.(installing|backup)|^\.version\.ini\.|^\.lanspread\.json\./.test(p))
+    expect(leftovers).toEqual([])
+    expect(await readIntent(gamePaths(lib.gamesDir, 'g'))).toBe('None')
+  })
+})
+
+it('lists a failpoint for every step of every operation', () => {
+  expect(FAILPOINTS.filter((p) => p.startsWith('install.'))).toHaveLength(6)
+  expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(8)
+  expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(4)
+})
