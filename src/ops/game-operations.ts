@@ -105,23 +105,30 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   }
 
   private async exclusive<T>(id: GameId, kind: ActiveOperation, work: (game: GamePaths) => Promise<T>, rescan = true): Promise<T> {
-    const game = await this.existingGame(id)
+    assertGameId(id)
+    // The in-process gate is taken before the first await, so two calls cannot both pass it.
     const running = this.active.get(id)
     if (running) throw new LanspreadError('busy', `game ${id} is busy: ${running} is running`, {hint: 'wait for it to finish and try again'})
-    const lock: PidLock = await lockGame(this.paths.locksDir, id, kind)
     this.active.set(id, kind)
-    this.emit('started', {id, kind})
+    let lock: PidLock | undefined
     try {
-      const result = await work(game)
-      this.emit('finished', {id, kind, result})
-      return result
-    } catch (error) {
-      this.emit('failed', {id, kind, error})
-      throw error
+      const game = await this.existingGame(id)
+      lock = await lockGame(this.paths.locksDir, id, kind)
+      this.emit('started', {id, kind})
+      try {
+        const result = await work(game)
+        this.emit('finished', {id, kind, result})
+        return result
+      } catch (error) {
+        this.emit('failed', {id, kind, error})
+        throw error
+      }
     } finally {
       this.active.delete(id)
-      if (rescan) await this.rescan(id)
-      await lock.release()
+      if (lock) {
+        if (rescan) await this.rescan(id)
+        await lock.release()
+      }
     }
   }
 
@@ -135,9 +142,6 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   }
 
   private async existingGame(id: GameId): Promise<GamePaths> {
-    if (!isGameId(id)) {
-      throw new LanspreadError('usage', `"${id}" is not a valid game ID`, {hint: 'a game ID is a folder name of letters, digits, ".", "_" and "-"'})
-    }
     const game = gamePaths(this.paths.gamesDir, id)
     if ((await lstatOrNull(game.root))?.isDirectory()) return game
     throw new LanspreadError('not_found', `game ${id} not found: no folder ${game.root}`, {hint: 'run `lanspread library` to list the games of this peer'})
@@ -152,6 +156,11 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     }
     return entries.filter((e) => e.isDirectory() && isGameId(e.name)).map((e) => e.name).sort()
   }
+}
+
+function assertGameId(id: string): void {
+  if (isGameId(id)) return
+  throw new LanspreadError('usage', `"${id}" is not a valid game ID`, {hint: 'a game ID is a folder name of letters, digits, ".", "_" and "-"'})
 }
 
 /** After recovery, a reserved name still present is the user's: refuse rather than touch it. */
