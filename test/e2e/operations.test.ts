@@ -1,10 +1,10 @@
-import {execa} from 'execa'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {gameLockPath} from '../../src/ops/game-lock.js'
 import {writeTarArchive} from '../helpers/archives.js'
-import {REPO_ROOT, json, runCli} from '../helpers/cli.js'
+import {json, runCli} from '../helpers/cli.js'
+import {holdLockInChild} from '../helpers/lock-holder.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree} from '../helpers/tree.js'
 
@@ -80,14 +80,8 @@ describe('lanspread install / uninstall', () => {
   it('fails at once with the busy code while another process holds the game, and takes over a dead holder', async () => {
     const {lib, root, games} = await downloadedGame()
     const lock = gameLockPath(lib.paths.locksDir, 'g')
-    const holder = execa('node', [
-      '--import',
-      'tsx',
-      '-e',
-      `import('${path.join(REPO_ROOT, 'src/fs/pid-lock.ts')}').then(async ({PidLock}) => { await PidLock.acquire(${JSON.stringify(lock)}, {subject: 'game g', purpose: 'install'}); console.log('held'); setTimeout(() => {}, 30000) })`,
-    ])
+    const holder = await holdLockInChild(lock)
     try {
-      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()))
       const started = Date.now()
       const busy = await runCli(['install', 'g', '--json', ...games])
       expect(busy.exitCode).toBe(5)
@@ -99,8 +93,7 @@ describe('lanspread install / uninstall', () => {
       expect(recover.exitCode).toBe(5)
       expect(json(recover)).toMatchObject({games: [{id: 'g', action: 'busy'}]})
     } finally {
-      holder.kill('SIGKILL')
-      await holder.catch(() => {})
+      await holder.kill()
     }
     expect((await runCli(['install', 'g', ...games])).exitCode).toBe(0)
   })

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {PidLock, processStartTime} from '../../src/fs/pid-lock.js'
+import {holdLockInChild} from '../helpers/lock-holder.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 
 async function deadPid(): Promise<number> {
@@ -46,20 +47,13 @@ describe('pid lock', () => {
 
   it('fails at once against a live holder in another process', async () => {
     const file = path.join(await makeTempDir(), 'g.lock')
-    const holder = execa('node', [
-      '--import',
-      'tsx',
-      '-e',
-      `import('${path.resolve('src/fs/pid-lock.ts')}').then(async ({PidLock}) => { await PidLock.acquire(${JSON.stringify(file)}, {subject: 'game g', purpose: 'install'}); console.log('held'); setTimeout(() => {}, 20000) })`,
-    ])
+    const holder = await holdLockInChild(file)
     try {
-      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()))
       const started = Date.now()
       await expect(PidLock.acquire(file, {subject: 'game g', purpose: 'install'})).rejects.toMatchObject({code: 'busy'})
       expect(Date.now() - started).toBeLessThan(1000)
     } finally {
-      holder.kill('SIGKILL')
-      await holder.catch(() => {})
+      await holder.kill()
     }
     // Its holder is gone: the next acquire takes the lock over.
     const lock = await PidLock.acquire(file, {subject: 'game g', purpose: 'recover'})
