@@ -38,6 +38,11 @@ export function isLanspreadError(error: unknown, code?: ErrorCode): error is Lan
   return error instanceof LanspreadError && (code === undefined || error.code === code)
 }
 
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 /** A Node.js system error code (ENOENT, EEXIST, ...) or undefined. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined
@@ -47,7 +52,7 @@ export function errnoCode(error: unknown): string | undefined {
 
 /** Wraps an unexpected filesystem error so its message names the path and the action. */
 export function ioError(action: string, path: string, cause: unknown): LanspreadError {
-  const reason = errnoCode(cause) ?? (cause instanceof Error ? cause.message : String(cause))
+  const reason = errnoCode(cause) ?? errorMessage(cause)
   const hint =
     reason === 'EACCES' || reason === 'EPERM'
       ? 'check the permissions of that path (lanspread needs to read and write it)'

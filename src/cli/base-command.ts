@@ -3,7 +3,7 @@
 // a JSON error document under --json; never a stack trace unless LANSPREAD_DEBUG is set).
 import {Command, Flags} from '@oclif/core'
 import {type LanspreadPaths, resolvePaths} from '../config.js'
-import {type ErrorCode, LanspreadError, isLanspreadError} from '../errors.js'
+import {type ErrorCode, isLanspreadError} from '../errors.js'
 import {EXIT_CODES} from './exit-codes.js'
 
 export abstract class LanspreadCommand extends Command {
@@ -65,4 +65,3 @@ function firstLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
 }
 
-export {LanspreadError}

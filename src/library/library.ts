@@ -195,7 +195,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   }
 }
 
-async function assertGamesDir(gamesDir: string): Promise<void> {
+export async function assertGamesDir(gamesDir: string): Promise<void> {
   const stat = await lstatOrNull(gamesDir)
   if (stat?.isDirectory()) return
   throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {

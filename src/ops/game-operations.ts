@@ -5,11 +5,11 @@ import type {Dirent} from 'node:fs'
 import {EventEmitter} from 'node:events'
 import fs from 'node:fs/promises'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError, ioError, isLanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, ioError, isLanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
-import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
+import {type Logger, type OperationStateReader, type RefreshOptions, assertGamesDir} from '../library/library.js'
 import type {ActiveOperation} from '../library/summary.js'
 import {lockGame} from './game-lock.js'
 import {type InstallResult, installGame, updateGame} from './install.js'
@@ -136,8 +136,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     try {
       await this.components.library?.refresh({only: [id]})
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      this.components.logger?.warn(`the library index was not refreshed for ${id}: ${reason}`)
+      this.components.logger?.warn(`the library index was not refreshed for ${id}: ${errorMessage(error)}`)
     }
   }
 
@@ -148,6 +147,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   }
 
   private async gameFolders(): Promise<GameId[]> {
+    await assertGamesDir(this.paths.gamesDir)
     let entries: Dirent[]
     try {
       entries = await fs.readdir(this.paths.gamesDir, {withFileTypes: true})

@@ -1,7 +1,7 @@
 // Install and update (SPEC §3): intent, staging with its marker, extraction of every
 // root-level .eti, rename to local/, intent cleared — with a failpoint at every step
 // boundary. On an error (not a crash) the game is rolled back before the error is thrown.
-import {LanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
 import {failpoint} from './failpoints.js'
@@ -73,7 +73,13 @@ async function rollBackOnError(game: GamePaths, steps: () => Promise<void>): Pro
   try {
     await steps()
   } catch (error) {
-    await recoverGame(game)
+    await recoverGame(game).catch((recoveryError: unknown) => {
+      throw new LanspreadError(isLanspreadError(error) ? error.code : 'io', `${errorMessage(error)}; rolling back also failed: ${errorMessage(recoveryError)}`, {
+        hint: `fix the cause, then run \`lanspread recover ${game.id}\``,
+        cause: error,
+      })
+    })
     throw error
   }
 }
+

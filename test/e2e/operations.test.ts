@@ -125,6 +125,13 @@ describe('lanspread recover', () => {
     expect(await fs.readFile(lib.file('h', '.local.backup', 'mine.txt'), 'utf8')).toBe('user folder, no marker')
   })
 
+  it('names a missing games folder', async () => {
+    const {lib} = await downloadedGame()
+    const result = await runCli(['recover', '--games', `${lib.gamesDir}/missing`])
+    expect(result.exitCode).toBe(3)
+    expect(String(result.stderr)).toContain(`games folder not found: ${lib.gamesDir}/missing`)
+  })
+
   it('recovers only the named games, and works without a catalog', async () => {
     const {lib, games} = await downloadedGame()
     await fs.rm(lib.paths.catalogPath)
