@@ -7,8 +7,8 @@ import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError, ioError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
-import {lstatOrNull} from '../fs/stat.js'
 import {type Catalog, loadCatalog} from './catalog.js'
+import {assertGamesDir} from './games-folder.js'
 import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
 import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
@@ -68,7 +68,7 @@ export interface GameContent {
 const INDEX_LOCK_WAIT_MS = 30_000
 
 export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
-  private summaries = new Map<GameId, GameSummary>()
+  private summaries: Map<GameId, GameSummary>
 
   private constructor(
     readonly paths: LanspreadPaths,
@@ -193,14 +193,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     this.index = index
     this.summaries = this.summarizeAll()
   }
-}
-
-export async function assertGamesDir(gamesDir: string): Promise<void> {
-  const stat = await lstatOrNull(gamesDir)
-  if (stat?.isDirectory()) return
-  throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {
-    hint: 'create it, or point lanspread at your games with --games PATH or LANSPREAD_GAMES',
-  })
 }
 
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {

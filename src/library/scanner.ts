@@ -1,7 +1,6 @@
 // The scan (SPEC §2.2): list the top-level folders, read each one's fingerprint, reuse the
 // cached entry where it is unchanged and walk only new or changed games. A warm scan costs
 // one readdir and a few lstats per game folder.
-import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
@@ -9,7 +8,8 @@ import {errnoCode, ioError} from '../errors.js'
 import {mapLimit} from '../util/map-limit.js'
 import {type Fingerprint, fingerprintsEqual, readFingerprint} from './fingerprint.js'
 import type {IndexedGame} from './index-store.js'
-import {type GameId, type GamePaths, gamePaths, isGameId} from './layout.js'
+import {listGameFolders} from './games-folder.js'
+import {type GameId, type GamePaths, gamePaths} from './layout.js'
 import {manifestHash, manifestSize, readManifest} from './manifest.js'
 
 /** How many fingerprints are read between two turns of the event loop. */
@@ -42,7 +42,7 @@ export interface ScanResult {
 
 export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const started = performance.now()
-  const {ids, ignored} = options.only ? await presentAmong(options.gamesDir, options.only) : await listGameFolders(options)
+  const {ids, ignored} = options.only ? await presentAmong(options.gamesDir, options.only) : await listGameFolders(options.gamesDir, options.ownNames)
   const games: Record<GameId, IndexedGame> = options.only ? {...options.previous} : {}
   for (const id of options.only ?? []) delete games[id]
   const stale: {id: GameId; fingerprint: Fingerprint}[] = []
@@ -98,24 +98,6 @@ export async function readEtiVersion(sentinel: string): Promise<string | null> {
   } finally {
     await handle?.close()
   }
-}
-
-async function listGameFolders(options: ScanOptions): Promise<{ids: GameId[]; ignored: string[]}> {
-  let entries: Dirent[]
-  try {
-    entries = await fs.readdir(options.gamesDir, {withFileTypes: true})
-  } catch (error) {
-    throw ioError('list', options.gamesDir, error)
-  }
-  const ids: GameId[] = []
-  const ignored: string[] = []
-  for (const entry of entries) {
-    if (options.ownNames?.has(entry.name)) continue
-    // Symbolic links are never followed: a game root is a real folder of the games folder.
-    if (entry.isDirectory() && isGameId(entry.name)) ids.push(entry.name)
-    else ignored.push(entry.name)
-  }
-  return {ids: ids.sort(), ignored: ignored.sort()}
 }
 
 async function presentAmong(gamesDir: string, only: readonly GameId[]): Promise<{ids: GameId[]; ignored: string[]}> {

@@ -1,15 +1,14 @@
 // The one owner of per-game operation state in a process: which game has an operation
 // running, the cross-process game locks, recovery before every operation, events for a
 // runtime to subscribe to, and a rescan of the game when its operation ends.
-import type {Dirent} from 'node:fs'
 import {EventEmitter} from 'node:events'
-import fs from 'node:fs/promises'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError, errorMessage, ioError, isLanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
-import {type Logger, type OperationStateReader, type RefreshOptions, assertGamesDir} from '../library/library.js'
+import {assertGamesDir, listGameFolders} from '../library/games-folder.js'
+import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
 import type {ActiveOperation} from '../library/summary.js'
 import {lockGame} from './game-lock.js'
 import {type InstallResult, installGame, updateGame} from './install.js'
@@ -148,13 +147,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
 
   private async gameFolders(): Promise<GameId[]> {
     await assertGamesDir(this.paths.gamesDir)
-    let entries: Dirent[]
-    try {
-      entries = await fs.readdir(this.paths.gamesDir, {withFileTypes: true})
-    } catch (error) {
-      throw ioError('list', this.paths.gamesDir, error)
-    }
-    return entries.filter((e) => e.isDirectory() && isGameId(e.name)).map((e) => e.name).sort()
+    return (await listGameFolders(this.paths.gamesDir)).ids
   }
 }
 

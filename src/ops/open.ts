@@ -3,7 +3,8 @@
 // uninstall must work even with a broken catalog, so that is only a warning).
 import type {LanspreadPaths} from '../config.js'
 import {isLanspreadError} from '../errors.js'
-import {Library, type Logger, assertGamesDir} from '../library/library.js'
+import {assertGamesDir} from '../library/games-folder.js'
+import {Library, type Logger} from '../library/library.js'
 import {GameOperations} from './game-operations.js'
 
 export async function openOperations(paths: LanspreadPaths, logger: Logger): Promise<GameOperations> {

@@ -1,0 +1,39 @@
+// The games folder itself: that it exists, and which of its entries are game roots
+// (real folders named like a game ID) and which are ignored.
+import type {Dirent} from 'node:fs'
+import fs from 'node:fs/promises'
+import {LanspreadError, ioError} from '../errors.js'
+import {lstatOrNull} from '../fs/stat.js'
+import {type GameId, isGameId} from './layout.js'
+
+export async function assertGamesDir(gamesDir: string): Promise<void> {
+  const stat = await lstatOrNull(gamesDir)
+  if (stat?.isDirectory()) return
+  throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {
+    hint: 'create it, or point lanspread at your games with --games PATH or LANSPREAD_GAMES',
+  })
+}
+
+export interface GameFolders {
+  ids: GameId[]
+  /** Entries that are not game roots, except lanspread's own (`ownNames`). */
+  ignored: string[]
+}
+
+export async function listGameFolders(gamesDir: string, ownNames: ReadonlySet<string> = new Set()): Promise<GameFolders> {
+  let entries: Dirent[]
+  try {
+    entries = await fs.readdir(gamesDir, {withFileTypes: true})
+  } catch (error) {
+    throw ioError('list', gamesDir, error)
+  }
+  const ids: GameId[] = []
+  const ignored: string[] = []
+  for (const entry of entries) {
+    if (ownNames.has(entry.name)) continue
+    // Symbolic links are never followed: a game root is a real folder of the games folder.
+    if (entry.isDirectory() && isGameId(entry.name)) ids.push(entry.name)
+    else ignored.push(entry.name)
+  }
+  return {ids: ids.sort(), ignored: ignored.sort()}
+}
