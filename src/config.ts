@@ -27,9 +27,10 @@ export interface LanspreadPaths {
 export function resolvePaths(options: PathOptions = {}): LanspreadPaths {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
-  const gamesDir = path.resolve(cwd, options.games ?? env[GAMES_ENV] ?? './games')
-  const stateDir = path.resolve(cwd, options.stateDir ?? path.join(gamesDir, STATE_DIR_NAME))
-  const catalogPath = path.resolve(cwd, options.catalog ?? path.join(gamesDir, CATALOG_FILE_NAME))
+  // An empty value (LANSPREAD_GAMES= in a script) means "not set", never "the current folder".
+  const gamesDir = path.resolve(cwd, options.games || env[GAMES_ENV] || './games')
+  const stateDir = path.resolve(cwd, options.stateDir || path.join(gamesDir, STATE_DIR_NAME))
+  const catalogPath = path.resolve(cwd, options.catalog || path.join(gamesDir, CATALOG_FILE_NAME))
   return {
     gamesDir,
     stateDir,

@@ -52,13 +52,23 @@ function toFailure(error: Error & {oclif?: {exit?: number}}): Failure {
   if (isLanspreadError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
   // oclif's own parse errors (unknown flag, missing argument, bad value) exit with 2.
   if (error.oclif?.exit === 2 || /Parse|Flag|Arg/.test(error.constructor.name)) {
-    return {code: 'usage', message: firstLine(error.message), hint: 'see `lanspread COMMAND --help` for the flags and arguments'}
+    return {code: 'usage', message: oneLine(error.message), hint: 'see `lanspread COMMAND --help` for the flags and arguments'}
   }
   return {
     code: 'internal',
     message: firstLine(error.message) || String(error),
     hint: 'this is a bug in lanspread; run again with LANSPREAD_DEBUG=1 and report the output',
   }
+}
+
+/** oclif spreads a parse error over lines ("Missing 1 required arg:\nid  the game ID\nSee more help…"). */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('See more help'))
+    .join(' ')
+    .replace(/\s+/g, ' ')
 }
 
 function firstLine(text: string): string {

@@ -95,6 +95,21 @@ describe('lanspread scan', () => {
     await expect(fs.access(missing)).rejects.toThrow()
   })
 
+  it('treats an empty LANSPREAD_GAMES as unset (./games), not as the current folder', async () => {
+    const lib = await library()
+    const result = await runCli(['scan', '--json'], {env: {LANSPREAD_GAMES: ''}, cwd: lib.gamesDir})
+    expect(result.exitCode).toBe(3)
+    expect(json(result)).toMatchObject({error: {message: `games folder not found: ${lib.gamesDir}/games`}})
+  })
+
+  it('names a missing argument', async () => {
+    const result = await runCli(['library', 'a', 'b'])
+    expect(result.exitCode).toBe(2)
+    expect(String(result.stderr)).toContain('Unexpected argument: b')
+    const missing = await runCli(['install'])
+    expect(String(missing.stderr)).toMatch(/Missing 1 required arg: id/)
+  })
+
   it('rejects an unknown flag with the usage exit code', async () => {
     const result = await runCli(['scan', '--fulll'])
     expect(result.exitCode).toBe(2)
@@ -109,6 +124,20 @@ describe('lanspread scan', () => {
     expect(result.exitCode).toBe(0)
     expect(String(result.stderr)).toMatch(/warning: index .*index\.json was unreadable/)
     expect(json(result).library_rev).toBe(2)
+  })
+})
+
+describe('concurrent scans', () => {
+  it('agree on one revision and leave a valid index', async () => {
+    const lib = await library()
+    const scanAll = async () => Promise.all(Array.from({length: 4}, () => runCli(['scan', '--json', '--games', lib.gamesDir])))
+    const first = await scanAll()
+    expect(first.map((r) => r.exitCode)).toEqual([0, 0, 0, 0])
+    expect(first.map((r) => json(r).library_rev)).toEqual([1, 1, 1, 1])
+    await fs.writeFile(lib.file('quake3', 'pak0.eti'), 'changed')
+    const second = await scanAll()
+    expect(second.map((r) => json(r).library_rev)).toEqual([2, 2, 2, 2])
+    expect(JSON.parse(await fs.readFile(lib.paths.indexPath, 'utf8')).library_rev).toBe(2)
   })
 })
 

@@ -16,6 +16,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   return execa('node', [CLI, ...args], {
     reject: false,
     cwd: options.cwd ?? REPO_ROOT,
+    // Tests name their games folder; an inherited one must never leak in.
     env: {LANSPREAD_GAMES: '', ...options.env},
     extendEnv: true,
     timeout: options.timeout ?? 20_000,
