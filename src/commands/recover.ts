@@ -21,13 +21,13 @@ export default class Recover extends LanspreadCommand {
     const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
     const games = await operations.recover(argv as string[], {dryRun: flags['dry-run']})
     this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
-    const busy = games.filter((g) => g.action === 'busy')
-    if (busy.length > 0) {
-      const error = new LanspreadError('busy', `${busy.map((g) => g.id).join(', ')} skipped: another operation holds ${busy.length === 1 ? 'it' : 'them'}`, {
-        hint: 'run `lanspread recover` again when the operation has finished',
+    const unrecovered = games.filter((g) => 'code' in g)
+    if (unrecovered.length > 0) {
+      const error = new LanspreadError(unrecovered[0]!.code, `not recovered: ${unrecovered.map((g) => `${g.id} (${g.action})`).join(', ')}`, {
+        hint: 'see the table above; run `lanspread recover` again once the cause is gone',
       })
       if (!this.jsonEnabled()) throw error
-      process.exitCode = EXIT_CODES.busy
+      process.exitCode = EXIT_CODES[error.code]
     }
     return {games}
   }

@@ -3,7 +3,7 @@
 // runtime to subscribe to, and a rescan of the game when its operation ends.
 import {EventEmitter} from 'node:events'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+import {type ErrorCode, LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
@@ -43,10 +43,11 @@ export interface InstallOptions extends StagingOptions {
 
 export type OperationResult<T> = T & {recovered?: RecoveryReport}
 
-/** A game that another operation holds, in a `recover` over many games. */
-export interface BusyReport {
+/** A game a `recover` over many games could not repair: held by another operation, or failed. */
+export interface UnrecoveredReport {
   id: GameId
-  action: 'busy'
+  action: 'busy' | 'failed'
+  code: ErrorCode
   description: string
 }
 
@@ -78,16 +79,20 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     return this.run(id, 'uninstall', uninstallGame)
   }
 
-  /** Recovers the named games, or every game folder; a game busy elsewhere is reported, not waited for. */
-  async recover(ids: readonly GameId[] = [], options: {dryRun?: boolean} = {}): Promise<(RecoveryReport | BusyReport)[]> {
+  /**
+   * Recovers the named games, or every game folder. A game held by another operation (not
+   * waited for) or one that cannot be repaired is reported, and the others still recovered.
+   */
+  async recover(ids: readonly GameId[] = [], options: {dryRun?: boolean} = {}): Promise<(RecoveryReport | UnrecoveredReport)[]> {
     const targets = ids.length > 0 ? ids : await this.gameFolders()
-    const reports: (RecoveryReport | BusyReport)[] = []
+    const reports: (RecoveryReport | UnrecoveredReport)[] = []
     for (const id of targets) {
       try {
         reports.push(await this.exclusive(id, 'recover', (game) => recoverGame(game, options), !options.dryRun))
       } catch (error) {
-        if (!isLanspreadError(error, 'busy')) throw error
-        reports.push({id, action: 'busy', description: error.message})
+        if (!isLanspreadError(error) || error.code === 'usage' || error.code === 'not_found') throw error
+        const action = error.code === 'busy' ? 'busy' : 'failed'
+        reports.push({id, action, code: error.code, description: error.hint ? `${error.message} (${error.hint})` : error.message})
       }
     }
     return reports

@@ -91,7 +91,7 @@ describe('lanspread install / uninstall', () => {
 
       const recover = await runCli(['recover', '--json', ...games])
       expect(recover.exitCode).toBe(5)
-      expect(json(recover)).toMatchObject({games: [{id: 'g', action: 'busy'}]})
+      expect(json(recover)).toMatchObject({games: [{id: 'g', action: 'busy', code: 'busy'}]})
     } finally {
       await holder.kill()
     }
@@ -123,6 +123,23 @@ describe('lanspread recover', () => {
     expect(json(done)).toMatchObject({games: [{id: 'g', action: 'rolled_back'}, {id: 'h', action: 'nothing_to_do'}]})
     expect(Object.keys(await snapshotTree(root)).sort()).toEqual(['.lanspread.json', 'g.eti', 'version.ini'])
     expect(await fs.readFile(lib.file('h', '.local.backup', 'mine.txt'), 'utf8')).toBe('user folder, no marker')
+  })
+
+  it('recovers the other games when one cannot be repaired, and exits non-zero naming it', async () => {
+    const {lib, games} = await downloadedGame()
+    await lib.writeGame('aaa', {local: 'a file in the way', '.local.backup/which.txt': 'old', '.lanspread.json': '{"intent":"Updating"}'})
+    await lib.writeGame('g', {'.lanspread.json': '{"intent":"Installing"}', '.local.installing/x': 'x'})
+    const result = await runCli(['recover', '--json', ...games])
+    expect(result.exitCode).toBe(8)
+    expect(json(result)).toMatchObject({
+      games: [
+        {id: 'aaa', action: 'failed', code: 'invalid_input', description: expect.stringContaining('local exists and is not a folder')},
+        {id: 'g', action: 'rolled_back'},
+      ],
+    })
+    const human = await runCli(['recover', ...games])
+    expect(String(human.stderr)).toContain('not recovered: aaa (failed)')
+    expect(await fs.readFile(lib.file('aaa', 'local'), 'utf8')).toBe('a file in the way')
   })
 
   it('names a missing games folder', async () => {
