@@ -23,6 +23,19 @@ export abstract class LanspreadCommand extends Command {
     return resolvePaths({games: flags.games, stateDir: flags['state-dir'], catalog: flags.catalog})
   }
 
+  /**
+   * Ctrl-C during an operation: stop at once, as a crash would (the intent log makes that
+   * safe), but say what happened and how the game gets repaired.
+   */
+  protected explainInterrupt(id: string): void {
+    process.once('SIGINT', () => {
+      // The progress bar hides the cursor; give it back to the terminal.
+      if (process.stderr.isTTY) process.stderr.write('\u001B[?25h')
+      process.stderr.write(`\nInterrupted: ${id} is left for recovery; the next operation on it repairs it first, or run \`lanspread recover ${id}\`\n`)
+      process.exit(130)
+    })
+  }
+
   /** Warnings and progress go to stderr so stdout stays one JSON document under --json. */
   protected warnLine(message: string): void {
     process.stderr.write(`warning: ${message}\n`)

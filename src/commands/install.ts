@@ -18,6 +18,7 @@ export default class Install extends LanspreadCommand {
   async run() {
     const {args, flags} = await this.parse(Install)
     const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    this.explainInterrupt(args.id)
     const bar = byteProgressBar(!this.jsonEnabled())
     try {
       const result = await operations.install(args.id, {

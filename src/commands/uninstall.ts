@@ -12,6 +12,7 @@ export default class Uninstall extends LanspreadCommand {
   async run() {
     const {args, flags} = await this.parse(Uninstall)
     const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    this.explainInterrupt(args.id)
     const result = await operations.uninstall(args.id)
     if (result.recovered) this.log(`${args.id}: first recovered an interrupted operation (${result.recovered.description})`)
     this.log(result.action === 'uninstalled' ? `${args.id} uninstalled` : `${args.id} is not installed; nothing to do`)

@@ -1,6 +1,7 @@
 // For every failpoint of install, update and uninstall: run the real CLI until it dies
 // there, run `lanspread recover`, and check the invariant — the game is in its before or
 // its after state, nothing of ours is left over, the user's files survive a roll back.
+import {execa} from 'execa'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -8,7 +9,7 @@ import {gamePaths} from '../../src/library/layout.js'
 import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
 import {readIntent} from '../../src/ops/intent-log.js'
 import {writeTarArchive} from '../helpers/archives.js'
-import {json, runCli} from '../helpers/cli.js'
+import {CLI, json, runCli} from '../helpers/cli.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree, subtree} from '../helpers/tree.js'
 
@@ -78,3 +79,26 @@ it('lists a failpoint for every step of every operation', () => {
   expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(8)
   expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(4)
 })
+
+it('Ctrl-C during an install explains how the game is repaired, and recover repairs it', async () => {
+  const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
+  const root = await lib.writeGame('g', {'version.ini': '1.0'})
+  await writeTarArchive(path.join(root, 'g.eti'), Object.fromEntries(Array.from({length: 12}, (_, i) => [`f${i}.bin`, Buffer.alloc(8 << 20, i)])))
+  const child = execa('node', [CLI, 'install', 'g', '--games', lib.gamesDir], {reject: false, stdin: 'ignore', timeout: 60_000})
+  // Interrupt once extraction has begun (the staging folder exists).
+  await waitFor(async () => (await fs.readdir(root)).includes('.local.installing'))
+  child.kill('SIGINT')
+  const result = await child
+  expect(result.exitCode).toBe(130)
+  expect(String(result.stderr)).toContain('Interrupted: g is left for recovery')
+  expect(json(await runCli(['recover', 'g', '--json', '--games', lib.gamesDir]))).toMatchObject({games: [{id: 'g', action: 'rolled_back'}]})
+  expect((await fs.readdir(root)).sort()).toEqual(['.lanspread.json', 'g.eti', 'version.ini'])
+})
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
