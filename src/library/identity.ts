@@ -4,7 +4,7 @@ import {randomUUID} from 'node:crypto'
 import fs from 'node:fs/promises'
 import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
-import {fsyncDir} from '../fs/atomic-write.js'
+import {fsyncPath} from '../fs/durable.js'
 import {readJsonFile} from '../fs/read-json.js'
 import path from 'node:path'
 
@@ -38,7 +38,7 @@ async function createIdentity(peerPath: string): Promise<void> {
     await fs.link(temp, peerPath).catch((error: unknown) => {
       if (errnoCode(error) !== 'EEXIST') throw error
     })
-    await fsyncDir(path.dirname(peerPath))
+    await fsyncPath(path.dirname(peerPath))
   } catch (error) {
     throw ioError('create', peerPath, error)
   } finally {

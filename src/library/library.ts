@@ -2,16 +2,16 @@
 // the game folders, publishes summaries with library_rev and library_digest, computes
 // content hashes on demand, and emits `changed` (a delta) after each revision.
 import {EventEmitter} from 'node:events'
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError, ioError} from '../errors.js'
+import {LanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import {type Catalog, loadCatalog} from './catalog.js'
 import {assertGamesDir} from './games-folder.js'
 import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
 import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
+import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
 import {type ScanReport, scanGames} from './scanner.js'
@@ -31,18 +31,12 @@ export interface LibraryComponents {
   operations?: OperationStateReader
 }
 
+export type {LibraryDelta} from './library-delta.js'
+
 export interface LibrarySnapshot {
   library_rev: number
   library_digest: string
   games: GameSummary[]
-}
-
-export interface LibraryDelta {
-  from_rev: number
-  to_rev: number
-  added: GameSummary[]
-  updated: GameSummary[]
-  removed: GameId[]
 }
 
 export interface RefreshOptions {
@@ -172,10 +166,8 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return own
   }
 
+  /** The lock creates the state folder (and its locks/) on first use. */
   private async withIndexLock<T>(purpose: string, work: () => Promise<T>): Promise<T> {
-    await fs.mkdir(this.paths.stateDir, {recursive: true}).catch((error: unknown) => {
-      throw ioError('create', this.paths.stateDir, error)
-    })
     const lock = await PidLock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
     try {
       await this.reloadIfChangedElsewhere()
@@ -198,18 +190,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
   const ids = Object.keys(index.games).sort()
   return new Map(ids.map((id) => [id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id))]))
-}
-
-export function diffSummaries(before: ReadonlyMap<GameId, GameSummary>, after: ReadonlyMap<GameId, GameSummary>, fromRev: number, toRev: number): LibraryDelta {
-  const added: GameSummary[] = []
-  const updated: GameSummary[] = []
-  for (const [id, summary] of after) {
-    const old = before.get(id)
-    if (!old) added.push(summary)
-    else if (JSON.stringify(old) !== JSON.stringify(summary)) updated.push(summary)
-  }
-  const removed = [...before.keys()].filter((id) => !after.has(id))
-  return {from_rev: fromRev, to_rev: toRev, added, updated, removed}
 }
 
 const stderrLogger: Logger = {warn: (message) => process.stderr.write(`warning: ${message}\n`)}

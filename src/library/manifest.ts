@@ -1,12 +1,13 @@
 // A game's manifest: every payload file under its root (recursively, skipping local/, the
 // reserved names and symbolic links) as a relative POSIX path and size, sorted by path.
 // manifest_hash is the BLAKE3 of a canonical encoding of (path, size) pairs only.
-import type {Dirent} from 'node:fs'
+import type {Dirent, Stats} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {z} from 'zod'
 import {CHUNK_SIZE} from '../config.js'
 import {ioError} from '../errors.js'
+import {lstatOrNull} from '../fs/stat.js'
 import {blake3Hex} from './blake3.js'
 import {compareCodeUnits} from './fingerprint.js'
 import {isReservedName} from './layout.js'
@@ -61,16 +62,10 @@ async function walk(root: string, relativeDir: string, out: ManifestFile[]): Pro
   for (const subdir of subdirs) await walk(root, subdir, out)
 }
 
-async function statFile(root: string, relative: string): Promise<import('node:fs').Stats | null> {
-  const file = path.join(root, relative)
-  try {
-    const stat = await fs.lstat(file)
-    return stat.isFile() ? stat : null
-  } catch (error) {
-    // Vanished between readdir and lstat: it is not part of this manifest.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw ioError('inspect', file, error)
-  }
+async function statFile(root: string, relative: string): Promise<Stats | null> {
+  // Vanished between readdir and lstat, or no longer a regular file: not part of this manifest.
+  const stat = await lstatOrNull(path.join(root, relative))
+  return stat?.isFile() ? stat : null
 }
 
 export function manifestSize(manifest: Manifest): number {

@@ -1,8 +1,6 @@
 // Opens this machine's local state: the peer identity (created on first use) and the
 // library with its index. The one entry point commands and the peer runtime use.
-import fs from 'node:fs/promises'
 import type {LanspreadPaths} from '../config.js'
-import {ioError} from '../errors.js'
 import {type PeerIdentity, loadOrCreatePeerIdentity} from './identity.js'
 import {Library, type LibraryComponents} from './library.js'
 
@@ -13,9 +11,7 @@ export interface LocalState {
 
 export async function openLocalState(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<LocalState> {
   const library = await Library.open(paths, components)
-  await fs.mkdir(paths.stateDir, {recursive: true}).catch((error: unknown) => {
-    throw ioError('create', paths.stateDir, error)
-  })
+  // Creates the state folder on first use, as the index lock does.
   const identity = await loadOrCreatePeerIdentity(paths.peerPath)
   return {identity, library}
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises'
 import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
 import {errnoCode, ioError} from '../errors.js'
+import {lstatOrNull} from '../fs/stat.js'
 import {mapLimit} from '../util/map-limit.js'
 import {type Fingerprint, fingerprintsEqual, readFingerprint} from './fingerprint.js'
 import type {IndexedGame} from './index-store.js'
@@ -101,15 +102,6 @@ export async function readEtiVersion(sentinel: string): Promise<string | null> {
 }
 
 async function presentAmong(gamesDir: string, only: readonly GameId[]): Promise<{ids: GameId[]; ignored: string[]}> {
-  const present = await Promise.all(
-    only.map(async (id) => {
-      try {
-        return (await fs.lstat(gamePaths(gamesDir, id).root)).isDirectory()
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') return false
-        throw ioError('inspect', gamePaths(gamesDir, id).root, error)
-      }
-    }),
-  )
+  const present = await Promise.all(only.map(async (id) => (await lstatOrNull(gamePaths(gamesDir, id).root))?.isDirectory() ?? false))
   return {ids: only.filter((_, i) => present[i]), ignored: []}
 }

@@ -76,13 +76,13 @@ const STEP_TEXT: Record<RecoveryStep, string> = {
   clear_intent: 'set intent None',
 }
 
-export function describeSteps(steps: readonly RecoveryStep[]): string {
-  return steps.length === 0 ? '—' : steps.map((step) => STEP_TEXT[step]).join('; ')
+export function describeSteps(steps: readonly RecoveryStep[]): string[] {
+  return steps.map((step) => STEP_TEXT[step])
 }
 
 /** The table as Markdown, for IMPL_DECISIONS.md (a test checks that the two agree). */
 export function recoveryTableMarkdown(): string {
   const header = '| intent | local/ | .local.installing | .local.backup | steps | outcome |\n| --- | --- | --- | --- | --- | --- |'
-  const rows = RECOVERY_TABLE.map((row) => `| ${row.intent} | ${row.local ? 'dir' : 'absent'} | ${row.installing} | ${row.backup} | ${describeSteps(row.steps)} | ${row.outcome} |`)
+  const rows = RECOVERY_TABLE.map((row) => `| ${row.intent} | ${row.local ? 'dir' : 'absent'} | ${row.installing} | ${row.backup} | ${describeSteps(row.steps).join('; ') || '—'} | ${row.outcome} |`)
   return [header, ...rows].join('\n')
 }

@@ -1,9 +1,8 @@
 // Recovery of one game folder after a crash: sweep download scratch and intent-log temps,
 // then combine the intent with what is on disk (recovery-table.ts) and roll the game
 // forward or back. Idempotent: a crash during recovery is repaired by the next one.
-import fs from 'node:fs/promises'
-import {LanspreadError, ioError} from '../errors.js'
-import {fsyncDir} from '../fs/atomic-write.js'
+import {LanspreadError} from '../errors.js'
+import {removeTree, renameDurably} from '../fs/durable.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {BACKUP_DIR, type GamePaths, INSTALLING_DIR, OWNED_MARKER} from '../library/layout.js'
 import {type ObservedIntent, readIntent, sweepIntentTemps, writeIntent} from './intent-log.js'
@@ -58,14 +57,8 @@ export async function recoverGame(game: GamePaths, options: {dryRun?: boolean} =
   const observed = await observe(game)
   const {steps, outcome} = decide(intent, observed.local, observed.installing, observed.backup)
   const sweep = observed.scratch.length > 0
-  const report: RecoveryReport = {
-    id: game.id,
-    intent,
-    observed,
-    action: outcome,
-    steps,
-    description: [sweep ? `remove ${observed.scratch.join(', ')}` : '', describeSteps(steps)].filter((s) => s && s !== '—').join('; ') || 'nothing to do',
-  }
+  const texts = [...(sweep ? [`remove ${observed.scratch.join(', ')}`] : []), ...describeSteps(steps)]
+  const report: RecoveryReport = {id: game.id, intent, observed, action: outcome, steps, description: texts.join('; ') || 'nothing to do'}
   if (options.dryRun) return report
   if (sweep) await sweepSentinelScratch(game)
   await sweepIntentTemps(game)
@@ -93,22 +86,4 @@ async function restoreBackup(game: GamePaths): Promise<void> {
     })
   }
   await renameDurably(game.backup, game.local, game.root)
-}
-
-export async function removeTree(dir: string, parent: string): Promise<void> {
-  try {
-    await fs.rm(dir, {recursive: true, force: true})
-    await fsyncDir(parent)
-  } catch (error) {
-    throw ioError('remove', dir, error)
-  }
-}
-
-export async function renameDurably(from: string, to: string, parent: string): Promise<void> {
-  try {
-    await fs.rename(from, to)
-    await fsyncDir(parent)
-  } catch (error) {
-    throw ioError(`rename ${from} to`, to, error)
-  }
 }

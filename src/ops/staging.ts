@@ -5,7 +5,7 @@ import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {LanspreadError, ioError} from '../errors.js'
-import {fsyncDir} from '../fs/atomic-write.js'
+import {fsyncPath, fsyncTree} from '../fs/durable.js'
 import {compareCodeUnits} from '../library/fingerprint.js'
 import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
 import {extractArchive} from './extract/index.js'
@@ -50,7 +50,7 @@ export async function createStaging(game: GamePaths): Promise<void> {
   try {
     await fs.mkdir(game.installing)
     await writeMarker(game)
-    await fsyncDir(game.root)
+    await fsyncPath(game.root)
   } catch (error) {
     throw ioError('create', game.installing, error)
   }
@@ -83,26 +83,4 @@ export async function extractInto(game: GamePaths, archives: {name: string; size
     throw ioError('write the marker in', game.installing, error)
   })
   await fsyncTree(game.installing)
-}
-
-/** fsyncs every file and folder below `dir` (and `dir`): the data is on disk before the rename. */
-export async function fsyncTree(dir: string): Promise<void> {
-  const entries = await fs.readdir(dir, {withFileTypes: true}).catch((error: unknown) => {
-    throw ioError('list', dir, error)
-  })
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) await fsyncTree(full)
-    else if (entry.isFile()) await fsyncFile(full)
-  }
-  await fsyncDir(dir)
-}
-
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }

@@ -4,7 +4,7 @@ import type {GamePaths} from '../library/layout.js'
 import {isInstalled} from '../library/predicates.js'
 import {failpoint} from './failpoints.js'
 import {writeIntent} from './intent-log.js'
-import {removeTree, renameDurably} from './recovery.js'
+import {removeTree, renameDurably} from '../fs/durable.js'
 
 export interface UninstallResult {
   id: string
