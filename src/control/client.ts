@@ -1,0 +1,113 @@
+// The other end of serve's control socket: commands connect to it when serve runs and
+// work on disk when nothing answers. A reply's error comes back as the LanspreadError it was.
+import net from 'node:net'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {type ControlCommand, type ControlEvent, ControlEventSchema, ControlReplySchema, MAX_CONTROL_LINE_BYTES} from './messages.js'
+import {readLines, writeLine} from './ndjson.js'
+
+/** Errors that mean "no serve is listening there". */
+const NOBODY_LISTENS = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'])
+
+export const CONNECT_TIMEOUT_MS = 2000
+
+interface Waiter {
+  resolve: (result: unknown) => void
+  reject: (error: LanspreadError) => void
+}
+
+export class ControlClient {
+  private nextId = 1
+  private readonly waiting = new Map<number, Waiter>()
+  private readonly eventListeners = new Set<(event: ControlEvent) => void>()
+  private closedError: LanspreadError | undefined
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly socketPath: string,
+  ) {
+    readLines(socket, MAX_CONTROL_LINE_BYTES, (line) => this.receive(line), () => this.fail('serve sent a line longer than allowed'))
+    socket.on('error', () => {})
+    socket.on('close', () => this.fail('serve closed the control connection (it stopped or crashed)'))
+  }
+
+  /** Connects to a running serve, or resolves undefined when none listens on the socket. */
+  static async connect(socketPath: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ControlClient | undefined> {
+    const socket = net.createConnection(socketPath)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new LanspreadError('busy', `serve's control socket ${socketPath} did not answer within ${timeoutMs} ms`, {hint: 'serve may be overloaded or hung; try again, or stop it'})), timeoutMs)
+        socket.once('connect', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        socket.once('error', (error) => {
+          clearTimeout(timer)
+          reject(error)
+        })
+      })
+    } catch (error) {
+      socket.destroy()
+      if (NOBODY_LISTENS.has(errnoCode(error) ?? '')) return undefined
+      if (error instanceof LanspreadError) throw error
+      throw ioError('connect to', socketPath, error)
+    }
+    return new ControlClient(socket, socketPath)
+  }
+
+  async request(command: Exclude<ControlCommand, 'subscribe'>, args: Record<string, unknown> = {}): Promise<unknown> {
+    return this.send(command, args)
+  }
+
+  /** Subscribes to serve's event stream; events reach `listener` until close(). */
+  async subscribe(listener: (event: ControlEvent) => void): Promise<void> {
+    this.eventListeners.add(listener)
+    await this.send('subscribe', {})
+  }
+
+  /** Resolves when serve closes the connection (it stopped). */
+  closed(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve()
+    return new Promise((resolve) => this.socket.once('close', () => resolve()))
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+
+  private async send(command: ControlCommand, args: Record<string, unknown>): Promise<unknown> {
+    if (this.closedError) throw this.closedError
+    const id = this.nextId++
+    const reply = new Promise<unknown>((resolve, reject) => this.waiting.set(id, {resolve, reject}))
+    await writeLine(this.socket, {id, command, args})
+    return reply
+  }
+
+  private receive(line: string): void {
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      this.fail('serve sent a control line that is not JSON')
+      return
+    }
+    const event = ControlEventSchema.safeParse(json)
+    if (event.success) {
+      for (const listener of this.eventListeners) listener(event.data)
+      return
+    }
+    const reply = ControlReplySchema.safeParse(json)
+    if (!reply.success) return
+    const waiter = this.waiting.get(reply.data.id)
+    if (!waiter) return
+    this.waiting.delete(reply.data.id)
+    if (reply.data.ok) waiter.resolve(reply.data.result)
+    else waiter.reject(new LanspreadError(reply.data.error.code, reply.data.error.message, reply.data.error.hint ? {hint: reply.data.error.hint} : {}))
+  }
+
+  private fail(message: string): void {
+    this.closedError ??= new LanspreadError('io', message, {hint: 'check serve\'s log; run the command again (it works on disk when serve is not running)'})
+    for (const waiter of this.waiting.values()) waiter.reject(this.closedError)
+    this.waiting.clear()
+    this.socket.destroy()
+  }
+}

@@ -1,0 +1,152 @@
+// The peer table: every peer this one knows, keyed by peer_id and never by address. A new
+// handshake from a known peer updates its addresses; liveness is `last_seen`, moved by any
+// message, and a peer silent past the stale timeout is removed.
+import {EventEmitter} from 'node:events'
+import {RemoteLibrary} from '../sync/remote-library.js'
+
+export interface PeerAddress {
+  host: string
+  /** The peer's listening (QUIC) port, from its Hello: dialable even when it dialled us. */
+  port: number
+}
+
+export interface PeerRecord {
+  peer_id: string
+  hostname: string | null
+  addresses: PeerAddress[]
+  proto_ver: number
+  features: string[]
+  cert_fingerprint: string
+  library: RemoteLibrary
+  /** Milliseconds since the epoch of the last message from this peer. */
+  last_seen: number
+}
+
+/** What `lanspread peers --json` shows of a peer. */
+export interface PeerInfo {
+  peer_id: string
+  hostname: string | null
+  addresses: string[]
+  proto_ver: number
+  library_rev: number | null
+  library_epoch: string | null
+  game_count: number
+  last_seen: string
+}
+
+export type LossReason = 'goodbye' | 'stale' | 'refused' | 'shutdown'
+
+export interface PeerIntroduction {
+  peer_id: string
+  hostname: string | null
+  address: PeerAddress
+  proto_ver: number
+  features: string[]
+  cert_fingerprint: string
+}
+
+export interface PeerTableEvents {
+  peer_found: [PeerInfo]
+  peer_updated: [PeerInfo]
+  peer_lost: [PeerInfo & {reason: LossReason}]
+}
+
+/** How many addresses of one peer are remembered (newest first). */
+const MAX_ADDRESSES = 8
+
+export class PeerTable extends EventEmitter<PeerTableEvents> {
+  private readonly peers = new Map<string, PeerRecord>()
+
+  constructor(private readonly now: () => number = Date.now) {
+    super()
+  }
+
+  get(peerId: string): PeerRecord | undefined {
+    return this.peers.get(peerId)
+  }
+
+  records(): PeerRecord[] {
+    return [...this.peers.values()]
+  }
+
+  list(): PeerInfo[] {
+    return this.records()
+      .map(describePeer)
+      .sort((a, b) => (a.peer_id < b.peer_id ? -1 : 1))
+  }
+
+  /** Adds a peer from a handshake, or updates the known one: its newest address goes first. */
+  introduce(intro: PeerIntroduction): {record: PeerRecord; isNew: boolean} {
+    const known = this.peers.get(intro.peer_id)
+    if (known) {
+      known.addresses = [intro.address, ...known.addresses.filter((a) => !sameAddress(a, intro.address))].slice(0, MAX_ADDRESSES)
+      known.hostname = intro.hostname ?? known.hostname
+      known.proto_ver = intro.proto_ver
+      known.features = intro.features
+      known.last_seen = this.now()
+      this.emit('peer_updated', describePeer(known))
+      return {record: known, isNew: false}
+    }
+    const record: PeerRecord = {
+      peer_id: intro.peer_id,
+      hostname: intro.hostname,
+      addresses: [intro.address],
+      proto_ver: intro.proto_ver,
+      features: intro.features,
+      cert_fingerprint: intro.cert_fingerprint,
+      library: new RemoteLibrary(),
+      last_seen: this.now(),
+    }
+    this.peers.set(intro.peer_id, record)
+    this.emit('peer_found', describePeer(record))
+    return {record, isNew: true}
+  }
+
+  /** Any message from a peer proves it alive. */
+  touch(peerId: string): void {
+    const record = this.peers.get(peerId)
+    if (record) record.last_seen = this.now()
+  }
+
+  /** Announces a change of a peer's library (after a snapshot or delta was applied). */
+  libraryChanged(peerId: string): void {
+    const record = this.peers.get(peerId)
+    if (record) this.emit('peer_updated', describePeer(record))
+  }
+
+  remove(peerId: string, reason: LossReason): boolean {
+    const record = this.peers.get(peerId)
+    if (!record) return false
+    this.peers.delete(peerId)
+    this.emit('peer_lost', {...describePeer(record), reason})
+    return true
+  }
+
+  /** Peers silent for longer than `staleMs`. */
+  silentFor(staleMs: number): PeerRecord[] {
+    const cutoff = this.now() - staleMs
+    return this.records().filter((record) => record.last_seen < cutoff)
+  }
+}
+
+export function describePeer(record: PeerRecord): PeerInfo {
+  const position = record.library.position
+  return {
+    peer_id: record.peer_id,
+    hostname: record.hostname,
+    addresses: record.addresses.map(formatAddress),
+    proto_ver: record.proto_ver,
+    library_rev: position?.library_rev ?? null,
+    library_epoch: position?.library_epoch ?? null,
+    game_count: record.library.gameCount,
+    last_seen: new Date(record.last_seen).toISOString(),
+  }
+}
+
+export function formatAddress(address: PeerAddress): string {
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
+}
+
+function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
+  return a.host === b.host && a.port === b.port
+}
