@@ -1,0 +1,43 @@
+import {Flags} from '@oclif/core'
+import {LanspreadCommand} from '../cli/base-command.js'
+import {parsePeerAddress} from '../discovery/static-peers.js'
+import {serveUntilSignal} from '../peer/serve.js'
+
+export default class Serve extends LanspreadCommand {
+  static override summary = 'Run this machine\'s peer: keep the library indexed, find peers, sync libraries, answer the other commands.'
+  static override description =
+    'Recovers every game folder, scans the library and watches it, listens for peers over QUIC (UDP), keeps each peer\'s library in sync ' +
+    'and answers the other lanspread commands through <state>/control.sock. Stops cleanly on Ctrl-C or SIGTERM, telling peers goodbye. ' +
+    'Logs go to stderr; --json prints one JSON event per line on stdout (listening, peer_found, peer_lost, peer_refused, library_changed, …). ' +
+    'Timing for tests and unusual networks: LANSPREAD_PING_AFTER_MS, LANSPREAD_STALE_AFTER_MS, LANSPREAD_REQUEST_TIMEOUT_MS, LANSPREAD_REDIAL_MIN_MS, LANSPREAD_REDIAL_MAX_MS.'
+
+  static override examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 4870 --peer 192.168.1.20:4870 --peer 192.168.1.21:4870',
+    '<%= config.bin %> serve --json --port 0 --host 127.0.0.1',
+  ]
+
+  // serve's --json is a stream of events, not one document: it manages stdout itself.
+  static override enableJsonFlag = false
+
+  static override flags = {
+    port: Flags.integer({description: 'UDP port for QUIC (0 picks a free port)', default: 4870, min: 0, max: 65_535}),
+    host: Flags.string({description: 'address to listen on', default: '0.0.0.0'}),
+    peer: Flags.string({description: 'a static peer HOST:PORT (repeatable), for networks without multicast', multiple: true}),
+    'rescan-interval': Flags.integer({description: 'seconds between fallback full scans of the games folder', default: 300, min: 1}),
+    json: Flags.boolean({description: 'print events as JSON lines on stdout'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    const peers = (flags.peer ?? []).map(parsePeerAddress)
+    await serveUntilSignal({
+      paths: this.resolvePaths(flags),
+      host: flags.host,
+      port: flags.port,
+      staticPeers: peers,
+      rescanIntervalMs: flags['rescan-interval'] * 1000,
+      json: flags.json,
+    })
+  }
+}

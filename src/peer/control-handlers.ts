@@ -1,0 +1,64 @@
+// What serve does for each control-socket command: the same core calls the commands make on
+// disk when serve is not running, so both paths return the same documents.
+import {z} from 'zod'
+import type {ControlHandler} from '../control/server.js'
+import {LanspreadError} from '../errors.js'
+import {describeIssues} from '../fs/read-json.js'
+import {networkLibrary} from './network-library.js'
+import type {PeerRuntime} from './runtime.js'
+
+const IdArgs = z.object({id: z.string().optional()})
+const ScanArgs = z.object({full: z.boolean().optional()})
+const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), clean: z.boolean().optional()})
+const UninstallArgs = z.object({id: z.string()})
+const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
+const ForgetArgs = z.object({peer_id: z.string()})
+
+function parse<S extends z.ZodType>(schema: S, args: unknown, command: string): z.infer<S> {
+  const parsed = schema.safeParse(args)
+  if (parsed.success) return parsed.data
+  throw new LanspreadError('usage', `invalid arguments for ${command}: ${describeIssues(parsed.error)}`)
+}
+
+export function controlHandler(runtime: PeerRuntime): ControlHandler {
+  return async (command, args) => {
+    switch (command) {
+      case 'status': {
+        const address = runtime.endpoint.address()
+        return {peer_id: runtime.peerId, host: address.host, port: address.port, ...runtime.position(), peers: runtime.table.list().length}
+      }
+      case 'peers':
+        return {peers: runtime.table.list()}
+      case 'forget': {
+        const {peer_id} = parse(ForgetArgs, args, command)
+        return {peer_id, forgotten: await runtime.pins.forget(peer_id)}
+      }
+      case 'library': {
+        parse(IdArgs, args, command)
+        const {library_rev, library_epoch, library_digest, games} = await runtime.library.refresh()
+        return {library_rev, library_epoch, library_digest, games}
+      }
+      case 'library_peers': {
+        const {id} = parse(IdArgs, args, command)
+        return {games: networkLibrary(runtime.library.snapshot().games, runtime.table.records(), id)}
+      }
+      case 'scan': {
+        const {full} = parse(ScanArgs, args, command)
+        const {library_rev, library_epoch, library_digest, games, report} = await runtime.library.refresh({full: full ?? false})
+        return {library_rev, library_epoch, library_digest, games, scan: report}
+      }
+      case 'install': {
+        const {id, update, clean} = parse(InstallArgs, args, command)
+        return runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})})
+      }
+      case 'uninstall': {
+        const {id} = parse(UninstallArgs, args, command)
+        return runtime.operations.uninstall(id)
+      }
+      case 'recover': {
+        const {ids, dry_run} = parse(RecoverArgs, args, command)
+        return {games: await runtime.operations.recover(ids, {dryRun: dry_run ?? false})}
+      }
+    }
+  }
+}

@@ -1,0 +1,342 @@
+// The conversations with other peers over their connections: the handshake (Hello/HelloAck,
+// certificate pin, one connection per pair), serving their requests, pulling their library
+// when it moved, and pushing ours after each local revision (one coalesced delta per peer).
+import {EventEmitter} from 'node:events'
+import {LanspreadError, errorMessage} from '../errors.js'
+import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
+import {protocolViolation} from '../protocol/violation.js'
+import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
+import {chooseConnection} from '../transport/choose-connection.js'
+import type {ByteStream, Endpoint, PeerConnection} from '../transport/endpoint.js'
+import type {PinStore} from '../transport/pins.js'
+import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
+import type {PeerAddress, PeerTable} from './peer-table.js'
+import type {RuntimeSettings} from './settings.js'
+
+/** Requests another module serves (GetGame, GetChunk: the downloads layer). */
+export type ExtraHandler = (message: Message, peerId: string) => Promise<Message>
+
+export interface PeerSessionsEvents {
+  peer_refused: [{peer_id: string; address: string; reason: string}]
+  peer_library_changed: [{peer_id: string; outcome: 'delta' | 'snapshot'; library_rev: number; game_count: number}]
+  frames: [{direction: 'in' | 'out'; type: Message['type']; peer_id: string | undefined}]
+}
+
+export interface PeerSessionsComponents {
+  endpoint: Endpoint
+  table: PeerTable
+  pins: PinStore
+  library: LocalLibraryView
+  settings: RuntimeSettings
+  log: (level: 'info' | 'warn', message: string) => void
+}
+
+export interface PeerSessionsOptions {
+  peerId: string
+  hostname: string
+  /** Extra features announced in Hello (e.g. bulk-tls) and the bulk port. */
+  features?: string[]
+  bulkPort?: number
+}
+
+/** Protocol violations after which a connection is dropped. */
+const MAX_VIOLATIONS = 3
+
+interface PushState {
+  sentRev: number
+  running: boolean
+  again: boolean
+}
+
+export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
+  private readonly connections = new Map<string, PeerConnection>()
+  private readonly peerOf = new WeakMap<PeerConnection, string>()
+  private readonly violations = new WeakMap<PeerConnection, number>()
+  private readonly pushes = new Map<string, PushState>()
+  private readonly pulls = new Map<string, {running: boolean; again: boolean}>()
+  private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
+  private stopping = false
+
+  constructor(
+    private readonly options: PeerSessionsOptions,
+    private readonly components: PeerSessionsComponents,
+  ) {
+    super()
+    components.endpoint.onStream((stream, connection) => this.serve(stream, connection))
+  }
+
+  /** Lets another layer serve a request type (the downloads issue adds GetGame and GetChunk). */
+  handle(type: Message['type'], handler: ExtraHandler): void {
+    this.extraHandlers.set(type, handler)
+  }
+
+  connectionOf(peerId: string): PeerConnection | undefined {
+    const connection = this.connections.get(peerId)
+    return connection && !connection.isClosed() ? connection : undefined
+  }
+
+  /** Dials an address and shakes hands; resolves the peer_id, or undefined when refused. */
+  async connect(address: PeerAddress): Promise<string | undefined> {
+    const connection = await this.components.endpoint.dial(address.host, address.port, {timeoutMs: this.components.settings.requestTimeoutMs})
+    const label = `${address.host}:${address.port}`
+    let reply: Message
+    try {
+      reply = await this.exchange(connection, this.hello('Hello'), label)
+    } catch (error) {
+      await connection.close()
+      throw error
+    }
+    if (reply.type !== 'HelloAck') {
+      await connection.close()
+      throw protocolViolation(label, `answered Hello with ${reply.type}`)
+    }
+    if (!(await this.admit(connection, reply))) return undefined
+    this.schedulePull(reply.peer_id, reply)
+    return reply.peer_id
+  }
+
+  /** Discovery saw a connected peer announce a library position (mDNS TXT): pull if it moved. */
+  announced(peerId: string, position: LibraryPosition): void {
+    this.schedulePull(peerId, position)
+  }
+
+  /** After a local revision: one coalesced push to every connected peer. */
+  pushAll(): void {
+    for (const peerId of this.connections.keys()) void this.push(peerId)
+  }
+
+  /** Tells every peer we leave (bounded), so they drop us at once. */
+  async goodbye(timeoutMs: number): Promise<void> {
+    this.stopping = true
+    const message: Message = {type: 'Goodbye', peer_id: this.options.peerId}
+    await Promise.allSettled([...this.connections].map(([peerId, connection]) => tell(connection, message, {timeoutMs, peer: peerId})))
+  }
+
+  /** Forgets a peer's connection (the peer was removed from the table). */
+  async drop(peerId: string): Promise<void> {
+    const connection = this.connections.get(peerId)
+    this.connections.delete(peerId)
+    this.pushes.delete(peerId)
+    this.pulls.delete(peerId)
+    await connection?.close()
+  }
+
+  /** Pings a quiet peer; any answer moves its last_seen. */
+  async ping(peerId: string): Promise<void> {
+    const connection = this.connectionOf(peerId)
+    if (!connection) return
+    const reply = await this.exchange(connection, {type: 'Ping'}, peerId)
+    if (reply.type !== 'Pong') throw protocolViolation(peerId, `answered Ping with ${reply.type}`)
+    this.components.table.touch(peerId)
+  }
+
+  private hello<T extends 'Hello' | 'HelloAck'>(type: T): Hello | HelloAck {
+    const position = this.components.library.position()
+    const features = this.options.features ?? []
+    return {
+      type,
+      peer_id: this.options.peerId,
+      proto_ver: PROTOCOL_VERSION,
+      ...position,
+      features,
+      listen_port: this.components.endpoint.address().port,
+      ...(features.includes(FEATURE_BULK_TLS) && this.options.bulkPort ? {bulk_port: this.options.bulkPort} : {}),
+      hostname: this.options.hostname,
+    } as Hello | HelloAck
+  }
+
+  /**
+   * Checks a handshake: not ourselves, a protocol we speak, the certificate pinned to that
+   * peer_id (trust on first use); keeps one connection per peer and records the peer.
+   */
+  private async admit(connection: PeerConnection, hello: Hello | HelloAck): Promise<boolean> {
+    const address = `${connection.remoteHost}:${hello.listen_port}`
+    if (hello.peer_id === this.options.peerId) {
+      this.components.log('warn', `${address} is this peer itself; not connecting to it`)
+      await connection.close()
+      return false
+    }
+    if (hello.proto_ver !== PROTOCOL_VERSION) {
+      this.components.log('warn', `peer ${hello.peer_id} at ${address} speaks protocol ${hello.proto_ver}, this peer ${PROTOCOL_VERSION}; ignoring it`)
+      await connection.close()
+      return false
+    }
+    const fingerprint = connection.remoteCertificateFingerprint()
+    if ((await this.components.pins.admit(hello.peer_id, fingerprint)) === 'mismatch') {
+      const reason = `claims peer_id ${hello.peer_id} with another certificate than the one pinned for it`
+      this.components.log('warn', `refused ${address}: ${reason} (if that peer was really reinstalled: lanspread peers --forget ${hello.peer_id})`)
+      this.emit('peer_refused', {peer_id: hello.peer_id, address, reason})
+      await connection.close()
+      return false
+    }
+    this.keepOneConnection(hello.peer_id, connection)
+    this.components.table.introduce({
+      peer_id: hello.peer_id,
+      hostname: hello.hostname ?? null,
+      address: {host: connection.remoteHost, port: hello.listen_port},
+      proto_ver: hello.proto_ver,
+      features: hello.features,
+      cert_fingerprint: fingerprint,
+    })
+    if (!this.pushes.has(hello.peer_id)) this.pushes.set(hello.peer_id, {sentRev: this.components.library.position().library_rev, running: false, again: false})
+    return true
+  }
+
+  private keepOneConnection(peerId: string, connection: PeerConnection): void {
+    const existing = this.connectionOf(peerId)
+    let keep = connection
+    if (existing && existing !== connection) {
+      keep = chooseConnection(this.options.peerId, peerId, existing, connection)
+      void (keep === existing ? connection : existing).close()
+    }
+    this.connections.set(peerId, keep)
+    this.peerOf.set(keep, peerId)
+    void keep.closed.then(() => {
+      if (this.connections.get(peerId) === keep) this.connections.delete(peerId)
+    })
+  }
+
+  private async serve(stream: ByteStream, connection: PeerConnection): Promise<void> {
+    const peerId = this.peerOf.get(connection)
+    const label = peerId ?? `${connection.remoteHost}:${connection.remotePort}`
+    try {
+      await serveStream(stream, connection, label, this.dispatch)
+    } catch (error) {
+      if (!isProtocolViolation(error)) {
+        if (!(error instanceof LanspreadError)) this.components.log('warn', `serving ${label} failed: ${errorMessage(error)}`)
+        return
+      }
+      const count = (this.violations.get(connection) ?? 0) + 1
+      this.violations.set(connection, count)
+      this.components.log('warn', `${errorMessage(error)}${count >= MAX_VIOLATIONS ? '; dropping that connection' : ''}`)
+      if (count >= MAX_VIOLATIONS) await connection.close()
+    }
+  }
+
+  private readonly dispatch: RequestDispatcher = async (message, connection) => {
+    const peerId = this.peerOf.get(connection)
+    this.emit('frames', {direction: 'in', type: message.type, peer_id: peerId})
+    if (message.type === 'Hello') return this.answerHello(message, connection)
+    if (message.type === 'ListGames') return {type: 'GameList', games: this.components.library.games()}
+    if (peerId === undefined) {
+      throw new LanspreadError('invalid_input', `${message.type} from ${connection.remoteHost}:${connection.remotePort} before Hello`, {hint: 'a peer says Hello first'})
+    }
+    this.components.table.touch(peerId)
+    switch (message.type) {
+      case 'GetLibrary':
+        return answerGetLibrary(this.components.library, message)
+      case 'LibraryDelta':
+        this.receiveDelta(peerId, message)
+        return undefined
+      case 'LibrarySummary':
+        this.schedulePull(peerId, message)
+        return undefined
+      case 'Ping':
+        return {type: 'Pong'}
+      case 'Goodbye':
+        if (message.peer_id === peerId) this.components.table.remove(peerId, 'goodbye')
+        return undefined
+      default: {
+        const extra = this.extraHandlers.get(message.type)
+        if (extra) return extra(message, peerId)
+        if (message.type === 'GetGame' || message.type === 'GetChunk') {
+          throw new LanspreadError('not_downloaded', `this peer does not serve game data yet (${message.type})`, {hint: 'downloads come with a later version'})
+        }
+        throw protocolViolation(peerId, `sent ${message.type}, which is not a request`)
+      }
+    }
+  }
+
+  private async answerHello(hello: Hello, connection: PeerConnection): Promise<Message> {
+    if (!(await this.admit(connection, hello))) {
+      throw new LanspreadError('invalid_input', `Hello from ${connection.remoteHost} refused`, {hint: 'see the log of the refusing peer'})
+    }
+    this.schedulePull(hello.peer_id, hello)
+    return this.hello('HelloAck')
+  }
+
+  private receiveDelta(peerId: string, delta: Extract<Message, {type: 'LibraryDelta'}>): void {
+    const record = this.components.table.get(peerId)
+    if (!record) return
+    const outcome = record.library.applyDelta(delta)
+    if (outcome === 'applied') {
+      this.announceLibrary(peerId, 'delta')
+      return
+    }
+    if (outcome === 'stale') return
+    // A gap, a new epoch or a digest that does not match: ask for what we are missing.
+    this.schedulePull(peerId, {library_epoch: delta.library_epoch, library_rev: delta.to_rev, library_digest: delta.library_digest})
+  }
+
+  /** Pulls a peer's library up to `announced`, one pull per peer at a time. */
+  private schedulePull(peerId: string, announced: LibraryPosition): void {
+    const state = this.pulls.get(peerId) ?? {running: false, again: false}
+    this.pulls.set(peerId, state)
+    if (state.running) {
+      state.again = true
+      return
+    }
+    state.running = true
+    void this.runPulls(peerId, announced, state)
+  }
+
+  private async runPulls(peerId: string, announced: LibraryPosition, state: {running: boolean; again: boolean}): Promise<void> {
+    try {
+      do {
+        state.again = false
+        const record = this.components.table.get(peerId)
+        const connection = this.connectionOf(peerId)
+        if (!record || !connection || this.stopping) return
+        const outcome = await pullLibrary(record.library, announced, (request) => this.exchange(connection, request, peerId), peerId)
+        if (outcome !== 'current') this.announceLibrary(peerId, outcome)
+        // A later push or summary may have moved the target while we pulled.
+        announced = record.library.position ?? announced
+      } while (state.again)
+    } catch (error) {
+      this.components.log('warn', `could not sync the library of peer ${peerId}: ${errorMessage(error)}`)
+    } finally {
+      state.running = false
+    }
+  }
+
+  private announceLibrary(peerId: string, outcome: 'delta' | 'snapshot'): void {
+    const record = this.components.table.get(peerId)
+    if (!record) return
+    this.components.table.libraryChanged(peerId)
+    this.emit('peer_library_changed', {peer_id: peerId, outcome, library_rev: record.library.position?.library_rev ?? 0, game_count: record.library.gameCount})
+  }
+
+  /** Pushes what changed since the last push to this peer; pushes coalesce while one runs. */
+  private async push(peerId: string): Promise<void> {
+    const state = this.pushes.get(peerId)
+    if (!state) return
+    if (state.running) {
+      state.again = true
+      return
+    }
+    state.running = true
+    try {
+      do {
+        state.again = false
+        const connection = this.connectionOf(peerId)
+        if (!connection || this.stopping) return
+        const position = this.components.library.position()
+        if (position.library_rev === state.sentRev) return
+        const message: Message = deltaToPush(this.components.library, state.sentRev) ?? {type: 'LibrarySummary', ...position, game_count: this.components.library.games().length}
+        await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: peerId})
+        this.emit('frames', {direction: 'out', type: message.type, peer_id: peerId})
+        state.sentRev = position.library_rev
+      } while (state.again)
+    } catch (error) {
+      this.components.log('warn', `could not send our library change to peer ${peerId}: ${errorMessage(error)}`)
+    } finally {
+      state.running = false
+    }
+  }
+
+  private async exchange(connection: PeerConnection, message: Message, peer: string): Promise<Message> {
+    const options: ExchangeOptions = {timeoutMs: this.components.settings.requestTimeoutMs, peer}
+    this.emit('frames', {direction: 'out', type: message.type, peer_id: this.peerOf.get(connection)})
+    return exchange(connection, message, options)
+  }
+}

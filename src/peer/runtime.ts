@@ -1,0 +1,265 @@
+// The long-lived peer behind `lanspread serve`: recovers and scans the library, watches it,
+// listens for peers over QUIC, keeps their libraries in sync with ours and answers the
+// control socket. It composes the modules below it and owns their start and stop order.
+import {EventEmitter} from 'node:events'
+import os from 'node:os'
+import path from 'node:path'
+import type {LanspreadPaths} from '../config.js'
+import {ControlServer} from '../control/server.js'
+import type {DiscoverySource} from '../discovery/discovery.js'
+import {errorMessage} from '../errors.js'
+import {PidLock} from '../fs/pid-lock.js'
+import type {LibraryDelta} from '../library/library-delta.js'
+import {Library} from '../library/library.js'
+import {loadOrCreatePeerIdentity} from '../library/identity.js'
+import {GameOperations} from '../ops/game-operations.js'
+import {RevisionHistory} from '../sync/revision-history.js'
+import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
+import {loadOrCreateCertificate} from '../transport/certs.js'
+import type {Endpoint, TransportSettings} from '../transport/endpoint.js'
+import {PinStore, pinsDirFor} from '../transport/pins.js'
+import {QuicEndpoint} from '../transport/quic.js'
+import {controlHandler} from './control-handlers.js'
+import {Dialer} from './dialer.js'
+import {Liveness} from './liveness.js'
+import {PeerSessions, type PeerSessionsEvents} from './peer-sessions.js'
+import {type PeerInfo, PeerTable} from './peer-table.js'
+import {RescanGate} from './rescan-gate.js'
+import type {RuntimeSettings} from './settings.js'
+import {type GamesWatcher, watchGames} from './watcher.js'
+
+export const DEFAULT_PORT = 4870
+
+export interface PeerRuntimeOptions {
+  paths: LanspreadPaths
+  host: string
+  port: number
+  discovery: DiscoverySource[]
+  settings: RuntimeSettings
+  transport?: Partial<TransportSettings>
+  /** Watch the games folder (on by default). */
+  watch?: boolean
+}
+
+export type LogLevel = 'info' | 'warn'
+
+/** Every event serve reports (NDJSON under --json, and the control socket's stream). */
+export interface RuntimeEvents {
+  listening: [{peer_id: string; host: string; port: number; library_rev: number; library_epoch: string}]
+  peer_found: [PeerInfo]
+  peer_lost: [PeerInfo & {reason: string}]
+  peer_updated: [PeerInfo]
+  peer_refused: PeerSessionsEvents['peer_refused']
+  peer_library_changed: PeerSessionsEvents['peer_library_changed']
+  library_changed: [{library_rev: number; library_epoch: string; added: string[]; updated: string[]; removed: string[]}]
+  log: [{level: LogLevel; message: string}]
+  stopped: [{reason: string}]
+}
+
+/** The modules a runtime composes. */
+export interface RuntimeParts {
+  peerId: string
+  library: Library
+  operations: GameOperations
+  sessions: PeerSessions
+  endpoint: Endpoint
+  pins: PinStore
+  table: PeerTable
+  history: RevisionHistory
+}
+
+export class PeerRuntime extends EventEmitter<RuntimeEvents> {
+  readonly peerId: string
+  readonly library: Library
+  readonly operations: GameOperations
+  readonly sessions: PeerSessions
+  readonly endpoint: Endpoint
+  readonly pins: PinStore
+  readonly table: PeerTable
+  readonly history: RevisionHistory
+  private readonly cleanups: (() => Promise<void> | void)[] = []
+  private stopped = false
+
+  private constructor(
+    parts: RuntimeParts,
+    private readonly options: PeerRuntimeOptions,
+  ) {
+    super()
+    this.peerId = parts.peerId
+    this.library = parts.library
+    this.operations = parts.operations
+    this.sessions = parts.sessions
+    this.endpoint = parts.endpoint
+    this.pins = parts.pins
+    this.table = parts.table
+    this.history = parts.history
+  }
+
+  /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
+  static async start(options: PeerRuntimeOptions, onEvent?: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void): Promise<PeerRuntime> {
+    const {paths} = options
+    const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'})
+    const undo: (() => Promise<void> | void)[] = [() => serveLock.release()]
+    try {
+      const runtime = await PeerRuntime.compose(options, undo)
+      if (onEvent) runtime.forwardTo(onEvent)
+      await runtime.begin()
+      return runtime
+    } catch (error) {
+      for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => {})
+      throw error
+    }
+  }
+
+  private static async compose(options: PeerRuntimeOptions, undo: (() => Promise<void> | void)[]): Promise<PeerRuntime> {
+    const {paths, settings} = options
+    const identity = await loadOrCreatePeerIdentity(paths.peerPath)
+    const operations = new GameOperations(paths)
+    const library = await Library.open(paths, {operations})
+    operations.attachLibrary(library)
+    const tls = await loadOrCreateCertificate(path.join(paths.stateDir, 'tls'))
+    const pins = new PinStore(pinsDirFor(paths.stateDir))
+    let runtime: PeerRuntime | undefined
+    const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
+    const endpoint = new QuicEndpoint({certificate: tls, ...(options.transport ? {settings: options.transport} : {})}, {log: (level, message) => log(level === 'error' ? 'warn' : level, message)})
+    const history = new RevisionHistory()
+    const view: LocalLibraryView = {
+      position: () => position(library),
+      games: () => library.snapshot().games,
+      history,
+    }
+    const table = new PeerTable()
+    const sessions = new PeerSessions({peerId: identity.peer_id, hostname: os.hostname()}, {endpoint, table, pins, library: view, settings, log})
+    runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history}, options)
+    undo.push(() => endpoint.stop())
+    return runtime
+  }
+
+  position(): LibraryPosition {
+    return position(this.library)
+  }
+
+  /** Stops everything in reverse order; tells peers goodbye first (bounded). */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.sessions.goodbye(Math.min(1000, this.options.settings.requestTimeoutMs))
+    for (const step of this.cleanups.reverse()) await Promise.resolve(step()).catch((error: unknown) => this.log('warn', `while stopping: ${errorMessage(error)}`))
+    this.emit('stopped', {reason})
+  }
+
+  private async begin(): Promise<void> {
+    const {paths, settings} = this.options
+    this.cleanups.push(() => this.endpoint.stop())
+    // Recovery of every game first: serve never offers a half-installed game.
+    const recovered = await this.operations.recover()
+    for (const report of recovered) if (report.action !== 'nothing_to_do') this.log('info', `recovered ${report.id}: ${report.action}`)
+    await this.library.refresh()
+    this.library.on('changed', (delta) => this.onLocalRevision(delta))
+
+    const address = await this.endpoint.start({host: this.options.host, port: this.options.port})
+    this.wireTableEvents()
+
+    const control = await ControlServer.listen({
+      socketPath: path.join(paths.stateDir, 'control.sock'),
+      handle: controlHandler(this),
+      onClientError: (message) => this.log('warn', message),
+    })
+    this.cleanups.push(() => control.close())
+    for (const event of ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed'] as const) {
+      this.on(event, (data: unknown) => control.broadcast(event, data))
+    }
+
+    if (this.options.watch !== false) await this.startWatching()
+    const rescan = setInterval(() => void this.refresh({}), settings.rescanIntervalMs)
+    rescan.unref()
+    this.cleanups.push(() => clearInterval(rescan))
+
+    const liveness = new Liveness({table: this.table, sessions: this.sessions, settings, now: Date.now, log: (level, message) => this.log(level, message)})
+    liveness.start()
+    this.cleanups.push(() => liveness.stop())
+
+    const dialer = new Dialer({sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
+    this.cleanups.push(() => dialer.stop())
+    for (const source of this.options.discovery) {
+      await source.start((peer) => dialer.found(peer))
+      this.cleanups.push(() => source.stop())
+    }
+    const {library_rev, library_epoch} = this.position()
+    this.emit('listening', {peer_id: this.peerId, host: address.host, port: address.port, library_rev, library_epoch})
+  }
+
+  private wireTableEvents(): void {
+    this.table.on('peer_found', (peer) => this.emit('peer_found', peer))
+    this.table.on('peer_updated', (peer) => this.emit('peer_updated', peer))
+    this.table.on('peer_lost', (peer) => {
+      void this.sessions.drop(peer.peer_id)
+      this.emit('peer_lost', peer)
+    })
+    this.sessions.on('peer_refused', (event) => this.emit('peer_refused', event))
+    this.sessions.on('peer_library_changed', (event) => this.emit('peer_library_changed', event))
+  }
+
+  private async startWatching(): Promise<void> {
+    const {paths} = this.options
+    const gate = new RescanGate({
+      rescan: (ids) => this.refresh({only: ids}),
+      isBusy: (id) => this.operations.activeOperation(id) !== undefined,
+      onError: (error) => this.log('warn', `rescan failed: ${errorMessage(error)}`),
+    })
+    const ownNames = new Set<string>()
+    for (const file of [paths.stateDir, paths.catalogPath]) if (path.dirname(file) === paths.gamesDir) ownNames.add(path.basename(file))
+    try {
+      const watcher: GamesWatcher = await watchGames({
+        gamesDir: paths.gamesDir,
+        ownNames,
+        catalogPath: paths.catalogPath,
+        onGameEvent: (id) => gate.notify(id),
+        onCatalogEvent: () => void this.reloadCatalog(),
+        onError: (error) => this.log('warn', `watching ${paths.gamesDir} failed (${errorMessage(error)}); changes are picked up by the scan every ${Math.round(this.options.settings.rescanIntervalMs / 1000)} s`),
+      })
+      this.cleanups.push(() => watcher.close())
+    } catch (error) {
+      this.log('warn', `cannot watch ${paths.gamesDir} (${errorMessage(error)}); changes are picked up by the periodic scan`)
+    }
+    this.cleanups.push(() => gate.idle())
+  }
+
+  private async reloadCatalog(): Promise<void> {
+    try {
+      await this.library.reloadCatalog()
+    } catch (error) {
+      this.log('warn', `the catalog was not reloaded: ${errorMessage(error)}`)
+    }
+  }
+
+  private async refresh(options: {only?: string[]; full?: boolean}): Promise<void> {
+    if (this.stopped) return
+    try {
+      await this.library.refresh(options)
+    } catch (error) {
+      this.log('warn', `library refresh failed: ${errorMessage(error)}`)
+    }
+  }
+
+  private onLocalRevision(delta: LibraryDelta): void {
+    this.history.record(delta)
+    const {library_rev, library_epoch} = this.position()
+    this.emit('library_changed', {library_rev, library_epoch, added: delta.added.map((g) => g.id), updated: delta.updated.map((g) => g.id), removed: [...delta.removed]})
+    this.sessions.pushAll()
+  }
+
+  private forwardTo(onEvent: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void): void {
+    const events: (keyof RuntimeEvents)[] = ['listening', 'peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'log', 'stopped']
+    for (const event of events) this.on(event, (...args: never[]) => onEvent(event, ...(args as RuntimeEvents[typeof event])))
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.emit('log', {level, message})
+  }
+}
+
+function position(library: Library): LibraryPosition {
+  const snapshot = library.snapshot()
+  return {library_epoch: snapshot.library_epoch, library_rev: snapshot.library_rev, library_digest: snapshot.library_digest}
+}

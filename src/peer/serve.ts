@@ -1,0 +1,72 @@
+// `lanspread serve` without oclif: starts the runtime, prints its events (human lines on
+// stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM.
+import type {LanspreadPaths} from '../config.js'
+import {StaticPeers} from '../discovery/static-peers.js'
+import type {PeerAddress} from './peer-table.js'
+import {PeerRuntime, type RuntimeEvents} from './runtime.js'
+import {runtimeSettings} from './settings.js'
+
+export interface ServeOptions {
+  paths: LanspreadPaths
+  host: string
+  port: number
+  staticPeers: PeerAddress[]
+  rescanIntervalMs: number
+  json: boolean
+}
+
+export async function serveUntilSignal(options: ServeOptions): Promise<void> {
+  const print = options.json ? printJson : printHuman
+  const runtime = await PeerRuntime.start(
+    {
+      paths: options.paths,
+      host: options.host,
+      port: options.port,
+      discovery: [new StaticPeers(options.staticPeers)],
+      settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
+    },
+    print,
+  )
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+  await runtime.stop(signal)
+}
+
+function printJson<K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]): void {
+  if (event === 'log') {
+    const [{level, message}] = args as RuntimeEvents['log']
+    process.stderr.write(`${level === 'warn' ? 'warning: ' : ''}${message}\n`)
+    return
+  }
+  process.stdout.write(JSON.stringify({event, time: new Date().toISOString(), ...(args[0] as object)}) + '\n')
+}
+
+function printHuman<K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]): void {
+  process.stderr.write(`${describeEvent(event, args[0])}\n`)
+}
+
+function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
+  const d = data as Record<string, unknown>
+  switch (event) {
+    case 'log':
+      return `${d.level === 'warn' ? 'warning: ' : ''}${String(d.message)}`
+    case 'listening':
+      return `serving as peer ${String(d.peer_id)} on ${String(d.host)}:${String(d.port)} (library_rev ${String(d.library_rev)})`
+    case 'peer_found':
+      return `peer found: ${String(d.peer_id)} (${String(d.hostname)}) at ${(d.addresses as string[]).join(', ')}`
+    case 'peer_lost':
+      return `peer lost: ${String(d.peer_id)} (${String(d.reason)})`
+    case 'peer_refused':
+      return `peer refused: ${String(d.address)} ${String(d.reason)}`
+    case 'peer_library_changed':
+      return `library of ${String(d.peer_id)}: ${String(d.game_count)} games at revision ${String(d.library_rev)} (by ${String(d.outcome)})`
+    case 'library_changed':
+      return `library_rev ${String(d.library_rev)}: ${(['added', 'updated', 'removed'] as const).map((k) => `${(d[k] as string[]).length} ${k}`).join(', ')}`
+    case 'peer_updated':
+      return `peer updated: ${String(d.peer_id)}`
+    case 'stopped':
+      return `stopped (${String(d.reason)})`
+  }
+}

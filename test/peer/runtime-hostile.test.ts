@@ -1,0 +1,89 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {describe, expect, it, onTestFinished} from 'vitest'
+import {FrameReader} from '../../src/protocol/frame-reader.js'
+import {encodeFrame} from '../../src/protocol/framing.js'
+import {loadOrCreateCertificate} from '../../src/transport/certs.js'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
+import {QuicEndpoint} from '../../src/transport/quic.js'
+import {eventually, gamesOf, startPeer} from '../helpers/peers.js'
+import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
+
+const GAME = {'version.ini': '1.0\n', 'data.eti': 'archive bytes'}
+
+async function rawClient(port: number): Promise<PeerConnection> {
+  const certificate = await loadOrCreateCertificate(await makeTempDir())
+  const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000}}, {log: () => {}})
+  await endpoint.start({host: '127.0.0.1', port: 0})
+  onTestFinished(() => endpoint.stop())
+  return endpoint.dial('127.0.0.1', port, {timeoutMs: 3000})
+}
+
+/** Sends raw bytes on a new stream and returns the first frame of the answer (or undefined). */
+async function sendRaw(connection: PeerConnection, bytes: Uint8Array) {
+  return connection.request(
+    async (stream) => {
+      const writer = stream.writable.getWriter()
+      await writer.write(bytes)
+      await writer.close()
+      return new FrameReader(stream.readable).next().catch((error: unknown) => error)
+    },
+    {timeoutMs: 3000, what: 'hostile request'},
+  )
+}
+
+function prefixed(length: number, body: Buffer = Buffer.alloc(0)): Buffer {
+  const prefix = Buffer.alloc(4)
+  prefix.writeUInt32BE(length)
+  return Buffer.concat([prefix, body])
+}
+
+describe('peer runtime against hostile peers', () => {
+  it('answers bad frames with an Error, drops a peer that keeps at it, and keeps serving the others', async () => {
+    const a = await startPeer({games: {alpha: GAME}})
+    const b = await startPeer({peers: [a.address]})
+    await eventually(() => gamesOf(b, a).length === 1, 'b synced')
+    const hostile = await rawClient(a.address.port)
+    expect(await sendRaw(hostile, prefixed(64 * 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame'})
+    expect(await sendRaw(hostile, prefixed(5, Buffer.from('{{{{{')))).toMatchObject({type: 'Error', code: 'bad_frame'})
+    expect(await sendRaw(hostile, prefixed(20, Buffer.from('{"type":"Nonsense"} ')))).toMatchObject({type: 'Error'})
+    await eventually(() => hostile.isClosed(), 'the hostile connection dropped')
+    // a request before Hello is refused without counting as garbage
+    const polite = await rawClient(a.address.port)
+    expect(await sendRaw(polite, encodeFrame({type: 'Ping'}))).toMatchObject({type: 'Error', code: 'bad_request'})
+    expect(await sendRaw(polite, encodeFrame({type: 'ListGames'}))).toMatchObject({type: 'GameList', games: [{id: 'alpha'}]})
+    // a stream reset mid-request and a connection that never speaks
+    await polite
+      .request(
+        async (stream) => {
+          const writer = stream.writable.getWriter()
+          await writer.write(prefixed(100, Buffer.from('{"type":')))
+          stream.cancel(new Error('gone'))
+        },
+        {timeoutMs: 1000, what: 'reset'},
+      )
+      .catch(() => {})
+    await rawClient(a.address.port)
+    await b.runtime.sessions.ping(a.runtime.peerId)
+    expect(a.runtime.table.list()).toHaveLength(1)
+  })
+
+  it('refuses an impostor that claims a known peer_id with another certificate, and keeps the real peer', async () => {
+    const a = await startPeer({games: {alpha: GAME}})
+    const real = await startPeer({peers: [a.address]})
+    await eventually(() => a.runtime.table.list().length === 1, 'the real peer known')
+    const refused: unknown[] = []
+    a.runtime.on('peer_refused', (event) => refused.push(event))
+    const impostorLibrary = await makeTempLibrary()
+    await fs.mkdir(impostorLibrary.paths.stateDir, {recursive: true})
+    await fs.copyFile(real.library.paths.peerPath, impostorLibrary.paths.peerPath)
+    const impostor = await startPeer({library: impostorLibrary, peers: [a.address]})
+    expect(impostor.runtime.peerId).toBe(real.runtime.peerId)
+    await eventually(() => refused.length > 0, 'the impostor refused')
+    expect(refused[0]).toMatchObject({peer_id: real.runtime.peerId})
+    expect(a.runtime.table.list()).toHaveLength(1)
+    await real.runtime.sessions.ping(a.runtime.peerId)
+    expect(a.runtime.table.get(real.runtime.peerId)?.addresses[0]?.port).toBe(real.address.port)
+    expect(await fs.readdir(path.join(a.library.paths.stateDir, 'pins'))).toHaveLength(1)
+  })
+})
