@@ -22,6 +22,7 @@ export interface LanspreadPaths {
   libraryRevPath: string
   peerPath: string
   locksDir: string
+  tlsDir: string
 }
 
 export function resolvePaths(options: PathOptions = {}): LanspreadPaths {
@@ -39,6 +40,7 @@ export function resolvePaths(options: PathOptions = {}): LanspreadPaths {
     libraryRevPath: path.join(stateDir, 'library-rev.json'),
     peerPath: path.join(stateDir, 'peer.json'),
     locksDir: path.join(stateDir, 'locks'),
+    tlsDir: path.join(stateDir, 'tls'),
   }
 }
 

@@ -1,0 +1,82 @@
+// The transport's public shape: an endpoint that listens and dials, connections that carry
+// one request per bidirectional stream. The runtime sees only these types, never @matrixai/quic.
+import type {ReadableStream, WritableStream} from 'node:stream/web'
+
+/** One bidirectional stream: raw bytes both ways (the protocol layer frames them). */
+export interface ByteStream {
+  readonly readable: ReadableStream<Uint8Array>
+  readonly writable: WritableStream<Uint8Array>
+  /** Resets both directions at once; safe to call more than once, also after the stream ended. */
+  cancel(reason?: unknown): void
+}
+
+/** Serves one incoming stream; the endpoint catches whatever it throws and resets the stream. */
+export type StreamHandler = (stream: ByteStream, connection: PeerConnection) => Promise<void>
+
+export interface RequestOptions {
+  /** Hard bound for the whole exchange: the stream is reset when it passes. */
+  timeoutMs: number
+  /** What the request is, for messages ("Hello", "GetChunk game/file"). */
+  what: string
+}
+
+export type ConnectionDirection = 'inbound' | 'outbound'
+
+export interface PeerConnection {
+  /** Identical on both ends of one connection (QUIC's shared connection ID, hex). */
+  readonly id: string
+  /** 'outbound' when this endpoint dialled it. */
+  readonly direction: ConnectionDirection
+  readonly remoteHost: string
+  readonly remotePort: number
+  /** SHA-256 (hex) of the certificate the remote end presented in the handshake. */
+  remoteCertificateFingerprint(): string
+  /** Opens a stream, runs `body` on it within the timeout, resets the stream if it throws or times out. */
+  request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T>
+  /** Sends `bytes`, ends the write side and returns everything the remote end answers. */
+  requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array>
+  isClosed(): boolean
+  /** Resolves once the connection is gone, whoever closed it (idle timeout, peer, us). */
+  readonly closed: Promise<void>
+  close(): Promise<void>
+}
+
+export interface ListenAddress {
+  host: string
+  port: number
+}
+
+export interface DialOptions {
+  timeoutMs?: number
+}
+
+export interface Endpoint {
+  /** Binds the one UDP socket that serves incoming connections and carries outgoing ones. */
+  start(address: ListenAddress): Promise<ListenAddress>
+  /** The bound address (port resolved when 0 was asked); throws before start. */
+  address(): ListenAddress
+  dial(host: string, port: number, options?: DialOptions): Promise<PeerConnection>
+  on(event: 'connection', listener: (connection: PeerConnection) => void): () => void
+  onStream(handler: StreamHandler): void
+  connections(): PeerConnection[]
+  /** Closes every connection and the socket; forces after a bound, never hangs. */
+  stop(): Promise<void>
+}
+
+export interface TransportSettings {
+  /** A connection silent this long is dropped (QUIC idle timeout, both ends). */
+  maxIdleTimeoutMs: number
+  /** QUIC PINGs on a quiet connection keep a live peer from idling out. */
+  keepAliveIntervalMs: number
+  /** Default bound of dial(); capped by maxIdleTimeoutMs, as @matrixai/quic demands. */
+  dialTimeoutMs: number
+  /** UDP payload both ways: 1472 = a 1500-byte Ethernet MTU minus IPv4 and UDP headers. */
+  udpPayloadBytes: number
+  /** Kernel receive and send buffers of the UDP socket. */
+  udpBufferBytes: number
+  /** stop() waits this long for graceful closes before forcing. */
+  stopTimeoutMs: number
+}
+
+/** Where transport warnings go (serve logs them to stderr); QUIC's own INFO lines are dropped. */
+export type TransportLog = (level: 'warn' | 'error', message: string) => void

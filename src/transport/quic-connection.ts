@@ -1,0 +1,188 @@
+// One QUIC connection seen by the runtime: requests on fresh bidirectional streams under a
+// timeout, incoming streams handed to the stream handler with every error caught and logged.
+import {events as quicEvents, type QUICConnection, type QUICStream} from '@matrixai/quic'
+import {LanspreadError, errorMessage} from '../errors.js'
+import {certificateFingerprint} from './certs.js'
+import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
+import {withTimeout} from './with-timeout.js'
+
+/** Largest answer requestBytes() keeps in memory unless told otherwise (a frame's cap). */
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+export interface QuicPeerConnectionDeps {
+  log: TransportLog
+  streamHandler: () => StreamHandler | undefined
+  /** Stops the underlying connection (a client is destroyed, a server connection stopped). */
+  stop: () => Promise<void>
+}
+
+export class QuicPeerConnection implements PeerConnection {
+  readonly id: string
+  readonly closed: Promise<void>
+  private readonly fingerprint: string
+  private gone = false
+  private lastError: string | undefined
+
+  constructor(
+    private readonly connection: QUICConnection,
+    readonly direction: ConnectionDirection,
+    private readonly deps: QuicPeerConnectionDeps,
+  ) {
+    this.id = connection.connectionIdShared.toString()
+    const leaf = connection.getRemoteCertsChain()[0]
+    if (!leaf) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
+    this.fingerprint = certificateFingerprint(leaf)
+    connection.addEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
+    connection.addEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
+    this.closed = connection.closedP.then(() => {
+      this.gone = true
+      connection.removeEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
+      connection.removeEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
+    })
+  }
+
+  get remoteHost(): string {
+    return this.connection.remoteHost
+  }
+
+  get remotePort(): number {
+    return this.connection.remotePort
+  }
+
+  /** host:port of the remote end, for messages. */
+  get label(): string {
+    const host = this.connection.remoteHost
+    return host.includes(':') ? `[${host}]:${this.connection.remotePort}` : `${host}:${this.connection.remotePort}`
+  }
+
+  /** Why the connection ended (idle timeout, peer closed, …), once it has. */
+  get closeReason(): string | undefined {
+    return this.lastError
+  }
+
+  remoteCertificateFingerprint(): string {
+    return this.fingerprint
+  }
+
+  isClosed(): boolean {
+    return this.gone || this.connection.closed
+  }
+
+  async request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T> {
+    const what = `${options.what} to peer at ${this.label}`
+    const stream = this.openStream(what)
+    const cancel = (reason: unknown) => stream.cancel(reason)
+    try {
+      const result = await withTimeout(runBody(body, stream), options.timeoutMs, what, () => cancel(new Error('timed out')))
+      settleStream(stream)
+      return result
+    } catch (error) {
+      cancel(error)
+      throw requestError(what, error)
+    }
+  }
+
+  requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    return this.request(async (stream) => {
+      const writer = stream.writable.getWriter()
+      await writer.write(bytes)
+      await writer.close()
+      return readAll(stream, maxBytes, options.what)
+    }, options)
+  }
+
+  async close(): Promise<void> {
+    if (this.connection.closed) return
+    await this.deps.stop()
+  }
+
+  private openStream(what: string): QUICStream {
+    if (this.isClosed()) {
+      throw new LanspreadError('io', `${what} failed: the connection is closed${this.lastError ? ` (${this.lastError})` : ''}`)
+    }
+    try {
+      return this.connection.newStream('bidi')
+    } catch (error) {
+      throw requestError(what, error)
+    }
+  }
+
+  private readonly onError = (event: Event): void => {
+    const detail = (event as quicEvents.EventQUICConnectionError).detail
+    this.lastError = errorMessage(detail)
+  }
+
+  private readonly onStream = (event: Event): void => {
+    const stream = (event as quicEvents.EventQUICConnectionStream).detail
+    void this.serveStream(stream).catch((error: unknown) => {
+      this.deps.log('error', `stream handler bookkeeping failed for peer at ${this.label}: ${errorMessage(error)}`)
+    })
+  }
+
+  /** A peer resetting its stream makes reads throw: the throw ends here, never in the process. */
+  private async serveStream(stream: QUICStream): Promise<void> {
+    const handler = this.deps.streamHandler()
+    if (!handler) {
+      stream.cancel(new Error('no stream handler'))
+      return
+    }
+    try {
+      await handler(stream, this)
+      settleStream(stream)
+    } catch (error) {
+      stream.cancel(error)
+      if (!this.isClosed()) this.deps.log('warn', `a request from peer at ${this.label} failed: ${errorMessage(error)}`)
+    }
+  }
+}
+
+/** Runs the body as a promise even when it throws synchronously. */
+async function runBody<T>(body: (stream: ByteStream) => Promise<T>, stream: ByteStream): Promise<T> {
+  return body(stream)
+}
+
+/**
+ * Ends whatever the caller left open after a successful exchange: the unread rest of the
+ * readable is cancelled, an unclosed writable closed gracefully (resetting it could drop bytes
+ * still in flight), a side still locked by a forgotten reader resets the stream.
+ */
+function settleStream(stream: QUICStream): void {
+  if (stream.readClosed && stream.writeClosed) return
+  if ((!stream.readClosed && stream.readable.locked) || (!stream.writeClosed && stream.writable.locked)) {
+    stream.cancel(new Error('left open'))
+    return
+  }
+  if (!stream.readClosed) stream.readable.cancel().catch(() => undefined)
+  if (!stream.writeClosed) stream.writable.close().catch(() => undefined)
+}
+
+async function readAll(stream: ByteStream, maxBytes: number, what: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of stream.readable) {
+    total += chunk.byteLength
+    if (total > maxBytes) {
+      throw new LanspreadError('invalid_input', `the answer to ${what} is larger than ${maxBytes} bytes`)
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, total)
+}
+
+function requestError(what: string, error: unknown): LanspreadError {
+  if (error instanceof LanspreadError) return error
+  return new LanspreadError('io', `${what} failed: ${describeQuicError(error)}`, {
+    hint: 'the peer may have closed the stream or gone away; it is tried again later',
+    cause: error,
+  })
+}
+
+/** @matrixai/quic errors carry the useful part (a code, a reason) in `cause` or `data`. */
+export function describeQuicError(error: unknown): string {
+  const message = errorMessage(error)
+  if (typeof error !== 'object' || error === null) return message
+  const {cause, data} = error as {cause?: unknown; data?: unknown}
+  const extra = data !== undefined ? JSON.stringify(data) : cause !== undefined ? errorMessage(cause) : ''
+  return extra && extra !== '{}' ? `${message} (${extra})` : message
+}

@@ -1,0 +1,197 @@
+// The QUIC endpoint: one UDP socket (tuned buffers) shared by the server that accepts peers
+// and the clients that dial them, so nothing binds [::] by surprise and stop() closes it all.
+import type Logger from '@matrixai/logger'
+import {QUICClient, QUICServer, QUICSocket, events as quicEvents, type QUICConnection} from '@matrixai/quic'
+import {LanspreadError, errorMessage} from '../errors.js'
+import type {
+  DialOptions,
+  Endpoint,
+  ListenAddress,
+  PeerConnection,
+  StreamHandler,
+  TransportLog,
+  TransportSettings,
+} from './endpoint.js'
+import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
+import {
+  DEFAULT_TRANSPORT_SETTINGS,
+  type Certificate,
+  clientCrypto,
+  defaultTransportLog,
+  quicConfig,
+  quicLogger,
+  serverCrypto,
+} from './quic-settings.js'
+import {withTimeout} from './with-timeout.js'
+
+export interface QuicEndpointInit {
+  certificate: Certificate
+  settings?: Partial<TransportSettings>
+}
+
+export interface QuicEndpointComponents {
+  log?: TransportLog
+}
+
+/** QUICSocket keeps its dgram socket protected; the kernel buffers are set from here. */
+class TunedQuicSocket extends QUICSocket {
+  setBufferSizes(bytes: number): {recv: number; send: number} {
+    this.socket.setRecvBufferSize(bytes)
+    this.socket.setSendBufferSize(bytes)
+    return {recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize()}
+  }
+}
+
+export class QuicEndpoint implements Endpoint {
+  readonly settings: TransportSettings
+  private readonly log: TransportLog
+  private readonly logger: Logger
+  private socket: TunedQuicSocket | undefined
+  private server: QUICServer | undefined
+  private readonly live = new Set<QuicPeerConnection>()
+  private readonly listeners = new Set<(connection: PeerConnection) => void>()
+  private streamHandler: StreamHandler | undefined
+  private stopping = false
+  /** Kernel buffer sizes actually granted (Linux caps them at net.core.rmem_max / wmem_max). */
+  bufferSizes: {recv: number; send: number} | undefined
+
+  constructor(
+    private readonly init: QuicEndpointInit,
+    components: QuicEndpointComponents = {},
+  ) {
+    this.settings = {...DEFAULT_TRANSPORT_SETTINGS, ...init.settings}
+    this.log = components.log ?? defaultTransportLog()
+    this.logger = quicLogger(this.log)
+  }
+
+  async start({host, port}: ListenAddress): Promise<ListenAddress> {
+    if (this.socket) throw new LanspreadError('internal', 'the QUIC endpoint is already started')
+    const socket = new TunedQuicSocket({logger: this.logger.getChild('socket')})
+    try {
+      await socket.start({host, port})
+    } catch (error) {
+      throw new LanspreadError('io', `could not listen on UDP ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
+        hint: 'choose another --port (0 picks a free one) or stop the program that uses it',
+        cause: error,
+      })
+    }
+    this.socket = socket
+    this.bufferSizes = socket.setBufferSizes(this.settings.udpBufferBytes)
+    const server = new QUICServer({
+      socket,
+      crypto: serverCrypto(),
+      config: quicConfig(this.settings, this.init.certificate),
+      minIdleTimeout: this.settings.dialTimeoutMs,
+      logger: this.logger.getChild('server'),
+    })
+    server.addEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
+    this.server = server
+    await server.start()
+    return this.address()
+  }
+
+  address(): ListenAddress {
+    if (!this.socket) throw new LanspreadError('internal', 'the QUIC endpoint is not started')
+    return {host: this.socket.host, port: this.socket.port}
+  }
+
+  on(_event: 'connection', listener: (connection: PeerConnection) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  onStream(handler: StreamHandler): void {
+    this.streamHandler = handler
+  }
+
+  connections(): PeerConnection[] {
+    return [...this.live]
+  }
+
+  async dial(host: string, port: number, options: DialOptions = {}): Promise<PeerConnection> {
+    const socket = this.socket
+    if (!socket || this.stopping) throw new LanspreadError('internal', 'the QUIC endpoint is not running')
+    // @matrixai/quic refuses a start timer longer than the idle timeout.
+    const timeoutMs = Math.min(options.timeoutMs ?? this.settings.dialTimeoutMs, this.settings.maxIdleTimeoutMs)
+    let client: QUICClient
+    try {
+      client = await QUICClient.createQUICClient(
+        {
+          host,
+          port,
+          socket,
+          crypto: clientCrypto(),
+          config: quicConfig(this.settings, this.init.certificate),
+          logger: this.logger.getChild('client'),
+        },
+        {timer: timeoutMs},
+      )
+    } catch (error) {
+      throw new LanspreadError('io', `could not connect to peer at ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
+        hint: 'check that lanspread serve runs there and that UDP to that port is not blocked',
+        cause: error,
+      })
+    }
+    if (this.stopping) {
+      await client.destroy({force: true}).catch(() => undefined)
+      throw new LanspreadError('internal', 'the QUIC endpoint stopped while dialling')
+    }
+    return this.adopt(client.connection, 'outbound', () => client.destroy({isApp: true, force: true}))
+  }
+
+  /** Closes every connection and the socket; a peer that does not answer is not waited for past stopTimeoutMs. */
+  async stop(): Promise<void> {
+    if (!this.socket || this.stopping) return
+    this.stopping = true
+    const socket = this.socket
+    const server = this.server
+    const graceful = (async () => {
+      await server?.stop({isApp: true, force: true})
+      await Promise.allSettled([...this.live].map((c) => c.close()))
+    })()
+    await withTimeout(graceful, this.settings.stopTimeoutMs, 'closing QUIC connections').catch((error: unknown) => {
+      this.log('warn', `${errorMessage(error)}; closing the socket anyway`)
+    })
+    await socket.stop({force: true}).catch((error: unknown) => {
+      this.log('warn', `could not close the QUIC socket: ${describeQuicError(error)}`)
+    })
+    server?.removeEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
+    this.live.clear()
+    this.socket = undefined
+    this.server = undefined
+  }
+
+  private readonly onServerConnection = (event: Event): void => {
+    const connection = (event as quicEvents.EventQUICServerConnection).detail
+    let adopted: QuicPeerConnection
+    try {
+      adopted = this.adopt(connection, 'inbound', () => connection.stop({isApp: true, force: true}))
+    } catch (error) {
+      this.log('warn', `dropped an incoming connection from ${connection.remoteHost}:${connection.remotePort}: ${errorMessage(error)}`)
+      void connection.stop({isApp: true, force: true}).catch(() => undefined)
+      return
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(adopted)
+      } catch (error) {
+        this.log('error', `a connection listener failed for peer at ${adopted.label}: ${errorMessage(error)}`)
+      }
+    }
+  }
+
+  private adopt(connection: QUICConnection, direction: 'inbound' | 'outbound', stop: () => Promise<void>): QuicPeerConnection {
+    const adopted = new QuicPeerConnection(connection, direction, {
+      log: this.log,
+      streamHandler: () => this.streamHandler,
+      stop,
+    })
+    this.live.add(adopted)
+    void adopted.closed.then(() => this.live.delete(adopted))
+    return adopted
+  }
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
