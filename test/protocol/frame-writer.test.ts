@@ -1,12 +1,20 @@
+import type {QUICStream} from '@matrixai/quic'
+import {once} from 'node:events'
+import net from 'node:net'
 import {PassThrough, Writable} from 'node:stream'
+import type {TLSSocket} from 'node:tls'
 import {TransformStream, WritableStream} from 'node:stream/web'
 import {setImmediate as tick} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
 import {LanspreadError} from '../../src/errors.js'
-import {FrameReader} from '../../src/protocol/frame-reader.js'
-import {FrameWriter} from '../../src/protocol/frame-writer.js'
+import {type ByteSource, FrameReader} from '../../src/protocol/frame-reader.js'
+import {type ByteSink, FrameWriter} from '../../src/protocol/frame-writer.js'
 import type {Message} from '../../src/protocol/messages.js'
 import {SAMPLES} from '../helpers/protocol.js'
+
+// Compile-time: both transports' streams fit the reader and the writer as they are.
+export const quicFits = (stream: QUICStream): [ByteSource, ByteSink] => [stream.readable, stream.writable]
+export const tlsFits = (socket: TLSSocket): [ByteSource, ByteSink] => [socket, socket]
 
 const ALL = Object.values(SAMPLES) as Message[]
 const CHUNK = Buffer.from('chunk bytes')
@@ -56,6 +64,22 @@ describe('FrameWriter', () => {
   it('round-trips through a WHATWG stream pair, as a QUIC stream has', async () => {
     const pipe = new TransformStream<Uint8Array, Uint8Array>()
     await Promise.all([sendAll(new FrameWriter(pipe.writable)), expectAll(new FrameReader(pipe.readable))])
+  })
+
+  it('round-trips over a real TCP socket on loopback (the socket TLS wraps)', async () => {
+    const server = net.createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    try {
+      const accepted = once(server, 'connection') as Promise<[net.Socket]>
+      const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+      const [socket] = await accepted
+      await Promise.all([sendAll(new FrameWriter(client)), expectAll(new FrameReader(socket))])
+      socket.destroy()
+      client.destroy()
+    } finally {
+      server.close()
+    }
   })
 
   it('waits for a Node Writable to drain before a send resolves', async () => {
