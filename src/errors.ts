@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'no_peers',
   'integrity',
   'io',
+  'protocol',
   'internal',
 ] as const
 

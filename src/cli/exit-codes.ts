@@ -13,4 +13,5 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   no_peers: 9,
   integrity: 10,
   io: 11,
+  protocol: 12,
 }

@@ -1,0 +1,28 @@
+// The bounds of the peer protocol: how large a frame, a chunk, a list or a string from a
+// peer may be. A peer is untrusted input (SPEC §4.6), so every list and string has a cap.
+
+/** Largest frame body (the JSON after the 4-byte length), SPEC §4.2. */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+/** Bytes of the big-endian length prefix in front of every frame. */
+export const FRAME_PREFIX_BYTES = 4
+
+/** Games in one LibrarySnapshot or GameList, and entries in one LibraryDelta. */
+export const MAX_GAMES_PER_MESSAGE = 100_000
+
+/** Files in one GameManifest. */
+export const MAX_FILES_PER_MANIFEST = 100_000
+
+/** Largest chunk a GetChunk may ask for (and largest chunk size a manifest may declare). */
+export const MAX_CHUNK_BYTES = 16 * 1024 * 1024
+
+/** Longest relative path, in UTF-16 code units (Linux PATH_MAX). */
+export const MAX_PATH_LENGTH = 4096
+
+/** Longest hostname, feature name, epoch and error text a peer may send. */
+export const MAX_HOSTNAME_LENGTH = 255
+export const MAX_FEATURES = 32
+export const MAX_FEATURE_LENGTH = 64
+export const MAX_EPOCH_LENGTH = 64
+export const MAX_ERROR_CODE_LENGTH = 64
+export const MAX_ERROR_MESSAGE_LENGTH = 1024
