@@ -68,6 +68,11 @@ export interface RuntimeParts {
   history: RevisionHistory
 }
 
+export const RUNTIME_EVENTS = ['listening', 'peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
+
+/** Receives every runtime event with its one argument (serve prints them). */
+export type RuntimeEventSink = (event: keyof RuntimeEvents, data: unknown) => void
+
 export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly peerId: string
   readonly library: Library
@@ -96,7 +101,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
-  static async start(options: PeerRuntimeOptions, onEvent?: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void): Promise<PeerRuntime> {
+  static async start(options: PeerRuntimeOptions, onEvent?: RuntimeEventSink): Promise<PeerRuntime> {
     const {paths} = options
     const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'})
     const undo: (() => Promise<void> | void)[] = [() => serveLock.release()]
@@ -249,9 +254,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.sessions.pushAll()
   }
 
-  private forwardTo(onEvent: <K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]) => void): void {
-    const events: (keyof RuntimeEvents)[] = ['listening', 'peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'log', 'stopped']
-    for (const event of events) this.on(event, (...args: never[]) => onEvent(event, ...(args as RuntimeEvents[typeof event])))
+  private forwardTo(onEvent: RuntimeEventSink): void {
+    for (const event of RUNTIME_EVENTS) this.on(event, (data: unknown) => onEvent(event, data))
   }
 
   log(level: LogLevel, message: string): void {

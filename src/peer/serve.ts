@@ -3,7 +3,7 @@
 import type {LanspreadPaths} from '../config.js'
 import {StaticPeers} from '../discovery/static-peers.js'
 import type {PeerAddress} from './peer-table.js'
-import {PeerRuntime, type RuntimeEvents} from './runtime.js'
+import {PeerRuntime, type RuntimeEventSink, type RuntimeEvents} from './runtime.js'
 import {runtimeSettings} from './settings.js'
 
 export interface ServeOptions {
@@ -34,17 +34,15 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
   await runtime.stop(signal)
 }
 
-function printJson<K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]): void {
-  if (event === 'log') {
-    const [{level, message}] = args as RuntimeEvents['log']
-    process.stderr.write(`${level === 'warn' ? 'warning: ' : ''}${message}\n`)
-    return
-  }
-  process.stdout.write(JSON.stringify({event, time: new Date().toISOString(), ...(args[0] as object)}) + '\n')
+const printJson: RuntimeEventSink = (event, data) => {
+  if (event === 'log') return printHuman(event, data)
+  process.stdout.write(JSON.stringify({event, time: new Date().toISOString(), ...(data as object)}) + '\n')
 }
 
-function printHuman<K extends keyof RuntimeEvents>(event: K, ...args: RuntimeEvents[K]): void {
-  process.stderr.write(`${describeEvent(event, args[0])}\n`)
+const printHuman: RuntimeEventSink = (event, data) => {
+  // Every address refresh is an update: too chatty for a human log.
+  if (event === 'peer_updated') return
+  process.stderr.write(`${describeEvent(event, data)}\n`)
 }
 
 function describeEvent(event: keyof RuntimeEvents, data: unknown): string {

@@ -4,7 +4,9 @@
 // whenever a delta does not apply cleanly. Transport-free: requests go through `ask`.
 import {LanspreadError} from '../errors.js'
 import type {GameSummary} from '../library/summary.js'
-import type {GetLibrary, LibraryDelta, LibrarySnapshot, Message, NotModified} from '../protocol/messages.js'
+import type {GetLibrary, LibraryDeltaMessage as LibraryDelta, LibrarySnapshot, Message, MessageOf} from '../protocol/messages.js'
+
+type NotModified = MessageOf<'NotModified'>
 import type {RemoteLibrary} from './remote-library.js'
 import type {RevisionHistory} from './revision-history.js'
 
