@@ -36,6 +36,8 @@ export interface PeerConnection {
   /** Sends `bytes`, ends the write side and returns everything the remote end answers. */
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array>
   isClosed(): boolean
+  /** Why the connection ended (idle timeout, closed by the peer, …), once it has. */
+  readonly closeReason: string | undefined
   /** Resolves once the connection is gone, whoever closed it (idle timeout, peer, us). */
   readonly closed: Promise<void>
   close(): Promise<void>

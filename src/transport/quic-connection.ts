@@ -55,7 +55,6 @@ export class QuicPeerConnection implements PeerConnection {
     return host.includes(':') ? `[${host}]:${this.connection.remotePort}` : `${host}:${this.connection.remotePort}`
   }
 
-  /** Why the connection ended (idle timeout, peer closed, …), once it has. */
   get closeReason(): string | undefined {
     return this.lastError
   }
@@ -110,7 +109,7 @@ export class QuicPeerConnection implements PeerConnection {
 
   private readonly onError = (event: Event): void => {
     const detail = (event as quicEvents.EventQUICConnectionError).detail
-    this.lastError = errorMessage(detail)
+    this.lastError = describeQuicError(detail)
   }
 
   private readonly onStream = (event: Event): void => {
@@ -180,8 +179,10 @@ function requestError(what: string, error: unknown): LanspreadError {
 
 /** @matrixai/quic errors carry the useful part (a code, a reason) in `cause` or `data`. */
 export function describeQuicError(error: unknown): string {
-  const message = errorMessage(error)
-  if (typeof error !== 'object' || error === null) return message
+  if (typeof error !== 'object' || error === null) return errorMessage(error)
+  // Many @matrixai/quic errors have an empty message and say what they are in `description`.
+  const {description} = error as {description?: unknown}
+  const message = errorMessage(error) || (typeof description === 'string' ? description : error.constructor.name)
   const {cause, data} = error as {cause?: unknown; data?: unknown}
   const extra = data !== undefined ? JSON.stringify(data) : cause !== undefined ? errorMessage(cause) : ''
   return extra && extra !== '{}' ? `${message} (${extra})` : message
