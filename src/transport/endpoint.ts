@@ -59,6 +59,7 @@ export interface Endpoint {
   address(): ListenAddress
   dial(host: string, port: number, options?: DialOptions): Promise<PeerConnection>
   on(event: 'connection', listener: (connection: PeerConnection) => void): () => void
+  /** Set before start(): a stream that arrives with no handler is reset. */
   onStream(handler: StreamHandler): void
   connections(): PeerConnection[]
   /** Closes every connection and the socket; forces after a bound, never hangs. */

@@ -16,6 +16,7 @@ import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
 import {
   DEFAULT_TRANSPORT_SETTINGS,
   type Certificate,
+  checkTransportSettings,
   clientCrypto,
   defaultTransportLog,
   quicConfig,
@@ -59,7 +60,7 @@ export class QuicEndpoint implements Endpoint {
     private readonly init: QuicEndpointInit,
     components: QuicEndpointComponents = {},
   ) {
-    this.settings = {...DEFAULT_TRANSPORT_SETTINGS, ...init.settings}
+    this.settings = checkTransportSettings({...DEFAULT_TRANSPORT_SETTINGS, ...init.settings})
     this.log = components.log ?? defaultTransportLog()
     this.logger = quicLogger(this.log)
   }
@@ -85,8 +86,14 @@ export class QuicEndpoint implements Endpoint {
       logger: this.logger.getChild('server'),
     })
     server.addEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
+    try {
+      await server.start()
+    } catch (error) {
+      await socket.stop({force: true}).catch(() => undefined)
+      this.socket = undefined
+      throw new LanspreadError('internal', `could not start the QUIC server: ${describeQuicError(error)}`, {cause: error})
+    }
     this.server = server
-    await server.start()
     return this.address()
   }
 
@@ -136,7 +143,12 @@ export class QuicEndpoint implements Endpoint {
       await client.destroy({force: true}).catch(() => undefined)
       throw new LanspreadError('internal', 'the QUIC endpoint stopped while dialling')
     }
-    return this.adopt(client.connection, 'outbound', () => client.destroy({isApp: true, force: true}))
+    try {
+      return this.adopt(client.connection, 'outbound', () => client.destroy({isApp: true, force: true}))
+    } catch (error) {
+      await client.destroy({force: true}).catch(() => undefined)
+      throw error
+    }
   }
 
   /** Closes every connection and the socket; a peer that does not answer is not waited for past stopTimeoutMs. */

@@ -4,6 +4,7 @@ import {execa} from 'execa'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import type {ByteStream, PeerConnection} from '../../src/transport/endpoint.js'
 import {chooseConnection} from '../../src/transport/choose-connection.js'
+import {QuicEndpoint} from '../../src/transport/quic.js'
 import {REPO_ROOT} from '../helpers/cli.js'
 import {startEndpoint, udpAddressesOfThisProcess} from '../helpers/quic-endpoints.js'
 import {makeTempDir} from '../helpers/temp-library.js'
@@ -271,3 +272,12 @@ async function dialFromChild(port: number, settings: Record<string, number>) {
   // Wrapped: an execa child is a thenable, and returning it from an async function would wait for its exit.
   return {child}
 }
+
+describe('transport settings', () => {
+  it('refuses settings that would never time out or that QUIC would reject at the first dial', () => {
+    const certificate = {certPem: '', keyPem: ''}
+    for (const settings of [{maxIdleTimeoutMs: 0}, {keepAliveIntervalMs: 60_000}, {udpPayloadBytes: 70_000}]) {
+      expect(() => new QuicEndpoint({certificate, settings})).toThrow(expect.objectContaining({code: 'invalid_input'}))
+    }
+  })
+})
