@@ -21,6 +21,7 @@ export class QuicPeerConnection implements PeerConnection {
   readonly closed: Promise<void>
   private readonly fingerprint: string
   private gone = false
+  private stop: () => Promise<void>
   private lastError: string | undefined
 
   constructor(
@@ -28,15 +29,14 @@ export class QuicPeerConnection implements PeerConnection {
     readonly direction: ConnectionDirection,
     private readonly deps: QuicPeerConnectionDeps,
   ) {
+    this.stop = deps.stop
     this.id = connection.connectionIdShared.toString()
     const leaf = connection.getRemoteCertsChain()[0]
     if (!leaf) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
     this.fingerprint = certificateFingerprint(leaf)
     connection.addEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
-    connection.addEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
     this.closed = connection.closedP.then(() => {
       this.gone = true
-      connection.removeEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
       connection.removeEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
     })
   }
@@ -93,7 +93,7 @@ export class QuicPeerConnection implements PeerConnection {
 
   async close(): Promise<void> {
     if (this.connection.closed) return
-    await this.deps.stop()
+    await this.stop()
   }
 
   private openStream(what: string): QUICStream {
@@ -112,8 +112,13 @@ export class QuicPeerConnection implements PeerConnection {
     this.lastError = describeQuicError(detail)
   }
 
-  private readonly onStream = (event: Event): void => {
-    const stream = (event as quicEvents.EventQUICConnectionStream).detail
+  /** A dialled connection is closed through its QUICClient, so the client is released too. */
+  setStop(stop: () => Promise<void>): void {
+    this.stop = stop
+  }
+
+  /** Serves one stream the peer opened; never rejects. */
+  acceptStream(stream: QUICStream): void {
     void this.serveStream(stream).catch((error: unknown) => {
       this.deps.log('error', `stream handler bookkeeping failed for peer at ${this.label}: ${errorMessage(error)}`)
     })
