@@ -63,6 +63,18 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   ) {
     super()
     components.endpoint.onStream((stream, connection) => this.serve(stream, connection))
+    components.endpoint.on('connection', (connection) => this.expectHello(connection))
+  }
+
+  /** QUIC keep-alives hold a silent connection open for ever: one that never says Hello is closed. */
+  private expectHello(connection: PeerConnection): void {
+    const timer = setTimeout(() => {
+      if (this.peerOf.has(connection) || connection.isClosed()) return
+      this.components.log('info', `${connection.remoteHost}:${connection.remotePort} connected but never said Hello; closed it`)
+      void connection.close()
+    }, this.components.settings.requestTimeoutMs)
+    timer.unref()
+    void connection.closed.then(() => clearTimeout(timer))
   }
 
   /** Lets another layer serve a request type (the downloads issue adds GetGame and GetChunk). */

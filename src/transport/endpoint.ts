@@ -36,6 +36,8 @@ export interface PeerConnection {
   /** Sends `bytes`, ends the write side and returns everything the remote end answers. */
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array>
   isClosed(): boolean
+  /** Why the connection ended (idle timeout, closed by the peer, …), once it has. */
+  readonly closeReason: string | undefined
   /** Resolves once the connection is gone, whoever closed it (idle timeout, peer, us). */
   readonly closed: Promise<void>
   close(): Promise<void>
@@ -57,6 +59,7 @@ export interface Endpoint {
   address(): ListenAddress
   dial(host: string, port: number, options?: DialOptions): Promise<PeerConnection>
   on(event: 'connection', listener: (connection: PeerConnection) => void): () => void
+  /** Set before start(): a stream that arrives with no handler is reset. */
   onStream(handler: StreamHandler): void
   connections(): PeerConnection[]
   /** Closes every connection and the socket; forces after a bound, never hangs. */

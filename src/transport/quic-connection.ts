@@ -21,6 +21,7 @@ export class QuicPeerConnection implements PeerConnection {
   readonly closed: Promise<void>
   private readonly fingerprint: string
   private gone = false
+  private stop: () => Promise<void>
   private lastError: string | undefined
 
   constructor(
@@ -28,15 +29,14 @@ export class QuicPeerConnection implements PeerConnection {
     readonly direction: ConnectionDirection,
     private readonly deps: QuicPeerConnectionDeps,
   ) {
+    this.stop = deps.stop
     this.id = connection.connectionIdShared.toString()
     const leaf = connection.getRemoteCertsChain()[0]
     if (!leaf) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
     this.fingerprint = certificateFingerprint(leaf)
     connection.addEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
-    connection.addEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
     this.closed = connection.closedP.then(() => {
       this.gone = true
-      connection.removeEventListener(quicEvents.EventQUICConnectionStream.name, this.onStream)
       connection.removeEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
     })
   }
@@ -55,7 +55,6 @@ export class QuicPeerConnection implements PeerConnection {
     return host.includes(':') ? `[${host}]:${this.connection.remotePort}` : `${host}:${this.connection.remotePort}`
   }
 
-  /** Why the connection ended (idle timeout, peer closed, …), once it has. */
   get closeReason(): string | undefined {
     return this.lastError
   }
@@ -94,7 +93,7 @@ export class QuicPeerConnection implements PeerConnection {
 
   async close(): Promise<void> {
     if (this.connection.closed) return
-    await this.deps.stop()
+    await this.stop()
   }
 
   private openStream(what: string): QUICStream {
@@ -110,11 +109,16 @@ export class QuicPeerConnection implements PeerConnection {
 
   private readonly onError = (event: Event): void => {
     const detail = (event as quicEvents.EventQUICConnectionError).detail
-    this.lastError = errorMessage(detail)
+    this.lastError = describeQuicError(detail)
   }
 
-  private readonly onStream = (event: Event): void => {
-    const stream = (event as quicEvents.EventQUICConnectionStream).detail
+  /** A dialled connection is closed through its QUICClient, so the client is released too. */
+  setStop(stop: () => Promise<void>): void {
+    this.stop = stop
+  }
+
+  /** Serves one stream the peer opened; never rejects. */
+  acceptStream(stream: QUICStream): void {
     void this.serveStream(stream).catch((error: unknown) => {
       this.deps.log('error', `stream handler bookkeeping failed for peer at ${this.label}: ${errorMessage(error)}`)
     })
@@ -180,8 +184,10 @@ function requestError(what: string, error: unknown): LanspreadError {
 
 /** @matrixai/quic errors carry the useful part (a code, a reason) in `cause` or `data`. */
 export function describeQuicError(error: unknown): string {
-  const message = errorMessage(error)
-  if (typeof error !== 'object' || error === null) return message
+  if (typeof error !== 'object' || error === null) return errorMessage(error)
+  // Many @matrixai/quic errors have an empty message and say what they are in `description`.
+  const {description} = error as {description?: unknown}
+  const message = errorMessage(error) || (typeof description === 'string' ? description : error.constructor.name)
   const {cause, data} = error as {cause?: unknown; data?: unknown}
   const extra = data !== undefined ? JSON.stringify(data) : cause !== undefined ? errorMessage(cause) : ''
   return extra && extra !== '{}' ? `${message} (${extra})` : message

@@ -3,6 +3,7 @@
 import {X509Certificate, createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import Logger, {Handler, LogLevel, formatting} from '@matrixai/logger'
 import type {QUICConfig, QUICServerCrypto, QUICClientCrypto, TLSVerifyCallback} from '@matrixai/quic'
+import {LanspreadError} from '../errors.js'
 import type {TransportLog, TransportSettings} from './endpoint.js'
 
 export const ALPN = 'lanspread/1'
@@ -16,6 +17,23 @@ export const DEFAULT_TRANSPORT_SETTINGS: TransportSettings = {
   udpPayloadBytes: 1472,
   udpBufferBytes: 4 * 1024 * 1024,
   stopTimeoutMs: 2_000,
+}
+
+/** Settings @matrixai/quic would reject later (or silently never time out with), refused up front. */
+export function checkTransportSettings(settings: TransportSettings): TransportSettings {
+  const {maxIdleTimeoutMs, keepAliveIntervalMs, udpPayloadBytes} = settings
+  const problem =
+    !(maxIdleTimeoutMs > 0)
+      ? 'the idle timeout must be above 0 (0 would keep dead peers forever)'
+      : !(keepAliveIntervalMs > 0 && keepAliveIntervalMs < maxIdleTimeoutMs)
+        ? 'the keep-alive interval must be above 0 and below the idle timeout'
+        : !(udpPayloadBytes >= 1200 && udpPayloadBytes <= 65527)
+          ? 'the UDP payload must be 1200 to 65527 bytes'
+          : undefined
+  if (problem) {
+    throw new LanspreadError('invalid_input', `invalid transport settings: ${problem} (got ${JSON.stringify(settings)})`)
+  }
+  return settings
 }
 
 /** TLS alert "bad_certificate" offset into QUIC's crypto error range (CryptoError.BadCertificate). */

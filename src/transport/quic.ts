@@ -1,7 +1,15 @@
 // The QUIC endpoint: one UDP socket (tuned buffers) shared by the server that accepts peers
 // and the clients that dial them, so nothing binds [::] by surprise and stop() closes it all.
 import type Logger from '@matrixai/logger'
-import {QUICClient, QUICServer, QUICSocket, events as quicEvents, type QUICConnection} from '@matrixai/quic'
+import {
+  QUICClient,
+  QUICServer,
+  QUICSocket,
+  events as quicEvents,
+  type QUICConnection,
+  type QUICConnectionMap,
+  type QUICStream,
+} from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
 import type {
   DialOptions,
@@ -16,6 +24,7 @@ import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
 import {
   DEFAULT_TRANSPORT_SETTINGS,
   type Certificate,
+  checkTransportSettings,
   clientCrypto,
   defaultTransportLog,
   quicConfig,
@@ -33,15 +42,37 @@ export interface QuicEndpointComponents {
   log?: TransportLog
 }
 
-/** QUICSocket keeps its dgram socket protected; the kernel buffers are set from here. */
+/**
+ * QUICSocket with two hooks @matrixai/quic does not offer: the kernel buffer sizes of its
+ * (protected) dgram socket, and a call for each connection the moment it is created. A
+ * peer's first stream can arrive in the packet that completes the handshake, before the
+ * server announces the connection, and QUIC would dispatch it to nobody.
+ */
 class TunedQuicSocket extends QUICSocket {
   setBufferSizes(bytes: number): {recv: number; send: number} {
     this.socket.setRecvBufferSize(bytes)
     this.socket.setSendBufferSize(bytes)
     return {recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize()}
   }
+
+  /** Calls `created` for every connection (dialled or accepted) as it enters the connection map. */
+  watchConnections(created: (connection: QUICConnection) => void): void {
+    // Public at runtime (QUICServer and QUICClient register connections in it) but untyped.
+    const map = (this as unknown as {connectionMap: QUICConnectionMap}).connectionMap
+    const set = map.set.bind(map)
+    const seen = new WeakSet<QUICConnection>()
+    map.set = (id, connection) => {
+      set(id, connection)
+      if (!seen.has(connection)) {
+        seen.add(connection)
+        created(connection)
+      }
+      return map
+    }
+  }
 }
 
+/** Started once and stopped once; a stopped endpoint is not restarted (make a new one). */
 export class QuicEndpoint implements Endpoint {
   readonly settings: TransportSettings
   private readonly log: TransportLog
@@ -49,6 +80,7 @@ export class QuicEndpoint implements Endpoint {
   private socket: TunedQuicSocket | undefined
   private server: QUICServer | undefined
   private readonly live = new Set<QuicPeerConnection>()
+  private readonly wrappers = new WeakMap<QUICConnection, QuicPeerConnection>()
   private readonly listeners = new Set<(connection: PeerConnection) => void>()
   private streamHandler: StreamHandler | undefined
   private stopping = false
@@ -59,7 +91,7 @@ export class QuicEndpoint implements Endpoint {
     private readonly init: QuicEndpointInit,
     components: QuicEndpointComponents = {},
   ) {
-    this.settings = {...DEFAULT_TRANSPORT_SETTINGS, ...init.settings}
+    this.settings = checkTransportSettings({...DEFAULT_TRANSPORT_SETTINGS, ...init.settings})
     this.log = components.log ?? defaultTransportLog()
     this.logger = quicLogger(this.log)
   }
@@ -77,16 +109,24 @@ export class QuicEndpoint implements Endpoint {
     }
     this.socket = socket
     this.bufferSizes = socket.setBufferSizes(this.settings.udpBufferBytes)
+    socket.watchConnections(this.watchStreams)
     const server = new QUICServer({
       socket,
       crypto: serverCrypto(),
       config: quicConfig(this.settings, this.init.certificate),
-      minIdleTimeout: this.settings.dialTimeoutMs,
+      // The handshake bound of accepted connections; like a dial's, at most the idle timeout.
+      minIdleTimeout: Math.min(this.settings.dialTimeoutMs, this.settings.maxIdleTimeoutMs),
       logger: this.logger.getChild('server'),
     })
     server.addEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
+    try {
+      await server.start()
+    } catch (error) {
+      await socket.stop({force: true}).catch(() => undefined)
+      this.socket = undefined
+      throw new LanspreadError('internal', `could not start the QUIC server: ${describeQuicError(error)}`, {cause: error})
+    }
     this.server = server
-    await server.start()
     return this.address()
   }
 
@@ -136,7 +176,12 @@ export class QuicEndpoint implements Endpoint {
       await client.destroy({force: true}).catch(() => undefined)
       throw new LanspreadError('internal', 'the QUIC endpoint stopped while dialling')
     }
-    return this.adopt(client.connection, 'outbound', () => client.destroy({isApp: true, force: true}))
+    try {
+      return this.adopt(client.connection, () => client.destroy({isApp: true, force: true}))
+    } catch (error) {
+      await client.destroy({force: true}).catch(() => undefined)
+      throw error
+    }
   }
 
   /** Closes every connection and the socket; a peer that does not answer is not waited for past stopTimeoutMs. */
@@ -165,7 +210,7 @@ export class QuicEndpoint implements Endpoint {
     const connection = (event as quicEvents.EventQUICServerConnection).detail
     let adopted: QuicPeerConnection
     try {
-      adopted = this.adopt(connection, 'inbound', () => connection.stop({isApp: true, force: true}))
+      adopted = this.adopt(connection, () => connection.stop({isApp: true, force: true}))
     } catch (error) {
       this.log('warn', `dropped an incoming connection from ${connection.remoteHost}:${connection.remotePort}: ${errorMessage(error)}`)
       void connection.stop({isApp: true, force: true}).catch(() => undefined)
@@ -180,15 +225,50 @@ export class QuicEndpoint implements Endpoint {
     }
   }
 
-  private adopt(connection: QUICConnection, direction: 'inbound' | 'outbound', stop: () => Promise<void>): QuicPeerConnection {
-    const adopted = new QuicPeerConnection(connection, direction, {
+  /** Listens for the peer's streams from the connection's first packet on. */
+  private readonly watchStreams = (connection: QUICConnection): void => {
+    const onStream = (event: Event): void => {
+      const stream = (event as quicEvents.EventQUICConnectionStream).detail
+      this.acceptEarlyStream(connection, stream)
+    }
+    connection.addEventListener(quicEvents.EventQUICConnectionStream.name, onStream)
+    void connection.closedP.then(() => connection.removeEventListener(quicEvents.EventQUICConnectionStream.name, onStream))
+  }
+
+  private acceptEarlyStream(connection: QUICConnection, stream: QUICStream): void {
+    // Streams are only dispatched once the handshake (certificates included) is done, so the
+    // connection can be wrapped here even when its server or client has not returned it yet.
+    let wrapped: QuicPeerConnection
+    try {
+      wrapped = this.wrap(connection)
+    } catch (error) {
+      this.log('warn', `refused a stream from ${connection.remoteHost}:${connection.remotePort}: ${errorMessage(error)}`)
+      stream.cancel(error)
+      return
+    }
+    wrapped.acceptStream(stream)
+  }
+
+  /** The one wrapper of a connection, stopped with `stop` when closed from this side. */
+  private adopt(connection: QUICConnection, stop: () => Promise<void>): QuicPeerConnection {
+    const wrapped = this.wrap(connection)
+    wrapped.setStop(stop)
+    return wrapped
+  }
+
+  private wrap(connection: QUICConnection): QuicPeerConnection {
+    const existing = this.wrappers.get(connection)
+    if (existing) return existing
+    const direction = connection.type === 'client' ? 'outbound' : 'inbound'
+    const wrapped = new QuicPeerConnection(connection, direction, {
       log: this.log,
       streamHandler: () => this.streamHandler,
-      stop,
+      stop: () => connection.stop({isApp: true, force: true}),
     })
-    this.live.add(adopted)
-    void adopted.closed.then(() => this.live.delete(adopted))
-    return adopted
+    this.wrappers.set(connection, wrapped)
+    this.live.add(wrapped)
+    void wrapped.closed.then(() => this.live.delete(wrapped))
+    return wrapped
   }
 }
 

@@ -1,0 +1,34 @@
+import {describe, expect, it} from 'vitest'
+import {type ConnectionFacts, chooseConnection} from '../../src/transport/choose-connection.js'
+
+const SMALL = '11111111-1111-4111-8111-111111111111'
+const LARGE = '99999999-9999-4999-8999-999999999999'
+
+describe('chooseConnection', () => {
+  it('keeps the connection dialled by the peer with the smaller peer_id, on both ends', () => {
+    // The same two connections seen from each end: the one SMALL dialled is outbound at SMALL, inbound at LARGE.
+    const bySmall = {id: 'c1'}
+    const byLarge = {id: 'c2'}
+    const fact = (c: {id: string}, direction: ConnectionFacts['direction']): ConnectionFacts => ({...c, direction})
+    const atSmall = chooseConnection(SMALL, LARGE, fact(bySmall, 'outbound'), fact(byLarge, 'inbound'))
+    const atLarge = chooseConnection(LARGE, SMALL, fact(bySmall, 'inbound'), fact(byLarge, 'outbound'))
+    expect(atSmall.id).toBe('c1')
+    expect(atLarge.id).toBe('c1')
+  })
+
+  it('does not depend on the order of its arguments', () => {
+    const a: ConnectionFacts = {id: 'x', direction: 'inbound'}
+    const b: ConnectionFacts = {id: 'y', direction: 'outbound'}
+    expect(chooseConnection(LARGE, SMALL, a, b)).toBe(chooseConnection(LARGE, SMALL, b, a))
+    expect(chooseConnection(SMALL, LARGE, a, b)).toBe(chooseConnection(SMALL, LARGE, b, a))
+  })
+
+  it('keeps the smaller shared ID of two connections dialled by the same side, on both ends', () => {
+    const out = (id: string): ConnectionFacts => ({id, direction: 'outbound'})
+    const inb = (id: string): ConnectionFacts => ({id, direction: 'inbound'})
+    const atDialer = chooseConnection(SMALL, LARGE, out('bb'), out('aa'))
+    const atListener = chooseConnection(LARGE, SMALL, inb('aa'), inb('bb'))
+    expect(atDialer.id).toBe('aa')
+    expect(atListener.id).toBe('aa')
+  })
+})
