@@ -1,5 +1,8 @@
+import {execa} from 'execa'
 import {randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import {
   type Blake3Backend,
@@ -11,6 +14,7 @@ import {
   loadWasmBackend,
   resolveBlake3Backend,
 } from '../../src/library/blake3.js'
+import {REPO_ROOT} from '../helpers/cli.js'
 
 // The first 32 bytes of the unkeyed `hash` of BLAKE3's published test vectors
 // (BLAKE3-team/BLAKE3 test_vectors/test_vectors.json): input byte i is i % 251.
@@ -131,6 +135,23 @@ describe('choosing the backend', () => {
       expect(blake3Backend()).toBe('native')
       expect(blake3Hex('abc')).toBe('6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85')
     }
+  })
+
+  it('in a real process whose native binding cannot load, hashes with wasm and prints nothing; native mode fails', async () => {
+    const module = path.join(REPO_ROOT, 'src/library/blake3.ts')
+    const script = `import('${module}').then((b) => { process.stdout.write(b.blake3Backend() + ' ' + b.blake3Hex('abc')) })`
+    // @napi-rs/blake-hash loads its binary from this path instead of the platform package.
+    const env = {NAPI_RS_NATIVE_LIBRARY_PATH: path.join(os.tmpdir(), 'no-such-blake.node'), LANSPREAD_BLAKE3: ''}
+    const run = (mode: string) => execa('node', ['--import', 'tsx', '-e', script], {env: {...env, LANSPREAD_BLAKE3: mode}, reject: false, timeout: 30_000})
+    const auto = await run('')
+    expect({stdout: auto.stdout, stderr: auto.stderr, exitCode: auto.exitCode}).toEqual({
+      stdout: 'wasm 6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85',
+      stderr: '',
+      exitCode: 0,
+    })
+    const demanded = await run('native')
+    expect(demanded.exitCode).not.toBe(0)
+    expect(demanded.stderr).toContain('LANSPREAD_BLAKE3=native, but the native BLAKE3 (@napi-rs/blake-hash) does not load')
   })
 
   it('refuses an unknown LANSPREAD_BLAKE3 value', () => {
