@@ -48,5 +48,6 @@ export default class Install extends LanspreadCommand {
 function keptText(result: InstallResult): string {
   if (result.kept_rule === undefined) return ''
   if (result.kept_rule === 'clean') return '; local/ replaced entirely (--clean)'
-  return `; kept ${result.kept.length} ${result.kept.length === 1 ? 'entry' : 'entries'} you made or changed in local/`
+  const count = result.kept?.length ?? 0
+  return `; kept ${count} ${count === 1 ? 'entry' : 'entries'} you made or changed in local/`
 }

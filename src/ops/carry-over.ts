@@ -32,7 +32,7 @@ export interface CarryOptions {
 /** A file system that cannot hard-link this file: copy it instead. */
 const NO_HARD_LINK = new Set(['EPERM', 'EXDEV', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
 
-export const NOTHING_CARRIED: CarryResult = {rule: 'clean', kept: [], replaced: new Set()}
+export const NOTHING_CARRIED: Readonly<CarryResult> = {rule: 'clean', kept: [], replaced: new Set<string>()}
 
 export async function carryOver(game: GamePaths, options: CarryOptions = {}): Promise<CarryResult> {
   const record = await readRecord(game.backup)
@@ -45,6 +45,11 @@ export async function carryOver(game: GamePaths, options: CarryOptions = {}): Pr
     kept.push(stats.isDirectory() ? `${relative}/` : relative)
   })
   return {rule: record ? 'record' : 'no_record', kept, replaced: placer.replaced}
+}
+
+function parentOf(relative: string): string {
+  const parent = path.posix.dirname(relative)
+  return parent === '.' ? '' : parent
 }
 
 type FromArchives = (relative: string, stats: Stats, full: string) => Promise<boolean>
@@ -83,13 +88,13 @@ class Placer {
   ) {}
 
   async place(relative: string, stats: Stats, full: string): Promise<void> {
-    await this.ensureFolder(path.posix.dirname(relative) === '.' ? '' : path.posix.dirname(relative), relative)
+    await this.ensureFolder(parentOf(relative), relative)
     const target = path.join(this.game.installing, relative)
     const existing = await lstatOrNull(target)
     if (stats.isDirectory()) {
-      if (existing?.isDirectory()) return void this.folders.add(relative)
-      if (existing) throw this.clash(relative, relative, 'a file')
-      await this.step('create', target, () => fs.mkdir(target, {mode: (stats.mode & 0o7777) | 0o700}))
+      if (existing && !existing.isDirectory()) throw this.clash(relative, relative, 'a file')
+      // Writable by us whatever the user's mode, so what it holds can be placed in it.
+      if (!existing) await this.step('create', target, () => fs.mkdir(target, {mode: (stats.mode & 0o7777) | 0o700}))
       this.folders.add(relative)
       return
     }
@@ -109,7 +114,7 @@ class Placer {
   /** Every folder on the way must be a real folder: a file or a link there is a clash. */
   private async ensureFolder(folder: string, forPath: string): Promise<void> {
     if (this.folders.has(folder)) return
-    await this.ensureFolder(path.posix.dirname(folder) === '.' ? '' : path.posix.dirname(folder), forPath)
+    await this.ensureFolder(parentOf(folder), forPath)
     const target = path.join(this.game.installing, folder)
     const existing = await lstatOrNull(target)
     if (existing && !existing.isDirectory()) throw this.clash(forPath, folder, existing.isSymbolicLink() ? 'a symbolic link' : 'a file')

@@ -20,9 +20,9 @@ export interface InstallResult {
   id: string
   action: InstallAction
   archives: string[]
-  /** What an update kept of the previous local/ (relative paths; folders end with "/"). */
-  kept: string[]
-  /** Which rule chose `kept` (updates only). */
+  /** Updates only: what was kept of the previous local/ (relative paths; folders end with "/"). */
+  kept?: string[]
+  /** Updates only: which rule chose `kept`. */
   kept_rule?: KeptRule
 }
 
@@ -34,7 +34,7 @@ export interface UpdateOptions extends StagingOptions, CarryOptions {
 /** Installs a downloaded game that is not installed; an installed game is left as it is. */
 export async function installGame(game: GamePaths, options: StagingOptions = {}): Promise<InstallResult> {
   await requireDownloaded(game)
-  if (await isInstalled(game)) return {id: game.id, action: 'already_installed', archives: [], kept: []}
+  if (await isInstalled(game)) return {id: game.id, action: 'already_installed', archives: []}
   const archives = await requireArchives(game)
   await writeIntent(game, 'Installing')
   failpoint('install.intent-written')
@@ -49,7 +49,7 @@ export async function installGame(game: GamePaths, options: StagingOptions = {})
   })
   await writeIntent(game, 'None')
   failpoint('install.intent-cleared')
-  return {id: game.id, action: 'installed', archives: archives.map((a) => a.name), kept: []}
+  return {id: game.id, action: 'installed', archives: archives.map((a) => a.name)}
 }
 
 /**

@@ -11,7 +11,7 @@ import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
 import {INSTALL_RECORD} from '../../src/ops/install-record.js'
 import {readIntent} from '../../src/ops/intent-log.js'
 import {writeTarArchive} from '../helpers/archives.js'
-import {CLI, json, runCli} from '../helpers/cli.js'
+import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree, subtree} from '../helpers/tree.js'
 
@@ -94,6 +94,12 @@ it('lists a failpoint for every step of every operation', () => {
   expect(FAILPOINTS.filter((p) => p.startsWith('install.'))).toHaveLength(6)
   expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(9)
   expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(4)
+})
+
+it('names every failpoint in the sequence table of IMPL_DECISIONS.md, and no other', async () => {
+  const decisions = await fs.readFile(path.join(REPO_ROOT, 'IMPL_DECISIONS.md'), 'utf8')
+  const named = new Set(decisions.match(/`(?:install|update|uninstall)\.[a-z-]+`/g)?.map((m) => m.slice(1, -1)))
+  expect([...named].sort()).toEqual([...FAILPOINTS].sort())
 })
 
 it('Ctrl-C during an install explains how the game is repaired, and recover repairs it', async () => {
