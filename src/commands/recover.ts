@@ -14,11 +14,11 @@ export default class Recover extends LanspreadCommand {
   static override examples = ['<%= config.bin %> recover', '<%= config.bin %> recover quake3 --dry-run --json']
   static override strict = false
   static override args = {ids: Args.string({description: 'game IDs (default: every game folder)'})}
-  static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing'})}
+  static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing (no lock, no index, no file written)'})}
 
   async run() {
     const {argv, flags} = await this.parse(Recover)
-    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)}, {readOnly: flags['dry-run']})
     const games = await operations.recover(argv as string[], {dryRun: flags['dry-run']})
     this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
     const unrecovered = games.filter((g) => 'code' in g)
