@@ -1,7 +1,7 @@
 // Install and update (SPEC §3): intent, staging with its marker, extraction of every
 // root-level .eti, rename to local/, intent cleared — with a failpoint at every step
 // boundary. On an error (not a crash) the game is rolled back before the error is thrown.
-import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, getGameAgainHint, isLanspreadError} from '../errors.js'
 import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
 import {failpoint} from './failpoints.js'
@@ -65,7 +65,7 @@ export async function updateGame(game: GamePaths, options: StagingOptions = {}):
 async function requireDownloaded(game: GamePaths): Promise<void> {
   if (await isDownloaded(game)) return
   throw new LanspreadError('not_downloaded', `game ${game.id} is not downloaded (no version.ini in ${game.root})`, {
-    hint: `download it first (lanspread fetch ${game.id})`,
+    hint: getGameAgainHint(game.id),
   })
 }
 
