@@ -66,8 +66,8 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
   ENOTEMPTY: 'the folder is not empty',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',
-  EIO: 'input/output error (the disk or its connection may be failing)',
-  ELOOP: 'too many symbolic links (a link may point to itself)',
+  EIO: 'input/output error',
+  ELOOP: 'too many symbolic links',
   ENAMETOOLONG: 'the path is too long',
   EXDEV: 'it is on another file system',
   EBUSY: 'it is in use by another program',
@@ -112,7 +112,7 @@ export function ioError(action: string, path: string, cause: unknown, options: {
 
 /**
  * What to do when a game's files are missing or damaged. One place, so the hint changes
- * with the command set: `lanspread fetch` arrives with the peer runtime.
+ * with the command set: the fetch command arrives with the peer runtime.
  */
 export function getGameAgainHint(id: string, what = 'the game'): string {
   return `copy ${what} again into the game folder ${id}/ from a machine that has it (\`lanspread fetch ${id}\` will do this once the peer runtime is in)`
