@@ -115,5 +115,5 @@ export function ioError(action: string, path: string, cause: unknown, options: {
  * with the command set: the fetch command arrives with the peer runtime.
  */
 export function getGameAgainHint(id: string, what = 'the game'): string {
-  return `copy ${what} again into the game folder ${id}/ from a machine that has it (\`lanspread fetch ${id}\` will do this once the peer runtime is in)`
+  return `download ${what} again: copy the game folder ${id}/ from a machine that has it (\`lanspread fetch ${id}\` will do this once the peer runtime is in)`
 }

@@ -8,9 +8,9 @@ function gameOf(archive: string): string {
   return path.basename(path.dirname(path.resolve(archive)))
 }
 
-const damagedHint = (archive: string): string => `the archive is damaged: ${getGameAgainHint(gameOf(archive), 'the game')}`
+const damagedHint = (archive: string): string => `the archive is damaged: ${getGameAgainHint(gameOf(archive))}`
 const unsafeHint = (archive: string): string =>
-  `the archive tries to write outside its install folder or holds special files, so lanspread refuses to install it: ${getGameAgainHint(gameOf(archive), 'the game from a source you trust')}`
+  `the archive tries to write outside its install folder or holds special files, so lanspread refuses to install it; from a source you trust, ${getGameAgainHint(gameOf(archive))}`
 
 export function unsafeEntry(archive: string, entry: string, reason: string): LanspreadError {
   return new LanspreadError('archive_unsafe', `archive ${archive}: entry ${JSON.stringify(entry)} ${reason}`, {
