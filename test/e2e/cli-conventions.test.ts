@@ -1,6 +1,6 @@
 // oclif conventions through the built CLI: help, "did you mean", shell completion, and the
 // promise that under --json stdout is one JSON document whatever happens.
-import {execa} from 'execa'
+import {execa, execaSync} from 'execa'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -61,6 +61,19 @@ describe('an unknown command', () => {
     const result = await execa('node', [CLI, 'sacn'], {reject: false, input: 'y\n', timeout: 10_000})
     expect(result.exitCode).toBe(2)
     expect(String(result.stdout)).toBe('')
+  })
+
+  // util-linux `script` gives the CLI a terminal, as a person at a keyboard has.
+  const hasScript = execaSync('sh', ['-c', 'command -v script'], {reject: false}).exitCode === 0
+  it.skipIf(!hasScript)('at a terminal asks "Did you mean scan?" and runs it, flags included, on yes', async () => {
+    const command = `node ${CLI} sacn --games /nonexistent-lanspread-games`
+    const yes = await execa('script', ['-qec', command, '/dev/null'], {reject: false, input: 'y\r', timeout: 20_000, env: {LANSPREAD_GAMES: ''}})
+    expect(String(yes.stdout)).toContain('Did you mean')
+    expect(String(yes.stdout)).toContain('games folder not found: /nonexistent-lanspread-games')
+    expect(yes.exitCode).toBe(3)
+    const no = await execa('script', ['-qec', command, '/dev/null'], {reject: false, input: 'n\r', timeout: 20_000, env: {LANSPREAD_GAMES: ''}})
+    expect(String(no.stdout)).toContain('unknown command sacn')
+    expect(no.exitCode).toBe(2)
   })
 
   it('an error of a plugin command under --json is the JSON error document too', async () => {
