@@ -2,7 +2,7 @@
 // root-level .eti, (update) what the user made carried over, install record, rename to
 // local/, intent cleared — with a failpoint at every step boundary. On an error (not a
 // crash) the game is rolled back before the error is thrown.
-import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, getGameAgainHint, isLanspreadError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
 import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
@@ -92,7 +92,7 @@ async function requireDownloaded(game: GamePaths): Promise<void> {
     })
   }
   throw new LanspreadError('not_downloaded', `game ${game.id} is not downloaded (no version.ini in ${game.root})`, {
-    hint: `download it first (lanspread fetch ${game.id})`,
+    hint: getGameAgainHint(game.id),
   })
 }
 

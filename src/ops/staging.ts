@@ -4,7 +4,7 @@
 import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {LanspreadError, ioError} from '../errors.js'
+import {LanspreadError, getGameAgainHint, ioError} from '../errors.js'
 import {fsyncPath, fsyncTree} from '../fs/durable.js'
 import {compareCodeUnits} from '../library/fingerprint.js'
 import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
@@ -53,7 +53,7 @@ export async function requireArchives(game: GamePaths): Promise<{name: string; s
   const archives = await listArchives(game)
   if (archives.length > 0) return archives
   throw new LanspreadError('not_downloaded', `game ${game.id} has no .eti archive in ${game.root}: nothing to install`, {
-    hint: `download the game again (lanspread fetch ${game.id})`,
+    hint: getGameAgainHint(game.id, "the game's .eti archives"),
   })
 }
 
