@@ -16,6 +16,14 @@ export function corruptArchive(archive: string, detail: string, cause?: unknown)
   return new LanspreadError('archive_corrupt', `archive ${archive} is damaged: ${detail}`, {hint: DAMAGED_HINT, cause})
 }
 
+export function truncatedArchive(archive: string): LanspreadError {
+  return new LanspreadError(
+    'archive_corrupt',
+    `archive ${archive} ends before its end-of-archive marker: the file is truncated; download it again`,
+    {hint: DAMAGED_HINT},
+  )
+}
+
 export function unknownFormat(archive: string, detail: string): LanspreadError {
   return new LanspreadError('archive_corrupt', `archive ${archive} ${detail}: its format is not tar, tar.gz or zip`, {
     hint: DAMAGED_HINT,

@@ -40,6 +40,8 @@ function warnedEntry(data: WarnData): string | undefined {
 export class TarGuard {
   /** The first failure; later ones are consequences of it or add nothing. */
   failure: LanspreadError | undefined
+  /** True once tar read the end-of-archive marker (two zero blocks). */
+  sawEnd = false
   readonly totals: ExtractTotals = {files: 0, bytes: 0}
   /** Entry paths of the hard links written, checked once tar is done. */
   readonly hardlinks: string[] = []
