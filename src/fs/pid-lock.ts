@@ -1,7 +1,5 @@
-// A cross-process lock file that records its holder (pid + process start time). A live
-// holder makes acquire fail at once (or after a bounded wait); the lock of a process that
-// died is taken over immediately, so `recover` works the moment after a crash. The lock file
-// appears whole or not at all: its record is written to a temp file and hard-linked into place.
+// A cross-process lock file, linked into place whole, that records its holder (pid + start time):
+// a live holder makes acquire fail (at once or after a bounded wait), a dead one's is taken over.
 import {readFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'

@@ -1,6 +1,5 @@
-// The symbolic links of a tar or zip archive, one rule for both: checked by entry-rules, then
-// created once every other entry is written, so a chain (lib.so -> lib.so.1 -> lib.so.1.2)
-// works in any order and no entry can be written through a link of the same archive.
+// The symbolic links of a tar or zip archive, one rule for both: checked by entry-rules, created
+// once every other entry is written, so chains work in any order and nothing is written through them.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {errnoCode, ioError, type LanspreadError} from '../../errors.js'
