@@ -22,6 +22,14 @@ export function corruptArchive(archive: string, detail: string, cause?: unknown)
   return new LanspreadError('archive_corrupt', `archive ${archive} is damaged: ${detail}`, {hint: damagedHint(archive), cause})
 }
 
+export function truncatedArchive(archive: string): LanspreadError {
+  return new LanspreadError(
+    'archive_corrupt',
+    `archive ${archive} ends before its end-of-archive marker: the file is truncated; download it again`,
+    {hint: damagedHint(archive)},
+  )
+}
+
 export function unknownFormat(archive: string, detail: string): LanspreadError {
   return new LanspreadError('archive_corrupt', `archive ${archive} ${detail}: its format is not tar, tar.gz or zip`, {
     hint: damagedHint(archive),
