@@ -1,5 +1,6 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 // The development entry point: runs the TypeScript sources directly through tsx.
-import {execute} from '@oclif/core'
+import {tsImport} from 'tsx/esm/api'
 
-await execute({development: true, dir: import.meta.url})
+const {main} = await tsImport('../src/cli/main.ts', import.meta.url)
+await main({development: true, dir: import.meta.url})

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The installed entry point: runs the compiled commands from dist/.
-import {execute} from '@oclif/core'
+import {main} from '../dist/cli/main.js'
 
-await execute({dir: import.meta.url})
+await main({dir: import.meta.url})

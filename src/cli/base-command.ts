@@ -3,8 +3,8 @@
 // a JSON error document under --json; never a stack trace unless LANSPREAD_DEBUG is set).
 import {Command, Flags} from '@oclif/core'
 import {type LanspreadPaths, resolvePaths} from '../config.js'
-import {type ErrorCode, isLanspreadError} from '../errors.js'
-import {EXIT_CODES} from './exit-codes.js'
+import {reportFailure, toFailure, writeJson} from './failure.js'
+import {gameInterruptNotice, handleInterrupts, type InterruptNotice} from './interrupt.js'
 
 export abstract class LanspreadCommand extends Command {
   static override enableJsonFlag = true
@@ -19,21 +19,32 @@ export abstract class LanspreadCommand extends Command {
     catalog: Flags.string({description: 'catalog file [default: <games>/catalog.json]', helpGroup: 'GLOBAL'}),
   }
 
+  /** What Ctrl-C or SIGTERM reports; commands that change a game name it with explainInterrupt. */
+  private interruptNotice: InterruptNotice | undefined
+
+  private currentInterruptNotice(): InterruptNotice {
+    return this.interruptNotice ?? {message: `lanspread ${this.id} stopped`, hint: "run it again (lanspread's writes are atomic: nothing is left half-written)"}
+  }
+
+  override async init(): Promise<void> {
+    await super.init()
+    handleInterrupts(
+      () => this.currentInterruptNotice(),
+      () => this.jsonEnabled(),
+    )
+  }
+
   protected resolvePaths(flags: {games?: string | undefined; 'state-dir'?: string | undefined; catalog?: string | undefined}): LanspreadPaths {
     return resolvePaths({games: flags.games, stateDir: flags['state-dir'], catalog: flags.catalog})
   }
 
-  /**
-   * Ctrl-C during an operation: stop at once, as a crash would (the intent log makes that
-   * safe), but say what happened and how the game gets repaired.
-   */
+  /** From here on, Ctrl-C or SIGTERM says that game `id` is left for recovery and how it gets repaired. */
   protected explainInterrupt(id: string): void {
-    process.once('SIGINT', () => {
-      // The progress bar hides the cursor; give it back to the terminal.
-      if (process.stderr.isTTY) process.stderr.write('\u001B[?25h')
-      process.stderr.write(`\nInterrupted: ${id} is left for recovery; the next operation on it repairs it first, or run \`lanspread recover ${id}\`\n`)
-      process.exit(130)
-    })
+    this.interruptNotice = gameInterruptNotice(id)
+  }
+
+  protected setInterruptNotice(notice: InterruptNotice): void {
+    this.interruptNotice = notice
   }
 
   /** Warnings and progress go to stderr so stdout stays one JSON document under --json. */
@@ -41,50 +52,14 @@ export abstract class LanspreadCommand extends Command {
     process.stderr.write(`warning: ${message}\n`)
   }
 
+  /** oclif colourises and pretty-prints through a tokenizer; a script needs plain JSON, and it is much cheaper. */
+  override logJson(json: unknown): void {
+    writeJson(json)
+  }
+
   override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    const failure = toFailure(error)
-    process.exitCode = EXIT_CODES[failure.code]
-    if (this.jsonEnabled()) {
-      this.logJson({error: failure})
-    } else {
-      process.stderr.write(`Error: ${failure.message}\n`)
-      if (failure.hint) process.stderr.write(`Hint: ${failure.hint}\n`)
-    }
+    reportFailure(toFailure(error), this.jsonEnabled())
     if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return undefined
   }
 }
-
-interface Failure {
-  code: ErrorCode
-  message: string
-  hint?: string
-}
-
-function toFailure(error: Error & {oclif?: {exit?: number}}): Failure {
-  if (isLanspreadError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
-  // oclif's own parse errors (unknown flag, missing argument, bad value) exit with 2.
-  if (error.oclif?.exit === 2 || /Parse|Flag|Arg/.test(error.constructor.name)) {
-    return {code: 'usage', message: oneLine(error.message), hint: 'see `lanspread COMMAND --help` for the flags and arguments'}
-  }
-  return {
-    code: 'internal',
-    message: firstLine(error.message) || String(error),
-    hint: 'this is a bug in lanspread; run again with LANSPREAD_DEBUG=1 and report the output',
-  }
-}
-
-/** oclif spreads a parse error over lines ("Missing 1 required arg:\nid  the game ID\nSee more help…"). */
-function oneLine(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('See more help'))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
-}
-

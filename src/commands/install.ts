@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {byteProgressBar} from '../cli/progress.js'
+import type {InstallResult} from '../ops/install.js'
 import {openOperations} from '../ops/open.js'
 
 export default class Install extends LanspreadCommand {
@@ -8,12 +9,15 @@ export default class Install extends LanspreadCommand {
   static override description =
     'Extracts the root-level .eti archives (tar, tar.gz or zip, detected from their bytes) into .local.installing/ and renames it to local/. ' +
     'Crash-safe: an interrupted install is rolled back or forward by `lanspread recover`. ' +
-    'Installing an installed game changes nothing; --update replaces local/ with a fresh install from the current archives (files you added to local/ are removed).'
+    'Installing an installed game changes nothing; --update reinstalls from the current archives and keeps what you made in local/ (files the previous install did not extract, or that you changed since); --update --clean replaces everything.'
 
-  static override examples = ['<%= config.bin %> install quake3', '<%= config.bin %> install quake3 --update --json']
+  static override examples = ['<%= config.bin %> install quake3', '<%= config.bin %> install quake3 --update --json', '<%= config.bin %> install quake3 --update --clean']
 
   static override args = {id: Args.string({description: 'the game ID', required: true})}
-  static override flags = {update: Flags.boolean({description: 'reinstall from the current archives, replacing local/'})}
+  static override flags = {
+    update: Flags.boolean({description: 'reinstall from the current archives, keeping the files you made or changed in local/'}),
+    clean: Flags.boolean({description: 'with --update: replace local/ entirely, keeping nothing', dependsOn: ['update']}),
+  }
 
   async run() {
     const {args, flags} = await this.parse(Install)
@@ -23,6 +27,7 @@ export default class Install extends LanspreadCommand {
     try {
       const result = await operations.install(args.id, {
         update: flags.update,
+        clean: flags.clean,
         onProgress: ({archive, bytesRead, totalBytes}) => bar.update(bytesRead, totalBytes, archive),
       })
       bar.stop()
@@ -30,11 +35,19 @@ export default class Install extends LanspreadCommand {
       this.log(
         result.action === 'already_installed'
           ? `${args.id} is already installed; local/ was left as it is (use --update to reinstall)`
-          : `${args.id} ${result.action} from ${result.archives.join(', ')}`,
+          : `${args.id} ${result.action} from ${result.archives.join(', ')}${keptText(result)}`,
       )
+      if (result.kept_rule === 'no_record') this.warnLine(`${args.id}: local/ had no install record (an older lanspread made it), so only files the new archives do not have were kept`)
       return result
     } finally {
       bar.stop()
     }
   }
+}
+
+function keptText(result: InstallResult): string {
+  if (result.kept_rule === undefined) return ''
+  if (result.kept_rule === 'clean') return '; local/ replaced entirely (--clean)'
+  const count = result.kept?.length ?? 0
+  return `; kept ${count} ${count === 1 ? 'entry' : 'entries'} you made or changed in local/`
 }

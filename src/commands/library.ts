@@ -20,7 +20,7 @@ export default class LibraryCommand extends LanspreadCommand {
     const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
     const {library_rev, library_digest, games} = await library.refresh()
     if (args.id === undefined) {
-      this.log(gamesTable(games))
+      if (!this.jsonEnabled()) this.log(gamesTable(games))
       return {library_rev, library_digest, games}
     }
     const game = games.find((candidate) => candidate.id === args.id)
@@ -29,7 +29,7 @@ export default class LibraryCommand extends LanspreadCommand {
         hint: 'run `lanspread library` to list the games this peer has',
       })
     }
-    this.log(gameDetails(game))
+    if (!this.jsonEnabled()) this.log(gameDetails(game))
     return game
   }
 }

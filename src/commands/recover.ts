@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import {EXIT_CODES} from '../cli/exit-codes.js'
+import {reportFailure} from '../cli/failure.js'
 import {table} from '../cli/render.js'
 import {LanspreadError} from '../errors.js'
 import {openOperations} from '../ops/open.js'
@@ -14,21 +14,25 @@ export default class Recover extends LanspreadCommand {
   static override examples = ['<%= config.bin %> recover', '<%= config.bin %> recover quake3 --dry-run --json']
   static override strict = false
   static override args = {ids: Args.string({description: 'game IDs (default: every game folder)'})}
-  static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing'})}
+  static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing (no lock, no index, no file written)'})}
 
   async run() {
     const {argv, flags} = await this.parse(Recover)
-    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)}, {readOnly: flags['dry-run']})
+    this.setInterruptNotice({message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'})
     const games = await operations.recover(argv as string[], {dryRun: flags['dry-run']})
-    this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
-    const unrecovered = games.filter((g) => 'code' in g)
-    if (unrecovered.length > 0) {
-      const error = new LanspreadError(unrecovered[0]!.code, `not recovered: ${unrecovered.map((g) => `${g.id} (${g.action})`).join(', ')}`, {
-        hint: 'see the table above; run `lanspread recover` again once the cause is gone',
-      })
-      if (!this.jsonEnabled()) throw error
-      process.exitCode = EXIT_CODES[error.code]
+    if (!this.jsonEnabled()) {
+      this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
     }
-    return {games}
+    const unrecovered = games.filter((g) => 'code' in g)
+    if (unrecovered.length === 0) return {games}
+    const first = unrecovered[0]!
+    const error = new LanspreadError(first.code, `not recovered: ${unrecovered.map((g) => `${g.id} (${g.action})`).join(', ')}`, {
+      hint: unrecovered.length === 1 ? `see the table above; run \`lanspread recover ${first.id}\` again once the cause is gone` : 'see the table above; run `lanspread recover` again once the causes are gone',
+    })
+    if (!this.jsonEnabled()) throw error
+    // One document: the error a script checks for, and every game's report beside it.
+    reportFailure({code: error.code, message: error.message, hint: 'see "games" for each game\'s reason; run `lanspread recover` again once the cause is gone'}, true, {games})
+    return undefined
   }
 }

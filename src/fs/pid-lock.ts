@@ -1,12 +1,12 @@
-// A cross-process lock file that records its holder (pid + process start time). A live
-// holder makes acquire fail at once (or after a bounded wait); the lock of a process that
-// died is taken over immediately, so `recover` works the moment after a crash.
+// A cross-process lock file, linked into place whole, that records its holder (pid + start time):
+// a live holder makes acquire fail (at once or after a bounded wait), a dead one's is taken over.
 import {readFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {type FileWriter, tempPathBeside, writeAll, writeNewFile} from './new-file.js'
 
 export const LockOwnerSchema = z.object({
   pid: z.number().int().positive(),
@@ -26,9 +26,17 @@ export interface AcquireOptions {
   waitMs?: number
 }
 
+export interface PidLockComponents {
+  /** Writes the owner record into the temp file (tests inject one that fails with ENOSPC). */
+  writer?: FileWriter
+}
+
 /** A takeover in progress is a millisecond affair; a takeover marker older than this is debris. */
 const TAKEOVER_STALE_MS = 2000
-/** A lock file still empty after this long belongs to a process that died while creating it. */
+/**
+ * A lock file still empty (or half-written) after this long belongs to a process that died while
+ * creating it. Only versions before the hard-link creation left such files; kept for those.
+ */
 const EMPTY_LOCK_STALE_MS = 2000
 const POLL_MS = 50
 
@@ -37,15 +45,18 @@ export class PidLock {
 
   private constructor(readonly file: string) {}
 
-  static async acquire(file: string, options: AcquireOptions): Promise<PidLock> {
+  static async acquire(file: string, options: AcquireOptions, components: PidLockComponents = {}): Promise<PidLock> {
     await fs.mkdir(path.dirname(file), {recursive: true}).catch((error: unknown) => {
       throw ioError('create', path.dirname(file), error)
     })
     const deadline = Date.now() + (options.waitMs ?? 0)
+    const writer = components.writer ?? writeAll
     for (;;) {
-      const holder = await tryCreate(file, options.purpose)
-      if (holder === 'acquired') return new PidLock(file)
-      if (holder !== 'alive' && (await takeOver(file, holder, options.purpose))) return new PidLock(file)
+      const holder = await tryCreate(file, options.purpose, writer)
+      if (holder === 'acquired' || (holder !== 'alive' && (await takeOver(file, holder, options.purpose, writer)))) {
+        await sweepDeadTemps(file)
+        return new PidLock(file)
+      }
       if (Date.now() >= deadline) throw busyError(file, options.subject, await readOwner(file))
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
@@ -62,27 +73,45 @@ export class PidLock {
 
 type Holder = 'acquired' | 'alive' | {dead: LockOwner | 'empty'}
 
-async function tryCreate(file: string, purpose: string): Promise<Holder> {
-  try {
-    const handle = await fs.open(file, 'wx')
-    try {
-      await handle.writeFile(JSON.stringify(ownerRecord(purpose)))
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    return 'acquired'
-  } catch (error) {
-    if (errnoCode(error) !== 'EEXIST') throw ioError('create lock', file, error)
-  }
+async function tryCreate(file: string, purpose: string, writer: FileWriter): Promise<Holder> {
+  if (await linkNewLock(file, purpose, writer)) return 'acquired'
   const owner = await readOwner(file)
-  if (owner === undefined) return tryCreate(file, purpose) // released meanwhile
+  if (owner === undefined) return tryCreate(file, purpose, writer) // released meanwhile
   if (owner === 'empty') return (await ageMs(file)) > EMPTY_LOCK_STALE_MS ? {dead: 'empty'} : 'alive'
   return isAlive(owner) ? 'alive' : {dead: owner}
 }
 
+/**
+ * Writes the owner record to a temp file (fsynced), then link()s it to the lock name: link
+ * fails with EEXIST when the lock is held, and a failed write (disk full) leaves no lock file.
+ */
+async function linkNewLock(file: string, purpose: string, writer: FileWriter): Promise<boolean> {
+  const temp = tempPathBeside(file)
+  try {
+    await writeNewFile(temp, JSON.stringify(ownerRecord(purpose)), writer)
+    await fs.link(temp, file)
+    return true
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return false
+    throw ioError('create lock', file, error)
+  } finally {
+    await fs.rm(temp, {force: true})
+  }
+}
+
+/** Removes the temp records (`<lock>.<pid>.<random>.tmp`) of processes killed before they linked them. */
+async function sweepDeadTemps(file: string): Promise<void> {
+  const dir = path.dirname(file)
+  const prefix = `${path.basename(file)}.`
+  const names = await fs.readdir(dir).catch(() => [])
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined
+    if (pid !== undefined && !processExists(Number(pid))) await fs.rm(path.join(dir, name), {force: true})
+  }
+}
+
 /** Replaces a dead holder's lock; only one process at a time may do so. */
-async function takeOver(file: string, holder: {dead: LockOwner | 'empty'}, purpose: string): Promise<boolean> {
+async function takeOver(file: string, holder: {dead: LockOwner | 'empty'}, purpose: string, writer: FileWriter): Promise<boolean> {
   const marker = `${file}.takeover`
   if (!(await createMarker(marker))) return false
   try {
@@ -90,7 +119,7 @@ async function takeOver(file: string, holder: {dead: LockOwner | 'empty'}, purpo
     // Someone else took it over between our look and our marker: theirs now.
     if (again !== undefined && JSON.stringify(again) !== JSON.stringify(holder.dead)) return false
     await fs.rm(file, {force: true})
-    return (await tryCreate(file, purpose)) === 'acquired'
+    return (await tryCreate(file, purpose, writer)) === 'acquired'
   } finally {
     await fs.rm(marker, {force: true, recursive: true})
   }
@@ -146,14 +175,19 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoCode(error) !== 'ESRCH'
+  }
+}
+
 export function isAlive(owner: LockOwner): boolean {
   // `ip netns exec` shares the hostname, so the host name alone never decides.
   if (owner.hostname !== os.hostname()) return true // cannot check another machine: assume alive
-  try {
-    process.kill(owner.pid, 0)
-  } catch (error) {
-    if (errnoCode(error) === 'ESRCH') return false
-  }
+  if (!processExists(owner.pid)) return false
   const startTime = processStartTime(owner.pid)
   return owner.start_time === null || startTime === null || startTime === owner.start_time
 }

@@ -1,21 +1,34 @@
-// Per-file and per-chunk BLAKE3 of a game's payload, computed only when first needed (a
-// peer asks for the manifest, a download verifies) and cached by path + size + mtime, so
-// each version of a file is hashed at most once.
-import {createReadStream} from 'node:fs'
+// Per-chunk BLAKE3 of a game's payload and the file hash over those chunk hashes, computed
+// only when first needed (a peer asks for the manifest, a download verifies) and cached by
+// path + size + mtime, so each version of a file is read and hashed once.
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import {z} from 'zod'
-import {LanspreadError, ioError} from '../errors.js'
+import {LanspreadError, ioError, isLanspreadError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
-import {type Blake3Hasher, createBlake3} from './blake3.js'
+import {blake3, currentBlake3} from './blake3.js'
 import type {Manifest, ManifestFile} from './manifest.js'
+
+/** The current way `hash` is derived from the chunk hashes (see fileHashOf). */
+export const FILE_HASH_FORM = 2
+const FILE_HASH_PREFIX = Buffer.from('lanspread-file-v2\n', 'utf8')
+const EMPTY = Buffer.alloc(0)
+// Where the platform has it, a game file replaced by a symlink between the lstat and the open
+// fails the open instead of hashing whatever the link points to.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0)
 
 export const FileHashesSchema = z.object({
   size: z.number().int().nonnegative(),
   mtime_ms: z.number(),
   chunk_size: z.number().int().positive(),
-  /** BLAKE3 of the whole file, hex. */
+  /**
+   * How `hash` was derived; FILE_HASH_FORM = BLAKE3 over the chunk hashes. Absent in entries
+   * cached before it existed (whole-file BLAKE3): those still parse, and are recomputed.
+   */
+  hash_form: z.number().int().positive().optional(),
+  /** The file hash, hex: fileHashOf(chunks). */
   hash: z.string(),
-  /** BLAKE3 of each chunk, hex, in file order. */
+  /** BLAKE3 of each chunk, hex, in file order; a file of 0 bytes has one (of no bytes). */
   chunks: z.array(z.string()),
 })
 
@@ -28,14 +41,35 @@ export interface ContentHashResult {
   hashed: string[]
 }
 
+/** How many chunks a file of `size` bytes has: at least one, so an empty file has a chunk hash. */
+export function chunkCount(size: number, chunkSize: number): number {
+  return Math.max(1, Math.ceil(size / chunkSize))
+}
+
+/** The file hash: BLAKE3 of "lanspread-file-v2\n" followed by each chunk's raw 32-byte hash, in order. */
+export function fileHashOf(chunkHashesHex: readonly string[]): string {
+  return fileHashOfRaw(chunkHashesHex.map((hex) => Buffer.from(hex, 'hex')))
+}
+
+function fileHashOfRaw(chunkHashes: readonly Buffer[]): string {
+  return blake3(Buffer.concat([FILE_HASH_PREFIX, ...chunkHashes])).toString('hex')
+}
+
 function isCurrent(cached: FileHashes | undefined, file: ManifestFile, chunkSize: number): cached is FileHashes {
-  return cached !== undefined && cached.size === file.size && cached.mtime_ms === file.mtime_ms && cached.chunk_size === chunkSize
+  return (
+    cached !== undefined &&
+    cached.hash_form === FILE_HASH_FORM &&
+    cached.size === file.size &&
+    cached.mtime_ms === file.mtime_ms &&
+    cached.chunk_size === chunkSize &&
+    cached.chunks.length === chunkCount(file.size, chunkSize)
+  )
 }
 
 /**
  * Returns the content hashes of every file of `manifest`, reusing `cache` entries whose
- * size and mtime still match. The manifest must be fresh: a file whose size or mtime on
- * disk differs from its manifest entry is reported as `integrity` (rescan, then retry).
+ * form, size and mtime still match. The manifest must be fresh: a file whose size or mtime
+ * on disk differs from its manifest entry is reported as `integrity` (rescan, then retry).
  */
 export async function computeContentHashes(root: string, manifest: Manifest, cache: ContentHashCache): Promise<ContentHashResult> {
   const hashes: ContentHashCache = {}
@@ -52,42 +86,75 @@ export async function computeContentHashes(root: string, manifest: Manifest, cac
   return {hashes, hashed}
 }
 
-/** Streams one file once, feeding the whole-file hasher and one hasher per chunk. */
+/** Reads one file once, a whole chunk per read, and hashes each byte once (its chunk). */
 export async function hashFile(file: string, expected: ManifestFile, chunkSize: number): Promise<FileHashes> {
   await assertUnchanged(file, expected)
-  const whole = createBlake3()
-  const chunks: string[] = []
-  let chunk: Blake3Hasher = createBlake3()
-  let inChunk = 0
-  try {
-    for await (const piece of createReadStream(file, {highWaterMark: 1024 * 1024}) as AsyncIterable<Buffer>) {
-      whole.update(piece)
-      let offset = 0
-      while (offset < piece.length) {
-        const take = Math.min(chunkSize - inChunk, piece.length - offset)
-        chunk.update(piece.subarray(offset, offset + take))
-        inChunk += take
-        offset += take
-        if (inChunk === chunkSize) {
-          chunks.push(chunk.digest('hex'))
-          chunk = createBlake3()
-          inChunk = 0
-        }
-      }
-    }
-  } catch (error) {
-    throw ioError('read', file, error)
-  }
-  if (inChunk > 0 || chunks.length === 0) chunks.push(chunk.digest('hex'))
+  const chunks = await hashChunks(file, expected.size, chunkSize)
   // A write during hashing would make these hashes describe bytes that no longer exist.
   await assertUnchanged(file, expected)
-  return {size: expected.size, mtime_ms: expected.mtime_ms, chunk_size: chunkSize, hash: whole.digest('hex'), chunks}
+  return {
+    size: expected.size,
+    mtime_ms: expected.mtime_ms,
+    chunk_size: chunkSize,
+    hash_form: FILE_HASH_FORM,
+    hash: fileHashOfRaw(chunks),
+    chunks: chunks.map((chunk) => chunk.toString('hex')),
+  }
+}
+
+/**
+ * Raw chunk hashes of the first `size` bytes. Each chunk is one positioned read into one of
+ * two buffers, and the next chunk is read while this one is hashed, so disk and CPU overlap.
+ */
+async function hashChunks(file: string, size: number, chunkSize: number): Promise<Buffer[]> {
+  const backend = currentBlake3() // resolved once: it cannot throw mid-read
+  if (size === 0) return [backend.hash(EMPTY)]
+  const buffers = [Buffer.allocUnsafe(Math.min(chunkSize, size))]
+  if (size > chunkSize) buffers.push(Buffer.allocUnsafe(chunkSize))
+  const chunks: Buffer[] = []
+  let handle: fs.FileHandle | undefined
+  let inFlight: Promise<Buffer> | undefined
+  try {
+    const opened = (handle = await fs.open(file, OPEN_FLAGS))
+    const read = (index: number): Promise<Buffer> =>
+      (inFlight = readFully(opened, buffers[index % buffers.length]!, Math.min(chunkSize, size - index * chunkSize), index * chunkSize, file))
+    let next = read(0)
+    for (let index = 0; ; index++) {
+      const current = await next
+      const more = (index + 1) * chunkSize < size
+      if (more) next = read(index + 1)
+      else inFlight = undefined
+      chunks.push(backend.hash(current))
+      if (!more) return chunks
+    }
+  } catch (error) {
+    await inFlight?.catch(() => undefined) // never close the handle under a read in flight
+    if (isLanspreadError(error)) throw error
+    throw ioError('read', file, error)
+  } finally {
+    await handle?.close()
+  }
+}
+
+/** Fills `buffer[0, length)` from `position`; returns that part of the buffer. */
+async function readFully(handle: fs.FileHandle, buffer: Buffer, length: number, position: number, file: string): Promise<Buffer> {
+  let filled = 0
+  while (filled < length) {
+    const {bytesRead} = await handle.read(buffer, filled, length - filled, position + filled)
+    if (bytesRead === 0) throw changedWhileRead(file) // it shrank under us
+    filled += bytesRead
+  }
+  return buffer.subarray(0, length)
 }
 
 async function assertUnchanged(file: string, expected: ManifestFile): Promise<void> {
   const stat = await lstatOrNull(file)
   if (stat?.isFile() && stat.size === expected.size && stat.mtimeMs === expected.mtime_ms) return
-  throw new LanspreadError('integrity', `${file} changed while lanspread was reading it`, {
+  throw changedWhileRead(file)
+}
+
+function changedWhileRead(file: string): LanspreadError {
+  return new LanspreadError('integrity', `${file} changed while lanspread was reading it`, {
     hint: 'wait until nothing writes to the game folder, then run `lanspread scan` and try again',
   })
 }

@@ -1,17 +1,24 @@
 // The games folder itself: that it exists, and which of its entries are game roots
 // (real folders named like a game ID) and which are ignored.
-import type {Dirent} from 'node:fs'
+import type {Dirent, Stats} from 'node:fs'
 import fs from 'node:fs/promises'
-import {LanspreadError, ioError} from '../errors.js'
-import {lstatOrNull} from '../fs/stat.js'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {type GameId, isGameId} from './layout.js'
 
+const GAMES_HINT = 'point lanspread at your games folder with --games PATH or LANSPREAD_GAMES (or create ./games)'
+
+/** The games folder may itself be a symbolic link to a folder (games kept on another disk): it is followed. */
 export async function assertGamesDir(gamesDir: string): Promise<void> {
-  const stat = await lstatOrNull(gamesDir)
-  if (stat?.isDirectory()) return
-  throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {
-    hint: 'create it, or point lanspread at your games with --games PATH or LANSPREAD_GAMES',
-  })
+  let stat: Stats
+  try {
+    stat = await fs.stat(gamesDir)
+  } catch (error) {
+    const code = errnoCode(error)
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new LanspreadError('not_found', `games folder not found: ${gamesDir}`, {hint: GAMES_HINT})
+    throw ioError('open the games folder', gamesDir, error)
+  }
+  if (stat.isDirectory()) return
+  throw new LanspreadError('not_found', `games folder ${gamesDir} is a file, not a folder`, {hint: GAMES_HINT})
 }
 
 export interface GameFolders {

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises'
 import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {fsyncPath} from '../fs/durable.js'
+import {tempPathBeside, writeNewFile} from '../fs/new-file.js'
 import {readJsonFile} from '../fs/read-json.js'
 import path from 'node:path'
 
@@ -30,10 +31,10 @@ async function readIdentity(peerPath: string): Promise<PeerIdentity | undefined>
 }
 
 async function createIdentity(peerPath: string): Promise<void> {
-  const temp = `${peerPath}.${process.pid}.${randomUUID()}.tmp`
+  const temp = tempPathBeside(peerPath)
   try {
     await fs.mkdir(path.dirname(peerPath), {recursive: true})
-    await fs.writeFile(temp, JSON.stringify({peer_id: randomUUID()}) + '\n', {flush: true})
+    await writeNewFile(temp, JSON.stringify({peer_id: randomUUID()}) + '\n')
     // link() fails with EEXIST when another process got there first: theirs wins.
     await fs.link(temp, peerPath).catch((error: unknown) => {
       if (errnoCode(error) !== 'EEXIST') throw error

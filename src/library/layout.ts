@@ -37,7 +37,7 @@ export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([
 
 /** True for a root-level name that manifests, sizes and serving must skip. */
 export function isReservedName(name: string): boolean {
-  // write-file-atomic writes `<name>.<hash>` beside its target before renaming.
+  // An atomic write (fs/atomic-write) writes `<name>.<pid>.<random>.tmp` beside its target before renaming.
   return RESERVED_ROOT_NAMES.has(name) || name.startsWith(`${INTENT_LOG}.`)
 }
 

@@ -14,6 +14,7 @@ export const FAILPOINTS = [
   'update.staging-created',
   'update.extracting',
   'update.extracted',
+  'update.carried-over',
   'update.renamed',
   'update.backup-deleted',
   'update.intent-cleared',

@@ -11,9 +11,9 @@ import {assertGamesDir, listGameFolders} from '../library/games-folder.js'
 import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
 import type {ActiveOperation} from '../library/summary.js'
 import {lockGame} from './game-lock.js'
-import {type InstallResult, installGame, updateGame} from './install.js'
+import {type InstallResult, type UpdateOptions, installGame, updateGame} from './install.js'
+import {assertNotLocked} from './lock-peek.js'
 import {type RecoveryReport, recoverGame} from './recovery.js'
-import type {StagingOptions} from './staging.js'
 import {type UninstallResult, uninstallGame} from './uninstall.js'
 
 export interface OperationEvent {
@@ -37,7 +37,7 @@ export interface GameOperationsComponents {
   library?: Rescanner
 }
 
-export interface InstallOptions extends StagingOptions {
+export interface InstallOptions extends UpdateOptions {
   update?: boolean
 }
 
@@ -82,13 +82,15 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   /**
    * Recovers the named games, or every game folder. A game held by another operation (not
    * waited for) or one that cannot be repaired is reported, and the others still recovered.
+   * A dry run writes nothing: it takes no lock, only checks that no live process holds one.
    */
   async recover(ids: readonly GameId[] = [], options: {dryRun?: boolean} = {}): Promise<(RecoveryReport | UnrecoveredReport)[]> {
     const targets = ids.length > 0 ? ids : await this.gameFolders()
     const reports: (RecoveryReport | UnrecoveredReport)[] = []
+    const work = (game: GamePaths) => recoverGame(game, options)
     for (const id of targets) {
       try {
-        reports.push(await this.exclusive(id, 'recover', (game) => recoverGame(game, options), !options.dryRun))
+        reports.push(await (options.dryRun ? this.unlocked(id, work) : this.exclusive(id, 'recover', work)))
       } catch (error) {
         if (!isLanspreadError(error) || error.code === 'usage' || error.code === 'not_found') throw error
         const action = error.code === 'busy' ? 'busy' : 'failed'
@@ -108,11 +110,9 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     })
   }
 
-  private async exclusive<T>(id: GameId, kind: ActiveOperation, work: (game: GamePaths) => Promise<T>, rescan = true): Promise<T> {
-    assertGameId(id)
+  private async exclusive<T>(id: GameId, kind: ActiveOperation, work: (game: GamePaths) => Promise<T>): Promise<T> {
     // The in-process gate is taken before the first await, so two calls cannot both pass it.
-    const running = this.active.get(id)
-    if (running) throw new LanspreadError('busy', `game ${id} is busy: ${running} is running`, {hint: 'wait for it to finish and try again'})
+    this.assertIdle(id)
     this.active.set(id, kind)
     let lock: PidLock | undefined
     try {
@@ -130,10 +130,24 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     } finally {
       this.active.delete(id)
       if (lock) {
-        if (rescan) await this.rescan(id)
+        await this.rescan(id)
         await lock.release()
       }
     }
+  }
+
+  /** Read-only work (a dry run): refused while an operation holds the game, in this process or another. */
+  private async unlocked<T>(id: GameId, work: (game: GamePaths) => Promise<T>): Promise<T> {
+    this.assertIdle(id)
+    const game = await this.existingGame(id)
+    await assertNotLocked(this.paths.locksDir, id)
+    return work(game)
+  }
+
+  private assertIdle(id: GameId): void {
+    assertGameId(id)
+    const running = this.active.get(id)
+    if (running) throw new LanspreadError('busy', `game ${id} is busy: ${running} is running`, {hint: 'wait for it to finish and try again'})
   }
 
   private async rescan(id: GameId): Promise<void> {

@@ -1,14 +1,18 @@
 // Install and update (SPEC §3): intent, staging with its marker, extraction of every
-// root-level .eti, rename to local/, intent cleared — with a failpoint at every step
-// boundary. On an error (not a crash) the game is rolled back before the error is thrown.
-import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+// root-level .eti, (update) what the user made carried over, install record, rename to
+// local/, intent cleared — with a failpoint at every step boundary. On an error (not a
+// crash) the game is rolled back before the error is thrown.
+import {LanspreadError, errorMessage, getGameAgainHint, isLanspreadError} from '../errors.js'
+import {lstatOrNull} from '../fs/stat.js'
 import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
+import {type CarryOptions, type KeptRule, NOTHING_CARRIED, carryOver} from './carry-over.js'
 import {failpoint} from './failpoints.js'
+import {recordTree, withoutPaths} from './install-record.js'
 import {writeIntent} from './intent-log.js'
 import {removeTree, renameDurably} from '../fs/durable.js'
 import {recoverGame} from './recovery.js'
-import {type StagingOptions, createStaging, extractInto, requireArchives} from './staging.js'
+import {type StagingOptions, createStaging, extractInto, requireArchives, sealStaging} from './staging.js'
 
 export type InstallAction = 'installed' | 'updated' | 'already_installed'
 
@@ -16,6 +20,15 @@ export interface InstallResult {
   id: string
   action: InstallAction
   archives: string[]
+  /** Updates only: what was kept of the previous local/ (relative paths; folders end with "/"). */
+  kept?: string[]
+  /** Updates only: which rule chose `kept`. */
+  kept_rule?: KeptRule
+}
+
+export interface UpdateOptions extends StagingOptions, CarryOptions {
+  /** Replace everything: keep nothing of the previous local/. */
+  clean?: boolean
 }
 
 /** Installs a downloaded game that is not installed; an installed game is left as it is. */
@@ -29,6 +42,7 @@ export async function installGame(game: GamePaths, options: StagingOptions = {})
     await createStaging(game)
     failpoint('install.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('install.extracting')})
+    await sealStaging(game, await recordTree(game.installing))
     failpoint('install.extracted')
     await renameDurably(game.installing, game.local, game.root)
     failpoint('install.renamed')
@@ -38,41 +52,54 @@ export async function installGame(game: GamePaths, options: StagingOptions = {})
   return {id: game.id, action: 'installed', archives: archives.map((a) => a.name)}
 }
 
-/** Reinstalls from the current archives: the old local/ is kept as a backup until the new one is in place. */
-export async function updateGame(game: GamePaths, options: StagingOptions = {}): Promise<InstallResult> {
+/**
+ * Reinstalls from the current archives, keeping what the user made (unless clean). The old
+ * local/ stays whole as the backup until the new one is in place: kept files are hard links.
+ */
+export async function updateGame(game: GamePaths, options: UpdateOptions = {}): Promise<InstallResult> {
   await requireDownloaded(game)
   if (!(await isInstalled(game))) return installGame(game, options)
   const archives = await requireArchives(game)
   await writeIntent(game, 'Updating')
   failpoint('update.intent-written')
-  await rollBackOnError(game, async () => {
+  const carried = await rollBackOnError(game, async () => {
     await renameDurably(game.local, game.backup, game.root)
     failpoint('update.backup-moved')
     await createStaging(game)
     failpoint('update.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('update.extracting')})
     failpoint('update.extracted')
+    const extracted = await recordTree(game.installing)
+    const result = options.clean ? NOTHING_CARRIED : await carryOver(game, options)
+    await sealStaging(game, withoutPaths(extracted, result.replaced))
+    failpoint('update.carried-over')
     await renameDurably(game.installing, game.local, game.root)
     failpoint('update.renamed')
+    return result
   })
   await removeTree(game.backup, game.root)
   failpoint('update.backup-deleted')
   await writeIntent(game, 'None')
   failpoint('update.intent-cleared')
-  return {id: game.id, action: 'updated', archives: archives.map((a) => a.name)}
+  return {id: game.id, action: 'updated', archives: archives.map((a) => a.name), kept: carried.kept, kept_rule: carried.rule}
 }
 
 async function requireDownloaded(game: GamePaths): Promise<void> {
   if (await isDownloaded(game)) return
+  if ((await lstatOrNull(game.sentinel))?.isSymbolicLink()) {
+    throw new LanspreadError('not_downloaded', `version.ini in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`, {
+      hint: `replace the link ${game.sentinel} with a copy of the file it points to, then run \`lanspread install ${game.id}\` again`,
+    })
+  }
   throw new LanspreadError('not_downloaded', `game ${game.id} is not downloaded (no version.ini in ${game.root})`, {
-    hint: `download it first (lanspread fetch ${game.id})`,
+    hint: getGameAgainHint(game.id),
   })
 }
 
 /** A failed step (bad archive, disk full) leaves the game as it was before, then reports. */
-async function rollBackOnError(game: GamePaths, steps: () => Promise<void>): Promise<void> {
+async function rollBackOnError<T>(game: GamePaths, steps: () => Promise<T>): Promise<T> {
   try {
-    await steps()
+    return await steps()
   } catch (error) {
     await recoverGame(game).catch((recoveryError: unknown) => {
       throw new LanspreadError(isLanspreadError(error) ? error.code : 'io', `${errorMessage(error)}; rolling back also failed: ${errorMessage(recoveryError)}`, {

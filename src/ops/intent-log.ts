@@ -34,7 +34,7 @@ export async function writeIntent(game: Pick<GamePaths, 'intentLog'>, intent: In
   await writeJsonDurably(game.intentLog, record)
 }
 
-/** Removes temp files write-file-atomic may have left beside the log when killed. */
+/** Removes temp files an atomic write (fs/atomic-write) may have left beside the log when killed. */
 export async function sweepIntentTemps(game: Pick<GamePaths, 'root'>): Promise<string[]> {
   let names: string[]
   try {

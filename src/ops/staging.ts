@@ -1,14 +1,15 @@
 // Building a new install in `.local.installing/`: the folder with its ownership marker,
-// every root-level .eti archive extracted into it, and everything fsynced, so the
-// rename to local/ publishes a complete install even across a power cut.
+// every root-level .eti archive extracted into it, then sealed (marker, install record,
+// everything fsynced), so the rename to local/ publishes a complete install across a power cut.
 import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {LanspreadError, ioError} from '../errors.js'
+import {LanspreadError, getGameAgainHint, ioError} from '../errors.js'
 import {fsyncPath, fsyncTree} from '../fs/durable.js'
 import {compareCodeUnits} from '../library/fingerprint.js'
 import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
 import {extractArchive} from './extract/index.js'
+import {type InstallRecord, writeRecord} from './install-record.js'
 
 /** Constant, so two installs of the same archives are identical byte for byte. */
 const MARKER_TEXT = 'created by lanspread: this folder was made from the .eti archives\n'
@@ -34,15 +35,25 @@ export async function listArchives(game: GamePaths): Promise<{name: string; size
   } catch (error) {
     throw ioError('list', game.root, error)
   }
+  refuseLinkedArchives(game, entries)
   const names = entries.filter((e) => e.isFile() && isArchiveName(e.name)).map((e) => e.name).sort(compareCodeUnits)
   return Promise.all(names.map(async (name) => ({name, size: (await fs.stat(path.join(game.root, name))).size})))
+}
+
+/** A linked archive would be skipped and the install silently miss its files: say so instead. */
+function refuseLinkedArchives(game: GamePaths, entries: Dirent[]): void {
+  const linked = entries.find((e) => e.isSymbolicLink() && isArchiveName(e.name))
+  if (!linked) return
+  throw new LanspreadError('invalid_input', `${linked.name} in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`, {
+    hint: `replace the link ${path.join(game.root, linked.name)} with a copy of the archive it points to, then run \`lanspread install ${game.id}\` again`,
+  })
 }
 
 export async function requireArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
   const archives = await listArchives(game)
   if (archives.length > 0) return archives
   throw new LanspreadError('not_downloaded', `game ${game.id} has no .eti archive in ${game.root}: nothing to install`, {
-    hint: `download the game again (lanspread fetch ${game.id})`,
+    hint: getGameAgainHint(game.id, "the game's .eti archives"),
   })
 }
 
@@ -79,8 +90,13 @@ export async function extractInto(game: GamePaths, archives: {name: string; size
     done += archive.size
     if (i < archives.length - 1) options.betweenArchives?.()
   }
+}
+
+/** Marker and install record rewritten last (an archive entry may carry their names), then all fsynced. */
+export async function sealStaging(game: GamePaths, record: InstallRecord): Promise<void> {
   await writeMarker(game).catch((error: unknown) => {
     throw ioError('write the marker in', game.installing, error)
   })
+  await writeRecord(game.installing, record)
   await fsyncTree(game.installing)
 }

@@ -1,15 +1,17 @@
 // For every failpoint of install, update and uninstall: run the real CLI until it dies
 // there, run `lanspread recover`, and check the invariant — the game is in its before or
-// its after state, nothing of ours is left over, the user's files survive a roll back.
+// its after state, nothing of ours is left over, the user's files survive a roll back
+// (and an update's roll forward: it keeps them).
 import {execa} from 'execa'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {gamePaths} from '../../src/library/layout.js'
 import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
+import {INSTALL_RECORD} from '../../src/ops/install-record.js'
 import {readIntent} from '../../src/ops/intent-log.js'
 import {writeTarArchive} from '../helpers/archives.js'
-import {CLI, json, runCli} from '../helpers/cli.js'
+import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree, subtree} from '../helpers/tree.js'
 
@@ -22,7 +24,10 @@ async function writeArchives(root: string, version: string): Promise<void> {
   await writeTarArchive(path.join(root, 'b.eti'), {'data/maps/e1.bsp': `map ${version}`, 'README.txt': `readme ${version}`})
 }
 
-/** A game folder ready for the scenario: installed with a user file for update and uninstall. */
+/**
+ * A game folder ready for the scenario: installed with a user file for update and
+ * uninstall, and an extracted file the user changed (an update keeps both).
+ */
 async function prepare(scenario: Scenario) {
   const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
   const root = await lib.writeGame('g', {'version.ini': '1.0'})
@@ -30,17 +35,25 @@ async function prepare(scenario: Scenario) {
   if (scenario !== 'install') {
     expect((await runCli(['install', 'g', '--games', lib.gamesDir])).exitCode).toBe(0)
     await fs.writeFile(path.join(root, 'local', 'user-save.dat'), 'precious')
+    await fs.writeFile(path.join(root, 'local', 'README.txt'), 'my notes')
     if (scenario === 'update') await writeArchives(root, 'v2')
   }
   return {lib, root}
 }
 
+/** local/ without the install record, whose mtimes differ from one preparation to the next. */
+async function localTree(root: string): Promise<Record<string, string>> {
+  const local = subtree(await snapshotTree(root), 'local')
+  delete local[`local/${INSTALL_RECORD}`]
+  return local
+}
+
 /** The game's local/ before the operation and after it ran to completion. */
 async function beforeAndAfter(scenario: Scenario) {
   const {lib, root} = await prepare(scenario)
-  const before = subtree(await snapshotTree(root), 'local')
+  const before = await localTree(root)
   expect((await runCli([...ARGS[scenario], '--games', lib.gamesDir])).exitCode).toBe(0)
-  const after = subtree(await snapshotTree(root), 'local')
+  const after = await localTree(root)
   expect(after).not.toEqual(before)
   return {before, after}
 }
@@ -63,11 +76,14 @@ describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (s
     expect(json<{games: {id: string; action: string}[]}>(recovered).games.map((g) => g.id)).toEqual(['g'])
 
     const tree = await snapshotTree(root)
-    const local = subtree(tree, 'local')
+    const local = await localTree(root)
     // Before the operation, local/ of update and uninstall holds the user's save: a roll
     // back that lost it would match neither state.
     expect([expected.before, expected.after]).toContainEqual(local)
     if (scenario !== 'install') expect(expected.before['local/user-save.dat']).toBe('precious')
+    // An update keeps the user's files whichever way recovery went.
+    if (scenario === 'update') expect([local['local/user-save.dat'], local['local/README.txt']]).toEqual(['precious', 'my notes'])
+    if (local.local) expect(tree[`local/${INSTALL_RECORD}`]).toBeDefined()
     const leftovers = Object.keys(tree).filter((p) => /^\.local\.(installing|backup)|^\.version\.ini\.|^\.lanspread\.json\./.test(p))
     expect(leftovers).toEqual([])
     expect(await readIntent(gamePaths(lib.gamesDir, 'g'))).toBe('None')
@@ -76,8 +92,14 @@ describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (s
 
 it('lists a failpoint for every step of every operation', () => {
   expect(FAILPOINTS.filter((p) => p.startsWith('install.'))).toHaveLength(6)
-  expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(8)
+  expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(9)
   expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(4)
+})
+
+it('names every failpoint in the sequence table of IMPL_DECISIONS.md, and no other', async () => {
+  const decisions = await fs.readFile(path.join(REPO_ROOT, 'IMPL_DECISIONS.md'), 'utf8')
+  const named = new Set(decisions.match(/`(?:install|update|uninstall)\.[a-z-]+`/g)?.map((m) => m.slice(1, -1)))
+  expect([...named].sort()).toEqual([...FAILPOINTS].sort())
 })
 
 it('Ctrl-C during an install explains how the game is repaired, and recover repairs it', async () => {

@@ -31,7 +31,14 @@ describe('lanspread install / uninstall', () => {
 
     await writeTarArchive(path.join(root, 'g.eti'), {'bin/run.sh': 'echo v2'})
     expect(json(await runCli(['install', 'g', '--update', '--json', ...games]))).toMatchObject({action: 'updated'})
-    expect(await snapshotTree(path.join(root, 'local'))).toEqual({'.lanspread_owned': expect.any(String), bin: '<dir>', 'bin/run.sh': 'echo v2'})
+    // The user's save is kept; the old archive's data/ is gone.
+    expect(await snapshotTree(path.join(root, 'local'))).toEqual({
+      '.lanspread_owned': expect.any(String),
+      '.lanspread_install.json': expect.any(String),
+      bin: '<dir>',
+      'bin/run.sh': 'echo v2',
+      'save.dat': 'mine',
+    })
 
     const library = json<{games: {installed: boolean}[]}>(await runCli(['library', '--json', ...games]))
     expect(library.games[0]!.installed).toBe(true)

@@ -28,4 +28,15 @@ describe('catalog', () => {
     expect((error as Error).message).toContain(fragment)
     expect((error as {hint?: string}).hint).toMatch(/--catalog/)
   })
+
+  it('says a catalog path that is a folder is a folder, not a catalog file', async () => {
+    const lib = await makeTempLibrary()
+    await fs.rm(lib.paths.catalogPath)
+    await fs.mkdir(lib.paths.catalogPath)
+    await expect(loadCatalog(lib.paths.catalogPath)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: `catalog ${lib.paths.catalogPath} is a folder, not a catalog file`,
+      hint: expect.stringContaining('--catalog'),
+    })
+  })
 })

@@ -32,6 +32,7 @@ export function isRootName(name: string): boolean {
  */
 export function unsafeSymlinkReason(entryPath: string, target: string): string | undefined {
   if (target === '') return 'is a symbolic link with an empty target'
+  if (target.includes('\0')) return 'is a symbolic link with a NUL character in its target'
   if (isAbsoluteName(target)) return `is a symbolic link to the absolute path ${target}`
   const parts = segments(target).filter((part) => part !== '' && part !== '.')
   const firstDescent = parts.findIndex((part) => part !== '..')

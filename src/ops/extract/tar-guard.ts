@@ -5,9 +5,9 @@ import path from 'node:path'
 import {ReadEntry} from 'tar'
 import {ioError, LanspreadError} from '../../errors.js'
 import {corruptArchive, describe, unsafeEntry} from './archive-errors.js'
-import {isRootName, unsafeHardlinkReason, unsafePathReason, unsafeSymlinkReason} from './entry-rules.js'
+import {isRootName, unsafeHardlinkReason, unsafePathReason} from './entry-rules.js'
 import type {ExtractTotals} from './progress.js'
-import {DeferredSymlinks} from './tar-symlinks.js'
+import {DeferredSymlinks} from './symlinks.js'
 
 /** The data tar passes with a warning: the entry, a path, the error's fields (its WarnData). */
 type WarnData = Readonly<Record<string, unknown>>
@@ -26,9 +26,9 @@ function refusal(entry: ReadEntry): string | undefined {
   if (pathReason !== undefined) return pathReason
   if (isRootName(entry.path) && !DIRECTORY_TYPES.has(entry.type)) return 'would replace the extraction folder'
   const linkpath = entry.linkpath ?? ''
-  if (entry.type === 'SymbolicLink') return unsafeSymlinkReason(entry.path, linkpath)
   if (entry.type === 'Link') return unsafeHardlinkReason(linkpath)
-  if (FILE_TYPES.has(entry.type) || DIRECTORY_TYPES.has(entry.type)) return undefined
+  // Symbolic links are checked by DeferredSymlinks.admit, the rule zip shares.
+  if (FILE_TYPES.has(entry.type) || DIRECTORY_TYPES.has(entry.type) || entry.type === 'SymbolicLink') return undefined
   return SPECIAL_TYPES[entry.type] ?? `has the unsupported entry type ${entry.type}`
 }
 
@@ -40,6 +40,8 @@ function warnedEntry(data: WarnData): string | undefined {
 export class TarGuard {
   /** The first failure; later ones are consequences of it or add nothing. */
   failure: LanspreadError | undefined
+  /** True once tar read the end-of-archive marker (two zero blocks). */
+  sawEnd = false
   readonly totals: ExtractTotals = {files: 0, bytes: 0}
   /** Entry paths of the hard links written, checked once tar is done. */
   readonly hardlinks: string[] = []
@@ -90,8 +92,8 @@ export class TarGuard {
       return false
     }
     if (entry.type === 'SymbolicLink') {
-      this.symlinks.supersede(path.posix.dirname(entry.path))
-      this.symlinks.add(entry.path, entry.linkpath ?? '')
+      const linkReason = this.symlinks.admit(entry.path, entry.linkpath ?? '')
+      if (linkReason !== undefined) this.fail(unsafeEntry(this.archive, entry.path, linkReason))
       return false
     }
     this.symlinks.supersede(entry.path)

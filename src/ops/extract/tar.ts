@@ -7,7 +7,7 @@ import type {Readable} from 'node:stream'
 import zlib from 'node:zlib'
 import {Unpack} from 'tar'
 import {ioError} from '../../errors.js'
-import {unsafeEntry} from './archive-errors.js'
+import {truncatedArchive, unsafeEntry} from './archive-errors.js'
 import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
 import {TarGuard} from './tar-guard.js'
 
@@ -20,6 +20,8 @@ export async function extractTar(
 ): Promise<ExtractTotals> {
   const progress = createProgress(await archiveSize(archive), onProgress)
   const guard = await runUnpack(archive, dest, gzip, (bytes) => progress.add(bytes))
+  // Without its two zero blocks a tar was cut, maybe exactly between entries, which tar accepts.
+  if (guard.failure === undefined && !guard.sawEnd) guard.fail(truncatedArchive(archive))
   if (guard.failure === undefined) await checkHardlinks(guard, archive, dest)
   if (guard.failure === undefined) {
     const failure = await guard.symlinks.create(archive, dest)
@@ -65,6 +67,10 @@ function runUnpack(archive: string, dest: string, gzip: boolean, onBytes: (n: nu
       }
     })
     unpack.on('close', () => resolve(guard))
+    // The parser emits 'eof' at the second consecutive zero block: the end-of-archive marker.
+    unpack.on('eof', () => {
+      guard.sawEnd = true
+    })
     source.on('error', (error) => guard.onError(error))
     gunzip?.on('error', (error) => guard.onError(error))
     source.on('data', (chunk) => onBytes(chunk.length))

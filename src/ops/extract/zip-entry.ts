@@ -1,5 +1,5 @@
-// One zip entry: decide what it is (folder, file, or something refused), then stream it to
-// disk checking its CRC-32, which yauzl leaves to its caller.
+// One zip entry: decide what it is (folder, file, symbolic link, or something refused), then
+// stream it to disk checking its CRC-32, which yauzl leaves to its caller. Links are deferred.
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -10,11 +10,14 @@ import yauzl, {type Entry, type ZipFile} from 'yauzl'
 import {ioError, isLanspreadError, LanspreadError} from '../../errors.js'
 import {corruptArchive, describe, unsafeEntry} from './archive-errors.js'
 import {isInside, unsafePathReason} from './entry-rules.js'
+import type {DeferredSymlinks} from './symlinks.js'
 
 const S_IFMT = 0o170000
 const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+/** A link target longer than this cannot be created (PATH_MAX is 4096 bytes with its NUL). */
+const MAX_LINK_TARGET = 4095
 const REFUSED_TYPES: Readonly<Record<number, string>> = {
-  0o120000: 'is a symbolic link (lanspread extracts no links from zip archives)',
   0o020000: 'is a character device',
   0o060000: 'is a block device',
   0o010000: 'is a FIFO (named pipe)',
@@ -29,6 +32,12 @@ export interface ZipTarget {
   zip: ZipFile
 }
 
+/** What the entries of one archive share: folders already checked, links still to create. */
+export interface ZipState {
+  realDirs: Set<string>
+  links: DeferredSymlinks
+}
+
 export interface WrittenEntry {
   file: boolean
   bytes: number
@@ -40,7 +49,7 @@ function unixMode(entry: Entry): number {
 
 interface CheckedEntry {
   name: string
-  directory: boolean
+  kind: 'directory' | 'file' | 'symlink'
   destination: string
 }
 
@@ -50,29 +59,53 @@ function checkEntry(target: ZipTarget, entry: Entry): CheckedEntry {
   if (refused !== undefined) throw unsafeEntry(target.archive, name, refused)
   const destination = path.resolve(target.dest, name)
   if (!isInside(target.dest, destination)) throw unsafeEntry(target.archive, name, 'escapes the extraction folder')
-  const directory = name.endsWith('/') || (unixMode(entry) & S_IFMT) === S_IFDIR
-  if (directory) return {name, directory, destination}
+  const type = unixMode(entry) & S_IFMT
+  if (type !== S_IFLNK && (name.endsWith('/') || type === S_IFDIR)) return {name, kind: 'directory', destination}
   if (destination === target.dest) throw unsafeEntry(target.archive, name, 'would replace the extraction folder')
   if (entry.isEncrypted()) throw corruptArchive(target.archive, `entry ${JSON.stringify(name)} is encrypted`)
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw corruptArchive(target.archive, `entry ${JSON.stringify(name)} uses compression method ${entry.compressionMethod}`)
   }
-  return {name, directory, destination}
+  return {name, kind: type === S_IFLNK ? 'symlink' : 'file', destination}
 }
 
-/** Extracts one entry; archive_unsafe, archive_corrupt or io on failure. */
-export async function extractZipEntry(target: ZipTarget, entry: Entry, realDirs: Set<string>): Promise<WrittenEntry> {
-  const {name, directory, destination} = checkEntry(target, entry)
-  if (directory) {
-    await ensureDirectory(target, name, destination, realDirs)
+/** Extracts one entry (a link is checked and recorded in `state.links`); archive_unsafe, archive_corrupt or io on failure. */
+export async function extractZipEntry(target: ZipTarget, entry: Entry, state: ZipState): Promise<WrittenEntry> {
+  const {name, kind, destination} = checkEntry(target, entry)
+  if (kind === 'symlink') {
+    const reason = state.links.admit(name, await readLinkTarget(target, entry, name))
+    if (reason !== undefined) throw unsafeEntry(target.archive, name, reason)
     return {file: false, bytes: 0}
   }
-  await ensureDirectory(target, name, path.dirname(destination), realDirs)
+  state.links.supersede(name)
+  if (kind === 'directory') {
+    await ensureDirectory(target, name, destination, state.realDirs)
+    return {file: false, bytes: 0}
+  }
+  await ensureDirectory(target, name, path.dirname(destination), state.realDirs)
   await fsp.rm(destination, {force: true}).catch((error: unknown) => {
     throw ioError('replace', destination, error)
   })
   await writeData(target, entry, name, destination)
   return {file: true, bytes: entry.uncompressedSize}
+}
+
+/** A link entry's data is its target (as Info-ZIP stores it), read whole, bounded and CRC-checked. */
+async function readLinkTarget(target: ZipTarget, entry: Entry, name: string): Promise<string> {
+  if (entry.uncompressedSize > MAX_LINK_TARGET) {
+    throw unsafeEntry(target.archive, name, `is a symbolic link whose target is longer than ${MAX_LINK_TARGET} bytes`)
+  }
+  const chunks: Buffer[] = []
+  try {
+    const data = await target.zip.openReadStreamPromise(entry)
+    await pipeline(data, crcCheck(entry.crc32, () => badCrc(target.archive, name)), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk)
+    })
+  } catch (error) {
+    if (error instanceof LanspreadError) throw error
+    throw corruptArchive(target.archive, `entry ${JSON.stringify(name)}: ${describe(error)}`, error)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** Creates a folder and checks that, links resolved, it is still inside the extraction folder. */

@@ -5,7 +5,8 @@ import yauzl, {type Entry, type ZipFile} from 'yauzl'
 import {ioError} from '../../errors.js'
 import {corruptArchive, describe} from './archive-errors.js'
 import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
-import {extractZipEntry, type ZipTarget} from './zip-entry.js'
+import {DeferredSymlinks} from './symlinks.js'
+import {extractZipEntry, type ZipState, type ZipTarget} from './zip-entry.js'
 import {CountingReader} from './zip-reader.js'
 
 /** Extracts the zip `archive` into the existing folder `dest`. */
@@ -48,13 +49,15 @@ async function openZip(reader: CountingReader, totalBytes: number, archive: stri
 
 async function extractEntries(target: ZipTarget): Promise<ExtractTotals> {
   const totals: ExtractTotals = {files: 0, bytes: 0}
-  const realDirs = new Set<string>([target.dest])
+  const state: ZipState = {realDirs: new Set<string>([target.dest]), links: new DeferredSymlinks()}
   for (let entry = await nextEntry(target); entry !== undefined; entry = await nextEntry(target)) {
-    const written = await extractZipEntry(target, entry, realDirs)
+    const written = await extractZipEntry(target, entry, state)
     if (!written.file) continue
     totals.files += 1
     totals.bytes += written.bytes
   }
+  const failure = await state.links.create(target.archive, target.dest)
+  if (failure !== undefined) throw failure
   return totals
 }
 

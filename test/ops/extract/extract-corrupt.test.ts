@@ -42,6 +42,34 @@ const CASES: Array<[string, Buffer]> = [
   ['a zip whose deflated data is damaged', flip(zip, Math.floor(zip.length / 2))],
 ]
 
+/** `rawTar` without its two zero end blocks: the bytes of a tar cut exactly after its last entry. */
+const tarWithoutEnd = tar.subarray(0, tar.length - 1024)
+const firstEntryEnd = 512 + 512
+
+const TRUNCATED: Array<[string, Buffer]> = [
+  ['a tar cut between two entries', tar.subarray(0, firstEntryEnd)],
+  ['a tar cut right after its last entry', tarWithoutEnd],
+  ['a tar cut after the first of its two zero blocks', tar.subarray(0, tar.length - 512)],
+  ['a tar.gz made from a tar cut after its last entry', zlib.gzipSync(tarWithoutEnd)],
+]
+
+describe('extractArchive on truncated tar archives', () => {
+  it.each(TRUNCATED)('%s is archive_corrupt: ends before its end-of-archive marker', async (_label, bytes) => {
+    const ws = await createWorkspace(created)
+    const archive = await ws.file('cut.eti', bytes)
+    const error = await expectCode(extractArchive(archive, ws.dest), 'archive_corrupt')
+    expect(error.message).toBe(`archive ${archive} ends before its end-of-archive marker: the file is truncated; download it again`)
+    expect(error.hint).toContain('download the game again')
+  })
+
+  it('accepts a tar whose end blocks are followed by record padding (GNU tar pads to 10 KiB)', async () => {
+    const ws = await createWorkspace(created)
+    const padded = Buffer.concat([tar, Buffer.alloc(10240 - (tar.length % 10240))])
+    const archive = await ws.file('padded.eti', padded)
+    await expect(extractArchive(archive, ws.dest)).resolves.toMatchObject({format: 'tar', files: 2})
+  })
+})
+
 describe('extractArchive on damaged archives', () => {
   it.each(CASES)('%s is archive_corrupt naming the file', async (_label, bytes) => {
     const ws = await createWorkspace(created)

@@ -98,7 +98,17 @@ const ZIP_CASES: ZipCase[] = [
   ['a file at an absolute path', (parent) => [{name: `${parent}/abs-evil.txt`, data: 'evil'}], 'abs-evil.txt'],
   ['a file under a drive letter', () => [{name: 'C:/evil.txt', data: 'evil'}], 'C:/evil.txt'],
   ['a symbolic link out', () => [{name: 'passwd', data: '/etc/passwd', mode: 0o120777}], 'passwd'],
-  ['a symbolic link that stays inside', () => [{name: 'link', data: 'ok.txt', mode: 0o120777}], 'link'],
+  ['a symbolic link to ../../x', () => [{name: 'sub/up', data: '../../x', mode: 0o120777}], 'sub/up'],
+  ['a deflated symbolic link to the outside file', (parent) => [{name: 'x-link', data: `${parent}/x`, mode: 0o120777, deflate: true}], 'x-link'],
+  [
+    'a symbolic link that climbs back through another link',
+    () => [
+      {name: 'deep/a/b/link', data: '../../..', mode: 0o120777},
+      {name: 'top', data: 'deep/a/b/link/..', mode: 0o120777},
+      {name: 'top/x', data: 'overwritten'},
+    ],
+    'top',
+  ],
   ['a FIFO', () => [{name: 'pipe', mode: 0o010644}], 'pipe'],
 ]
 

@@ -1,9 +1,10 @@
-// The symbolic links of a tar archive, created by us once tar has written everything else:
-// tar 7 refuses a link whose target is an existing link (lib.so -> lib.so.1 -> lib.so.1.2).
+// The symbolic links of a tar or zip archive, one rule for both: checked by entry-rules, created
+// once every other entry is written, so chains work in any order and nothing is written through them.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {errnoCode, ioError, type LanspreadError} from '../../errors.js'
 import {unsafeEntry} from './archive-errors.js'
+import {unsafeSymlinkReason} from './entry-rules.js'
 
 /** The entry path as tar writes it: no './', no doubled or trailing slashes. */
 function normalize(entryPath: string): string {
@@ -14,11 +15,16 @@ export class DeferredSymlinks {
   /** Entry path → target, in archive order (a later entry for a path moves it to the end). */
   private readonly pending = new Map<string, string>()
 
-  /** Records a link already checked by entry-rules. */
-  add(entryPath: string, target: string): void {
+  /** Checks a link entry (entry-rules) and records it; returns why it is refused, if it is. */
+  admit(entryPath: string, target: string): string | undefined {
+    const reason = unsafeSymlinkReason(entryPath, target)
+    if (reason !== undefined) return reason
+    // The link's folder becomes a real folder, as it would when tar or unzip wrote the link.
+    this.supersede(path.posix.dirname(entryPath))
     const key = normalize(entryPath)
     this.pending.delete(key)
     this.pending.set(key, target)
+    return undefined
   }
 
   /** True when a pending link sits at `entryPath` or at one of its folders. */
@@ -27,7 +33,7 @@ export class DeferredSymlinks {
     return parts.some((_, index) => this.pending.has(parts.slice(0, index + 1).join('/')))
   }
 
-  /** A later entry replaces a pending link at its path, or at one of its folders (as tar would). */
+  /** A later entry replaces a pending link at its path, or at one of its folders (as tar would): call it for every entry written. */
   supersede(entryPath: string): void {
     if (this.pending.size === 0) return
     const parts = normalize(entryPath).split('/')

@@ -1,0 +1,32 @@
+// Ctrl-C (SIGINT) and SIGTERM during a command: stop at once, as a crash would (intent
+// logs make that safe), but say what happened and how to repair it, as JSON under --json.
+import {EXIT_CODES} from './exit-codes.js'
+import {type Failure, reportFailure} from './failure.js'
+
+export interface InterruptNotice {
+  /** What was left behind, e.g. "quake3 is left for recovery". */
+  message: string
+  /** How it gets repaired or what to do next. */
+  hint: string
+}
+
+const SIGNAL_CODES = {SIGINT: 'interrupted', SIGTERM: 'terminated'} as const
+
+/** Installs the handlers; `notice` is read when a signal arrives, so it can name the game chosen later. */
+export function handleInterrupts(notice: () => InterruptNotice, json: () => boolean): void {
+  for (const signal of Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]) {
+    process.on(signal, () => {
+      // The progress bar hides the cursor; give it back to the terminal.
+      if (process.stderr.isTTY) process.stderr.write('\u001B[?25h')
+      const {message, hint} = notice()
+      const failure: Failure = {code: SIGNAL_CODES[signal], message: `interrupted: ${message}`, hint}
+      if (json()) reportFailure(failure, true)
+      else process.stderr.write(`\nInterrupted: ${message}; ${hint}\n`)
+      process.exit(EXIT_CODES[failure.code])
+    })
+  }
+}
+
+export function gameInterruptNotice(id: string): InterruptNotice {
+  return {message: `${id} is left for recovery`, hint: `the next operation on it repairs it first, or run \`lanspread recover ${id}\``}
+}

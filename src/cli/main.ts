@@ -1,0 +1,36 @@
+// The entry point behind bin/run.js and bin/dev.js: oclif's run, plus one promise it does
+// not keep by itself: under --json, an error no command caught (help, autocomplete, a plugin)
+// still ends as the one JSON error document on stdout.
+import {flush, handle, run, settings} from '@oclif/core'
+import {argvWantsJson, reportFailure, toFailure} from './failure.js'
+
+export interface MainOptions {
+  /** import.meta.url of the bin script: where oclif finds package.json. */
+  dir: string
+  /** Run the TypeScript sources (bin/dev.js). */
+  development?: boolean
+}
+
+export async function main({dir, development = false}: MainOptions): Promise<void> {
+  if (development) {
+    process.env.NODE_ENV = 'development'
+    settings.debug = true
+  }
+  const argv = process.argv.slice(2)
+  try {
+    await run(argv, dir)
+    await flush()
+  } catch (error) {
+    if (!argvWantsJson(argv) || !(error instanceof Error) || isExit(error)) {
+      await handle(error as Error)
+      return
+    }
+    reportFailure(toFailure(error), true)
+    if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+  }
+}
+
+/** oclif's this.exit(0) travels as an error too; it is not a failure. */
+function isExit(error: Error): boolean {
+  return error.constructor.name === 'ExitError'
+}
