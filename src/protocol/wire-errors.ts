@@ -27,6 +27,8 @@ export const WIRE_ERROR_TABLE: Readonly<Record<ErrorCode, Row>> = {
   no_peers: {wire: 'internal', travels: false},
   archive_corrupt: {wire: 'internal', travels: false},
   archive_unsafe: {wire: 'internal', travels: false},
+  interrupted: {wire: 'internal', travels: false},
+  terminated: {wire: 'internal', travels: false},
 }
 
 const FROM_WIRE: ReadonlyMap<string, ErrorCode> = new Map(
