@@ -88,7 +88,8 @@ interface Plan {
 const INDEX_LOCK_WAIT_MS = 30_000
 
 export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
-  private summaries: Map<GameId, GameSummary>
+  /** Built on first use: a refresh builds its own, so a fresh process summarizes once. */
+  private summaryCache: Map<GameId, GameSummary> | undefined
   private readonly games: GameStore
   /** Game files not on disk yet: migrated from a version-1 index, or kept in memory only. */
   private unsaved: Map<GameId, GameFile>
@@ -104,7 +105,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     super()
     this.games = new GameStore(paths.gameFilesDir)
     this.unsaved = migrated
-    this.summaries = summarizeIndex(index, catalog, components.operations)
   }
 
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
@@ -218,13 +218,13 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 
   /** Makes a plan the current state and announces its revision. */
   private install(plan: Plan, saved: boolean): RefreshResult {
-    const previous = this.summaries
+    const previous = plan.step.changed ? this.summaries : undefined
     const previousRev = this.index.library_rev
     this.index = plan.index
-    this.summaries = plan.summaries
+    this.summaryCache = plan.summaries
     this.unsaved = saved ? new Map() : new Map([...this.unsaved, ...plan.files].filter(([id]) => id in plan.index.games))
     const result: RefreshResult = {...this.snapshot(), report: plan.report}
-    if (!plan.step.changed) return result
+    if (!previous) return result
     const delta = diffSummaries(previous, plan.summaries, plan.index.library_epoch, previousRev, plan.step.library_rev)
     this.emit('changed', delta)
     return {...result, delta}
@@ -271,8 +271,13 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     for (const warning of warnings) this.logger.warn(warning)
     this.index = index
     this.unsaved = migrated
-    this.summaries = summarizeIndex(index, this.catalog, this.components.operations)
+    this.summaryCache = undefined
     return true
+  }
+
+  private get summaries(): Map<GameId, GameSummary> {
+    this.summaryCache ??= summarizeIndex(this.index, this.catalog, this.components.operations)
+    return this.summaryCache
   }
 
   private warnNotWritable(error: LanspreadError, consequence: string): void {
