@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises'
 import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
-import {errnoCode, ioError} from '../errors.js'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {mapLimit} from '../util/map-limit.js'
 import {type RootReading, compareCodeUnits, fingerprintsEqual, readFingerprint} from './fingerprint.js'
@@ -65,7 +65,7 @@ export interface ScanResult {
   report: ScanReport
 }
 
-type Outcome = {id: GameId; entry: IndexedGame; file?: GameFile} | {id: GameId; skipped: string}
+type Outcome = {id: GameId; entry: IndexedGame; file?: GameFile} | {id: GameId; skipped: string} | {id: GameId; vanished: true}
 
 export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const started = performance.now()
@@ -99,19 +99,20 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
       if (item.cached) return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
       return {id: item.id, ...(await indexGame(paths, item.reading, reader, stored))}
     } catch (error) {
-      return {id: item.id, skipped: describeFailure(error)}
+      return vanished(error) ? {id: item.id, vanished: true} : {id: item.id, skipped: describeFailure(error)}
     }
   })
   const files = new Map<GameId, GameFile>()
   for (const outcome of outcomes) {
     if ('skipped' in outcome) skipped.push({id: outcome.id, reason: outcome.skipped})
+    else if ('vanished' in outcome) continue
     else {
       games[outcome.id] = outcome.entry
       if (outcome.file) files.set(outcome.id, outcome.file)
     }
   }
   const skippedIds = new Set(skipped.map((s) => s.id))
-  const rescanned = stale.map(({id}) => id).filter((id) => !skippedIds.has(id))
+  const rescanned = stale.map(({id}) => id).filter((id) => !skippedIds.has(id) && id in games)
   return {
     games,
     files,
@@ -130,9 +131,14 @@ function readRootOrSkip(reader: GameFolderReader, root: string, id: GameId, skip
   try {
     return reader.readRoot(root)
   } catch (error) {
-    skipped.push({id, reason: describeFailure(error)})
+    // Removed between the listing and now: simply gone, not a failure.
+    if (!vanished(error)) skipped.push({id, reason: describeFailure(error)})
     return undefined
   }
+}
+
+function vanished(error: unknown): boolean {
+  return errnoCode(error instanceof LanspreadError ? error.cause : error) === 'ENOENT'
 }
 
 /**

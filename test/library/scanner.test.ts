@@ -191,6 +191,23 @@ describe('a game folder that cannot be read', () => {
   })
 })
 
+describe('a game folder removed during the scan', () => {
+  it('is simply gone, not skipped', async () => {
+    const lib = await twoGames()
+    const gone = (root: string) => ioError('list', root, Object.assign(new Error('ENOENT'), {code: 'ENOENT'}))
+    const reader: GameFolderReader = {
+      readRoot: (root) => {
+        if (root.endsWith('/alpha')) throw gone(root)
+        return diskReader.readRoot(root)
+      },
+      readManifest: diskReader.readManifest,
+    }
+    const {games, report} = await (await Library.open(lib.paths, {reader})).refresh()
+    expect(games.map((g) => g.id)).toEqual(['beta'])
+    expect(report.skipped).toEqual([])
+  })
+})
+
 describe('a game left mid-operation', () => {
   async function oneGame() {
     const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
