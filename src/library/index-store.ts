@@ -30,7 +30,16 @@ export function emptyIndex(libraryRev: number, libraryEpoch: string): LibraryInd
   return {version: INDEX_VERSION, library_epoch: libraryEpoch, library_rev: libraryRev, library_digest: null, games: {}}
 }
 
-type IndexRead = {status: 'ok' | 'v1' | 'missing' | 'corrupt'; index?: Omit<LibraryIndex, 'library_epoch'> & {library_epoch?: string}; migrated?: Map<GameId, GameFile>; reason?: string; salvaged?: RevisionRecord}
+/** What index.json held: a current or version-1 index, nothing, or something broken. */
+interface IndexRead {
+  status: 'ok' | 'v1' | 'missing' | 'corrupt'
+  /** A version-1 index has no epoch. */
+  index?: Omit<LibraryIndex, 'library_epoch'> & {library_epoch?: string}
+  migrated?: Map<GameId, GameFile>
+  reason?: string
+  /** The revision still readable in a broken index. */
+  salvaged?: RevisionRecord
+}
 
 export class IndexStore {
   /** Identity (inode, size, mtime) of index.json as this store last read or wrote it. */
@@ -68,10 +77,12 @@ export class IndexStore {
     if (settled.fresh && !firstStart && read.status !== 'v1') {
       warnings.push(`library_rev could not be proven from ${this.paths.libraryRevPath} and ${this.paths.indexPath}: starting a new library_epoch, so peers take a full snapshot`)
     }
-    this.onDisk = {index: read.status === 'ok' ? 'ok' : read.status === 'corrupt' ? 'corrupt' : 'stale', rev: revFile.status === 'ok' ? revFile.value : undefined}
+    const current = read.status === 'ok' && read.index?.library_epoch === settled.library_epoch
+    this.onDisk = {index: read.status === 'corrupt' ? 'corrupt' : current ? 'ok' : 'stale', rev: revFile.status === 'ok' ? revFile.value : undefined}
+    // A new epoch starts its own count: no digest, so its first scan publishes a revision.
+    const digest = settled.fresh ? null : (read.index?.library_digest ?? null)
     const games: Record<GameId, IndexedGame> = read.index?.games ?? {}
-    const index: LibraryIndex = {version: INDEX_VERSION, library_epoch: settled.library_epoch, library_rev: settled.library_rev, library_digest: settled.fresh ? null : (read.index?.library_digest ?? null), games}
-    if (read.index && read.index.library_epoch !== undefined && read.index.library_epoch !== settled.library_epoch) this.onDisk.index = 'stale'
+    const index: LibraryIndex = {version: INDEX_VERSION, library_epoch: settled.library_epoch, library_rev: settled.library_rev, library_digest: digest, games}
     return {index, warnings, migrated: read.migrated ?? new Map()}
   }
 
