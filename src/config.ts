@@ -20,6 +20,8 @@ export interface LanspreadPaths {
   catalogPath: string
   indexPath: string
   libraryRevPath: string
+  /** `games/<id>.json`: each game's manifest and content hashes. */
+  gameFilesDir: string
   peerPath: string
   locksDir: string
   tlsDir: string
@@ -38,6 +40,7 @@ export function resolvePaths(options: PathOptions = {}): LanspreadPaths {
     catalogPath,
     indexPath: path.join(stateDir, 'index.json'),
     libraryRevPath: path.join(stateDir, 'library-rev.json'),
+    gameFilesDir: path.join(stateDir, 'games'),
     peerPath: path.join(stateDir, 'peer.json'),
     locksDir: path.join(stateDir, 'locks'),
     tlsDir: path.join(stateDir, 'tls'),

@@ -1,5 +1,6 @@
 // Human output: a plain aligned table and readable sizes. JSON output needs no help here:
 // a command's run() returns the document and oclif prints it.
+import type {SkippedGame} from '../library/scanner.js'
 import type {GameSummary} from '../library/summary.js'
 
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -35,9 +36,17 @@ export function gamesTable(games: readonly GameSummary[]): string {
       formatBytes(game.size),
       game.downloaded ? 'yes' : 'no',
       game.installed ? 'yes' : 'no',
-      game.availability,
+      game.needs_recovery ? `${game.availability}, needs recovery` : game.availability,
     ]),
   )
+}
+
+/** stderr lines for games a scan skipped and games left mid-operation. */
+export function libraryWarnings(games: readonly GameSummary[], skipped: readonly SkippedGame[] = []): string[] {
+  return [
+    ...skipped.map((game) => `skipped game folder ${game.id}: ${game.reason}`),
+    ...games.filter((game) => game.needs_recovery).map((game) => `game ${game.id} holds an interrupted operation: run \`lanspread recover ${game.id}\``),
+  ]
 }
 
 export function gameDetails(game: GameSummary): string {
@@ -51,6 +60,7 @@ export function gameDetails(game: GameSummary): string {
       ['downloaded', game.downloaded ? 'yes' : 'no'],
       ['installed', game.installed ? 'yes' : 'no'],
       ['availability', game.availability],
+      ['needs recovery', game.needs_recovery ? `yes: run \`lanspread recover ${game.id}\`` : 'no'],
       ['manifest hash', game.manifest_hash],
     ],
   )

@@ -1,9 +1,8 @@
 import {Args} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import {gameDetails, gamesTable} from '../cli/render.js'
+import {gameDetails, gamesTable, libraryWarnings} from '../cli/render.js'
 import {LanspreadError} from '../errors.js'
-import type {LibrarySnapshot} from '../library/library.js'
-import {openLocalState} from '../library/open.js'
+import {Library, type LibrarySnapshot} from '../library/library.js'
 import type {GameSummary} from '../library/summary.js'
 
 export default class LibraryCommand extends LanspreadCommand {
@@ -17,11 +16,14 @@ export default class LibraryCommand extends LanspreadCommand {
 
   async run(): Promise<LibrarySnapshot | GameSummary> {
     const {args, flags} = await this.parse(LibraryCommand)
-    const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
-    const {library_rev, library_digest, games} = await library.refresh()
+    // Library.open, not openLocalState: showing the library needs no peer identity, and
+    // must work from a state folder that cannot be written.
+    const library = await Library.open(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
+    const {library_epoch, library_rev, library_digest, games, report} = await library.refresh({inMemoryIfReadOnly: true})
+    for (const line of libraryWarnings(args.id === undefined ? games : games.filter((g) => g.id === args.id), report.skipped)) this.warnLine(line)
     if (args.id === undefined) {
       if (!this.jsonEnabled()) this.log(gamesTable(games))
-      return {library_rev, library_digest, games}
+      return {library_epoch, library_rev, library_digest, games}
     }
     const game = games.find((candidate) => candidate.id === args.id)
     if (!game) {

@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import {gamesTable} from '../cli/render.js'
+import {gamesTable, libraryWarnings} from '../cli/render.js'
 import {openLocalState} from '../library/open.js'
 import type {ScanReport} from '../library/scanner.js'
 import type {GameSummary} from '../library/summary.js'
 
 export interface ScanDocument {
+  library_epoch: string
   library_rev: number
   library_digest: string
   games: GameSummary[]
@@ -24,8 +25,9 @@ export default class Scan extends LanspreadCommand {
   async run(): Promise<ScanDocument> {
     const {flags} = await this.parse(Scan)
     const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
-    const {library_rev, library_digest, games, report} = await library.refresh({full: flags.full})
+    const {library_epoch, library_rev, library_digest, games, report} = await library.refresh({full: flags.full})
     if (report.ignored.length > 0) this.warnLine(`ignored (not a game folder): ${report.ignored.join(', ')}`)
+    for (const line of libraryWarnings(games, report.skipped)) this.warnLine(line)
     // Under --json the document is the output: building a table for 5,000 games only to drop it costs time.
     if (!this.jsonEnabled()) {
       this.log(gamesTable(games))
@@ -35,6 +37,6 @@ export default class Scan extends LanspreadCommand {
           `${report.rescanned.length} rescanned${report.rescanned.length ? ` (${report.rescanned.join(', ')})` : ''} in ${report.elapsed_ms} ms`,
       )
     }
-    return {library_rev, library_digest, games, scan: report}
+    return {library_epoch, library_rev, library_digest, games, scan: report}
   }
 }

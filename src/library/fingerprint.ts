@@ -1,11 +1,13 @@
 // The cheap, non-recursive fingerprint of a game root (SPEC §2.2): root-level *.eti names,
 // sizes and mtimes, version.ini's size and mtime, and whether local/ is a directory.
-// An unchanged fingerprint lets a scan reuse the cached manifest without recursing.
+// An unchanged fingerprint lets a scan reuse the cached manifest without recursing. The
+// same readdir also stamps the marks of an interrupted operation (recovery-marks.ts).
 import {type Dirent, readdirSync} from 'node:fs'
 import {z} from 'zod'
 import {ioError} from '../errors.js'
 import {lstatOrNullSync} from '../fs/stat.js'
 import {LOCAL_DIR, SENTINEL, isArchiveName} from './layout.js'
+import {type Mark, isMarkName, stampMark} from './recovery-marks.js'
 
 const FileStampSchema = z.object({size: z.number().int().nonnegative(), mtime_ms: z.number()})
 
@@ -17,13 +19,19 @@ export const FingerprintSchema = z.object({
 
 export type Fingerprint = z.infer<typeof FingerprintSchema>
 
+/** One readdir of a game root: its fingerprint and the marks of an interrupted operation. */
+export interface RootReading {
+  fingerprint: Fingerprint
+  marks: Mark[]
+}
+
 /**
  * Reads a fingerprint with synchronous calls: one readdir and a few lstats of cached
  * metadata cost ~20 µs in all this way, against ~80 µs through the thread pool, and a warm
  * scan is nothing but these. The scanner yields to the event loop between batches.
  */
 /** `root` is an absolute game root (a validated ID under the games folder). */
-export function readFingerprint(root: string): Fingerprint {
+export function readFingerprint(root: string): RootReading {
   let entries: Dirent[]
   try {
     entries = readdirSync(root, {withFileTypes: true})
@@ -31,19 +39,27 @@ export function readFingerprint(root: string): Fingerprint {
     throw ioError('list', root, error)
   }
   const archives: Fingerprint['archives'] = []
+  const marks: Mark[] = []
   for (const entry of entries) {
+    if (isMarkName(entry.name)) {
+      const mark = stampMark(root, entry)
+      if (mark) marks.push(mark)
+      continue
+    }
     if (!entry.isFile() || !isArchiveName(entry.name)) continue
     const stat = lstatOrNullSync(`${root}/${entry.name}`)
     // A file that vanished between readdir and lstat is simply not there any more.
     if (stat?.isFile()) archives.push({name: entry.name, size: stat.size, mtime_ms: stat.mtimeMs})
   }
   archives.sort((a, b) => compareCodeUnits(a.name, b.name))
+  marks.sort((a, b) => compareCodeUnits(a.name, b.name))
   const sentinel = lstatOrNullSync(`${root}/${SENTINEL}`)
-  return {
+  const fingerprint = {
     archives,
     sentinel: sentinel?.isFile() ? {size: sentinel.size, mtime_ms: sentinel.mtimeMs} : null,
     local_dir: lstatOrNullSync(`${root}/${LOCAL_DIR}`)?.isDirectory() ?? false,
   }
+  return {fingerprint, marks}
 }
 
 export function fingerprintsEqual(a: Fingerprint, b: Fingerprint): boolean {

@@ -4,6 +4,8 @@ import type {GameId} from './layout.js'
 import type {GameSummary} from './summary.js'
 
 export interface LibraryDelta {
+  /** Revisions compare only within one epoch: a peer that knows another epoch takes a snapshot. */
+  library_epoch: string
   from_rev: number
   to_rev: number
   added: GameSummary[]
@@ -11,7 +13,7 @@ export interface LibraryDelta {
   removed: GameId[]
 }
 
-export function diffSummaries(before: ReadonlyMap<GameId, GameSummary>, after: ReadonlyMap<GameId, GameSummary>, fromRev: number, toRev: number): LibraryDelta {
+export function diffSummaries(before: ReadonlyMap<GameId, GameSummary>, after: ReadonlyMap<GameId, GameSummary>, epoch: string, fromRev: number, toRev: number): LibraryDelta {
   const added: GameSummary[] = []
   const updated: GameSummary[] = []
   for (const [id, summary] of after) {
@@ -20,5 +22,5 @@ export function diffSummaries(before: ReadonlyMap<GameId, GameSummary>, after: R
     else if (JSON.stringify(old) !== JSON.stringify(summary)) updated.push(summary)
   }
   const removed = [...before.keys()].filter((id) => !after.has(id))
-  return {from_rev: fromRev, to_rev: toRev, added, updated, removed}
+  return {library_epoch: epoch, from_rev: fromRev, to_rev: toRev, added, updated, removed}
 }

@@ -5,11 +5,11 @@ import {blake3Hex} from './blake3.js'
 import {compareCodeUnits} from './fingerprint.js'
 import type {GameSummary} from './summary.js'
 
-const DIGEST_ENCODING_VERSION = 'lanspread-library-v1'
+const DIGEST_ENCODING_VERSION = 'lanspread-library-v2'
 
 /** Fixed field order, so the encoding never depends on how an object was built. */
 function canonicalSummary(s: GameSummary): unknown[] {
-  return [s.id, s.name, s.eti_version, s.size, s.downloaded, s.installed, s.manifest_hash, s.availability]
+  return [s.id, s.name, s.eti_version, s.size, s.downloaded, s.installed, s.manifest_hash, s.availability, s.needs_recovery]
 }
 
 export function libraryDigest(summaries: readonly GameSummary[]): string {

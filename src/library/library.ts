@@ -1,20 +1,23 @@
 // The local library: the one owner of the index in a process. It refreshes the index from
-// the game folders, publishes summaries with library_rev and library_digest, computes
-// content hashes on demand, and emits `changed` (a delta) after each revision.
+// the game folders, publishes summaries with library_epoch, library_rev and library_digest,
+// computes content hashes on demand, and emits `changed` (a delta) after each revision.
+// It writes only what changed: nothing for a no-op scan or a read of an unchanged game.
 import {EventEmitter} from 'node:events'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError} from '../errors.js'
+import {LanspreadError, errnoCode, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import {type Catalog, loadCatalog} from './catalog.js'
-import {assertGamesDir} from './games-folder.js'
 import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
+import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
+import {assertGamesDir} from './games-folder.js'
 import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
-import {libraryDigest, nextRevision} from './library-revision.js'
+import {type RevisionStep, libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
-import {type ScanReport, scanGames} from './scanner.js'
+import {type GameFolderReader, type ScanReport, scanGames} from './scanner.js'
+import {errnoWords} from './skipped.js'
 import {type ActiveOperation, type GameSummary, summarize} from './summary.js'
 
 export interface Logger {
@@ -29,11 +32,16 @@ export interface OperationStateReader {
 export interface LibraryComponents {
   logger?: Logger
   operations?: OperationStateReader
+  /** Never write anything (no lock, no state folder, no repair): `recover --dry-run`. */
+  readOnly?: boolean
+  /** How game folders are read; tests inject failures. */
+  reader?: GameFolderReader
 }
 
 export type {LibraryDelta} from './library-delta.js'
 
 export interface LibrarySnapshot {
+  library_epoch: string
   library_rev: number
   library_digest: string
   games: GameSummary[]
@@ -42,6 +50,11 @@ export interface LibrarySnapshot {
 export interface RefreshOptions {
   full?: boolean
   only?: readonly GameId[]
+  /**
+   * When the state folder cannot be written, keep the refreshed library in memory with a
+   * warning (`library`) instead of failing (`scan`, whose job is to save the index).
+   */
+  inMemoryIfReadOnly?: boolean
 }
 
 export interface RefreshResult extends LibrarySnapshot {
@@ -58,38 +71,64 @@ export interface GameContent {
   hashed: string[]
 }
 
+/** A next state of the index, computed without writing; saved only when needsWrite. */
+interface Plan {
+  index: LibraryIndex
+  summaries: Map<GameId, GameSummary>
+  step: RevisionStep
+  /** Game files to write (changed, migrated, or not saved before). */
+  files: Map<GameId, GameFile>
+  /** Games whose files go with them. */
+  removed: GameId[]
+  needsWrite: boolean
+  report: ScanReport
+}
+
 /** How long a scan waits for another process's scan of the same index. */
 const INDEX_LOCK_WAIT_MS = 30_000
 
 export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
-  private summaries: Map<GameId, GameSummary>
+  /** Built on first use: a refresh builds its own, so a fresh process summarizes once. */
+  private summaryCache: Map<GameId, GameSummary> | undefined
+  private readonly games: GameStore
+  /** Refreshes of one library run one at a time: two plans built on one index would both claim the next revision. */
+  private refreshing: Promise<unknown> = Promise.resolve()
+  /** Game files not on disk yet: migrated from a version-1 index, or kept in memory only. */
+  private unsaved: Map<GameId, GameFile>
 
   private constructor(
     readonly paths: LanspreadPaths,
-    private readonly catalog: Catalog,
+    private catalog: Catalog,
     private readonly store: IndexStore,
     private index: LibraryIndex,
+    migrated: Map<GameId, GameFile>,
     private readonly components: LibraryComponents,
   ) {
     super()
-    this.summaries = this.summarizeAll()
+    this.games = new GameStore(paths.gameFilesDir)
+    this.unsaved = migrated
   }
 
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
     await assertGamesDir(paths.gamesDir)
     const catalog = await loadCatalog(paths.catalogPath)
     const store = new IndexStore(paths)
-    const {index, warning} = await store.load()
-    if (warning) (components.logger ?? stderrLogger).warn(warning)
-    return new Library(paths, catalog, store, index, components)
+    const {index, warnings, migrated} = await store.load()
+    for (const warning of warnings) (components.logger ?? stderrLogger).warn(warning)
+    return new Library(paths, catalog, store, index, migrated, components)
   }
 
   get libraryRev(): number {
     return this.index.library_rev
   }
 
+  get libraryEpoch(): string {
+    return this.index.library_epoch
+  }
+
   snapshot(): LibrarySnapshot {
-    return {library_rev: this.index.library_rev, library_digest: this.index.library_digest ?? libraryDigest([]), games: [...this.summaries.values()]}
+    const {library_epoch, library_rev, library_digest} = this.index
+    return {library_epoch, library_rev, library_digest: library_digest ?? libraryDigest([]), games: [...this.summaries.values()]}
   }
 
   summary(id: GameId): GameSummary | undefined {
@@ -100,61 +139,128 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return this.index.games[id]
   }
 
-  /** Scans (warm, full or per ID), bumps library_rev once if any summary changed, saves. */
+  /** The stored manifest and content hashes of a game (games/<id>.json, or not saved yet). */
+  async storedGame(id: GameId): Promise<GameFile | undefined> {
+    // Also for a game not in the index: a game skipped once keeps its file for its return.
+    return this.unsaved.get(id) ?? this.games.load(id)
+  }
+
+  /** Scans (warm, full or per ID), bumps library_rev once if any summary changed, saves what changed. */
   async refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
+    const run = this.refreshing.then(() => this.refreshNow(options))
+    this.refreshing = run.catch(() => undefined)
+    return run
+  }
+
+  /** Reads the catalog again (serve watches it) and refreshes: names and transferability may change. */
+  async reloadCatalog(): Promise<RefreshResult> {
+    const catalog = await loadCatalog(this.paths.catalogPath)
+    return this.refreshing.then(async () => {
+      // The delta compares against the summaries under the old catalog: build them before the swap.
+      this.summaryCache ??= summarizeIndex(this.index, this.catalog, this.components.operations)
+      this.catalog = catalog
+    }).then(() => this.refresh())
+  }
+
+  private async refreshNow(options: RefreshOptions): Promise<RefreshResult> {
     // Checked before the state folder (by default inside it) would be created.
     await assertGamesDir(this.paths.gamesDir)
-    return this.withIndexLock('scan', async () => {
-      const {games, report} = await scanGames({
-        gamesDir: this.paths.gamesDir,
-        previous: this.index.games,
-        full: options.full ?? false,
-        ...(options.only ? {only: options.only} : {}),
-        ownNames: this.ownNames(),
+    if (!this.components.readOnly) await this.reloadIfChangedElsewhere()
+    const plan = await this.plan(options)
+    if (!plan.needsWrite || this.components.readOnly) return this.install(plan, false)
+    try {
+      return await this.withIndexLock('scan', async () => {
+        // Another process saved meanwhile: build on its index, not on ours.
+        const current = (await this.reloadIfChangedElsewhere()) ? await this.plan(options) : plan
+        if (current.needsWrite) await this.persist(current)
+        return this.install(current, true)
       })
-      const removed = Object.keys(this.index.games).some((id) => !(id in games))
-      const delta = await this.commit({...this.index, games}, report.rescanned.length > 0 || removed)
-      return {...this.snapshot(), report, ...(delta ? {delta} : {})}
-    })
+    } catch (error) {
+      if (!isStateNotWritable(error)) throw error
+      if (!options.inMemoryIfReadOnly) throw stateNotWritable(this.paths.stateDir, error)
+      this.warnNotWritable(error, 'showing the library from a scan in memory, nothing was saved')
+      return this.install(plan, false)
+    }
   }
 
   /**
    * The manifest of a game with the content hash of every file and chunk, hashing only
-   * files whose size or mtime changed since they were last hashed.
+   * files whose size or mtime changed since they were last hashed. Writes only that
+   * game's file, and only when a hash was computed or dropped.
    */
   async content(id: GameId): Promise<GameContent> {
-    await this.refresh({only: [id], full: true})
-    return this.withIndexLock('hash', async () => {
-      const game = this.index.games[id]
-      if (!game) throw new LanspreadError('not_found', `game ${id} is not in ${this.paths.gamesDir}`, {hint: 'run `lanspread library` to see the games this peer has'})
-      const {hashes, hashed} = await computeContentHashes(path.join(this.paths.gamesDir, id), game.manifest, game.content_hashes)
-      if (hashed.length > 0 || Object.keys(hashes).length !== Object.keys(game.content_hashes).length) {
-        await this.commit({...this.index, games: {...this.index.games, [id]: {...game, content_hashes: hashes}}}, true)
-      }
-      return {manifest: game.manifest, manifest_hash: game.manifest_hash, content_hashes: hashes, hashed}
+    await this.refresh({only: [id], full: true, inMemoryIfReadOnly: true})
+    const entry = this.index.games[id]
+    if (!entry) throw new LanspreadError('not_found', `game ${id} is not in ${this.paths.gamesDir}`, {hint: 'run `lanspread library` to see the games this peer has'})
+    const stored = await this.storedGame(id)
+    if (!stored) {
+      throw new LanspreadError('io', `${this.games.file(id)} vanished while lanspread was reading game ${id}`, {hint: 'run `lanspread scan --full` and try again'})
+    }
+    const {hashes, hashed} = await computeContentHashes(path.join(this.paths.gamesDir, id), stored.manifest, stored.content_hashes)
+    const next = gameFile(stored.manifest, hashes)
+    if (!gameFilesEqual(stored, next)) await this.saveGameFile(id, next)
+    return {manifest: stored.manifest, manifest_hash: entry.manifest_hash, content_hashes: hashes, hashed}
+  }
+
+  /** The next state after a scan, and whether anything of it must reach the disk. */
+  private async plan(options: RefreshOptions): Promise<Plan> {
+    const scan = await scanGames({
+      gamesDir: this.paths.gamesDir,
+      previous: this.index.games,
+      loadGameFile: (id) => this.storedGame(id),
+      full: options.full ?? false,
+      ...(options.only ? {only: options.only} : {}),
+      ...(this.components.reader ? {reader: this.components.reader} : {}),
+      ownNames: this.ownNames(),
     })
+    const index: LibraryIndex = {...this.index, games: scan.games}
+    const summaries = summarizeIndex(index, this.catalog, this.components.operations)
+    const step = nextRevision(this.index.library_rev, this.index.library_digest, libraryDigest([...summaries.values()]))
+    index.library_rev = step.library_rev
+    index.library_digest = step.library_digest
+    const files = new Map([...this.unsaved].filter(([id]) => id in scan.games))
+    for (const [id, file] of scan.files) files.set(id, file)
+    // A skipped game leaves the library, but its stored hashes stay for when it is readable again.
+    const skipped = new Set(scan.report.skipped.map((s) => s.id))
+    const removed = Object.keys(this.index.games).filter((id) => !(id in scan.games) && !skipped.has(id))
+    const needsWrite = step.changed || files.size > 0 || entriesChanged(this.index.games, scan.games) || this.store.needsRepair(index)
+    return {index, summaries, step, files, removed, needsWrite, report: scan.report}
   }
 
-  /** Installs a new index state: recompute summaries, move the revision, persist, emit. */
-  private async commit(next: LibraryIndex, indexChanged: boolean): Promise<LibraryDelta | undefined> {
-    const previous = this.summaries
+  /** Game files first, then library-rev.json and index.json, then the files of removed games. */
+  private async persist(plan: Plan): Promise<void> {
+    for (const [id, file] of plan.files) await this.games.save(id, file)
+    await this.store.save(plan.index)
+    await this.games.remove(plan.removed)
+  }
+
+  /** Makes a plan the current state and announces its revision. */
+  private install(plan: Plan, saved: boolean): RefreshResult {
+    const previous = plan.step.changed ? this.summaries : undefined
     const previousRev = this.index.library_rev
-    const candidate = {...next}
-    const summaries = summarizeIndex(candidate, this.catalog, this.components.operations)
-    const step = nextRevision(previousRev, this.index.library_digest, libraryDigest([...summaries.values()]))
-    candidate.library_rev = step.library_rev
-    candidate.library_digest = step.library_digest
-    if (step.changed || indexChanged) await this.store.save(candidate, previousRev)
-    this.index = candidate
-    this.summaries = summaries
-    if (!step.changed) return undefined
-    const delta = diffSummaries(previous, summaries, previousRev, step.library_rev)
+    this.index = plan.index
+    this.summaryCache = plan.summaries
+    this.unsaved = saved ? new Map() : new Map([...this.unsaved, ...plan.files].filter(([id]) => id in plan.index.games))
+    const result: RefreshResult = {...this.snapshot(), report: plan.report}
+    if (!previous) return result
+    const delta = diffSummaries(previous, plan.summaries, plan.index.library_epoch, previousRev, plan.step.library_rev)
     this.emit('changed', delta)
-    return delta
+    return {...result, delta}
   }
 
-  private summarizeAll(): Map<GameId, GameSummary> {
-    return summarizeIndex(this.index, this.catalog, this.components.operations)
+  private async saveGameFile(id: GameId, file: GameFile): Promise<void> {
+    if (this.components.readOnly) {
+      this.unsaved.set(id, file)
+      return
+    }
+    try {
+      await this.withIndexLock('hash', () => this.games.save(id, file))
+      this.unsaved.delete(id)
+    } catch (error) {
+      if (!isStateNotWritable(error)) throw error
+      this.warnNotWritable(error, `the content hashes of ${id} are kept in memory only`)
+      this.unsaved.set(id, file)
+    }
   }
 
   /** Top-level names of the games folder that are lanspread's own, not games. */
@@ -170,7 +276,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   private async withIndexLock<T>(purpose: string, work: () => Promise<T>): Promise<T> {
     const lock = await PidLock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
     try {
-      await this.reloadIfChangedElsewhere()
       return await work()
     } finally {
       await lock.release()
@@ -178,18 +283,57 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   }
 
   /** Another process may have saved the index since we read it: start from its version. */
-  private async reloadIfChangedElsewhere(): Promise<void> {
-    if (!(await this.store.changedSinceLastSeen())) return
-    const {index, warning} = await this.store.load()
-    if (warning) (this.components.logger ?? stderrLogger).warn(warning)
+  private async reloadIfChangedElsewhere(): Promise<boolean> {
+    if (!(await this.store.changedSinceLastSeen())) return false
+    const {index, warnings, migrated} = await this.store.load()
+    for (const warning of warnings) this.logger.warn(warning)
     this.index = index
-    this.summaries = this.summarizeAll()
+    this.unsaved = migrated
+    this.summaryCache = undefined
+    return true
+  }
+
+  private get summaries(): Map<GameId, GameSummary> {
+    this.summaryCache ??= summarizeIndex(this.index, this.catalog, this.components.operations)
+    return this.summaryCache
+  }
+
+  private warnNotWritable(error: LanspreadError, consequence: string): void {
+    this.logger.warn(`the state folder ${this.paths.stateDir} cannot be written (${notWritableReason(error)}): ${consequence}; use --state-dir PATH to keep the index in a writable folder`)
+  }
+
+  private get logger(): Logger {
+    return this.components.logger ?? stderrLogger
   }
 }
 
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
   const ids = Object.keys(index.games).sort()
   return new Map(ids.map((id) => [id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id))]))
+}
+
+/** Reused entries are the very same objects; only rebuilt ones are compared field by field. */
+function entriesChanged(before: Readonly<Record<GameId, IndexedGame>>, after: Readonly<Record<GameId, IndexedGame>>): boolean {
+  const ids = Object.keys(after)
+  if (ids.length !== Object.keys(before).length) return true
+  return ids.some((id) => before[id] !== after[id] && JSON.stringify(before[id]) !== JSON.stringify(after[id]))
+}
+
+const NOT_WRITABLE = new Set(['EROFS', 'EACCES', 'EPERM'])
+
+function isStateNotWritable(error: unknown): error is LanspreadError {
+  return isLanspreadError(error, 'io') && NOT_WRITABLE.has(errnoCode(error.cause) ?? '')
+}
+
+function notWritableReason(error: LanspreadError): string {
+  return errnoWords(errnoCode(error.cause)) ?? error.message
+}
+
+function stateNotWritable(stateDir: string, error: LanspreadError): LanspreadError {
+  return new LanspreadError('io', `cannot write the state folder ${stateDir}: ${notWritableReason(error)}`, {
+    hint: 'use --state-dir PATH to keep the index in a writable folder (or make this one writable)',
+    cause: error,
+  })
 }
 
 const stderrLogger: Logger = {warn: (message) => process.stderr.write(`warning: ${message}\n`)}

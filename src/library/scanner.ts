@@ -1,25 +1,40 @@
 // The scan (SPEC §2.2): list the top-level folders, read each one's fingerprint, reuse the
 // cached entry where it is unchanged and walk only new or changed games. A warm scan costs
-// one readdir and a few lstats per game folder.
+// one readdir and a few lstats per game folder. A game folder that cannot be read is
+// reported as skipped and left out; the others are scanned as usual.
 import fs from 'node:fs/promises'
 import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
-import {errnoCode, ioError} from '../errors.js'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {mapLimit} from '../util/map-limit.js'
-import {type Fingerprint, fingerprintsEqual, readFingerprint} from './fingerprint.js'
-import type {IndexedGame} from './index-store.js'
+import {type RootReading, compareCodeUnits, fingerprintsEqual, readFingerprint} from './fingerprint.js'
+import {type GameFile, gameFile, gameFilesEqual} from './game-store.js'
+import type {IndexedGame} from './index-format.js'
 import {listGameFolders} from './games-folder.js'
 import {type GameId, type GamePaths, gamePaths} from './layout.js'
-import {manifestHash, manifestSize, readManifest} from './manifest.js'
+import {type Manifest, manifestHash, manifestSize, readManifest} from './manifest.js'
+import {marksEqual, needsRecovery} from './recovery-marks.js'
+import {describeFailure} from './skipped.js'
 
 /** How many fingerprints are read between two turns of the event loop. */
 const FINGERPRINT_BATCH = 256
+
+/** How a scan reads a game folder; tests pass one that fails for chosen games. */
+export interface GameFolderReader {
+  readRoot(root: string): RootReading
+  readManifest(root: string): Promise<Manifest>
+}
+
+export const diskReader: GameFolderReader = {readRoot: readFingerprint, readManifest}
 
 export interface ScanOptions {
   gamesDir: string
   /** What the index held before this scan. */
   previous: Readonly<Record<GameId, IndexedGame>>
+  /** The stored manifest and hashes of a game, for a game that is walked again. */
+  loadGameFile(id: GameId): Promise<GameFile | undefined>
+  reader?: GameFolderReader
   /** Walk every game even when its fingerprint is unchanged. */
   full?: boolean
   /** Look only at these games (an operation or watcher event); others keep their entries. */
@@ -28,61 +43,127 @@ export interface ScanOptions {
   ownNames?: ReadonlySet<string>
 }
 
+export interface SkippedGame {
+  id: GameId
+  /** Why, in words: "permission denied". */
+  reason: string
+}
+
 export interface ScanReport {
   scanned: number
   reused: number
   rescanned: GameId[]
   ignored: string[]
+  skipped: SkippedGame[]
   elapsed_ms: number
 }
 
 export interface ScanResult {
   games: Record<GameId, IndexedGame>
+  /** Game files that differ from the stored ones: the next save writes exactly these. */
+  files: Map<GameId, GameFile>
   report: ScanReport
 }
 
+type Outcome = {id: GameId; entry: IndexedGame; file?: GameFile} | {id: GameId; skipped: string} | {id: GameId; vanished: true}
+
 export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const started = performance.now()
+  const reader = options.reader ?? diskReader
   const {ids, ignored} = options.only ? await presentAmong(options.gamesDir, options.only) : await listGameFolders(options.gamesDir, options.ownNames)
   const games: Record<GameId, IndexedGame> = options.only ? {...options.previous} : {}
   for (const id of options.only ?? []) delete games[id]
-  const stale: {id: GameId; fingerprint: Fingerprint}[] = []
+  const stale: {id: GameId; reading: RootReading}[] = []
+  const remarked: {id: GameId; reading: RootReading; cached: IndexedGame}[] = []
+  const skipped: SkippedGame[] = []
+  let unreadable = 0
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!
-    const fingerprint = readFingerprint(`${options.gamesDir}/${id}`)
+    const reading = readRootOrSkip(reader, `${options.gamesDir}/${id}`, id, skipped)
     const cached = options.previous[id]
-    if (!options.full && cached && fingerprintsEqual(cached.fingerprint, fingerprint)) games[id] = cached
-    else stale.push({id, fingerprint})
+    if (!reading) {
+      unreadable++
+      continue
+    }
+    if (options.full || !cached || !fingerprintsEqual(cached.fingerprint, reading.fingerprint)) stale.push({id, reading})
+    else if (!marksEqual(cached.marks, reading.marks)) remarked.push({id, reading, cached})
+    else games[id] = cached
     // Fingerprints are read synchronously: let timers and sockets run between batches.
     if (i % FINGERPRINT_BATCH === FINGERPRINT_BATCH - 1) await setImmediate()
   }
-  const walked = await mapLimit(stale, SCAN_CONCURRENCY, ({id, fingerprint}) => indexGame(gamePaths(options.gamesDir, id), fingerprint, options.previous[id]))
-  stale.forEach(({id}, i) => (games[id] = walked[i]!))
-  const rescanned = stale.map(({id}) => id)
+  const outcomes = await mapLimit<{id: GameId; reading: RootReading; cached?: IndexedGame}, Outcome>([...stale, ...remarked], SCAN_CONCURRENCY, async (item) => {
+    const paths = gamePaths(options.gamesDir, item.id)
+    // Outside the try: a state folder that cannot be read is not this game's fault.
+    const stored = item.cached ? undefined : await options.loadGameFile(item.id)
+    try {
+      if (item.cached) return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
+      return {id: item.id, ...(await indexGame(paths, item.reading, reader, stored))}
+    } catch (error) {
+      return vanished(error) ? {id: item.id, vanished: true} : {id: item.id, skipped: describeFailure(error)}
+    }
+  })
+  const files = new Map<GameId, GameFile>()
+  for (const outcome of outcomes) {
+    if ('skipped' in outcome) skipped.push({id: outcome.id, reason: outcome.skipped})
+    else if ('vanished' in outcome) continue
+    else {
+      games[outcome.id] = outcome.entry
+      if (outcome.file) files.set(outcome.id, outcome.file)
+    }
+  }
+  const skippedIds = new Set(skipped.map((s) => s.id))
+  const rescanned = stale.map(({id}) => id).filter((id) => !skippedIds.has(id) && id in games)
   return {
     games,
+    files,
     report: {
       scanned: ids.length,
-      reused: ids.length - rescanned.length,
+      reused: ids.length - stale.length - unreadable,
       rescanned,
       ignored,
+      skipped: skipped.sort((a, b) => compareCodeUnits(a.id, b.id)),
       elapsed_ms: Math.round(performance.now() - started),
     },
   }
 }
 
-/** Walks one game root: manifest, size, manifest_hash and eti_version. */
-export async function indexGame(paths: GamePaths, fingerprint: Fingerprint, cached?: IndexedGame): Promise<IndexedGame> {
-  const manifest = await readManifest(paths.root)
-  return {
-    fingerprint,
-    eti_version: fingerprint.sentinel ? await readEtiVersion(paths.sentinel) : null,
-    size: manifestSize(manifest),
-    manifest,
-    manifest_hash: manifestHash(manifest),
-    // Entries still keyed by path+size+mtime stay valid; content-hashes checks each one.
-    content_hashes: cached?.content_hashes ?? {},
+function readRootOrSkip(reader: GameFolderReader, root: string, id: GameId, skipped: SkippedGame[]): RootReading | undefined {
+  try {
+    return reader.readRoot(root)
+  } catch (error) {
+    // Removed between the listing and now: simply gone, not a failure.
+    if (!vanished(error)) skipped.push({id, reason: describeFailure(error)})
+    return undefined
   }
+}
+
+function vanished(error: unknown): boolean {
+  return errnoCode(error instanceof LanspreadError ? error.cause : error) === 'ENOENT'
+}
+
+/**
+ * Walks one game root: its index entry, and its game file when that differs from the
+ * stored one. Stored hashes of paths still in the manifest are kept: they are keyed by
+ * path, size and mtime, and content-hashes checks each one before use.
+ */
+export async function indexGame(paths: GamePaths, reading: RootReading, reader: GameFolderReader, stored: GameFile | undefined): Promise<{entry: IndexedGame; file?: GameFile}> {
+  const manifest = await reader.readManifest(paths.root)
+  const hashes: GameFile['content_hashes'] = {}
+  for (const file of manifest.files) {
+    const cached = stored?.content_hashes[file.path]
+    if (cached) hashes[file.path] = cached
+  }
+  const next = gameFile(manifest, hashes)
+  const entry: IndexedGame = {
+    fingerprint: reading.fingerprint,
+    marks: reading.marks,
+    needs_recovery: await needsRecovery(paths.root, reading.marks),
+    eti_version: reading.fingerprint.sentinel ? await readEtiVersion(paths.sentinel) : null,
+    size: manifestSize(manifest),
+    manifest_hash: manifestHash(manifest),
+    file_count: manifest.files.length,
+  }
+  return gameFilesEqual(stored, next) ? {entry} : {entry, file: next}
 }
 
 /** The trimmed text of version.ini (its first few KiB: it is a one-line sentinel). */

@@ -1,8 +1,9 @@
 // GameSummary (SPEC §2.4): what a peer tells others about one of its games. Built from the
-// index entry, the catalog and whether an operation is running on the game.
+// index entry, the catalog and whether an operation is running on the game. A game left
+// mid-operation (needs_recovery) is never transferable: its payload may be half-written.
 import {z} from 'zod'
 import type {Catalog} from './catalog.js'
-import type {IndexedGame} from './index-store.js'
+import type {IndexedGame} from './index-format.js'
 import {GameIdSchema} from './layout.js'
 
 export const AvailabilitySchema = z.enum(['ready', 'downloading', 'local_only'])
@@ -17,6 +18,8 @@ export const GameSummarySchema = z.object({
   installed: z.boolean(),
   manifest_hash: z.string(),
   availability: AvailabilitySchema,
+  /** An interrupted operation is left in the folder: `lanspread recover ID` repairs it. */
+  needs_recovery: z.boolean(),
 })
 
 export type GameSummary = z.infer<typeof GameSummarySchema>
@@ -34,12 +37,13 @@ export function summarize(id: string, game: IndexedGame, catalog: Catalog, activ
     downloaded,
     installed: game.fingerprint.local_dir,
     manifest_hash: game.manifest_hash,
-    availability: availability(catalog.has(id), downloaded, active),
+    availability: availability(catalog.has(id) && !game.needs_recovery, downloaded, active),
+    needs_recovery: game.needs_recovery,
   }
 }
 
-function availability(inCatalog: boolean, downloaded: boolean, active: ActiveOperation | undefined): Availability {
+function availability(transferable: boolean, downloaded: boolean, active: ActiveOperation | undefined): Availability {
   if (active === 'download') return 'downloading'
-  if (inCatalog && downloaded && active === undefined) return 'ready'
+  if (transferable && downloaded && active === undefined) return 'ready'
   return 'local_only'
 }

@@ -11,7 +11,7 @@ async function library() {
   return lib
 }
 
-const SUMMARY_KEYS = ['availability', 'downloaded', 'eti_version', 'id', 'installed', 'manifest_hash', 'name', 'size']
+const SUMMARY_KEYS = ['availability', 'downloaded', 'eti_version', 'id', 'installed', 'manifest_hash', 'name', 'needs_recovery', 'size']
 
 describe('lanspread scan', () => {
   it('--json prints exactly one document with the library and the scan report', async () => {
@@ -19,14 +19,15 @@ describe('lanspread scan', () => {
     const result = await runCli(['scan', '--json', '--games', lib.gamesDir])
     expect(result.exitCode).toBe(0)
     const doc = json(result)
-    expect(Object.keys(doc).sort()).toEqual(['games', 'library_digest', 'library_rev', 'scan'])
+    expect(Object.keys(doc).sort()).toEqual(['games', 'library_digest', 'library_epoch', 'library_rev', 'scan'])
     expect(doc.library_rev).toBe(1)
+    expect(doc.library_epoch).toMatch(/^[0-9a-f]{32}$/)
     expect(doc.library_digest).toMatch(/^[0-9a-f]{64}$/)
     const games = doc.games as Record<string, unknown>[]
     expect(games.map((g) => Object.keys(g).sort())).toEqual([SUMMARY_KEYS, SUMMARY_KEYS])
     expect(games[1]).toMatchObject({id: 'quake3', name: 'Quake III Arena', eti_version: '1.32', size: 2053, downloaded: true, installed: false, availability: 'ready'})
     expect(games[0]).toMatchObject({id: 'homebrew', availability: 'local_only', installed: true, size: 0})
-    expect(doc.scan).toMatchObject({scanned: 2, reused: 0, rescanned: ['homebrew', 'quake3'], ignored: ['notes.txt']})
+    expect(doc.scan).toMatchObject({scanned: 2, reused: 0, rescanned: ['homebrew', 'quake3'], ignored: ['notes.txt'], skipped: []})
     expect(typeof (doc.scan as {elapsed_ms: unknown}).elapsed_ms).toBe('number')
     expect(String(result.stderr)).toContain('notes.txt')
   })
@@ -123,6 +124,7 @@ describe('lanspread scan', () => {
     const result = await runCli(['scan', '--json', '--games', lib.gamesDir])
     expect(result.exitCode).toBe(0)
     expect(String(result.stderr)).toMatch(/warning: index .*index\.json was unreadable/)
+    await fs.access(`${lib.paths.indexPath}.corrupt`)
     expect(json(result).library_rev).toBe(2)
   })
 })
@@ -145,7 +147,7 @@ describe('lanspread library', () => {
   it('--json prints the local library', async () => {
     const lib = await library()
     const doc = json(await runCli(['library', '--json', '--games', lib.gamesDir]))
-    expect(Object.keys(doc).sort()).toEqual(['games', 'library_digest', 'library_rev'])
+    expect(Object.keys(doc).sort()).toEqual(['games', 'library_digest', 'library_epoch', 'library_rev'])
     expect((doc.games as {id: string}[]).map((g) => g.id)).toEqual(['homebrew', 'quake3'])
   })
 

@@ -19,6 +19,7 @@ export function summary(id: string, overrides: Partial<GameSummary> = {}): GameS
     installed: false,
     manifest_hash: HASH_A,
     availability: 'ready',
+    needs_recovery: false,
     ...overrides,
   }
 }

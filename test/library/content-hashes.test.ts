@@ -119,7 +119,7 @@ describe('content hash cache', () => {
     await lib.writeGame('g', {'version.ini': '1', 'a.eti': 'aaa', 'data/b.bin': 'bbb', 'data/c.bin': 'ccc'})
     const library = await Library.open(lib.paths)
     await library.refresh()
-    expect(library.indexedGame('g')!.content_hashes).toEqual({})
+    expect((await library.storedGame('g'))!.content_hashes).toEqual({})
 
     const first = await library.content('g')
     expect(first.hashed).toEqual(['a.eti', 'data/b.bin', 'data/c.bin', 'version.ini'])

@@ -14,6 +14,7 @@ const summary = (id: string, size = 1): GameSummary => ({
   installed: false,
   manifest_hash: 'h',
   availability: 'ready',
+  needs_recovery: false,
 })
 
 describe('library digest', () => {

@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {ioError} from '../../src/errors.js'
 import {Library} from '../../src/library/library.js'
+import {type GameFolderReader, diskReader} from '../../src/library/scanner.js'
 import {makeTempLibrary, setMtime} from '../helpers/temp-library.js'
 
 const CATALOG = [
@@ -142,5 +145,110 @@ describe('scanner', () => {
     await expect(library.refresh()).rejects.toMatchObject({code: 'not_found', message: expect.stringContaining(lib.gamesDir)})
     // Nothing was created in its place.
     await expect(fs.access(lib.gamesDir)).rejects.toThrow()
+  })
+})
+
+/** A reader that fails like a folder without read permission, for the chosen games only. */
+function deniedFor(ids: Set<string>, step: 'root' | 'walk'): GameFolderReader {
+  const denied = (root: string) => Object.assign(new Error(`EACCES: permission denied, scandir '${root}'`), {code: 'EACCES', path: root})
+  return {
+    readRoot: (root) => {
+      if (step === 'root' && ids.has(path.basename(root))) throw ioError('list', root, denied(root))
+      return diskReader.readRoot(root)
+    },
+    readManifest: async (root) => {
+      if (step === 'walk' && ids.has(path.basename(root))) throw ioError('list', root, denied(root))
+      return diskReader.readManifest(root)
+    },
+  }
+}
+
+describe('a game folder that cannot be read', () => {
+  it.each(['root', 'walk'] as const)('is skipped with the reason (fails at the %s) while the others are scanned', async (step) => {
+    const lib = await twoGames()
+    const library = await Library.open(lib.paths, {reader: deniedFor(new Set(['alpha']), step)})
+    const {games, report} = await library.refresh()
+    expect(games.map((g) => g.id)).toEqual(['beta'])
+    expect(report.skipped).toEqual([{id: 'alpha', reason: expect.stringMatching(/^permission denied \(.*alpha/)}])
+    expect(report.rescanned).toEqual(['beta'])
+  })
+
+  it('leaves the library while unreadable and comes back with its stored hashes', async () => {
+    const lib = await twoGames()
+    const denied = new Set<string>()
+    const library = await Library.open(lib.paths, {reader: deniedFor(denied, 'root')})
+    await library.refresh()
+    await library.content('alpha')
+    denied.add('alpha')
+    const during = await library.refresh()
+    expect(during.delta?.removed).toEqual(['alpha'])
+    // Its game file stays: a transient error must not cost a re-hash of the whole game.
+    await fs.access(`${lib.paths.gameFilesDir}/alpha.json`)
+    denied.clear()
+    const after = await library.refresh()
+    expect(after.games.map((g) => g.id)).toEqual(['alpha', 'beta'])
+    expect((await library.content('alpha')).hashed).toEqual([])
+  })
+})
+
+describe('a game folder removed during the scan', () => {
+  it('is simply gone, not skipped', async () => {
+    const lib = await twoGames()
+    const gone = (root: string) => ioError('list', root, Object.assign(new Error('ENOENT'), {code: 'ENOENT'}))
+    const reader: GameFolderReader = {
+      readRoot: (root) => {
+        if (root.endsWith('/alpha')) throw gone(root)
+        return diskReader.readRoot(root)
+      },
+      readManifest: diskReader.readManifest,
+    }
+    const {games, report} = await (await Library.open(lib.paths, {reader})).refresh()
+    expect(games.map((g) => g.id)).toEqual(['beta'])
+    expect(report.skipped).toEqual([])
+  })
+})
+
+describe('a game left mid-operation', () => {
+  async function oneGame() {
+    const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
+    await lib.writeGame('g', {'version.ini': '1', 'g.eti': 'g'})
+    const library = await Library.open(lib.paths)
+    expect((await library.refresh()).games[0]).toMatchObject({needs_recovery: false, availability: 'ready'})
+    return {lib, library}
+  }
+
+  it.each([
+    ['an intent other than None', {'.lanspread.json': '{"intent":"Installing"}'}],
+    ['an unreadable intent log', {'.lanspread.json': '{"intent":'}],
+    ['download scratch', {'.version.ini.tmp': '2'}],
+    ['a staging folder holding our marker', {'.local.installing/.lanspread_owned': '', '.local.installing/x': 'x'}],
+    ['a backup folder holding our marker', {'.local.backup/.lanspread_owned': ''}],
+  ])('needs recovery and is not transferable with %s', async (_, files) => {
+    const {lib, library} = await oneGame()
+    await lib.writeGame('g', files)
+    const result = await library.refresh()
+    expect(result.games[0]).toMatchObject({needs_recovery: true, availability: 'local_only'})
+    // A mark of an interrupted operation is no payload change: no walk.
+    expect(result.report.rescanned).toEqual([])
+    expect(result.library_rev).toBe(2)
+  })
+
+  it.each([
+    ['an intent log saying None', {'.lanspread.json': '{"intent":"None"}'}],
+    ['a .local.backup without our marker (the user\'s)', {'.local.backup/save': 's'}],
+  ])('does not need recovery with %s', async (_, files) => {
+    const {lib, library} = await oneGame()
+    await lib.writeGame('g', files)
+    expect((await library.refresh()).games[0]).toMatchObject({needs_recovery: false, availability: 'ready'})
+  })
+
+  it('is noticed by a warm scan when the intent log changes, and cleared when it says None again', async () => {
+    const {lib, library} = await oneGame()
+    await lib.writeGame('g', {'.lanspread.json': '{"intent":"None"}'})
+    await library.refresh()
+    await lib.writeGame('g', {'.lanspread.json': '{"intent":"Updating","pid":1}'})
+    expect((await library.refresh()).games[0]!.needs_recovery).toBe(true)
+    await lib.writeGame('g', {'.lanspread.json': '{"intent":"None"}'})
+    expect((await library.refresh()).games[0]!.needs_recovery).toBe(false)
   })
 })

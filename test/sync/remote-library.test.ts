@@ -4,7 +4,7 @@ import type {GameSummary} from '../../src/library/summary.js'
 import {RemoteLibrary} from '../../src/sync/remote-library.js'
 
 function game(id: string, size = 1): GameSummary {
-  return {id, name: id, eti_version: '1', size, downloaded: true, installed: false, manifest_hash: 'h', availability: 'ready'}
+  return {id, name: id, eti_version: '1', size, downloaded: true, installed: false, manifest_hash: 'h', availability: 'ready', needs_recovery: false}
 }
 
 function snapshotOf(games: GameSummary[], rev: number, epoch = 'e1') {

@@ -3,7 +3,7 @@ import type {GameSummary} from '../../src/library/summary.js'
 import {RevisionHistory, mergeSteps} from '../../src/sync/revision-history.js'
 
 function game(id: string, size = 1): GameSummary {
-  return {id, name: id, eti_version: '1', size, downloaded: true, installed: false, manifest_hash: 'h', availability: 'ready'}
+  return {id, name: id, eti_version: '1', size, downloaded: true, installed: false, manifest_hash: 'h', availability: 'ready', needs_recovery: false}
 }
 
 describe('RevisionHistory', () => {

@@ -1,0 +1,62 @@
+// `<state>/games/<id>.json`: one game's manifest and content hashes, beside index.json
+// (SPEC §2.2). Loaded only when that game is walked or served, and written only when it
+// changed, so a change to one game writes O(that game) and a read writes nothing.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {z} from 'zod'
+import {ioError} from '../errors.js'
+import {writeJsonDurably} from '../fs/atomic-write.js'
+import {fsyncPath} from '../fs/durable.js'
+import {readJsonFile} from '../fs/read-json.js'
+import {FileHashesSchema} from './content-hashes.js'
+import type {GameId} from './layout.js'
+import {ManifestSchema} from './manifest.js'
+
+export const GAME_FILE_VERSION = 1
+
+export const GameFileSchema = z.object({
+  version: z.literal(GAME_FILE_VERSION),
+  manifest: ManifestSchema,
+  content_hashes: z.record(z.string(), FileHashesSchema),
+})
+export type GameFile = z.infer<typeof GameFileSchema>
+
+export function gameFile(manifest: GameFile['manifest'], contentHashes: GameFile['content_hashes']): GameFile {
+  return {version: GAME_FILE_VERSION, manifest, content_hashes: contentHashes}
+}
+
+/** Equal files serialize equally: both are built in manifest order by this module's callers. */
+export function gameFilesEqual(a: GameFile | undefined, b: GameFile): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b)
+}
+
+export class GameStore {
+  constructor(private readonly dir: string) {}
+
+  file(id: GameId): string {
+    return path.join(this.dir, `${id}.json`)
+  }
+
+  /** A missing or broken file is no file: the game is walked again and the hashes recomputed. */
+  async load(id: GameId): Promise<GameFile | undefined> {
+    const result = await readJsonFile(this.file(id), GameFileSchema)
+    return result.status === 'ok' ? result.value : undefined
+  }
+
+  async save(id: GameId, file: GameFile): Promise<void> {
+    await fs.mkdir(this.dir, {recursive: true}).catch((error: unknown) => {
+      throw ioError('create', this.dir, error)
+    })
+    await writeJsonDurably(this.file(id), file)
+  }
+
+  async remove(ids: readonly GameId[]): Promise<void> {
+    if (ids.length === 0) return
+    for (const id of ids) {
+      await fs.rm(this.file(id), {force: true}).catch((error: unknown) => {
+        throw ioError('remove', this.file(id), error)
+      })
+    }
+    await fsyncPath(this.dir).catch(() => {}) // the folder may never have been created
+  }
+}
