@@ -52,6 +52,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private readonly connections = new Map<string, PeerConnection>()
   private readonly peerOf = new WeakMap<PeerConnection, string>()
   private readonly violations = new WeakMap<PeerConnection, number>()
+  /** Handshakes we started and have not finished: the peer may already send requests on them. */
+  private readonly handshakes = new WeakMap<PeerConnection, Promise<unknown>>()
   private readonly pushes = new Map<string, PushState>()
   private readonly pulls = new Map<string, {running: boolean; again: boolean}>()
   private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
@@ -90,7 +92,16 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   /** Dials an address and shakes hands; resolves the peer_id, or undefined when refused. */
   async connect(address: PeerAddress): Promise<string | undefined> {
     const connection = await this.components.endpoint.dial(address.host, address.port, {timeoutMs: this.components.settings.requestTimeoutMs})
-    const label = `${address.host}:${address.port}`
+    const handshake = this.shakeHands(connection, `${address.host}:${address.port}`)
+    this.handshakes.set(connection, handshake)
+    try {
+      return await handshake
+    } finally {
+      this.handshakes.delete(connection)
+    }
+  }
+
+  private async shakeHands(connection: PeerConnection, label: string): Promise<string | undefined> {
     let reply: Message
     try {
       reply = await this.exchange(connection, this.hello('Hello'), label)
@@ -226,6 +237,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   }
 
   private readonly dispatch: RequestDispatcher = async (message, connection) => {
+    // The peer answered our Hello and already asks something: our side of the handshake may still be running.
+    await this.handshakes.get(connection)?.catch(() => undefined)
     const peerId = this.peerOf.get(connection)
     this.emit('frames', {direction: 'in', type: message.type, peer_id: peerId})
     if (message.type === 'Hello') return this.answerHello(message, connection)

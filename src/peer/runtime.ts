@@ -107,6 +107,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const undo: (() => Promise<void> | void)[] = [() => serveLock.release()]
     try {
       const runtime = await PeerRuntime.compose(options, undo)
+      // The lock goes last when serve stops (cleanups run in reverse).
+      runtime.cleanups.push(() => serveLock.release())
       if (onEvent) runtime.forwardTo(onEvent)
       await runtime.begin()
       return runtime

@@ -13,7 +13,7 @@ const GAME = {'version.ini': '1.0\n', 'data.eti': 'archive bytes'}
 
 async function rawClient(port: number): Promise<PeerConnection> {
   const certificate = await loadOrCreateCertificate(await makeTempDir())
-  const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000}}, {log: () => {}})
+  const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500}}, {log: () => {}})
   await endpoint.start({host: '127.0.0.1', port: 0})
   onTestFinished(() => endpoint.stop())
   return endpoint.dial('127.0.0.1', port, {timeoutMs: 3000})

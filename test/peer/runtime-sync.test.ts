@@ -31,8 +31,9 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     const b = await startPeer({peers: [a.address]})
     const c = await startPeer({peers: [a.address]})
     await eventually(() => gamesOf(b, a).length === 1 && gamesOf(c, a).length === 1, 'initial sync')
-    const baseline = (p: typeof b) => p.received.filter((t) => t === 'LibraryDelta' || t === 'LibrarySnapshot' || t === 'LibrarySummary').length
+    const baseline = (p: typeof b) => p.received.filter((t) => t === 'LibraryDelta' || t === 'LibrarySummary').length
     const before = [baseline(b), baseline(c)]
+    const pullsBefore = a.received.filter((t) => t === 'GetLibrary').length
 
     await a.library.writeCatalog([{id: 'alpha', name: 'alpha'}, {id: 'delta', name: 'delta'}])
     await a.runtime.library.reloadCatalog()
@@ -50,7 +51,9 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     const after = [baseline(b), baseline(c)]
     expect(after[0]! - before[0]!).toBe(3)
     expect(after[1]! - before[1]!).toBe(3)
-    expect(b.received.filter((t) => t === 'LibrarySnapshot')).toHaveLength(1)
+    // Each change was one pushed delta: nobody had to ask a for its library again.
+    expect(b.received.filter((t) => t === 'LibraryDelta')).toHaveLength(3)
+    expect(a.received.filter((t) => t === 'GetLibrary').length).toBe(pullsBefore)
   })
 
   it('a peer restarted on a new port keeps one entry, with the new address first', async () => {
