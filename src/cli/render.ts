@@ -1,6 +1,8 @@
 // Human output: a plain aligned table and readable sizes. JSON output needs no help here:
 // a command's run() returns the document and oclif prints it.
 import type {SkippedGame} from '../library/scanner.js'
+import type {NetworkGame} from '../peer/network-library.js'
+import type {PeerInfo} from '../peer/peer-table.js'
 import type {GameSummary} from '../library/summary.js'
 
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -63,5 +65,31 @@ export function gameDetails(game: GameSummary): string {
       ['needs recovery', game.needs_recovery ? `yes: run \`lanspread recover ${game.id}\`` : 'no'],
       ['manifest hash', game.manifest_hash],
     ],
+  )
+}
+
+/** `library --peers`: every game on the network, who has it and at which versions. */
+export function networkGamesTable(games: readonly NetworkGame[]): string {
+  if (games.length === 0) return 'No games on this peer or any peer it knows.'
+  return table(
+    ['ID', 'NAME', 'PEERS', 'VERSIONS', 'HERE'],
+    games.map((game) => [
+      game.id,
+      game.name,
+      String(game.peers.length),
+      Object.entries(game.versions)
+        .map(([version, peers]) => `${version} (${peers.length})`)
+        .join(', ') || '-',
+      game.local ? game.local.availability : '-',
+    ]),
+  )
+}
+
+/** `peers`: the peers serve knows. */
+export function peersTable(peers: readonly PeerInfo[]): string {
+  if (peers.length === 0) return 'No peers.'
+  return table(
+    ['PEER', 'HOSTNAME', 'ADDRESSES', 'GAMES', 'REV', 'LAST SEEN'],
+    peers.map((peer) => [peer.peer_id, peer.hostname ?? '-', peer.addresses.join(' '), String(peer.game_count), peer.library_rev === null ? '-' : String(peer.library_rev), peer.last_seen]),
   )
 }

@@ -2,6 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {byteProgressBar} from '../cli/progress.js'
 import type {InstallResult} from '../ops/install.js'
+import {requestServe} from '../control/attach.js'
+import type {OperationResult} from '../ops/game-operations.js'
 import {openOperations} from '../ops/open.js'
 
 export default class Install extends LanspreadCommand {
@@ -21,7 +23,11 @@ export default class Install extends LanspreadCommand {
 
   async run() {
     const {args, flags} = await this.parse(Install)
-    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
+    const paths = this.resolvePaths(flags)
+    // While serve runs it owns every operation: it installs, and the game shows busy to everyone meanwhile.
+    const viaServe = await requestServe<OperationResult<InstallResult>>(paths, 'install', {id: args.id, update: flags.update, clean: flags.clean})
+    if (viaServe) return this.report(args.id, viaServe.result)
+    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)})
     this.explainInterrupt(args.id)
     const bar = byteProgressBar(!this.jsonEnabled())
     try {
@@ -31,17 +37,21 @@ export default class Install extends LanspreadCommand {
         onProgress: ({archive, bytesRead, totalBytes}) => bar.update(bytesRead, totalBytes, archive),
       })
       bar.stop()
-      if (result.recovered) this.log(`${args.id}: first recovered an interrupted operation (${result.recovered.description})`)
-      this.log(
-        result.action === 'already_installed'
-          ? `${args.id} is already installed; local/ was left as it is (use --update to reinstall)`
-          : `${args.id} ${result.action} from ${result.archives.join(', ')}${keptText(result)}`,
-      )
-      if (result.kept_rule === 'no_record') this.warnLine(`${args.id}: local/ had no install record (an older lanspread made it), so only files the new archives do not have were kept`)
-      return result
+      return this.report(args.id, result)
     } finally {
       bar.stop()
     }
+  }
+
+  private report(id: string, result: OperationResult<InstallResult>): OperationResult<InstallResult> {
+    if (result.recovered) this.log(`${id}: first recovered an interrupted operation (${result.recovered.description})`)
+    this.log(
+      result.action === 'already_installed'
+        ? `${id} is already installed; local/ was left as it is (use --update to reinstall)`
+        : `${id} ${result.action} from ${result.archives.join(', ')}${keptText(result)}`,
+    )
+    if (result.kept_rule === 'no_record') this.warnLine(`${id}: local/ had no install record (an older lanspread made it), so only files the new archives do not have were kept`)
+    return result
   }
 }
 

@@ -3,6 +3,9 @@ import {LanspreadCommand} from '../cli/base-command.js'
 import {reportFailure} from '../cli/failure.js'
 import {table} from '../cli/render.js'
 import {LanspreadError} from '../errors.js'
+import type {LanspreadPaths} from '../config.js'
+import {requestServe} from '../control/attach.js'
+import type {GameOperations} from '../ops/game-operations.js'
 import {openOperations} from '../ops/open.js'
 
 export default class Recover extends LanspreadCommand {
@@ -18,9 +21,10 @@ export default class Recover extends LanspreadCommand {
 
   async run() {
     const {argv, flags} = await this.parse(Recover)
-    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)}, {readOnly: flags['dry-run']})
-    this.setInterruptNotice({message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'})
-    const games = await operations.recover(argv as string[], {dryRun: flags['dry-run']})
+    const paths = this.resolvePaths(flags)
+    const ids = argv as string[]
+    const viaServe = await requestServe<{games: RecoverReports}>(paths, 'recover', {ids, dry_run: flags['dry-run']})
+    const games = viaServe?.result.games ?? (await this.recoverOnDisk(paths, ids, flags['dry-run']))
     if (!this.jsonEnabled()) {
       this.log(games.length === 0 ? 'No game folders.' : table(['ID', 'INTENT', flags['dry-run'] ? 'PLAN' : 'ACTION', 'STEPS'], games.map((g) => [g.id, 'intent' in g ? g.intent : '-', g.action, g.description])))
     }
@@ -35,4 +39,12 @@ export default class Recover extends LanspreadCommand {
     reportFailure({code: error.code, message: error.message, hint: 'see "games" for each game\'s reason; run `lanspread recover` again once the cause is gone'}, true, {games})
     return undefined
   }
+
+  private async recoverOnDisk(paths: LanspreadPaths, ids: string[], dryRun: boolean): Promise<RecoverReports> {
+    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)}, {readOnly: dryRun})
+    this.setInterruptNotice({message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'})
+    return operations.recover(ids, {dryRun})
+  }
 }
+
+type RecoverReports = Awaited<ReturnType<GameOperations['recover']>>

@@ -1,6 +1,10 @@
 import {Args} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
+import type {LanspreadPaths} from '../config.js'
+import {requestServe} from '../control/attach.js'
+import type {OperationResult} from '../ops/game-operations.js'
 import {openOperations} from '../ops/open.js'
+import type {UninstallResult} from '../ops/uninstall.js'
 
 export default class Uninstall extends LanspreadCommand {
   static override summary = "Remove a game's install (its local/ folder, with everything in it)."
@@ -11,11 +15,17 @@ export default class Uninstall extends LanspreadCommand {
 
   async run() {
     const {args, flags} = await this.parse(Uninstall)
-    const operations = await openOperations(this.resolvePaths(flags), {warn: (m) => this.warnLine(m)})
-    this.explainInterrupt(args.id)
-    const result = await operations.uninstall(args.id)
+    const paths = this.resolvePaths(flags)
+    const viaServe = await requestServe<OperationResult<UninstallResult>>(paths, 'uninstall', {id: args.id})
+    const result = viaServe?.result ?? (await this.uninstallOnDisk(paths, args.id))
     if (result.recovered) this.log(`${args.id}: first recovered an interrupted operation (${result.recovered.description})`)
     this.log(result.action === 'uninstalled' ? `${args.id} uninstalled` : `${args.id} is not installed; nothing to do`)
     return result
+  }
+
+  private async uninstallOnDisk(paths: LanspreadPaths, id: string): Promise<OperationResult<UninstallResult>> {
+    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)})
+    this.explainInterrupt(id)
+    return operations.uninstall(id)
   }
 }

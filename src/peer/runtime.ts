@@ -5,6 +5,7 @@ import {EventEmitter} from 'node:events'
 import os from 'node:os'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
+import {controlSocketPath} from '../control/attach.js'
 import {ControlServer} from '../control/server.js'
 import type {DiscoverySource} from '../discovery/discovery.js'
 import {errorMessage} from '../errors.js'
@@ -83,6 +84,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly table: PeerTable
   readonly history: RevisionHistory
   private readonly cleanups: (() => Promise<void> | void)[] = []
+  private gate: RescanGate | undefined
   private stopped = false
 
   private constructor(
@@ -124,7 +126,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const operations = new GameOperations(paths)
     const library = await Library.open(paths, {operations})
     operations.attachLibrary(library)
-    const tls = await loadOrCreateCertificate(path.join(paths.stateDir, 'tls'))
+    const tls = await loadOrCreateCertificate(paths.tlsDir)
     const pins = new PinStore(pinsDirFor(paths.stateDir))
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
@@ -140,6 +142,11 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history}, options)
     undo.push(() => endpoint.stop())
     return runtime
+  }
+
+  /** File events dropped during operations and rescans run by the watcher (for tests and status). */
+  watcherStats(): {dropped: number; rescans: number} | undefined {
+    return this.gate ? {...this.gate.stats} : undefined
   }
 
   position(): LibraryPosition {
@@ -168,7 +175,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.wireTableEvents()
 
     const control = await ControlServer.listen({
-      socketPath: path.join(paths.stateDir, 'control.sock'),
+      socketPath: controlSocketPath(paths),
       handle: controlHandler(this),
       onClientError: (message) => this.log('warn', message),
     })
@@ -209,11 +216,11 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
 
   private async startWatching(): Promise<void> {
     const {paths} = this.options
-    const gate = new RescanGate({
+    const gate = (this.gate = new RescanGate({
       rescan: (ids) => this.refresh({only: ids}),
       isBusy: (id) => this.operations.activeOperation(id) !== undefined,
       onError: (error) => this.log('warn', `rescan failed: ${errorMessage(error)}`),
-    })
+    }))
     const ownNames = new Set<string>()
     for (const file of [paths.stateDir, paths.catalogPath]) if (path.dirname(file) === paths.gamesDir) ownNames.add(path.basename(file))
     try {
