@@ -18,7 +18,7 @@ export const GameSummarySchema = z.object({
   installed: z.boolean(),
   manifest_hash: z.string(),
   availability: AvailabilitySchema,
-  /** An interrupted operation is left in the folder: `lanspread recover ID` repairs it. */
+  /** An interrupted operation is left in the folder: `lanspread recover` with the game's ID repairs it. */
   needs_recovery: z.boolean(),
 })
 

@@ -57,7 +57,7 @@ describe('writeFileDurably', () => {
     await fs.writeFile(file, 'old')
     await expect(writeFileDurably(file, 'new content', {writer: halfThenFull})).rejects.toMatchObject({
       code: 'io',
-      message: expect.stringContaining(`${file}: ENOSPC`),
+      message: expect.stringContaining(`${file}: no space left on the device (ENOSPC)`),
       hint: expect.stringContaining('free some disk space'),
     })
     expect(await fs.readFile(file, 'utf8')).toBe('old')

@@ -93,7 +93,7 @@ describe('pid lock on a full disk', () => {
     const file = path.join(dir, 'g.lock')
     await expect(PidLock.acquire(file, {subject: 'game g', purpose: 'install'}, {writer: fullDiskWriter})).rejects.toMatchObject({
       code: 'io',
-      message: expect.stringContaining(`create lock ${file}: ENOSPC`),
+      message: expect.stringContaining(`create lock ${file}: no space left on the device (ENOSPC)`),
     })
     expect(await fs.readdir(dir)).toEqual([])
     const started = Date.now()
