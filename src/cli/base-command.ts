@@ -26,8 +26,12 @@ export abstract class LanspreadCommand extends Command {
     return this.interruptNotice ?? {message: `lanspread ${this.id} stopped`, hint: "run it again (lanspread's writes are atomic: nothing is left half-written)"}
   }
 
+  /** A command that stops cleanly on SIGINT/SIGTERM by itself (serve says goodbye to its peers). */
+  static handlesOwnSignals = false
+
   override async init(): Promise<void> {
     await super.init()
+    if ((this.constructor as typeof LanspreadCommand).handlesOwnSignals) return
     handleInterrupts(
       () => this.currentInterruptNotice(),
       () => this.jsonEnabled(),

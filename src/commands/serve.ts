@@ -19,6 +19,8 @@ export default class Serve extends LanspreadCommand {
 
   // serve's --json is a stream of events, not one document: it manages stdout itself.
   static override enableJsonFlag = false
+  // Ctrl-C and SIGTERM stop serve cleanly (goodbye to peers), not as an interrupted operation.
+  static override handlesOwnSignals = true
 
   static override flags = {
     port: Flags.integer({description: 'UDP port for QUIC (0 picks a free port)', default: 4870, min: 0, max: 65_535}),

@@ -8,7 +8,7 @@ import type {LanspreadPaths} from '../config.js'
 import {controlSocketPath} from '../control/attach.js'
 import {ControlServer} from '../control/server.js'
 import type {DiscoverySource} from '../discovery/discovery.js'
-import {errorMessage} from '../errors.js'
+import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import type {LibraryDelta} from '../library/library-delta.js'
 import {Library} from '../library/library.js'
@@ -85,6 +85,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly history: RevisionHistory
   private readonly cleanups: (() => Promise<void> | void)[] = []
   private gate: RescanGate | undefined
+  /** What recovery at start did, logged once the runtime reports events. */
+  private recovered: string[] = []
   private stopped = false
 
   private constructor(
@@ -105,7 +107,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
   static async start(options: PeerRuntimeOptions, onEvent?: RuntimeEventSink): Promise<PeerRuntime> {
     const {paths} = options
-    const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'})
+    const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'}).catch((error: unknown) => {
+      if (!isLanspreadError(error, 'busy')) throw error
+      throw new LanspreadError('busy', `another lanspread serve already runs for ${paths.stateDir} (${error.message.replace(/^.* is busy: /, '')})`, {
+        hint: 'the other commands use that serve already; stop it first to start another, or give this one its own --games or --state-dir',
+      })
+    })
     const undo: (() => Promise<void> | void)[] = [() => serveLock.release()]
     try {
       const runtime = await PeerRuntime.compose(options, undo)
@@ -125,6 +132,9 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const identity = await loadOrCreatePeerIdentity(paths.peerPath)
     const operations = new GameOperations(paths)
     const library = await Library.open(paths, {operations})
+    // Recovery of every game first, so serve never offers a half-installed game; the library
+    // is attached afterwards, so the start costs one refresh (one revision), not one per game.
+    const recovered = await operations.recover()
     operations.attachLibrary(library)
     const tls = await loadOrCreateCertificate(paths.tlsDir)
     const pins = new PinStore(pinsDirFor(paths.stateDir))
@@ -140,6 +150,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const table = new PeerTable()
     const sessions = new PeerSessions({peerId: identity.peer_id, hostname: os.hostname()}, {endpoint, table, pins, library: view, settings, log})
     runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history}, options)
+    runtime.recovered = recovered.filter((report) => report.action !== 'nothing_to_do').map((report) => `recovered ${report.id}: ${report.action}`)
     undo.push(() => endpoint.stop())
     return runtime
   }
@@ -165,9 +176,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   private async begin(): Promise<void> {
     const {paths, settings} = this.options
     this.cleanups.push(() => this.endpoint.stop())
-    // Recovery of every game first: serve never offers a half-installed game.
-    const recovered = await this.operations.recover()
-    for (const report of recovered) if (report.action !== 'nothing_to_do') this.log('info', `recovered ${report.id}: ${report.action}`)
+    for (const line of this.recovered) this.log('info', line)
     await this.library.refresh()
     this.library.on('changed', (delta) => this.onLocalRevision(delta))
 

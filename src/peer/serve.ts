@@ -59,7 +59,7 @@ function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
     case 'peer_refused':
       return `peer refused: ${String(d.address)} ${String(d.reason)}`
     case 'peer_library_changed':
-      return `library of ${String(d.peer_id)}: ${String(d.game_count)} games at revision ${String(d.library_rev)} (by ${String(d.outcome)})`
+      return `library of ${String(d.peer_id)}: ${String(d.game_count)} game${d.game_count === 1 ? '' : 's'} at revision ${String(d.library_rev)} (by ${String(d.outcome)})`
     case 'library_changed':
       return `library_rev ${String(d.library_rev)}: ${(['added', 'updated', 'removed'] as const).map((k) => `${(d[k] as string[]).length} ${k}`).join(', ')}`
     case 'peer_updated':
