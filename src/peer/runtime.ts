@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {controlSocketPath} from '../control/attach.js'
-import {ControlServer} from '../control/server.js'
+import {ControlServer, toControlError} from '../control/server.js'
 import type {DiscoverySource} from '../discovery/discovery.js'
 import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
@@ -53,6 +53,9 @@ export interface RuntimeEvents {
   peer_refused: PeerSessionsEvents['peer_refused']
   peer_library_changed: PeerSessionsEvents['peer_library_changed']
   library_changed: [{library_rev: number; library_epoch: string; added: string[]; updated: string[]; removed: string[]}]
+  operation_started: [{id: string; kind: string}]
+  operation_finished: [{id: string; kind: string}]
+  operation_failed: [{id: string; kind: string; code: string; message: string}]
   log: [{level: LogLevel; message: string}]
   stopped: [{reason: string}]
 }
@@ -69,7 +72,10 @@ export interface RuntimeParts {
   history: RevisionHistory
 }
 
-export const RUNTIME_EVENTS = ['listening', 'peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
+/** Events a control-socket subscriber receives. */
+const BROADCAST_EVENTS = ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'operation_started', 'operation_finished', 'operation_failed'] as const
+
+export const RUNTIME_EVENTS = ['listening', ...BROADCAST_EVENTS, 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
 
 /** Receives every runtime event with its one argument (serve prints them). */
 export type RuntimeEventSink = (event: keyof RuntimeEvents, data: unknown) => void
@@ -189,9 +195,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
       onClientError: (message) => this.log('warn', message),
     })
     this.cleanups.push(() => control.close())
-    for (const event of ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed'] as const) {
-      this.on(event, (data: unknown) => control.broadcast(event, data))
-    }
+    for (const event of BROADCAST_EVENTS) this.on(event, (data: unknown) => control.broadcast(event, data))
 
     if (this.options.watch !== false) await this.startWatching()
     const rescan = setInterval(() => void this.refresh({}), settings.rescanIntervalMs)
@@ -220,6 +224,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
       this.emit('peer_lost', peer)
     })
     this.sessions.on('peer_refused', (event) => this.emit('peer_refused', event))
+    this.operations.on('started', ({id, kind}) => this.emit('operation_started', {id, kind}))
+    this.operations.on('finished', ({id, kind}) => this.emit('operation_finished', {id, kind}))
+    this.operations.on('failed', ({id, kind, error}) => {
+      const failure = toControlError(error)
+      this.emit('operation_failed', {id, kind, code: failure.code, message: failure.message})
+    })
     this.sessions.on('peer_library_changed', (event) => this.emit('peer_library_changed', event))
   }
 

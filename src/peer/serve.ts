@@ -64,6 +64,12 @@ function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
       return `library_rev ${String(d.library_rev)}: ${(['added', 'updated', 'removed'] as const).map((k) => `${(d[k] as string[]).length} ${k}`).join(', ')}`
     case 'peer_updated':
       return `peer updated: ${String(d.peer_id)}`
+    case 'operation_started':
+      return `${String(d.kind)} of ${String(d.id)} started`
+    case 'operation_finished':
+      return `${String(d.kind)} of ${String(d.id)} finished`
+    case 'operation_failed':
+      return `${String(d.kind)} of ${String(d.id)} failed: ${String(d.message)}`
     case 'stopped':
       return `stopped (${String(d.reason)})`
   }
