@@ -1,18 +1,11 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import {gamesTable, libraryWarnings} from '../cli/render.js'
-import {openLocalState} from '../library/open.js'
-import type {ScanReport} from '../library/scanner.js'
-import type {GameSummary} from '../library/summary.js'
+import {type ScanDocument, scanLibrary, scanLines} from '../cli/scan-library.js'
 
-export interface ScanDocument {
-  library_epoch: string
-  library_rev: number
-  library_digest: string
-  games: GameSummary[]
-  scan: ScanReport
-}
+export type {ScanDocument} from '../cli/scan-library.js'
 
+// `lanspread scan` with plain flags usually runs through cli/fast-scan.ts, without oclif; this
+// command serves every other form (--help, a flag given twice, LANSPREAD_CONTENT_TYPE, …).
 export default class Scan extends LanspreadCommand {
   static override summary = 'Refresh the library index from the game folders and print the library.'
   static override description = 'Unchanged games (same fingerprint: root-level .eti files, version.ini, local/) reuse their cached manifest; --full walks every game folder.'
@@ -24,19 +17,9 @@ export default class Scan extends LanspreadCommand {
 
   async run(): Promise<ScanDocument> {
     const {flags} = await this.parse(Scan)
-    const {library} = await openLocalState(this.resolvePaths(flags), {logger: {warn: (m) => this.warnLine(m)}})
-    const {library_epoch, library_rev, library_digest, games, report} = await library.refresh({full: flags.full})
-    if (report.ignored.length > 0) this.warnLine(`ignored (not a game folder): ${report.ignored.join(', ')}`)
-    for (const line of libraryWarnings(games, report.skipped)) this.warnLine(line)
+    const document = await scanLibrary(this.resolvePaths(flags), {full: flags.full}, (m) => this.warnLine(m))
     // Under --json the document is the output: building a table for 5,000 games only to drop it costs time.
-    if (!this.jsonEnabled()) {
-      this.log(gamesTable(games))
-      this.log('')
-      this.log(
-        `library_rev ${library_rev}: ${report.scanned} game folders, ${report.reused} reused, ` +
-          `${report.rescanned.length} rescanned${report.rescanned.length ? ` (${report.rescanned.join(', ')})` : ''} in ${report.elapsed_ms} ms`,
-      )
-    }
-    return {library_epoch, library_rev, library_digest, games, scan: report}
+    if (!this.jsonEnabled()) for (const line of scanLines(document)) this.log(line)
+    return document
   }
 }

@@ -4,18 +4,11 @@ import {readFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import type {LockOwner} from './lock-owner.js'
 import {type FileWriter, tempPathBeside, writeAll, writeNewFile} from './new-file.js'
 
-export const LockOwnerSchema = z.object({
-  pid: z.number().int().positive(),
-  start_time: z.string().nullable(),
-  hostname: z.string(),
-  purpose: z.string(),
-  acquired_at: z.string(),
-})
-export type LockOwner = z.infer<typeof LockOwnerSchema>
+export type {LockOwner} from './lock-owner.js'
 
 export interface AcquireOptions {
   /** What the lock protects, for messages: "game quake3". */
@@ -145,6 +138,7 @@ async function readOwner(file: string): Promise<LockOwner | 'empty' | undefined>
     if (errnoCode(error) === 'ENOENT') return undefined
     throw ioError('read lock', file, error)
   }
+  const {LockOwnerSchema} = await import('./lock-owner.js')
   try {
     const parsed = LockOwnerSchema.safeParse(JSON.parse(raw))
     return parsed.success ? parsed.data : 'empty'

@@ -3,23 +3,16 @@
 // changed, so a change to one game writes O(that game) and a read writes nothing.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {z} from 'zod'
 import {ioError} from '../errors.js'
 import {writeJsonDurably} from '../fs/atomic-write.js'
 import {fsyncPath} from '../fs/durable.js'
 import {readJsonFile} from '../fs/read-json.js'
-import {FileHashesSchema} from './content-hashes.js'
 import type {GameId} from './layout.js'
-import {ManifestSchema} from './manifest.js'
+import type {GameFile} from './schemas.js'
 
 export const GAME_FILE_VERSION = 1
 
-export const GameFileSchema = z.object({
-  version: z.literal(GAME_FILE_VERSION),
-  manifest: ManifestSchema,
-  content_hashes: z.record(z.string(), FileHashesSchema),
-})
-export type GameFile = z.infer<typeof GameFileSchema>
+export type {GameFile} from './schemas.js'
 
 export function gameFile(manifest: GameFile['manifest'], contentHashes: GameFile['content_hashes']): GameFile {
   return {version: GAME_FILE_VERSION, manifest, content_hashes: contentHashes}
@@ -39,6 +32,8 @@ export class GameStore {
 
   /** A missing or broken file is no file: the game is walked again and the hashes recomputed. */
   async load(id: GameId): Promise<GameFile | undefined> {
+    // zod is loaded here, not by the scan path: only a game that is walked or served reads its file.
+    const {GameFileSchema} = await import('./schemas.js')
     const result = await readJsonFile(this.file(id), GameFileSchema)
     return result.status === 'ok' ? result.value : undefined
   }
