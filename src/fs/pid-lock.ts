@@ -138,13 +138,30 @@ async function readOwner(file: string): Promise<LockOwner | 'empty' | undefined>
     if (errnoCode(error) === 'ENOENT') return undefined
     throw ioError('read lock', file, error)
   }
-  const {LockOwnerSchema} = await import('./lock-owner.js')
+  let json: unknown
   try {
-    const parsed = LockOwnerSchema.safeParse(JSON.parse(raw))
-    return parsed.success ? parsed.data : 'empty'
+    json = JSON.parse(raw)
   } catch {
     return 'empty'
   }
+  const quick = quickLockOwner(json)
+  if (quick) return quick
+  const {LockOwnerSchema} = await import('./lock-owner.js')
+  const parsed = LockOwnerSchema.safeParse(json)
+  return parsed.success ? parsed.data : 'empty'
+}
+
+/**
+ * A well-formed owner record, checked by hand (every release reads its own lock back, and
+ * importing zod would cost a scan ~60 ms); undefined leaves the verdict to LockOwnerSchema.
+ */
+export function quickLockOwner(json: unknown): LockOwner | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+  const {pid, start_time, hostname, purpose, acquired_at} = json as Record<string, unknown>
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  if (start_time !== null && typeof start_time !== 'string') return undefined
+  if (typeof hostname !== 'string' || typeof purpose !== 'string' || typeof acquired_at !== 'string') return undefined
+  return {pid, start_time, hostname, purpose, acquired_at}
 }
 
 async function ageMs(file: string): Promise<number> {

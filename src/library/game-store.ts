@@ -6,7 +6,7 @@ import path from 'node:path'
 import {ioError} from '../errors.js'
 import {writeJsonDurably} from '../fs/atomic-write.js'
 import {fsyncPath} from '../fs/durable.js'
-import {readJsonFile} from '../fs/read-json.js'
+import {type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
 import type {GameId} from './layout.js'
 import type {GameFile} from './schemas.js'
 
@@ -23,6 +23,15 @@ export function gameFilesEqual(a: GameFile | undefined, b: GameFile): boolean {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b)
 }
 
+/**
+ * Game files are checked by zod alone (no quick check), but zod is imported only when a file
+ * is there to check: a warm scan reads none, and a cold one finds none.
+ */
+const gameFileFormat: QuickFormat<GameFile> = {
+  quick: () => undefined,
+  schema: async () => (await import('./schemas.js')).GameFileSchema,
+}
+
 export class GameStore {
   constructor(private readonly dir: string) {}
 
@@ -32,9 +41,7 @@ export class GameStore {
 
   /** A missing or broken file is no file: the game is walked again and the hashes recomputed. */
   async load(id: GameId): Promise<GameFile | undefined> {
-    // zod is loaded here, not by the scan path: only a game that is walked or served reads its file.
-    const {GameFileSchema} = await import('./schemas.js')
-    const result = await readJsonFile(this.file(id), GameFileSchema)
+    const result = await readQuickJsonFile(this.file(id), gameFileFormat)
     return result.status === 'ok' ? result.value : undefined
   }
 
