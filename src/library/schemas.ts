@@ -116,7 +116,7 @@ export const GameSummarySchema = z.object({
   installed: z.boolean(),
   manifest_hash: z.string(),
   availability: AvailabilitySchema,
-  /** An interrupted operation is left in the folder: `lanspread recover ID` repairs it. */
+  /** An interrupted operation is left in the folder: `lanspread recover` with its ID repairs it. */
   needs_recovery: z.boolean(),
 })
 export type GameSummary = z.infer<typeof GameSummarySchema>
