@@ -4,7 +4,7 @@
 import {Command, Flags} from '@oclif/core'
 import {type LanspreadPaths, resolvePaths} from '../config.js'
 import {reportFailure, toFailure, writeJson} from './failure.js'
-import {gameInterruptNotice, handleInterrupts, type InterruptNotice} from './interrupt.js'
+import {commandInterruptNotice, gameInterruptNotice, handleInterrupts, type InterruptNotice} from './interrupt.js'
 
 export abstract class LanspreadCommand extends Command {
   static override enableJsonFlag = true
@@ -23,7 +23,7 @@ export abstract class LanspreadCommand extends Command {
   private interruptNotice: InterruptNotice | undefined
 
   private currentInterruptNotice(): InterruptNotice {
-    return this.interruptNotice ?? {message: `lanspread ${this.id} stopped`, hint: "run it again (lanspread's writes are atomic: nothing is left half-written)"}
+    return this.interruptNotice ?? commandInterruptNotice(this.id)
   }
 
   /** A command that stops cleanly on SIGINT/SIGTERM by itself (serve says goodbye to its peers). */

@@ -27,6 +27,11 @@ export function handleInterrupts(notice: () => InterruptNotice, json: () => bool
   }
 }
 
+/** What Ctrl-C says during a command that changes no game. */
+export function commandInterruptNotice(command: string | undefined): InterruptNotice {
+  return {message: `lanspread ${command} stopped`, hint: "run it again (lanspread's writes are atomic: nothing is left half-written)"}
+}
+
 export function gameInterruptNotice(id: string): InterruptNotice {
   return {message: `${id} is left for recovery`, hint: `the next operation on it repairs it first, or run \`lanspread recover ${id}\``}
 }

@@ -1,7 +1,8 @@
 // The entry point behind bin/run.js and bin/dev.js: oclif's run, plus one promise it does
 // not keep by itself: under --json, an error no command caught (help, autocomplete, a plugin)
-// still ends as the one JSON error document on stdout.
-import {flush, handle, run, settings} from '@oclif/core'
+// still ends as the one JSON error document on stdout. A plain `scan` skips oclif (fast-scan.ts),
+// so @oclif/core is imported only past that point.
+import {fastScanFlags, runFastScan} from './fast-scan.js'
 import {argvWantsJson, reportFailure, toFailure} from './failure.js'
 
 export interface MainOptions {
@@ -12,11 +13,12 @@ export interface MainOptions {
 }
 
 export async function main({dir, development = false}: MainOptions): Promise<void> {
-  if (development) {
-    process.env.NODE_ENV = 'development'
-    settings.debug = true
-  }
+  if (development) process.env.NODE_ENV = 'development'
   const argv = process.argv.slice(2)
+  const fast = fastScanFlags(argv)
+  if (fast) return runFastScan(fast)
+  const {flush, handle, run, settings} = await import('@oclif/core')
+  if (development) settings.debug = true
   try {
     await run(argv, dir)
     await flush()

@@ -1,20 +1,11 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import {gamesTable, libraryWarnings} from '../cli/render.js'
-import {requestServe} from '../control/attach.js'
-import type {LanspreadPaths} from '../config.js'
-import {openLocalState} from '../library/open.js'
-import type {ScanReport} from '../library/scanner.js'
-import type {GameSummary} from '../library/summary.js'
+import {type ScanDocument, scanLibrary, scanLines} from '../cli/scan-library.js'
 
-export interface ScanDocument {
-  library_epoch: string
-  library_rev: number
-  library_digest: string
-  games: GameSummary[]
-  scan: ScanReport
-}
+export type {ScanDocument} from '../cli/scan-library.js'
 
+// `lanspread scan` with plain flags usually runs through cli/fast-scan.ts, without oclif; this
+// command serves every other form (--help, a flag given twice, LANSPREAD_CONTENT_TYPE, …).
 export default class Scan extends LanspreadCommand {
   static override summary = 'Refresh the library index from the game folders and print the library.'
   static override description = 'Unchanged games (same fingerprint: root-level .eti files, version.ini, local/) reuse their cached manifest; --full walks every game folder.'
@@ -26,31 +17,9 @@ export default class Scan extends LanspreadCommand {
 
   async run(): Promise<ScanDocument> {
     const {flags} = await this.parse(Scan)
-    const paths = this.resolvePaths(flags)
-    // While serve runs it owns the index and every operation: ask it, so availability is right.
-    const viaServe = await requestServe<ScanDocument>(paths, 'scan', {full: flags.full})
-    const document = viaServe?.result ?? (await this.scanOnDisk(paths, flags.full))
-    this.render(document)
-    return document
-  }
-
-  private async scanOnDisk(paths: LanspreadPaths, full: boolean): Promise<ScanDocument> {
-    const {library} = await openLocalState(paths, {logger: {warn: (m) => this.warnLine(m)}})
-    const {library_epoch, library_rev, library_digest, games, report} = await library.refresh({full})
-    return {library_epoch, library_rev, library_digest, games, scan: report}
-  }
-
-  private render({library_rev, games, scan: report}: ScanDocument): void {
-    if (report.ignored.length > 0) this.warnLine(`ignored (not a game folder): ${report.ignored.join(', ')}`)
-    for (const line of libraryWarnings(games, report.skipped)) this.warnLine(line)
+    const document = await scanLibrary(this.resolvePaths(flags), {full: flags.full}, (m) => this.warnLine(m))
     // Under --json the document is the output: building a table for 5,000 games only to drop it costs time.
-    if (!this.jsonEnabled()) {
-      this.log(gamesTable(games))
-      this.log('')
-      this.log(
-        `library_rev ${library_rev}: ${report.scanned} game folders, ${report.reused} reused, ` +
-          `${report.rescanned.length} rescanned${report.rescanned.length ? ` (${report.rescanned.join(', ')})` : ''} in ${report.elapsed_ms} ms`,
-      )
-    }
+    if (!this.jsonEnabled()) for (const line of scanLines(document)) this.log(line)
+    return document
   }
 }

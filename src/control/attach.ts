@@ -4,7 +4,8 @@
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError} from '../errors.js'
-import {ControlClient} from './client.js'
+import type {ControlClient} from './client.js'
+import {connectControlSocket} from './connect.js'
 import type {ControlCommand} from './messages.js'
 
 export const CONTROL_SOCKET_NAME = 'control.sock'
@@ -15,7 +16,12 @@ export function controlSocketPath(paths: Pick<LanspreadPaths, 'stateDir'>): stri
 
 /** A client of the running serve of this state folder, or undefined when none runs. */
 export async function attachToServe(paths: Pick<LanspreadPaths, 'stateDir'>): Promise<ControlClient | undefined> {
-  return ControlClient.connect(controlSocketPath(paths))
+  const socketPath = controlSocketPath(paths)
+  const socket = await connectControlSocket(socketPath)
+  if (!socket) return undefined
+  // The client (and zod, which checks serve's replies) loads only when serve answers.
+  const {ControlClient} = await import('./client.js')
+  return ControlClient.over(socket, socketPath)
 }
 
 /**

@@ -1,14 +1,11 @@
 // The other end of serve's control socket: commands connect to it when serve runs and
 // work on disk when nothing answers. A reply's error comes back as the LanspreadError it was.
 import net from 'node:net'
-import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {LanspreadError} from '../errors.js'
+import {CONNECT_TIMEOUT_MS, connectControlSocket} from './connect.js'
 import {type ControlCommand, type ControlEvent, ControlEventSchema, ControlReplySchema, MAX_CONTROL_LINE_BYTES} from './messages.js'
 import {readLines, writeLine} from './ndjson.js'
 
-/** Errors that mean "no serve is listening there". */
-const NOBODY_LISTENS = new Set(['ENOENT', 'ENOTDIR', 'ECONNREFUSED', 'ENOTSOCK'])
-
-export const CONNECT_TIMEOUT_MS = 2000
 
 interface Waiter {
   resolve: (result: unknown) => void
@@ -32,25 +29,12 @@ export class ControlClient {
 
   /** Connects to a running serve, or resolves undefined when none listens on the socket. */
   static async connect(socketPath: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ControlClient | undefined> {
-    const socket = net.createConnection(socketPath)
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new LanspreadError('busy', `serve's control socket ${socketPath} did not answer within ${timeoutMs} ms`, {hint: 'serve may be overloaded or hung; try again, or stop it'})), timeoutMs)
-        socket.once('connect', () => {
-          clearTimeout(timer)
-          resolve()
-        })
-        socket.once('error', (error) => {
-          clearTimeout(timer)
-          reject(error)
-        })
-      })
-    } catch (error) {
-      socket.destroy()
-      if (NOBODY_LISTENS.has(errnoCode(error) ?? '')) return undefined
-      if (error instanceof LanspreadError) throw error
-      throw ioError('connect to', socketPath, error)
-    }
+    const socket = await connectControlSocket(socketPath, timeoutMs)
+    return socket ? new ControlClient(socket, socketPath) : undefined
+  }
+
+  /** A client over a socket already connected (see connectControlSocket). */
+  static over(socket: net.Socket, socketPath: string): ControlClient {
     return new ControlClient(socket, socketPath)
   }
 

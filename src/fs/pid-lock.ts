@@ -4,18 +4,11 @@ import {readFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import type {LockOwner} from './lock-owner.js'
 import {type FileWriter, tempPathBeside, writeAll, writeNewFile} from './new-file.js'
 
-export const LockOwnerSchema = z.object({
-  pid: z.number().int().positive(),
-  start_time: z.string().nullable(),
-  hostname: z.string(),
-  purpose: z.string(),
-  acquired_at: z.string(),
-})
-export type LockOwner = z.infer<typeof LockOwnerSchema>
+export type {LockOwner} from './lock-owner.js'
 
 export interface AcquireOptions {
   /** What the lock protects, for messages: "game quake3". */
@@ -145,12 +138,30 @@ async function readOwner(file: string): Promise<LockOwner | 'empty' | undefined>
     if (errnoCode(error) === 'ENOENT') return undefined
     throw ioError('read lock', file, error)
   }
+  let json: unknown
   try {
-    const parsed = LockOwnerSchema.safeParse(JSON.parse(raw))
-    return parsed.success ? parsed.data : 'empty'
+    json = JSON.parse(raw)
   } catch {
     return 'empty'
   }
+  const quick = quickLockOwner(json)
+  if (quick) return quick
+  const {LockOwnerSchema} = await import('./lock-owner.js')
+  const parsed = LockOwnerSchema.safeParse(json)
+  return parsed.success ? parsed.data : 'empty'
+}
+
+/**
+ * A well-formed owner record, checked by hand (every release reads its own lock back, and
+ * importing zod would cost a scan ~60 ms); undefined leaves the verdict to LockOwnerSchema.
+ */
+export function quickLockOwner(json: unknown): LockOwner | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+  const {pid, start_time, hostname, purpose, acquired_at} = json as Record<string, unknown>
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  if (start_time !== null && typeof start_time !== 'string') return undefined
+  if (typeof hostname !== 'string' || typeof purpose !== 'string' || typeof acquired_at !== 'string') return undefined
+  return {pid, start_time, hostname, purpose, acquired_at}
 }
 
 async function ageMs(file: string): Promise<number> {

@@ -3,11 +3,11 @@
 // path + size + mtime, so each version of a file is read and hashed once.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {z} from 'zod'
 import {LanspreadError, ioError, isLanspreadError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {blake3, currentBlake3} from './blake3.js'
 import type {Manifest, ManifestFile} from './manifest.js'
+import type {FileHashes} from './schemas.js'
 
 /** The current way `hash` is derived from the chunk hashes (see fileHashOf). */
 export const FILE_HASH_FORM = 2
@@ -17,22 +17,7 @@ const EMPTY = Buffer.alloc(0)
 // fails the open instead of hashing whatever the link points to.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0)
 
-export const FileHashesSchema = z.object({
-  size: z.number().int().nonnegative(),
-  mtime_ms: z.number(),
-  chunk_size: z.number().int().positive(),
-  /**
-   * How `hash` was derived; FILE_HASH_FORM = BLAKE3 over the chunk hashes. Absent in entries
-   * cached before it existed (whole-file BLAKE3): those still parse, and are recomputed.
-   */
-  hash_form: z.number().int().positive().optional(),
-  /** The file hash, hex: fileHashOf(chunks). */
-  hash: z.string(),
-  /** BLAKE3 of each chunk, hex, in file order; a file of 0 bytes has one (of no bytes). */
-  chunks: z.array(z.string()),
-})
-
-export type FileHashes = z.infer<typeof FileHashesSchema>
+export type {FileHashes} from './schemas.js'
 export type ContentHashCache = Record<string, FileHashes>
 
 export interface ContentHashResult {

@@ -3,21 +3,13 @@
 // An unchanged fingerprint lets a scan reuse the cached manifest without recursing. The
 // same readdir also stamps the marks of an interrupted operation (recovery-marks.ts).
 import {type Dirent, readdirSync} from 'node:fs'
-import {z} from 'zod'
 import {ioError} from '../errors.js'
 import {lstatOrNullSync} from '../fs/stat.js'
 import {LOCAL_DIR, SENTINEL, isArchiveName} from './layout.js'
 import {type Mark, isMarkName, stampMark} from './recovery-marks.js'
+import type {FileStamp, Fingerprint} from './schemas.js'
 
-const FileStampSchema = z.object({size: z.number().int().nonnegative(), mtime_ms: z.number()})
-
-export const FingerprintSchema = z.object({
-  archives: z.array(FileStampSchema.extend({name: z.string()})),
-  sentinel: FileStampSchema.nullable(),
-  local_dir: z.boolean(),
-})
-
-export type Fingerprint = z.infer<typeof FingerprintSchema>
+export type {Fingerprint} from './schemas.js'
 
 /** One readdir of a game root: its fingerprint and the marks of an interrupted operation. */
 export interface RootReading {
@@ -72,7 +64,7 @@ export function fingerprintsEqual(a: Fingerprint, b: Fingerprint): boolean {
   })
 }
 
-function stampsEqual(a: z.infer<typeof FileStampSchema> | null, b: z.infer<typeof FileStampSchema> | null): boolean {
+function stampsEqual(a: FileStamp | null, b: FileStamp | null): boolean {
   if (a === null || b === null) return a === b
   return a.size === b.size && a.mtime_ms === b.mtime_ms
 }

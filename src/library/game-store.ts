@@ -3,23 +3,16 @@
 // changed, so a change to one game writes O(that game) and a read writes nothing.
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {z} from 'zod'
 import {ioError} from '../errors.js'
 import {writeJsonDurably} from '../fs/atomic-write.js'
 import {fsyncPath} from '../fs/durable.js'
-import {readJsonFile} from '../fs/read-json.js'
-import {FileHashesSchema} from './content-hashes.js'
+import {type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
 import type {GameId} from './layout.js'
-import {ManifestSchema} from './manifest.js'
+import type {GameFile} from './schemas.js'
 
 export const GAME_FILE_VERSION = 1
 
-export const GameFileSchema = z.object({
-  version: z.literal(GAME_FILE_VERSION),
-  manifest: ManifestSchema,
-  content_hashes: z.record(z.string(), FileHashesSchema),
-})
-export type GameFile = z.infer<typeof GameFileSchema>
+export type {GameFile} from './schemas.js'
 
 export function gameFile(manifest: GameFile['manifest'], contentHashes: GameFile['content_hashes']): GameFile {
   return {version: GAME_FILE_VERSION, manifest, content_hashes: contentHashes}
@@ -28,6 +21,15 @@ export function gameFile(manifest: GameFile['manifest'], contentHashes: GameFile
 /** Equal files serialize equally: both are built in manifest order by this module's callers. */
 export function gameFilesEqual(a: GameFile | undefined, b: GameFile): boolean {
   return a !== undefined && JSON.stringify(a) === JSON.stringify(b)
+}
+
+/**
+ * Game files are checked by zod alone (no quick check), but zod is imported only when a file
+ * is there to check: a warm scan reads none, and a cold one finds none.
+ */
+const gameFileFormat: QuickFormat<GameFile> = {
+  quick: () => undefined,
+  schema: async () => (await import('./schemas.js')).GameFileSchema,
 }
 
 export class GameStore {
@@ -39,7 +41,7 @@ export class GameStore {
 
   /** A missing or broken file is no file: the game is walked again and the hashes recomputed. */
   async load(id: GameId): Promise<GameFile | undefined> {
-    const result = await readJsonFile(this.file(id), GameFileSchema)
+    const result = await readQuickJsonFile(this.file(id), gameFileFormat)
     return result.status === 'ok' ? result.value : undefined
   }
 

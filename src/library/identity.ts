@@ -2,15 +2,27 @@
 // through a hard link so two processes starting at once still agree on one identity.
 import {randomUUID} from 'node:crypto'
 import fs from 'node:fs/promises'
-import {z} from 'zod'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {fsyncPath} from '../fs/durable.js'
 import {tempPathBeside, writeNewFile} from '../fs/new-file.js'
-import {readJsonFile} from '../fs/read-json.js'
+import {type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
+import type {PeerIdentity} from './schemas.js'
 import path from 'node:path'
 
-export const PeerIdentitySchema = z.looseObject({peer_id: z.uuid()})
-export type PeerIdentity = z.infer<typeof PeerIdentitySchema>
+export type {PeerIdentity} from './schemas.js'
+
+/** The form randomUUID writes (version 4, lower case); any other form goes to PeerIdentitySchema. */
+const RANDOM_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** peer.json, read by every command: checked by hand, PeerIdentitySchema only when in doubt. */
+export const peerIdentityFormat: QuickFormat<PeerIdentity> = {
+  quick(json) {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+    const {peer_id} = json as Record<string, unknown>
+    return typeof peer_id === 'string' && RANDOM_UUID.test(peer_id) ? {...(json as PeerIdentity)} : undefined
+  },
+  schema: async () => (await import('./schemas.js')).PeerIdentitySchema,
+}
 
 export async function loadOrCreatePeerIdentity(peerPath: string): Promise<PeerIdentity> {
   const existing = await readIdentity(peerPath)
@@ -22,7 +34,7 @@ export async function loadOrCreatePeerIdentity(peerPath: string): Promise<PeerId
 }
 
 async function readIdentity(peerPath: string): Promise<PeerIdentity | undefined> {
-  const result = await readJsonFile(peerPath, PeerIdentitySchema)
+  const result = await readQuickJsonFile(peerPath, peerIdentityFormat)
   if (result.status === 'ok') return result.value
   if (result.status === 'missing') return undefined
   throw new LanspreadError('invalid_input', `peer identity ${peerPath} is invalid: ${result.reason}`, {

@@ -1,57 +1,15 @@
 // The shape of index.json (version 2: fingerprints and summary fields per game, plus
 // library_rev, library_epoch and library_digest), a hand-written check of it, and the
-// migration of a version-1 index, whose manifests move out to games/<id>.json.
-import {z} from 'zod'
-import {FileHashesSchema} from './content-hashes.js'
-import {type Fingerprint, FingerprintSchema} from './fingerprint.js'
+// migration of a version-1 index, whose manifests move out to games/<id>.json. The zod
+// schemas (LibraryIndexSchema, V1IndexSchema) live in schemas.ts, loaded only to migrate.
 import {type GameFile, gameFile} from './game-store.js'
 import type {GameId} from './layout.js'
-import {LibraryEpochSchema} from './library-epoch.js'
-import {ManifestSchema} from './manifest.js'
-import {type Mark, MarkSchema} from './recovery-marks.js'
+import {isLibraryEpoch} from './library-epoch.js'
+import type {Fingerprint, IndexedGame, LibraryIndex, Mark} from './schemas.js'
 
 export const INDEX_VERSION = 2
 
-export const IndexedGameSchema = z.object({
-  fingerprint: FingerprintSchema,
-  /** null: not read yet (an entry migrated from version 1); the next scan reads them. */
-  marks: z.array(MarkSchema).nullable(),
-  needs_recovery: z.boolean(),
-  eti_version: z.string().nullable(),
-  size: z.number().int().nonnegative(),
-  manifest_hash: z.string(),
-  file_count: z.number().int().nonnegative(),
-})
-
-export const LibraryIndexSchema = z.object({
-  version: z.literal(INDEX_VERSION),
-  library_epoch: LibraryEpochSchema,
-  library_rev: z.number().int().nonnegative(),
-  /** library_digest of the summaries published at library_rev; null before the first scan. */
-  library_digest: z.string().nullable(),
-  games: z.record(z.string(), IndexedGameSchema),
-})
-
-export type IndexedGame = z.infer<typeof IndexedGameSchema>
-export type LibraryIndex = z.infer<typeof LibraryIndexSchema>
-
-/** Version 1 (one file holding every manifest); read only to migrate it. */
-const V1IndexSchema = z.object({
-  version: z.literal(1),
-  library_rev: z.number().int().nonnegative(),
-  library_digest: z.string().nullable(),
-  games: z.record(
-    z.string(),
-    z.object({
-      fingerprint: FingerprintSchema,
-      eti_version: z.string().nullable(),
-      size: z.number().int().nonnegative(),
-      manifest: ManifestSchema,
-      manifest_hash: z.string(),
-      content_hashes: z.record(z.string(), FileHashesSchema),
-    }),
-  ),
-})
+export type {IndexedGame, LibraryIndex} from './schemas.js'
 
 export type ParsedIndex =
   | {status: 'ok'; index: LibraryIndex}
@@ -64,7 +22,7 @@ export type ParsedIndex =
  * from a fresh process is little more than this load. LibraryIndexSchema stays the
  * definition of the shape, and a test holds the two to the same answers.
  */
-export function parseIndex(value: unknown): ParsedIndex {
+export async function parseIndex(value: unknown): Promise<ParsedIndex> {
   if (!isObject(value)) return {status: 'invalid', reason: 'not a JSON object'}
   if (value.version === 1) return migrateV1(value)
   if (value.version !== INDEX_VERSION) return {status: 'invalid', reason: `unknown index version ${JSON.stringify(value.version)}`}
@@ -72,7 +30,8 @@ export function parseIndex(value: unknown): ParsedIndex {
   return problem ? {status: 'invalid', reason: problem} : {status: 'ok', index: value as LibraryIndex}
 }
 
-function migrateV1(value: Record<string, unknown>): ParsedIndex {
+async function migrateV1(value: Record<string, unknown>): Promise<ParsedIndex> {
+  const {V1IndexSchema} = await import('./schemas.js')
   const parsed = V1IndexSchema.safeParse(value)
   if (!parsed.success) return {status: 'invalid', reason: `version 1 index: ${parsed.error.issues[0]?.message ?? 'invalid'}`}
   const games: Record<GameId, IndexedGame> = {}
@@ -86,7 +45,7 @@ function migrateV1(value: Record<string, unknown>): ParsedIndex {
 }
 
 function indexProblem(value: Record<string, unknown>): string | undefined {
-  if (typeof value.library_epoch !== 'string' || !LibraryEpochSchema.safeParse(value.library_epoch).success) return 'library_epoch: not a library epoch'
+  if (!isLibraryEpoch(value.library_epoch)) return 'library_epoch: not a library epoch'
   if (!isCount(value.library_rev)) return 'library_rev: not a non-negative integer'
   if (value.library_digest !== null && typeof value.library_digest !== 'string') return 'library_digest: not a string or null'
   if (!isObject(value.games)) return 'games: not an object'

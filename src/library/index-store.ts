@@ -5,14 +5,14 @@
 import fs from 'node:fs/promises'
 import {errnoCode, ioError} from '../errors.js'
 import {writeJsonDurably} from '../fs/atomic-write.js'
-import {readJsonFile} from '../fs/read-json.js'
+import {readQuickJsonFile} from '../fs/read-json.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type IndexedGame, INDEX_VERSION, type LibraryIndex, parseIndex} from './index-format.js'
 import type {GameFile} from './game-store.js'
 import type {GameId} from './layout.js'
-import {type LibraryRevFile, LibraryRevFileSchema, type RevisionRecord, settleRevision} from './library-epoch.js'
+import {type LibraryRevFile, type RevisionRecord, libraryRevFormat, settleRevision} from './library-epoch.js'
 
-export {INDEX_VERSION, IndexedGameSchema, LibraryIndexSchema, type IndexedGame, type LibraryIndex} from './index-format.js'
+export {INDEX_VERSION, type IndexedGame, type LibraryIndex} from './index-format.js'
 
 export interface IndexStorePaths {
   indexPath: string
@@ -62,7 +62,7 @@ export class IndexStore {
 
   async load(): Promise<LoadedIndex> {
     const warnings: string[] = []
-    const revFile = await readJsonFile(this.paths.libraryRevPath, LibraryRevFileSchema)
+    const revFile = await readQuickJsonFile(this.paths.libraryRevPath, libraryRevFormat)
     if (revFile.status === 'invalid') warnings.push(`${this.paths.libraryRevPath} was unreadable (${revFile.reason}); it is rewritten at the next scan`)
     this.lastSeen = await this.stamp()
     const read = await this.readIndex()
@@ -113,10 +113,10 @@ export class IndexStore {
     } catch (error) {
       return {status: 'corrupt', reason: `not valid JSON (${(error as Error).message})`}
     }
-    const parsed = parseIndex(json)
+    const parsed = await parseIndex(json)
     if (parsed.status === 'ok') return {status: 'ok', index: parsed.index}
     if (parsed.status === 'v1') return {status: 'v1', index: parsed.index, migrated: parsed.files}
-    return {status: 'corrupt', reason: parsed.reason, ...salvage(json)}
+    return {status: 'corrupt', reason: parsed.reason, ...(await salvage(json))}
   }
 
   private async stamp(): Promise<string | undefined> {
@@ -135,7 +135,8 @@ export class IndexStore {
 }
 
 /** The revision of an index that no longer matches the schema but is still JSON. */
-function salvage(json: unknown): {salvaged?: RevisionRecord} {
+async function salvage(json: unknown): Promise<{salvaged?: RevisionRecord}> {
+  const {LibraryRevFileSchema} = await import('./schemas.js')
   const parsed = LibraryRevFileSchema.safeParse(json)
   if (parsed.success) return {salvaged: parsed.data}
   const revOnly = LibraryRevFileSchema.pick({library_rev: true}).safeParse(json)

@@ -1,12 +1,12 @@
 // The shape of a game folder: what a game ID is, and the names lanspread reserves at a
 // game root. Every other module asks here instead of spelling a path itself.
 import path from 'node:path'
-import {z} from 'zod'
 
 export const GAME_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
-export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, 'not a valid game ID (letters, digits, ".", "_", "-"; 1-128 characters; starts with a letter or digit)')
-export type GameId = z.infer<typeof GameIdSchema>
+import type {GameId} from './schemas.js'
+
+export type {GameId} from './schemas.js'
 
 export function isGameId(name: string): boolean {
   return GAME_ID_PATTERN.test(name)

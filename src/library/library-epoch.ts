@@ -2,16 +2,28 @@
 // within one epoch, so when library_rev cannot be proven (index and library-rev.json both
 // lost or unreadable) a new epoch makes peers take a snapshot instead of trusting it.
 import {randomBytes} from 'node:crypto'
-import {z} from 'zod'
+import type {QuickFormat} from '../fs/read-json.js'
+import type {LibraryRevFile} from './schemas.js'
 
-export const LibraryEpochSchema = z.string().regex(/^[0-9a-f]{32}$/, 'not a library_epoch (32 hex digits)')
+export const LIBRARY_EPOCH_PATTERN = /^[0-9a-f]{32}$/
 
-/** library-rev.json. Files of index version 1 hold no epoch. */
-export const LibraryRevFileSchema = z.object({
-  library_rev: z.number().int().nonnegative(),
-  library_epoch: LibraryEpochSchema.optional(),
-})
-export type LibraryRevFile = z.infer<typeof LibraryRevFileSchema>
+export type {LibraryRevFile} from './schemas.js'
+
+export function isLibraryEpoch(value: unknown): value is string {
+  return typeof value === 'string' && LIBRARY_EPOCH_PATTERN.test(value)
+}
+
+/** library-rev.json, read on every scan: checked by hand, LibraryRevFileSchema only when in doubt. */
+export const libraryRevFormat: QuickFormat<LibraryRevFile> = {
+  quick(json) {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+    const {library_rev, library_epoch} = json as Record<string, unknown>
+    if (typeof library_rev !== 'number' || !Number.isSafeInteger(library_rev) || library_rev < 0) return undefined
+    if (library_epoch === undefined && !('library_epoch' in json)) return {library_rev}
+    return isLibraryEpoch(library_epoch) ? {library_rev, library_epoch} : undefined
+  },
+  schema: async () => (await import('./schemas.js')).LibraryRevFileSchema,
+}
 
 export function newLibraryEpoch(): string {
   return randomBytes(16).toString('hex')

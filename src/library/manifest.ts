@@ -4,28 +4,15 @@
 import type {Dirent, Stats} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {z} from 'zod'
 import {CHUNK_SIZE} from '../config.js'
 import {ioError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {blake3Hex} from './blake3.js'
 import {compareCodeUnits} from './fingerprint.js'
 import {isReservedName} from './layout.js'
+import type {Manifest, ManifestFile} from './schemas.js'
 
-export const ManifestFileSchema = z.object({
-  path: z.string(),
-  size: z.number().int().nonnegative(),
-  /** Kept for the content-hash cache key; not part of manifest_hash. */
-  mtime_ms: z.number(),
-})
-
-export const ManifestSchema = z.object({
-  chunk_size: z.number().int().positive(),
-  files: z.array(ManifestFileSchema),
-})
-
-export type ManifestFile = z.infer<typeof ManifestFileSchema>
-export type Manifest = z.infer<typeof ManifestSchema>
+export type {Manifest, ManifestFile} from './schemas.js'
 
 const MANIFEST_ENCODING_VERSION = 'lanspread-manifest-v1'
 

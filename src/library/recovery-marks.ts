@@ -3,21 +3,14 @@
 // scan reads the intent log only when its size or mtime changed.
 import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
-import {z} from 'zod'
 import {lstatOrNull, lstatOrNullSync} from '../fs/stat.js'
 import {BACKUP_DIR, INSTALLING_DIR, INTENT_LOG, OWNED_MARKER, SENTINEL_DISCARDED, SENTINEL_TMP} from './layout.js'
+import type {Mark} from './schemas.js'
 
 /** Root-level names whose presence (or content, for the intent log) recovery acts on. */
 const MARK_NAMES: ReadonlySet<string> = new Set([INTENT_LOG, INSTALLING_DIR, BACKUP_DIR, SENTINEL_TMP, SENTINEL_DISCARDED])
 
-export const MarkSchema = z.object({
-  name: z.string(),
-  dir: z.boolean(),
-  size: z.number(),
-  /** A folder's mtime moves when lanspread's marker appears in it. */
-  mtime_ms: z.number(),
-})
-export type Mark = z.infer<typeof MarkSchema>
+export type {Mark} from './schemas.js'
 
 export function isMarkName(name: string): boolean {
   return MARK_NAMES.has(name)

@@ -1,28 +1,11 @@
 // GameSummary (SPEC §2.4): what a peer tells others about one of its games. Built from the
 // index entry, the catalog and whether an operation is running on the game. A game left
 // mid-operation (needs_recovery) is never transferable: its payload may be half-written.
-import {z} from 'zod'
 import type {Catalog} from './catalog.js'
 import type {IndexedGame} from './index-format.js'
-import {GameIdSchema} from './layout.js'
+import type {Availability, GameSummary} from './schemas.js'
 
-export const AvailabilitySchema = z.enum(['ready', 'downloading', 'local_only'])
-export type Availability = z.infer<typeof AvailabilitySchema>
-
-export const GameSummarySchema = z.object({
-  id: GameIdSchema,
-  name: z.string(),
-  eti_version: z.string().nullable(),
-  size: z.number().int().nonnegative(),
-  downloaded: z.boolean(),
-  installed: z.boolean(),
-  manifest_hash: z.string(),
-  availability: AvailabilitySchema,
-  /** An interrupted operation is left in the folder: `lanspread recover` with the game's ID repairs it. */
-  needs_recovery: z.boolean(),
-})
-
-export type GameSummary = z.infer<typeof GameSummarySchema>
+export type {Availability, GameSummary} from './schemas.js'
 
 /** The kind of operation running on a game, as reported by the operation owner. */
 export type ActiveOperation = 'download' | 'install' | 'update' | 'uninstall' | 'recover'

@@ -1,7 +1,8 @@
 // A look at a game's lock without taking it: `recover --dry-run` writes nothing, not even a
 // lock file, yet must not show a live process's half-done operation as a plan.
 import {LanspreadError} from '../errors.js'
-import {LockOwnerSchema, isAlive} from '../fs/pid-lock.js'
+import {LockOwnerSchema} from '../fs/lock-owner.js'
+import {isAlive} from '../fs/pid-lock.js'
 import {readJsonFile} from '../fs/read-json.js'
 import type {GameId} from '../library/layout.js'
 import {gameLockPath} from './game-lock.js'

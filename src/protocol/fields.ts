@@ -1,7 +1,7 @@
 // The field types messages share: hashes, revisions, epochs, ports and relative paths, each
 // bounded, so a message schema reads as a list of named fields.
 import {z} from 'zod'
-import {PeerIdentitySchema} from '../library/identity.js'
+import {PeerIdentitySchema} from '../library/schemas.js'
 import {isReservedName} from '../library/layout.js'
 import {MAX_CHUNK_BYTES, MAX_EPOCH_LENGTH, MAX_FEATURE_LENGTH, MAX_FEATURES, MAX_HOSTNAME_LENGTH, MAX_PATH_LENGTH} from './limits.js'
 

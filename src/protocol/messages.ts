@@ -1,8 +1,7 @@
 // Every message of the peer protocol (SPEC §4.3) as a zod schema, one discriminated union on
 // `type`, and the types inferred from them. Unknown fields are stripped, never refused.
 import {z} from 'zod'
-import {GameIdSchema} from '../library/layout.js'
-import {GameSummarySchema} from '../library/summary.js'
+import {GameIdSchema, GameSummarySchema} from '../library/schemas.js'
 import {
   ByteCountSchema,
   ChunkLengthSchema,

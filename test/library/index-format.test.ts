@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {LibraryIndexSchema, parseIndex} from '../../src/library/index-format.js'
+import {parseIndex} from '../../src/library/index-format.js'
 import {settleRevision} from '../../src/library/library-epoch.js'
+import {LibraryIndexSchema} from '../../src/library/schemas.js'
 
 const EPOCH = 'a'.repeat(32)
 const game = () => ({
@@ -35,19 +36,19 @@ const BROKEN: [string, (doc: ReturnType<typeof index>) => void][] = [
 ]
 
 describe('index.json check', () => {
-  it('accepts what the schema accepts, including null marks and a null sentinel', () => {
+  it('accepts what the schema accepts, including null marks and a null sentinel', async () => {
     const doc = index()
     ;(doc.games.g as Record<string, unknown>).marks = null
     ;(doc.games.g.fingerprint as Record<string, unknown>).sentinel = null
     expect(LibraryIndexSchema.safeParse(doc).success).toBe(true)
-    expect(parseIndex(doc)).toEqual({status: 'ok', index: doc})
+    expect(await parseIndex(doc)).toEqual({status: 'ok', index: doc})
   })
 
-  it.each(BROKEN)('rejects what the schema rejects: %s', (_, breakIt) => {
+  it.each(BROKEN)('rejects what the schema rejects: %s', async (_, breakIt) => {
     const doc = index()
     breakIt(doc)
     expect(LibraryIndexSchema.safeParse(doc).success).toBe(false)
-    expect(parseIndex(doc).status).toBe('invalid')
+    expect((await parseIndex(doc)).status).toBe('invalid')
   })
 })
 

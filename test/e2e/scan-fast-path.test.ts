@@ -1,0 +1,82 @@
+// A plain `lanspread scan` runs without oclif (cli/fast-scan.ts). It must print, warn, fail
+// and exit exactly as the oclif command does (reached here by a trailing `--`, which only
+// oclif parses), and its module graph must stay free of oclif, zod and the network stack.
+import {readFileSync} from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {execa} from 'execa'
+import {describe, expect, it} from 'vitest'
+import {CLI, REPO_ROOT, runCli} from '../helpers/cli.js'
+import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
+
+/** Same output apart from the time the scan took. */
+function comparable(text: string): string {
+  return text.replace(/"elapsed_ms":\d+(\.\d+)?/g, '"elapsed_ms":0').replace(/in \d+(\.\d+)? ms/g, 'in 0 ms')
+}
+
+async function library() {
+  const lib = await makeTempLibrary([
+    {id: 'quake3', name: 'Quake III Arena'},
+    {id: 'doom', name: 'DOOM'},
+  ])
+  await lib.writeGame('quake3', {'version.ini': '1.32\n', 'game.eti': 'x', 'data/a.pk3': 'aa'})
+  await lib.writeGame('doom', {'version.ini': '1.9\n', 'doom.eti': 'y', '.version.ini.tmp': ''})
+  await fs.writeFile(lib.file('notes.txt'), 'not a game')
+  return lib
+}
+
+describe('scan without oclif', () => {
+  it.each([[[]], [['--json']], [['--json', '--full']]])('prints, warns and exits as the oclif command does: scan %j', async (flags) => {
+    const lib = await library()
+    await runCli(['scan', '--games', lib.gamesDir]) // both runs below are warm scans
+    const fast = await runCli(['scan', ...flags, '--games', lib.gamesDir])
+    const oclif = await runCli(['scan', ...flags, '--games', lib.gamesDir, '--'])
+    expect(fast.exitCode).toBe(0)
+    expect(comparable(String(fast.stdout))).toBe(comparable(String(oclif.stdout)))
+    expect(String(fast.stderr)).toBe(String(oclif.stderr))
+    expect(String(fast.stderr)).toContain('warning: ignored (not a game folder): notes.txt')
+    expect(String(fast.stderr)).toContain('warning: game doom holds an interrupted operation')
+  })
+
+  it.each([[[]], [['--json']]])('fails as the oclif command does: scan %j of a missing games folder', async (flags) => {
+    const dir = await makeTempDir()
+    const games = path.join(dir, 'nowhere')
+    const fast = await runCli(['scan', ...flags, `--games=${games}`])
+    const oclif = await runCli(['scan', ...flags, `--games=${games}`, '--'])
+    expect(fast.exitCode).toBe(oclif.exitCode)
+    expect(fast.exitCode).not.toBe(0)
+    expect(String(fast.stdout)).toBe(String(oclif.stdout))
+    expect(String(fast.stderr)).toBe(String(oclif.stderr))
+  })
+
+  it('reads LANSPREAD_GAMES as the --games flag does', async () => {
+    const lib = await library()
+    const result = await runCli(['scan', '--json'], {env: {LANSPREAD_GAMES: lib.gamesDir}})
+    expect(result.exitCode).toBe(0)
+    expect(JSON.parse(String(result.stdout)).games.map((g: {id: string}) => g.id)).toEqual(['doom', 'quake3'])
+  })
+
+  it('loads neither oclif nor zod nor any network, archive or watcher module', async () => {
+    const lib = await library()
+    const record = path.join(await makeTempDir(), 'imports.txt')
+    const run = async (): Promise<string[]> => {
+      await fs.rm(record, {force: true})
+      const result = await execa('node', ['--import', path.join(REPO_ROOT, 'test/helpers/record-imports.mjs'), CLI, 'scan', '--json', '--games', lib.gamesDir], {
+        reject: false,
+        env: {RECORD_IMPORTS_FILE: record, LANSPREAD_GAMES: ''},
+        timeout: 20_000,
+        stdin: 'ignore',
+      })
+      expect(result.exitCode).toBe(0)
+      return readFileSync(record, 'utf8').split('\n')
+    }
+    const cold = await run() // walks both games and writes the index and game files
+    const warm = await run()
+    for (const loaded of [cold, warm]) {
+      expect(loaded.some((url) => url.includes('/dist/library/scanner.js'))).toBe(true) // the hook saw the scan
+      for (const heavy of ['@oclif/', '/zod/', '@matrixai/quic', 'chokidar', '/tar/', 'yauzl', '@peculiar/x509', 'multicast-dns', 'listr2', 'cli-progress']) {
+        expect(loaded.filter((url) => url.includes(`node_modules/${heavy.replace(/^\//, '')}`))).toEqual([])
+      }
+    }
+  })
+})
