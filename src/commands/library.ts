@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {gameDetails, gamesTable, libraryWarnings, networkGamesTable} from '../cli/render.js'
-import {requestServe} from '../control/attach.js'
+import {requestServe, serveNotRunning} from '../control/attach.js'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError} from '../errors.js'
 import {Library, type LibrarySnapshot} from '../library/library.js'
@@ -56,9 +56,7 @@ export default class LibraryCommand extends LanspreadCommand {
   private async networkLibrary(paths: LanspreadPaths, id: string | undefined): Promise<{games: NetworkGame[]}> {
     const viaServe = await requestServe<{games: NetworkGame[]}>(paths, 'library_peers', id === undefined ? {} : {id})
     if (!viaServe) {
-      throw new LanspreadError('no_peers', `no peers known: lanspread serve is not running for ${paths.stateDir}`, {
-        hint: 'start `lanspread serve` (with --peer HOST:PORT for each other machine); it finds the peers and their games',
-      })
+      throw serveNotRunning(paths)
     }
     if (id !== undefined && viaServe.result.games.length === 0) {
       throw new LanspreadError('not_found', `game ${id} is not on this peer nor on any peer it knows`, {hint: 'run `lanspread library --peers` to list every game on the network'})

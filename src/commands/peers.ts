@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {peersTable} from '../cli/render.js'
-import {requestServe} from '../control/attach.js'
-import {LanspreadError} from '../errors.js'
+import {requestServe, serveNotRunning} from '../control/attach.js'
 import type {PeerInfo} from '../peer/peer-table.js'
 import {PinStore, pinsDirFor} from '../transport/pins.js'
 
@@ -29,9 +28,7 @@ export default class Peers extends LanspreadCommand {
     }
     const viaServe = await requestServe<{peers: PeerInfo[]}>(paths, 'peers')
     if (!viaServe) {
-      throw new LanspreadError('no_peers', `no peers known: lanspread serve is not running for ${paths.stateDir}`, {
-        hint: 'start `lanspread serve` (with --peer HOST:PORT for each other machine), then ask again',
-      })
+      throw serveNotRunning(paths)
     }
     if (!this.jsonEnabled()) this.log(peersTable(viaServe.result.peers))
     return viaServe.result

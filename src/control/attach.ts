@@ -3,6 +3,7 @@
 // without serve pay one failed connect (microseconds) for the check.
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
+import {LanspreadError} from '../errors.js'
 import {ControlClient} from './client.js'
 import type {ControlCommand} from './messages.js'
 
@@ -30,4 +31,11 @@ export async function requestServe<T>(paths: Pick<LanspreadPaths, 'stateDir'>, c
   } finally {
     client.close()
   }
+}
+
+/** What a command that needs the running serve (peers, library --peers) says without one. */
+export function serveNotRunning(paths: Pick<LanspreadPaths, 'stateDir'>): LanspreadError {
+  return new LanspreadError('no_peers', `no peers known: lanspread serve is not running for ${paths.stateDir}`, {
+    hint: 'start `lanspread serve` (with --peer HOST:PORT for each other machine); it finds the peers and their games',
+  })
 }

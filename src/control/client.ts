@@ -6,7 +6,7 @@ import {type ControlCommand, type ControlEvent, ControlEventSchema, ControlReply
 import {readLines, writeLine} from './ndjson.js'
 
 /** Errors that mean "no serve is listening there". */
-const NOBODY_LISTENS = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK'])
+const NOBODY_LISTENS = new Set(['ENOENT', 'ENOTDIR', 'ECONNREFUSED', 'ENOTSOCK'])
 
 export const CONNECT_TIMEOUT_MS = 2000
 

@@ -25,7 +25,7 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
     switch (command) {
       case 'status': {
         const address = runtime.endpoint.address()
-        return {peer_id: runtime.peerId, host: address.host, port: address.port, ...runtime.position(), peers: runtime.table.list().length}
+        return {peer_id: runtime.peerId, host: address.host, port: address.port, ...runtime.position(), peers: runtime.table.list().length, traffic: runtime.endpoint.traffic()}
       }
       case 'peers':
         return {peers: runtime.table.list()}

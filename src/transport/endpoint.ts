@@ -48,6 +48,14 @@ export interface ListenAddress {
   port: number
 }
 
+/** What the endpoint's UDP socket moved since start (QUIC headers and handshakes included). */
+export interface TrafficCounters {
+  bytes_in: number
+  bytes_out: number
+  datagrams_in: number
+  datagrams_out: number
+}
+
 export interface DialOptions {
   timeoutMs?: number
 }
@@ -62,6 +70,8 @@ export interface Endpoint {
   /** Set before start(): a stream that arrives with no handler is reset. */
   onStream(handler: StreamHandler): void
   connections(): PeerConnection[]
+  /** UDP payload bytes and datagrams received and sent so far; all zero before start. */
+  traffic(): TrafficCounters
   /** Closes every connection and the socket; forces after a bound, never hangs. */
   stop(): Promise<void>
 }

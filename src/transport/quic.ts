@@ -17,6 +17,7 @@ import type {
   ListenAddress,
   PeerConnection,
   StreamHandler,
+  TrafficCounters,
   TransportLog,
   TransportSettings,
 } from './endpoint.js'
@@ -43,16 +44,37 @@ export interface QuicEndpointComponents {
 }
 
 /**
- * QUICSocket with two hooks @matrixai/quic does not offer: the kernel buffer sizes of its
- * (protected) dgram socket, and a call for each connection the moment it is created. A
- * peer's first stream can arrive in the packet that completes the handshake, before the
- * server announces the connection, and QUIC would dispatch it to nobody.
+ * QUICSocket with three hooks @matrixai/quic does not offer: the kernel buffer sizes of its
+ * (protected) dgram socket, traffic counters on that socket, and a call for each connection
+ * the moment it is created. A peer's first stream can arrive in the packet that completes
+ * the handshake, before the server announces the connection, and QUIC would dispatch it to nobody.
  */
 class TunedQuicSocket extends QUICSocket {
+  readonly traffic: TrafficCounters = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
+
+
   setBufferSizes(bytes: number): {recv: number; send: number} {
     this.socket.setRecvBufferSize(bytes)
     this.socket.setSendBufferSize(bytes)
     return {recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize()}
+  }
+
+  /** Counts datagrams both ways: every send of QUICSocket (send and send_) goes through socketSend. */
+  countTraffic(): void {
+    const traffic = this.traffic
+    this.socket.on('message', (message: Buffer) => {
+      traffic.datagrams_in += 1
+      traffic.bytes_in += message.byteLength
+    })
+    // Set in start() but untyped: promisified dgram send, (msg, port, host) or (msg, offset, length, port, host).
+    const self = this as unknown as {socketSend: (...params: unknown[]) => Promise<unknown>}
+    const send = self.socketSend
+    self.socketSend = async (...params: unknown[]) => {
+      const result = await send(...params)
+      traffic.datagrams_out += 1
+      traffic.bytes_out += sentBytes(params)
+      return result
+    }
   }
 
   /** Calls `created` for every connection (dialled or accepted) as it enters the connection map. */
@@ -84,6 +106,8 @@ export class QuicEndpoint implements Endpoint {
   private readonly listeners = new Set<(connection: PeerConnection) => void>()
   private streamHandler: StreamHandler | undefined
   private stopping = false
+  /** The counters of the stopped socket, so traffic() still answers after stop(). */
+  private lastTraffic: TrafficCounters = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
   /** Kernel buffer sizes actually granted (Linux caps them at net.core.rmem_max / wmem_max). */
   bufferSizes: {recv: number; send: number} | undefined
 
@@ -109,6 +133,7 @@ export class QuicEndpoint implements Endpoint {
     }
     this.socket = socket
     this.bufferSizes = socket.setBufferSizes(this.settings.udpBufferBytes)
+    socket.countTraffic()
     socket.watchConnections(this.watchStreams)
     const server = new QUICServer({
       socket,
@@ -146,6 +171,11 @@ export class QuicEndpoint implements Endpoint {
 
   connections(): PeerConnection[] {
     return [...this.live]
+  }
+
+  traffic(): TrafficCounters {
+    const counters = this.socket?.traffic ?? this.lastTraffic
+    return {...counters}
   }
 
   async dial(host: string, port: number, options: DialOptions = {}): Promise<PeerConnection> {
@@ -202,6 +232,7 @@ export class QuicEndpoint implements Endpoint {
     })
     server?.removeEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
     this.live.clear()
+    this.lastTraffic = {...socket.traffic}
     this.socket = undefined
     this.server = undefined
   }
@@ -270,6 +301,14 @@ export class QuicEndpoint implements Endpoint {
     void wrapped.closed.then(() => this.live.delete(wrapped))
     return wrapped
   }
+}
+
+/** The payload size of one dgram send call: an explicit length, else the whole message. */
+function sentBytes(params: unknown[]): number {
+  if (params.length >= 5 && typeof params[2] === 'number') return params[2]
+  const message = params[0]
+  if (Array.isArray(message)) return message.reduce((sum: number, part: {byteLength: number}) => sum + part.byteLength, 0)
+  return (message as {byteLength?: number} | undefined)?.byteLength ?? 0
 }
 
 export function formatAddress(host: string, port: number): string {

@@ -63,9 +63,12 @@ describe('peer runtime against hostile peers', () => {
         {timeoutMs: 1000, what: 'reset'},
       )
       .catch(() => {})
-    await rawClient(a.address.port)
+    const silent = await rawClient(a.address.port)
     await b.runtime.sessions.ping(a.runtime.peerId)
     expect(a.runtime.table.list()).toHaveLength(1)
+    // A connection that never says Hello is closed after the request timeout (3 s here).
+    await eventually(() => silent.isClosed(), 'the silent connection closed', 8000)
+    await b.runtime.sessions.ping(a.runtime.peerId)
   })
 
   it('refuses an impostor that claims a known peer_id with another certificate, and keeps the real peer', async () => {
