@@ -14,6 +14,7 @@ import type {LibraryDelta} from '../library/library-delta.js'
 import {Library} from '../library/library.js'
 import {loadOrCreatePeerIdentity} from '../library/identity.js'
 import {GameOperations} from '../ops/game-operations.js'
+import {GameServer} from '../serving/game-server.js'
 import {RevisionHistory} from '../sync/revision-history.js'
 import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
 import {loadOrCreateCertificate} from '../transport/certs.js'
@@ -70,6 +71,8 @@ export interface RuntimeParts {
   pins: PinStore
   table: PeerTable
   history: RevisionHistory
+  /** Answers GetGame and GetChunk (on QUIC here; the bulk data plane takes its handle too). */
+  games: GameServer
 }
 
 /** Events a control-socket subscriber receives. */
@@ -89,6 +92,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly pins: PinStore
   readonly table: PeerTable
   readonly history: RevisionHistory
+  readonly games: GameServer
   private readonly cleanups: (() => Promise<void> | void)[] = []
   private gate: RescanGate | undefined
   /** What recovery at start did, logged once the runtime reports events. */
@@ -108,6 +112,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.pins = parts.pins
     this.table = parts.table
     this.history = parts.history
+    this.games = parts.games
   }
 
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
@@ -155,7 +160,10 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     }
     const table = new PeerTable()
     const sessions = new PeerSessions({peerId: identity.peer_id, hostname: os.hostname()}, {endpoint, table, pins, library: view, settings, log})
-    runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history}, options)
+    const games = new GameServer({permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs}, {library, operations, log})
+    sessions.handle('GetGame', games.handle)
+    sessions.handle('GetChunk', games.handle)
+    runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history, games}, options)
     runtime.recovered = recovered.filter((report) => report.action !== 'nothing_to_do').map((report) => `recovered ${report.id}: ${report.action}`)
     undo.push(() => endpoint.stop())
     return runtime

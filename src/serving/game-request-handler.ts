@@ -7,6 +7,12 @@ export interface GameRequestReply {
   reply: Message
   /** Raw bytes written right after `reply` (a ChunkHeader's chunk). */
   raw?: Uint8Array
+  /**
+   * Present with `raw`: the data plane calls it once the bytes are written or the stream
+   * failed. It frees the chunk's permit (the bound on serving memory); one never called is
+   * taken back only after a long delay, so a plane that forgets it serves slowly.
+   */
+  release?: () => void
 }
 
 export type GameRequestHandler = (request: Message, peerId: string) => Promise<GameRequestReply>
