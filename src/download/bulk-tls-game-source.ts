@@ -8,7 +8,8 @@ import type {BulkTlsSettings} from '../transport/bulk-tls.js'
 import type {Certificate} from '../transport/quic-settings.js'
 import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
 
-export const DEFAULT_BULK_CONNECTIONS_PER_SOURCE = 4
+/** Two: one chunk crosses the wire while the source reads the next from disk (more only contend for CPU). */
+export const DEFAULT_BULK_CONNECTIONS_PER_SOURCE = 2
 
 export interface BulkTlsGameSourceInit {
   peerId: string

@@ -10,6 +10,7 @@ import {protocolViolation} from '../protocol/violation.js'
 import {toWireError} from '../protocol/wire-errors.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {TransportLog} from './endpoint.js'
+import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
 
 /** A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler fits. */
@@ -17,6 +18,11 @@ export type BulkRequestHandler = (request: Message, peerId: string) => Promise<{
 
 /** The peer_id whose pinned certificate has this SHA-256 fingerprint, or undefined for a stranger. */
 export type IdentifyPeer = (fingerprint: string) => string | undefined | Promise<string | undefined>
+
+/** Identifies a client by the pins (SPEC §4.4): the peer_id whose pinned fingerprint it is. */
+export function identifyFromPins(pins: Pick<PinStore, 'list'>): IdentifyPeer {
+  return async (fingerprint) => (await pins.list()).find((pin) => pin.fingerprint === fingerprint)?.peer_id
+}
 
 export interface BulkTlsServerInit {
   certificate: Certificate
@@ -41,7 +47,7 @@ export class BulkTlsServer {
   readonly settings: BulkTlsSettings
   private readonly server: tls.Server
   private readonly log: TransportLog
-  private readonly raw = new Set<Socket>()
+  private readonly sockets = new Set<Socket>()
   private readonly served = new Set<Served>()
   private stopping: Promise<void> | undefined
 
@@ -103,22 +109,16 @@ export class BulkTlsServer {
 
   private async shutDown(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    const grace = this.settings.closeGraceMs
-    const authenticated = new Set<Socket>()
-    for (const connection of this.served) {
-      authenticated.add(connection.socket)
-      if (!connection.busy) connection.socket.end()
-    }
-    const waits = [...this.served].map((connection) => closeWithin(connection.socket, grace))
-    for (const socket of this.raw) if (!authenticated.has(socket)) socket.destroy()
-    await Promise.all(waits)
-    for (const socket of this.raw) socket.destroy()
+    for (const connection of this.served) if (!connection.busy) connection.socket.end()
+    await Promise.all([...this.served].map((connection) => closeWithin(connection.socket, this.settings.closeGraceMs)))
+    // Handshakes in progress and anything still open after the grace.
+    for (const socket of this.sockets) socket.destroy()
     await closed
   }
 
   private track(socket: Socket): void {
-    this.raw.add(socket)
-    socket.once('close', () => this.raw.delete(socket))
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
     // A socket error also closes it; the listener keeps it from becoming an uncaught exception.
     socket.on('error', () => undefined)
   }
@@ -126,8 +126,8 @@ export class BulkTlsServer {
   private async accept(socket: tls.TLSSocket): Promise<void> {
     socket.on('error', (error) => this.log('warn', `bulk TLS connection from ${socket.remoteAddress}: ${errorMessage(error)}`))
     // The TLS socket wraps the raw one, which the stop must also find.
-    this.raw.add(socket)
-    socket.once('close', () => this.raw.delete(socket))
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
     const peerId = await this.authenticate(socket)
     if (peerId === undefined || this.stopping) {
       socket.destroy()

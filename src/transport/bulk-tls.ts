@@ -25,8 +25,8 @@ export interface BulkTlsSettings {
 }
 
 export const DEFAULT_BULK_TLS_SETTINGS: BulkTlsSettings = {
-  maxConnections: 64,
-  maxConnectionsPerPeer: 8,
+  maxConnections: 32,
+  maxConnectionsPerPeer: 4,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   connectTimeoutMs: 10_000,

@@ -8,7 +8,7 @@ import {onTestFinished} from 'vitest'
 import {LanspreadError} from '../../src/errors.js'
 import type {Message} from '../../src/protocol/messages.js'
 import {BULK_ALPN, type BulkTlsSettings} from '../../src/transport/bulk-tls.js'
-import {type BulkRequestHandler, BulkTlsServer} from '../../src/transport/bulk-tls-server.js'
+import {type BulkRequestHandler, BulkTlsServer, type IdentifyPeer} from '../../src/transport/bulk-tls-server.js'
 import {type TlsIdentity, loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {makeTempDirOutsideTest} from './temp-library.js'
 
@@ -55,14 +55,14 @@ export interface TestBulkServer {
 
 export async function startBulkServer(
   ids: Identities,
-  options: {data?: Uint8Array; handler?: BulkRequestHandler; settings?: Partial<BulkTlsSettings>} = {},
+  options: {data?: Uint8Array; handler?: BulkRequestHandler; identify?: IdentifyPeer; settings?: Partial<BulkTlsSettings>} = {},
 ): Promise<TestBulkServer> {
   const calls: Message[] = []
   const logs: string[] = []
   const server = new BulkTlsServer(
     {
       certificate: ids.server,
-      identify: (fingerprint) => (fingerprint === ids.client.fingerprint ? CLIENT_PEER : undefined),
+      identify: options.identify ?? ((fingerprint) => (fingerprint === ids.client.fingerprint ? CLIENT_PEER : undefined)),
       handler: options.handler ?? memoryHandler(options.data ?? new Uint8Array(0), calls),
       ...(options.settings === undefined ? {} : {settings: options.settings}),
     },

@@ -4,12 +4,17 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {LanspreadError} from '../../src/errors.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
+import {identifyFromPins} from '../../src/transport/bulk-tls-server.js'
+import {PinStore, pinsDirFor} from '../../src/transport/pins.js'
+import {makeTempDir} from '../helpers/temp-library.js'
 import {
+  CLIENT_PEER,
   type Identities,
   MANIFEST_HASH,
   SERVER_PEER,
   framesIn,
   makeIdentities,
+  memoryHandler,
   rawTlsClient,
   readUntilClosed,
   sha256Hex,
@@ -17,6 +22,7 @@ import {
 } from '../helpers/bulk-tls.js'
 
 const MiB = 1024 * 1024
+const OTHER_PEER = '33333333-3333-4333-8333-333333333333'
 const DATA = randomBytes(24 * MiB)
 const ask = (offset: number, length: number, path = 'data.bin') => ({id: 'quake3', manifest_hash: MANIFEST_HASH, path, offset, length})
 
@@ -103,6 +109,21 @@ describe('bulk TLS', () => {
     expect(bytes.length).toBe(0)
     expect(calls).toEqual([])
     expect(logs.some((line) => line.includes('pinned to no peer'))).toBe(true)
+  })
+
+  it('identifies clients by the pin store: a pinned peer is served under its peer_id, a stranger is not', async () => {
+    const pins = new PinStore(pinsDirFor(await makeTempDir()))
+    await pins.pin(CLIENT_PEER, ids.client.fingerprint)
+    await pins.pin(OTHER_PEER, ids.server.fingerprint)
+    const inner = memoryHandler(DATA)
+    const peers: string[] = []
+    const {port} = await startBulkServer(ids, {identify: identifyFromPins(pins), handler: (request, peerId) => (peers.push(peerId), inner(request, peerId))})
+    const pinned = await connectAs(port)
+    expect((await pinned.getChunk(ask(0, 10))).bytes.length).toBe(10)
+    const stranger = await connectAs(port, ids.stranger)
+    await expect(stranger.getChunk(ask(0, 10))).rejects.toMatchObject({code: 'io'})
+    expect(peers).toEqual([CLIENT_PEER])
+    await pinned.close()
   })
 
   it('serves nothing to a pinned client that does not offer the bulk ALPN', async () => {
