@@ -128,6 +128,9 @@ export class BulkTlsServer {
     // The TLS socket wraps the raw one, which the stop must also find.
     this.sockets.add(socket)
     socket.once('close', () => this.sockets.delete(socket))
+    // From here on a connection where no byte moves (a slow identify, an idle client, one
+    // that stopped reading mid-chunk) is closed.
+    socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
     const peerId = await this.authenticate(socket)
     if (peerId === undefined || this.stopping) {
       socket.destroy()
@@ -141,9 +144,9 @@ export class BulkTlsServer {
     const connection: Served = {peerId, socket, busy: false}
     this.served.add(connection)
     socket.once('close', () => this.served.delete(connection))
-    socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
     await this.serve(connection).catch((error: unknown) => {
-      this.log('warn', `bulk TLS: serving peer ${peerId} failed: ${errorMessage(error)}`)
+      // A client that went away (a cancelled download) or timed out is not worth a warning.
+      if (!socket.destroyed) this.log('warn', `bulk TLS: serving peer ${peerId} failed: ${errorMessage(error)}`)
       socket.destroy()
     })
   }

@@ -126,6 +126,14 @@ describe('bulk TLS', () => {
     await pinned.close()
   })
 
+  it('closes a connection whose identification never finishes, after the idle timeout', async () => {
+    const {port, calls, server} = await startBulkServer(ids, {data: DATA, identify: () => new Promise(() => undefined), settings: {idleTimeoutMs: 300}})
+    const socket = await rawTlsClient(port, {identity: ids.client})
+    socket.write(encodeFrame({type: 'GetChunk', ...ask(0, 10)}))
+    const {bytes, closed} = await readUntilClosed(socket, 3_000)
+    expect([closed, bytes.length, calls.length, server.servedCount()]).toEqual([true, 0, 0, 0])
+  })
+
   it('serves nothing to a pinned client that does not offer the bulk ALPN', async () => {
     const {port, calls} = await startBulkServer(ids, {data: DATA})
     const socket = await rawTlsClient(port, {identity: ids.client, alpn: false})
