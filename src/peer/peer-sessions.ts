@@ -200,6 +200,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       address: {host: connection.remoteHost, port: hello.listen_port},
       proto_ver: hello.proto_ver,
       features: hello.features,
+      bulk_port: hello.features.includes(FEATURE_BULK_TLS) ? (hello.bulk_port ?? null) : null,
       cert_fingerprint: fingerprint,
     })
     if (!this.pushes.has(hello.peer_id)) this.pushes.set(hello.peer_id, {sentRev: this.components.library.position().library_rev, running: false, again: false})
