@@ -28,6 +28,7 @@ export default class Serve extends LanspreadCommand {
     peer: Flags.string({description: 'a static peer HOST:PORT (repeatable), for networks without multicast', multiple: true}),
     'rescan-interval': Flags.integer({description: 'seconds between fallback full scans of the games folder', default: 300, min: 1}),
     json: Flags.boolean({description: 'print events as JSON lines on stdout'}),
+    bulk: Flags.boolean({description: 'serve chunk bytes over TLS-over-TCP too (--no-bulk: QUIC only)', default: true, allowNo: true}),
   }
 
   async run(): Promise<void> {
@@ -40,6 +41,7 @@ export default class Serve extends LanspreadCommand {
       staticPeers: peers,
       rescanIntervalMs: flags['rescan-interval'] * 1000,
       json: flags.json,
+      bulk: flags.bulk,
     })
   }
 }

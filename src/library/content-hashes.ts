@@ -36,6 +36,22 @@ export function fileHashOf(chunkHashesHex: readonly string[]): string {
   return fileHashOfRaw(chunkHashesHex.map((hex) => Buffer.from(hex, 'hex')))
 }
 
+/** How content_hash (SPEC §4.3) is derived; a peer must compute it the same way. */
+const CONTENT_HASH_PREFIX = Buffer.from('lanspread-content-v1\n', 'utf8')
+
+/**
+ * A game's content_hash: BLAKE3 of "lanspread-content-v1\n", the raw 32-byte manifest_hash,
+ * the chunk size as 8 bytes big-endian, then each file's raw 32-byte hash in manifest order.
+ * The file hashes alone would not see a rename (same bytes, other paths) nor a new chunk
+ * size, and a caller answered NotModified must really hold this very manifest.
+ */
+export function contentHashOf(manifestHashHex: string, chunkSize: number, fileHashesHex: readonly string[]): string {
+  const size = Buffer.alloc(8)
+  size.writeBigUInt64BE(BigInt(chunkSize))
+  const files = fileHashesHex.map((hex) => Buffer.from(hex, 'hex'))
+  return blake3(Buffer.concat([CONTENT_HASH_PREFIX, Buffer.from(manifestHashHex, 'hex'), size, ...files])).toString('hex')
+}
+
 function fileHashOfRaw(chunkHashes: readonly Buffer[]): string {
   return blake3(Buffer.concat([FILE_HASH_PREFIX, ...chunkHashes])).toString('hex')
 }

@@ -7,7 +7,9 @@ import {FrameWriter} from '../protocol/frame-writer.js'
 import type {Message} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {fromWireError, toWireError} from '../protocol/wire-errors.js'
+import type {GameRequestReply} from '../serving/game-request-handler.js'
 import type {ByteStream, PeerConnection} from '../transport/endpoint.js'
+import {withTimeout} from '../transport/with-timeout.js'
 
 export interface ExchangeOptions {
   timeoutMs: number
@@ -46,26 +48,44 @@ export async function tell(connection: PeerConnection, message: Message, options
   )
 }
 
+/** A reply, or a reply followed by raw bytes (a ChunkHeader and its chunk) from the downloads layer. */
+export type StreamReply = Message | GameRequestReply
+
 /** What the serving side does with one request: a reply, or undefined for a push. */
-export type RequestDispatcher = (message: Message, connection: PeerConnection) => Promise<Message | undefined>
+export type RequestDispatcher = (message: Message, connection: PeerConnection) => Promise<StreamReply | undefined>
 
 /**
  * Serves one incoming stream. A failure (bad frame, refused request) is answered with an
- * Error frame and rethrown, so the caller can count the peer's violations.
+ * Error frame and rethrown, so the caller can count the peer's violations. With `timeoutMs`,
+ * reading the request and writing the answer are each bounded: a peer that stalls (never
+ * sends, never reads its chunk) loses the stream, and a chunk's permit comes back.
  */
-export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher): Promise<void> {
+export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher, timeoutMs?: number): Promise<void> {
   const writer = new FrameWriter(stream.writable, {peer})
-  let reply: Message | undefined
+  const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
+    timeoutMs === undefined ? work : withTimeout(work, timeoutMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
+  let answer: StreamReply | undefined
+  let type: Message['type'] | undefined
   try {
-    const request = await new FrameReader(stream.readable, {peer}).next()
+    const request = await bounded(new FrameReader(stream.readable, {peer}).next(), 'reading a request')
     if (!request) return void (await writer.end().catch(() => {}))
-    reply = await dispatch(request, connection)
+    type = request.type
+    answer = await dispatch(request, connection)
   } catch (error) {
-    await writer.send(toWireError(error)).catch(() => {})
-    await writer.end().catch(() => {})
+    await bounded(writer.send(toWireError(error)).then(() => writer.end()), 'sending an Error').catch(() => {})
     throw error
   }
+  const {reply, raw, release} = answer === undefined || 'type' in answer ? {reply: answer, raw: undefined, release: undefined} : answer
+  try {
+    await bounded(sendAnswer(writer, reply, raw), `answering ${type}`)
+  } finally {
+    release?.()
+  }
+}
+
+async function sendAnswer(writer: FrameWriter, reply: Message | undefined, raw: Uint8Array | undefined): Promise<void> {
   if (reply) await writer.send(reply)
+  if (raw) await writer.writeRaw(raw)
   await writer.end()
 }
 

@@ -6,6 +6,7 @@ import {LanspreadError, errorMessage} from '../errors.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
+import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {chooseConnection} from '../transport/choose-connection.js'
 import type {ByteStream, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
@@ -13,8 +14,8 @@ import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolat
 import type {PeerAddress, PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
 
-/** Requests another module serves (GetGame, GetChunk: the downloads layer). */
-export type ExtraHandler = (message: Message, peerId: string) => Promise<Message>
+/** Requests another module serves (GetGame, GetChunk: the downloads layer), maybe with raw bytes. */
+export type ExtraHandler = GameRequestHandler
 
 export interface PeerSessionsEvents {
   peer_refused: [{peer_id: string; address: string; reason: string}]
@@ -199,6 +200,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       address: {host: connection.remoteHost, port: hello.listen_port},
       proto_ver: hello.proto_ver,
       features: hello.features,
+      bulk_port: hello.features.includes(FEATURE_BULK_TLS) ? (hello.bulk_port ?? null) : null,
       cert_fingerprint: fingerprint,
     })
     if (!this.pushes.has(hello.peer_id)) this.pushes.set(hello.peer_id, {sentRev: this.components.library.position().library_rev, running: false, again: false})
@@ -223,7 +225,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     const peerId = this.peerOf.get(connection)
     const label = peerId ?? `${connection.remoteHost}:${connection.remotePort}`
     try {
-      await serveStream(stream, connection, label, this.dispatch)
+      await serveStream(stream, connection, label, this.dispatch, this.components.settings.requestTimeoutMs)
     } catch (error) {
       if (!isProtocolViolation(error)) {
         if (!(error instanceof LanspreadError)) this.components.log('warn', `serving ${label} failed: ${errorMessage(error)}`)

@@ -16,6 +16,8 @@ export interface PeerRecord {
   addresses: PeerAddress[]
   proto_ver: number
   features: string[]
+  /** The peer's bulk-TLS port, when it announced the feature. */
+  bulk_port: number | null
   cert_fingerprint: string
   library: RemoteLibrary
   /** Milliseconds since the epoch of the last message from this peer. */
@@ -42,6 +44,7 @@ export interface PeerIntroduction {
   address: PeerAddress
   proto_ver: number
   features: string[]
+  bulk_port: number | null
   cert_fingerprint: string
 }
 
@@ -83,6 +86,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       known.hostname = intro.hostname ?? known.hostname
       known.proto_ver = intro.proto_ver
       known.features = intro.features
+      known.bulk_port = intro.bulk_port
       known.last_seen = this.now()
       this.emit('peer_updated', describePeer(known))
       return {record: known, isNew: false}
@@ -93,6 +97,7 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
       addresses: [intro.address],
       proto_ver: intro.proto_ver,
       features: intro.features,
+      bulk_port: intro.bulk_port,
       cert_fingerprint: intro.cert_fingerprint,
       library: new RemoteLibrary(),
       last_seen: this.now(),

@@ -14,12 +14,16 @@ import type {LibraryDelta} from '../library/library-delta.js'
 import {Library} from '../library/library.js'
 import {loadOrCreatePeerIdentity} from '../library/identity.js'
 import {GameOperations} from '../ops/game-operations.js'
+import {GameServer} from '../serving/game-server.js'
 import {RevisionHistory} from '../sync/revision-history.js'
 import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
 import {loadOrCreateCertificate} from '../transport/certs.js'
 import type {Endpoint, TransportSettings} from '../transport/endpoint.js'
 import {PinStore, pinsDirFor} from '../transport/pins.js'
 import {QuicEndpoint} from '../transport/quic.js'
+import {BulkTlsServer} from '../transport/bulk-tls-server.js'
+import type {Certificate} from '../transport/quic-settings.js'
+import {FEATURE_BULK_TLS} from '../protocol/messages.js'
 import {controlHandler} from './control-handlers.js'
 import {Dialer} from './dialer.js'
 import {Liveness} from './liveness.js'
@@ -40,6 +44,8 @@ export interface PeerRuntimeOptions {
   transport?: Partial<TransportSettings>
   /** Watch the games folder (on by default). */
   watch?: boolean
+  /** Serve chunks over bulk TLS too (on by default; `--no-bulk` turns it off). */
+  bulk?: boolean
 }
 
 export type LogLevel = 'info' | 'warn'
@@ -63,6 +69,8 @@ export interface RuntimeEvents {
 /** The modules a runtime composes. */
 export interface RuntimeParts {
   peerId: string
+  /** This peer's certificate and key: presented on QUIC and bulk TLS, and as a bulk-TLS client. */
+  certificate: Certificate
   library: Library
   operations: GameOperations
   sessions: PeerSessions
@@ -70,6 +78,8 @@ export interface RuntimeParts {
   pins: PinStore
   table: PeerTable
   history: RevisionHistory
+  /** Answers GetGame and GetChunk (on QUIC here; the bulk data plane takes its handle too). */
+  games: GameServer
 }
 
 /** Events a control-socket subscriber receives. */
@@ -82,6 +92,7 @@ export type RuntimeEventSink = (event: keyof RuntimeEvents, data: unknown) => vo
 
 export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly peerId: string
+  readonly certificate: Certificate
   readonly library: Library
   readonly operations: GameOperations
   readonly sessions: PeerSessions
@@ -89,6 +100,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly pins: PinStore
   readonly table: PeerTable
   readonly history: RevisionHistory
+  readonly games: GameServer
   private readonly cleanups: (() => Promise<void> | void)[] = []
   private gate: RescanGate | undefined
   /** What recovery at start did, logged once the runtime reports events. */
@@ -101,6 +113,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   ) {
     super()
     this.peerId = parts.peerId
+    this.certificate = parts.certificate
     this.library = parts.library
     this.operations = parts.operations
     this.sessions = parts.sessions
@@ -108,6 +121,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.pins = parts.pins
     this.table = parts.table
     this.history = parts.history
+    this.games = parts.games
   }
 
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
@@ -123,7 +137,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     try {
       const runtime = await PeerRuntime.compose(options, undo)
       // The lock goes last when serve stops (cleanups run in reverse).
-      runtime.cleanups.push(() => serveLock.release())
+      runtime.cleanups.unshift(() => serveLock.release())
       if (onEvent) runtime.forwardTo(onEvent)
       await runtime.begin()
       return runtime
@@ -154,8 +168,19 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
       history,
     }
     const table = new PeerTable()
-    const sessions = new PeerSessions({peerId: identity.peer_id, hostname: os.hostname()}, {endpoint, table, pins, library: view, settings, log})
-    runtime = new PeerRuntime({peerId: identity.peer_id, library, operations, sessions, endpoint, pins, table, history}, options)
+    const games = new GameServer({permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs}, {library, operations, log})
+    // Chunk bytes travel over TLS-over-TCP when both sides can (SPEC §4.5): only to peers
+    // connected over QUIC now, identified by the certificate pinned to them.
+    const bulk = options.bulk === false ? undefined : await startBulk(options.host, tls, table, games, log)
+    if (bulk) undo.push(() => bulk.server.stop())
+    const sessions = new PeerSessions(
+      {peerId: identity.peer_id, hostname: os.hostname(), ...(bulk ? {features: [FEATURE_BULK_TLS], bulkPort: bulk.port} : {})},
+      {endpoint, table, pins, library: view, settings, log},
+    )
+    sessions.handle('GetGame', games.handle)
+    sessions.handle('GetChunk', games.handle)
+    runtime = new PeerRuntime({peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games}, options)
+    if (bulk) runtime.cleanups.push(() => bulk.server.stop())
     runtime.recovered = recovered.filter((report) => report.action !== 'nothing_to_do').map((report) => `recovered ${report.id}: ${report.action}`)
     undo.push(() => endpoint.stop())
     return runtime
@@ -289,6 +314,15 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   log(level: LogLevel, message: string): void {
     this.emit('log', {level, message})
   }
+}
+
+async function startBulk(host: string, certificate: Certificate, table: PeerTable, games: GameServer, log: (level: LogLevel, message: string) => void): Promise<{server: BulkTlsServer; port: number}> {
+  const server = new BulkTlsServer(
+    {certificate, identify: (fingerprint) => table.records().find((record) => record.cert_fingerprint === fingerprint)?.peer_id, handler: games.handle},
+    {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},
+  )
+  const {port} = await server.start({host, port: 0})
+  return {server, port}
 }
 
 function position(library: Library): LibraryPosition {

@@ -13,6 +13,7 @@ export interface ServeOptions {
   staticPeers: PeerAddress[]
   rescanIntervalMs: number
   json: boolean
+  bulk: boolean
 }
 
 export async function serveUntilSignal(options: ServeOptions): Promise<void> {
@@ -24,6 +25,7 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       port: options.port,
       discovery: [new StaticPeers(options.staticPeers)],
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
+      bulk: options.bulk,
     },
     print,
   )

@@ -29,7 +29,7 @@ export interface TestPeer {
 }
 
 export async function startPeer(
-  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; port?: number; settings?: Partial<RuntimeSettings>; watch?: boolean} = {},
+  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; port?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean} = {},
 ): Promise<TestPeer> {
   const games = options.games ?? {}
   const library = options.library ?? (await makeTempLibrary(Object.keys(games).map((id) => ({id, name: id}))))
@@ -43,6 +43,7 @@ export async function startPeer(
     settings: runtimeSettings({...FAST_SETTINGS, ...options.settings}, {}),
     transport: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500},
     watch: options.watch ?? true,
+    bulk: options.bulk ?? true,
   })
   runtime.on('log', ({level, message}) => logs.push(`${level}: ${message}`))
   const received: Message['type'][] = []

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {PeerTable} from '../../src/peer/peer-table.js'
 
-const intro = (port: number, host = '127.0.0.1') => ({peer_id: 'p1', hostname: 'box', address: {host, port}, proto_ver: 1, features: [], cert_fingerprint: 'f'})
+const intro = (port: number, host = '127.0.0.1') => ({peer_id: 'p1', hostname: 'box', address: {host, port}, proto_ver: 1, features: [], bulk_port: null, cert_fingerprint: 'f'})
 
 describe('PeerTable', () => {
   it('keys peers by peer_id: a new address updates the entry, never duplicates it', () => {

@@ -1,0 +1,143 @@
+// A peer as a GameSource whose chunks travel over bulk TLS (SPEC §4.5): a small pool of pinned
+// connections, one GetChunk at a time on each. GetGame stays on QUIC (control), through a fallback.
+import type {GameId} from '../library/layout.js'
+import {LanspreadError} from '../errors.js'
+import type {GameManifest} from '../protocol/messages.js'
+import {type BulkConnectOptions, type BulkTlsConnection, connectBulk} from '../transport/bulk-tls-client.js'
+import type {BulkTlsSettings} from '../transport/bulk-tls.js'
+import type {Certificate} from '../transport/quic-settings.js'
+import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
+
+/** Two: one chunk crosses the wire while the source reads the next from disk (more only contend for CPU). */
+export const DEFAULT_BULK_CONNECTIONS_PER_SOURCE = 2
+
+export interface BulkTlsGameSourceInit {
+  peerId: string
+  host: string
+  /** The `bulk_port` of the peer's Hello/HelloAck. */
+  port: number
+  /** The fingerprint pinned for `peerId` (PinStore), the certificate of its QUIC connection. */
+  expectedFingerprint: string
+  /** This peer's certificate, presented as the client certificate. */
+  certificate: Certificate
+  /** Answers GetGame (over QUIC, like every control message). */
+  control: Pick<GameSource, 'getGame'>
+  /** At most this many connections to the peer at once (chunks in flight). */
+  maxConnections?: number
+  settings?: Partial<BulkTlsSettings>
+}
+
+export interface BulkTlsGameSourceComponents {
+  connect?: (host: string, port: number, options: BulkConnectOptions) => Promise<BulkTlsConnection>
+}
+
+export class BulkTlsGameSource implements GameSource {
+  readonly peerId: string
+  private readonly maxConnections: number
+  private readonly connect: NonNullable<BulkTlsGameSourceComponents['connect']>
+  private readonly idle: BulkTlsConnection[] = []
+  private readonly waiting: Array<(connection: BulkTlsConnection | undefined) => void> = []
+  private readonly open = new Set<BulkTlsConnection>()
+  /** Connections being opened: they count against the bound before they exist. */
+  private opening = 0
+  /** A certificate that is not the pin never becomes right: every later request fails at once. */
+  private refusal: LanspreadError | undefined
+  private closed = false
+
+  constructor(
+    private readonly init: BulkTlsGameSourceInit,
+    components: BulkTlsGameSourceComponents = {},
+  ) {
+    this.peerId = init.peerId
+    this.maxConnections = init.maxConnections ?? DEFAULT_BULK_CONNECTIONS_PER_SOURCE
+    this.connect = components.connect ?? connectBulk
+  }
+
+  getGame(id: GameId, contentHash?: string): Promise<GameManifest | 'not_modified'> {
+    return this.init.control.getGame(id, contentHash)
+  }
+
+  async getChunk(request: ChunkRequest): Promise<ChunkReply> {
+    const connection = await this.acquire()
+    try {
+      const {header, bytes} = await connection.getChunk(request)
+      return {hash: header.hash, bytes}
+    } finally {
+      this.release(connection)
+    }
+  }
+
+  /** Closes every connection; requests waiting for one fail. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const wake of this.waiting.splice(0)) wake(undefined)
+    this.idle.length = 0
+    await Promise.all([...this.open].map((connection) => connection.close()))
+    this.open.clear()
+  }
+
+  /** Connections open now (idle or busy), for tests and status. */
+  connectionCount(): number {
+    return this.open.size
+  }
+
+  private async acquire(): Promise<BulkTlsConnection> {
+    this.assertAvailable()
+    for (let connection = this.idle.pop(); connection !== undefined; connection = this.idle.pop()) {
+      if (connection.usable) return connection
+      this.open.delete(connection)
+    }
+    if (this.open.size + this.opening < this.maxConnections) return this.openOne()
+    const handed = await new Promise<BulkTlsConnection | undefined>((resolve) => this.waiting.push(resolve))
+    if (handed !== undefined) return handed
+    // Woken without a connection: one was dropped (a slot is free) or the source closed.
+    return this.acquire()
+  }
+
+  private async openOne(): Promise<BulkTlsConnection> {
+    this.opening++
+    try {
+      const connection = await this.connect(this.init.host, this.init.port, {
+        expectedFingerprint: this.init.expectedFingerprint,
+        certificate: this.init.certificate,
+        peerId: this.peerId,
+        ...(this.init.settings === undefined ? {} : {settings: this.init.settings}),
+      })
+      if (this.closed) {
+        await connection.close()
+        this.assertAvailable()
+      }
+      this.open.add(connection)
+      return connection
+    } catch (error) {
+      if (error instanceof LanspreadError && error.code === 'integrity') this.refuseFromNowOn(error)
+      // The slot this attempt held is free again: let one waiter try for itself.
+      this.waiting.shift()?.(undefined)
+      throw error
+    } finally {
+      this.opening--
+    }
+  }
+
+  private release(connection: BulkTlsConnection): void {
+    if (this.closed || !connection.usable) {
+      this.open.delete(connection)
+      void connection.close()
+      this.waiting.shift()?.(undefined)
+      return
+    }
+    const waiter = this.waiting.shift()
+    if (waiter) waiter(connection)
+    else this.idle.push(connection)
+  }
+
+  private refuseFromNowOn(error: LanspreadError): void {
+    this.refusal ??= error
+    for (const wake of this.waiting.splice(0)) wake(undefined)
+  }
+
+  private assertAvailable(): void {
+    if (this.refusal) throw this.refusal
+    if (this.closed) throw new LanspreadError('io', `the bulk TLS source ${this.peerId} is closed`, {hint: 'the download was cancelled or finished'})
+  }
+}

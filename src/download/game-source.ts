@@ -1,0 +1,27 @@
+// A peer as the downloader sees it: something that answers GetGame and GetChunk. One
+// implementation per data plane (QUIC streams, bulk TLS), and fakes in tests (slow, failing
+// or lying sources), so the downloader knows nothing of transports.
+import type {GameId} from '../library/layout.js'
+import type {GameManifest} from '../protocol/messages.js'
+
+export interface ChunkRequest {
+  id: GameId
+  manifest_hash: string
+  path: string
+  offset: number
+  length: number
+}
+
+export interface ChunkReply {
+  /** BLAKE3 (hex) the source claims for these bytes; the downloader checks it against the manifest, not this. */
+  hash: string
+  bytes: Uint8Array
+}
+
+export interface GameSource {
+  readonly peerId: string
+  /** The manifest with content hashes; 'not_modified' when `contentHash` is the one the source has. */
+  getGame(id: GameId, contentHash?: string): Promise<GameManifest | 'not_modified'>
+  getChunk(request: ChunkRequest): Promise<ChunkReply>
+  close?(): Promise<void>
+}

@@ -1,0 +1,204 @@
+// The source side of downloads: answers GetGame with the manifest and its content hashes, and
+// GetChunk with one verified-by-us chunk of a transferable game, under the serving rules of
+// SPEC §4.6 and with a bounded number of chunk buffers per peer and in total.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {blake3} from '../library/blake3.js'
+import {contentHashOf} from '../library/content-hashes.js'
+import type {GameFile} from '../library/game-store.js'
+import type {GameContent, OperationStateReader} from '../library/library.js'
+import type {LanspreadPaths} from '../config.js'
+import {type ManifestFile, manifestHash} from '../library/manifest.js'
+import {SENTINEL} from '../library/layout.js'
+import type {GameSummary} from '../library/summary.js'
+import type {GameManifest, GetChunk, GetGame, Message} from '../protocol/messages.js'
+import {ChunkPermits, type ReleasePermit} from './chunk-permits.js'
+import type {GameRequestHandler, GameRequestReply} from './game-request-handler.js'
+import {openPayloadFile} from './payload-file.js'
+import {assertCurrentManifest, assertTransferable, chunkOf} from './serving-rules.js'
+
+/** What the server needs of the library (Library implements it). */
+export interface ServedLibrary {
+  readonly paths: Pick<LanspreadPaths, 'gamesDir'>
+  summary(id: string): GameSummary | undefined
+  content(id: string): Promise<GameContent>
+  storedGame(id: string): Promise<GameFile | undefined>
+}
+
+export interface GameServerComponents {
+  library: ServedLibrary
+  operations: OperationStateReader
+  permits?: ChunkPermits
+  log?: (level: 'info' | 'warn', message: string) => void
+}
+
+export interface GameServerOptions {
+  /** How long a chunk request waits for a permit before it is answered `busy`. */
+  permitWaitMs: number
+  /** A permit a data plane never released is taken back after this long (its buffer is gone by then). */
+  permitHoldMs: number
+}
+
+/** The paths and sizes of the manifest we serve now, by path: what GetChunk may ask for. */
+interface ServedManifest {
+  manifest_hash: string
+  chunk_size: number
+  files: Map<string, ManifestFile>
+}
+
+export class GameServer {
+  private readonly permits: ChunkPermits
+  /** One hashing run per game at a time: ten peers asking for a fresh game hash it once. */
+  private readonly contents = new Map<string, Promise<GameContent>>()
+  /** Keyed by game, checked against the index's manifest_hash: covers paths and sizes, all GetChunk needs. */
+  private readonly manifests = new Map<string, ServedManifest>()
+  private gamesDir: Promise<string> | undefined
+
+  constructor(
+    private readonly options: GameServerOptions,
+    private readonly components: GameServerComponents,
+  ) {
+    this.permits = components.permits ?? new ChunkPermits()
+  }
+
+  readonly handle: GameRequestHandler = async (request, peerId) => {
+    if (request.type === 'GetGame') return {reply: await this.getGame(request)}
+    if (request.type === 'GetChunk') return this.getChunk(request, peerId)
+    throw new LanspreadError('invalid_input', `the game server does not answer ${request.type}`, {hint: 'send GetGame or GetChunk'})
+  }
+
+  /** The manifest with content hashes, or NotModified when the caller holds this content_hash. */
+  async getGame(request: GetGame): Promise<Message> {
+    this.transferable(request.id)
+    const content = await this.contentOf(request.id)
+    // content() rescanned the game: it may have left the ready state meanwhile.
+    const summary = this.transferable(request.id)
+    if (summary.manifest_hash !== content.manifest_hash) {
+      throw new LanspreadError('busy', `game ${request.id} changed while its manifest was built`, {hint: 'ask again in a moment'})
+    }
+    const manifest = toGameManifest(request.id, content)
+    this.remember(request.id, content.manifest_hash, content.manifest.chunk_size, content.manifest.files)
+    if (request.content_hash === manifest.content_hash) return {type: 'NotModified'}
+    return manifest
+  }
+
+  async getChunk(request: GetChunk, peerId: string): Promise<GameRequestReply> {
+    const summary = this.transferable(request.id)
+    assertCurrentManifest(request, summary.manifest_hash)
+    const served = await this.servedManifest(request.id, summary.manifest_hash)
+    const file = chunkOf(request, served.files, served.chunk_size)
+    const root = await this.gameRoot(request.id)
+    await this.assertSentinel(root, request.id)
+    const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs), request, peerId)
+    try {
+      const bytes = await readChunk({root, relative: file.path, size: file.size, id: request.id}, request.offset, request.length)
+      return {reply: {type: 'ChunkHeader', hash: blake3(bytes).toString('hex'), length: bytes.length}, raw: bytes, release}
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+
+  /** Permits held now (tests check that refused and finished requests give theirs back). */
+  permitsInUse(peerId?: string): number {
+    return this.permits.inUse(peerId)
+  }
+
+  private transferable(id: string): GameSummary {
+    return assertTransferable(id, this.components.library.summary(id), this.components.operations.activeOperation(id))
+  }
+
+  private contentOf(id: string): Promise<GameContent> {
+    const running = this.contents.get(id)
+    if (running) return running
+    const started = this.components.library.content(id).finally(() => this.contents.delete(id))
+    this.contents.set(id, started)
+    return started
+  }
+
+  private async servedManifest(id: string, current: string): Promise<ServedManifest> {
+    const cached = this.manifests.get(id)
+    if (cached?.manifest_hash === current) return cached
+    const stored = await this.components.library.storedGame(id)
+    if (!stored || manifestHash(stored.manifest) !== current) {
+      throw new LanspreadError('busy', `the manifest of game ${id} is being rebuilt`, {hint: 'ask for the manifest again (GetGame) in a moment'})
+    }
+    return this.remember(id, current, stored.manifest.chunk_size, stored.manifest.files)
+  }
+
+  private remember(id: string, manifest_hash: string, chunk_size: number, files: readonly ManifestFile[]): ServedManifest {
+    const served = {manifest_hash, chunk_size, files: new Map(files.map((file) => [file.path, file]))}
+    this.manifests.set(id, served)
+    return served
+  }
+
+  /** `<games>/<id>` with the games folder resolved once; the game root itself must be a real folder. */
+  private async gameRoot(id: string): Promise<string> {
+    this.gamesDir ??= fs.realpath(this.components.library.paths.gamesDir).catch((error: unknown) => {
+      this.gamesDir = undefined
+      throw ioError('resolve', this.components.library.paths.gamesDir, error)
+    })
+    const root = path.join(await this.gamesDir, id)
+    const stat = await fs.lstat(root).catch(() => undefined)
+    if (!stat?.isDirectory()) throw new LanspreadError('not_downloaded', `game ${id} is not served now: ${root} is not a folder`, {hint: 'use another source'})
+    return root
+  }
+
+  /** The index may lag a deleted version.ini by a scan: a game without one is never served. */
+  private async assertSentinel(root: string, id: string): Promise<void> {
+    const stat = await fs.lstat(path.join(root, SENTINEL)).catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') return undefined
+      throw ioError('inspect', path.join(root, SENTINEL), error)
+    })
+    if (!stat?.isFile()) throw new LanspreadError('not_downloaded', `game ${id} is not served now: it has no version.ini`, {hint: 'use another source'})
+  }
+
+  /** A permit a data plane forgot to release comes back after permitHoldMs, with a warning. */
+  private guard(release: ReleasePermit, request: GetChunk, peerId: string): ReleasePermit {
+    const timer = setTimeout(() => {
+      this.components.log?.('warn', `a chunk permit for ${request.id}/${request.path} of peer ${peerId} was held ${this.options.permitHoldMs} ms; taken back`)
+      release()
+    }, this.options.permitHoldMs)
+    timer.unref()
+    return () => {
+      clearTimeout(timer)
+      release()
+    }
+  }
+}
+
+/** SPEC §4.3's GameManifest: each file with its chunk hashes, and the content_hash over them. */
+export function toGameManifest(id: string, content: GameContent): GameManifest {
+  const files = content.manifest.files.map((file) => {
+    const hashes = content.content_hashes[file.path]
+    if (!hashes) throw new LanspreadError('internal', `no content hashes for ${file.path} of game ${id}`, {hint: 'run `lanspread scan --full` and try again'})
+    return {path: file.path, size: file.size, hash: hashes.hash, chunks: hashes.chunks}
+  })
+  const {manifest_hash} = content
+  const {chunk_size} = content.manifest
+  const content_hash = contentHashOf(manifest_hash, chunk_size, files.map((file) => file.hash))
+  return {type: 'GameManifest', id, manifest_hash, content_hash, chunk_size, files}
+}
+
+/** One chunk into one buffer of its length: the only memory a chunk request holds. */
+async function readChunk(target: Parameters<typeof openPayloadFile>[0], offset: number, length: number): Promise<Buffer> {
+  const handle = await openPayloadFile(target)
+  try {
+    const buffer = Buffer.allocUnsafe(length)
+    let filled = 0
+    while (filled < length) {
+      const {bytesRead} = await handle.read(buffer, filled, length - filled, offset + filled)
+      if (bytesRead === 0) {
+        throw new LanspreadError('not_downloaded', `${target.relative} of game ${target.id} shrank while it was read`, {hint: 'ask for the manifest again (GetGame) or use another source'})
+      }
+      filled += bytesRead
+    }
+    return buffer
+  } catch (error) {
+    if (error instanceof LanspreadError) throw error
+    throw ioError('read', path.join(target.root, target.relative), error)
+  } finally {
+    await handle.close()
+  }
+}

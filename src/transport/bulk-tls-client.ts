@@ -1,0 +1,154 @@
+// The asking end of the bulk data plane (SPEC §4.5): one TLS connection to a peer's bulk port,
+// used only once its certificate proved to be the one pinned for that peer_id, one GetChunk at a time.
+import tls from 'node:tls'
+import {LanspreadError, errorMessage} from '../errors.js'
+import {FrameReader} from '../protocol/frame-reader.js'
+import {encodeFrame} from '../protocol/framing.js'
+import type {ChunkHeader, GetChunk} from '../protocol/messages.js'
+import {protocolViolation} from '../protocol/violation.js'
+import {fromWireError} from '../protocol/wire-errors.js'
+import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
+import type {Certificate} from './quic-settings.js'
+import {withTimeout} from './with-timeout.js'
+
+export interface BulkConnectOptions {
+  /** The SHA-256 fingerprint pinned for this peer_id (the certificate of its QUIC connection). */
+  expectedFingerprint: string
+  /** This peer's certificate, shown to the server, which serves only pinned peers. */
+  certificate: Certificate
+  /** Names the peer in messages. */
+  peerId?: string
+  settings?: Partial<BulkTlsSettings>
+}
+
+export type ChunkAsk = Omit<GetChunk, 'type'>
+
+export interface ChunkAnswer {
+  header: ChunkHeader
+  bytes: Uint8Array
+}
+
+/** Connects and checks the server's certificate against the pin before anything is sent. */
+export async function connectBulk(host: string, port: number, options: BulkConnectOptions): Promise<BulkTlsConnection> {
+  const settings = bulkTlsSettings(options.settings)
+  const peer = options.peerId === undefined ? `the peer at ${host}:${port}` : `peer ${options.peerId} (${host}:${port})`
+  const socket = tls.connect({
+    host,
+    port,
+    cert: options.certificate.certPem,
+    key: options.certificate.keyPem,
+    ALPNProtocols: [BULK_ALPN],
+    // Self-signed certificates never pass CA verification; the pin below is the check.
+    rejectUnauthorized: false,
+  })
+  socket.on('error', () => undefined)
+  try {
+    await withTimeout(secureConnected(socket, peer), settings.connectTimeoutMs, `the bulk TLS connection to ${peer}`)
+    checkServer(socket, peer, options.expectedFingerprint)
+  } catch (error) {
+    socket.destroy()
+    throw error
+  }
+  return new BulkTlsConnection(socket, peer, settings)
+}
+
+function secureConnected(socket: tls.TLSSocket, peer: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('secureConnect', () => resolve())
+    socket.once('error', (error) =>
+      reject(new LanspreadError('io', `could not open a bulk TLS connection to ${peer}: ${errorMessage(error)}`, {
+        hint: 'the peer may have stopped or a firewall blocks its bulk port; lanspread uses QUIC or other peers',
+        cause: error,
+      })),
+    )
+    socket.once('close', () => reject(new LanspreadError('io', `${peer} closed the bulk TLS connection during the handshake`)))
+  })
+}
+
+function checkServer(socket: tls.TLSSocket, peer: string, expected: string): void {
+  const presented = peerFingerprint(socket)
+  if (presented !== expected.toLowerCase().replaceAll(':', '')) {
+    throw new LanspreadError(
+      'integrity',
+      `the bulk TLS server of ${peer} presented ${presented === undefined ? 'no certificate' : `certificate ${presented.slice(0, 16)}…`}, not the certificate pinned for that peer (${expected.slice(0, 16)}…); nothing was requested from it`,
+      {hint: 'another program may now answer on that port, or someone sits in between; lanspread fetches from this peer over QUIC or from other peers. If the peer was reinstalled, run `lanspread peers --forget PEER_ID`'},
+    )
+  }
+  if (socket.alpnProtocol !== BULK_ALPN) {
+    throw new LanspreadError('protocol', `${peer} does not speak ${BULK_ALPN} on its bulk port`, {hint: 'check that both peers run the same lanspread version'})
+  }
+}
+
+export class BulkTlsConnection {
+  private readonly reader: FrameReader
+  /** Requests run one after the other: the replies share one byte stream. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private failure: LanspreadError | undefined
+
+  constructor(
+    private readonly socket: tls.TLSSocket,
+    readonly peer: string,
+    private readonly settings: BulkTlsSettings,
+  ) {
+    this.reader = new FrameReader(socket, {peer})
+    socket.once('close', () => {
+      this.failure ??= new LanspreadError('io', `${peer} closed the bulk TLS connection`, {hint: 'lanspread opens another connection or asks another source'})
+    })
+  }
+
+  /** False once the connection closed or fell out of step: a pool drops it. */
+  get usable(): boolean {
+    return this.failure === undefined
+  }
+
+  /** One chunk; a peer's Error reply becomes its LanspreadError and leaves the connection usable. */
+  getChunk(request: ChunkAsk): Promise<ChunkAnswer> {
+    const run = this.queue.then(() => this.ask(request))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new LanspreadError('io', `the bulk TLS connection to ${this.peer} was closed`)
+    if (!this.socket.destroyed) this.socket.end()
+    await closeWithin(this.socket, this.settings.closeGraceMs)
+  }
+
+  private async ask(request: ChunkAsk): Promise<ChunkAnswer> {
+    if (this.failure) throw this.failure
+    const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${this.peer}`
+    let outcome: ChunkAnswer | Refusal
+    try {
+      outcome = await withTimeout(this.exchange(request), this.settings.requestTimeoutMs, what, () => this.socket.destroy())
+    } catch (error) {
+      // Anything but a clean refusal leaves the byte stream out of step: this connection is done.
+      this.failure ??= error instanceof LanspreadError ? error : new LanspreadError('io', `${what} failed: ${errorMessage(error)}`, {cause: error})
+      this.socket.destroy()
+      throw error
+    }
+    if ('refusal' in outcome) throw outcome.refusal
+    return outcome
+  }
+
+  private async exchange(request: ChunkAsk): Promise<ChunkAnswer | Refusal> {
+    await writeCorked(this.socket, encodeFrame({type: 'GetChunk', ...request}))
+    const reply = await this.reader.next()
+    if (reply === undefined) {
+      throw new LanspreadError('io', `${this.peer} closed the bulk TLS connection before answering`, {
+        hint: 'the peer stopped, timed the connection out, or does not accept this peer\'s certificate; lanspread asks another source',
+      })
+    }
+    if (reply.type === 'Error') return {refusal: fromWireError(reply, this.peer)}
+    if (reply.type !== 'ChunkHeader') throw protocolViolation(this.peer, `expected ChunkHeader, got ${reply.type}`)
+    if (reply.length !== request.length) {
+      throw protocolViolation(this.peer, `a ChunkHeader of ${reply.length} bytes answers a GetChunk of ${request.length}`)
+    }
+    const bytes = await this.reader.readRaw(reply.length)
+    return {header: reply, bytes}
+  }
+}
+
+/** A peer's Error reply: the server refused one request and the connection is still in step. */
+interface Refusal {
+  refusal: LanspreadError
+}

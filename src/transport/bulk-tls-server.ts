@@ -1,0 +1,233 @@
+// The serving end of the bulk data plane (SPEC §4.5): a node:tls server that answers GetChunk
+// requests in sequence on each connection, only for clients whose certificate is pinned to a peer.
+import type {AddressInfo, Socket} from 'node:net'
+import tls from 'node:tls'
+import {LanspreadError, errorMessage} from '../errors.js'
+import {FrameReader} from '../protocol/frame-reader.js'
+import {encodeFrame} from '../protocol/framing.js'
+import type {Message} from '../protocol/messages.js'
+import {protocolViolation} from '../protocol/violation.js'
+import {toWireError} from '../protocol/wire-errors.js'
+import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
+import type {TransportLog} from './endpoint.js'
+import type {PinStore} from './pins.js'
+import type {Certificate} from './quic-settings.js'
+
+/** A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler fits. */
+export type BulkRequestHandler = (request: Message, peerId: string) => Promise<{reply: Message; raw?: Uint8Array}>
+
+/** The peer_id whose pinned certificate has this SHA-256 fingerprint, or undefined for a stranger. */
+export type IdentifyPeer = (fingerprint: string) => string | undefined | Promise<string | undefined>
+
+/** Identifies a client by the pins (SPEC §4.4): the peer_id whose pinned fingerprint it is. */
+export function identifyFromPins(pins: Pick<PinStore, 'list'>): IdentifyPeer {
+  return async (fingerprint) => (await pins.list()).find((pin) => pin.fingerprint === fingerprint)?.peer_id
+}
+
+export interface BulkTlsServerInit {
+  certificate: Certificate
+  identify: IdentifyPeer
+  handler: BulkRequestHandler
+  settings?: Partial<BulkTlsSettings>
+}
+
+export interface BulkTlsServerComponents {
+  log?: TransportLog
+}
+
+interface Served {
+  peerId: string
+  socket: tls.TLSSocket
+  /** A request is being answered: stop lets it finish (within the grace) instead of cutting it. */
+  busy: boolean
+}
+
+/** Started once and stopped once, like the QUIC endpoint. */
+export class BulkTlsServer {
+  readonly settings: BulkTlsSettings
+  private readonly server: tls.Server
+  private readonly log: TransportLog
+  private readonly sockets = new Set<Socket>()
+  private readonly served = new Set<Served>()
+  private stopping: Promise<void> | undefined
+
+  constructor(
+    private readonly init: BulkTlsServerInit,
+    components: BulkTlsServerComponents = {},
+  ) {
+    this.settings = bulkTlsSettings(init.settings)
+    this.log = components.log ?? (() => undefined)
+    this.server = tls.createServer({
+      cert: init.certificate.certPem,
+      key: init.certificate.keyPem,
+      ALPNProtocols: [BULK_ALPN],
+      // Every client shows its own self-signed lanspread certificate; who it is gets decided by
+      // its pin (identify), not by a CA, so the handshake itself accepts any certificate.
+      requestCert: true,
+      rejectUnauthorized: false,
+      handshakeTimeout: this.settings.handshakeTimeoutMs,
+    })
+    // Handshakes in progress count too, so strangers cannot pile up sockets.
+    this.server.maxConnections = this.settings.maxConnections
+    this.server.on('connection', (socket: Socket) => this.track(socket))
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => void this.accept(socket))
+    this.server.on('tlsClientError', (error) => this.log('warn', `bulk TLS handshake failed: ${errorMessage(error)}`))
+  }
+
+  async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(new LanspreadError('io', `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
+        hint: 'another program may use that port; choose another one or 0 for any free port',
+        cause: error,
+      }))
+      this.server.once('error', onError)
+      this.server.listen(listen.port, listen.host, () => {
+        this.server.off('error', onError)
+        resolve()
+      })
+    })
+    this.server.on('error', (error) => this.log('warn', `bulk TLS server: ${errorMessage(error)}`))
+    const address = this.server.address() as AddressInfo
+    return {host: address.address, port: address.port}
+  }
+
+  /** Open TCP connections, handshaking or served (what the kernel-facing server counts). */
+  connectionCount(): Promise<number> {
+    return new Promise((resolve, reject) => this.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))
+  }
+
+  /** Connections of identified peers being served. */
+  servedCount(): number {
+    return this.served.size
+  }
+
+  /** Stops listening, lets replies in flight finish within the grace, closes everything else. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutDown()
+    return this.stopping
+  }
+
+  private async shutDown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    for (const connection of this.served) if (!connection.busy) connection.socket.end()
+    await Promise.all([...this.served].map((connection) => closeWithin(connection.socket, this.settings.closeGraceMs)))
+    // Handshakes in progress and anything still open after the grace.
+    for (const socket of this.sockets) socket.destroy()
+    await closed
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    // A socket error also closes it; the listener keeps it from becoming an uncaught exception.
+    socket.on('error', () => undefined)
+  }
+
+  private async accept(socket: tls.TLSSocket): Promise<void> {
+    socket.on('error', (error) => this.log('warn', `bulk TLS connection from ${socket.remoteAddress}: ${errorMessage(error)}`))
+    // The TLS socket wraps the raw one, which the stop must also find.
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    // From here on a connection where no byte moves (a slow identify, an idle client, one
+    // that stopped reading mid-chunk) is closed.
+    socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
+    const peerId = await this.authenticate(socket)
+    if (peerId === undefined || this.stopping) {
+      socket.destroy()
+      return
+    }
+    if (this.countOf(peerId) >= this.settings.maxConnectionsPerPeer) {
+      this.log('warn', `bulk TLS: peer ${peerId} opened more than ${this.settings.maxConnectionsPerPeer} connections; one refused`)
+      await this.refuse(socket, new LanspreadError('busy', `peer ${peerId} already holds ${this.settings.maxConnectionsPerPeer} bulk connections`))
+      return
+    }
+    const connection: Served = {peerId, socket, busy: false}
+    this.served.add(connection)
+    socket.once('close', () => this.served.delete(connection))
+    await this.serve(connection).catch((error: unknown) => {
+      // A client that went away (a cancelled download) or timed out is not worth a warning.
+      if (!socket.destroyed) this.log('warn', `bulk TLS: serving peer ${peerId} failed: ${errorMessage(error)}`)
+      socket.destroy()
+    })
+  }
+
+  /** The peer_id of the client's certificate, or undefined (no ALPN, no certificate, not pinned). */
+  private async authenticate(socket: tls.TLSSocket): Promise<string | undefined> {
+    if (socket.alpnProtocol !== BULK_ALPN) return undefined
+    const fingerprint = peerFingerprint(socket)
+    if (fingerprint === undefined) return undefined
+    try {
+      const peerId = await this.init.identify(fingerprint)
+      if (peerId === undefined) this.log('warn', `bulk TLS: refused ${socket.remoteAddress}, whose certificate ${fingerprint.slice(0, 16)}… is pinned to no peer`)
+      return peerId
+    } catch (error) {
+      this.log('warn', `bulk TLS: could not identify the certificate of ${socket.remoteAddress}: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+
+  private countOf(peerId: string): number {
+    let count = 0
+    for (const connection of this.served) if (connection.peerId === peerId) count++
+    return count
+  }
+
+  /** Requests in sequence until the client ends, sends an invalid frame, or the server stops. */
+  private async serve(connection: Served): Promise<void> {
+    const {peerId, socket} = connection
+    const reader = new FrameReader(socket, {peer: peerId})
+    for (;;) {
+      let request: Message | undefined
+      try {
+        request = await reader.next()
+      } catch (error) {
+        await this.refuse(socket, error)
+        return
+      }
+      if (request === undefined) {
+        socket.end()
+        return
+      }
+      if (request.type !== 'GetChunk') {
+        // Control messages travel over QUIC (SPEC §4.5): anything else here is out of protocol.
+        await this.refuse(socket, protocolViolation(peerId, `${request.type} is not served over bulk TLS (only GetChunk)`))
+        return
+      }
+      connection.busy = true
+      const answer = await this.answer(request, peerId)
+      await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
+      connection.busy = false
+      if (this.stopping) {
+        socket.end()
+        return
+      }
+    }
+  }
+
+  /** The handler's reply, or an Error reply: a refused request leaves the connection in step. */
+  private async answer(request: Message, peerId: string): Promise<{reply: Message; raw?: Uint8Array}> {
+    try {
+      const answer = await this.init.handler(request, peerId)
+      const rawLength = answer.raw?.length ?? 0
+      const expected = answer.reply.type === 'ChunkHeader' ? answer.reply.length : 0
+      if (rawLength !== expected) {
+        throw new LanspreadError('internal', `the reply to peer ${peerId} announces ${expected} raw bytes but carries ${rawLength}`)
+      }
+      return answer
+    } catch (error) {
+      if (!(error instanceof LanspreadError)) this.log('warn', `bulk TLS: a request of peer ${peerId} failed: ${errorMessage(error)}`)
+      return {reply: toWireError(error)}
+    }
+  }
+
+  /** An Error frame, then the end of the connection (SPEC §4.2: an invalid frame closes the stream). */
+  private async refuse(socket: tls.TLSSocket, error: unknown): Promise<void> {
+    try {
+      await writeCorked(socket, encodeFrame(toWireError(error)))
+      socket.end()
+      await closeWithin(socket, this.settings.closeGraceMs)
+    } catch {
+      socket.destroy()
+    }
+  }
+}

@@ -1,0 +1,217 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {describe, expect, it, onTestFinished} from 'vitest'
+import {CHUNK_SIZE} from '../../src/config.js'
+import {LanspreadError} from '../../src/errors.js'
+import {QuicGameSource} from '../../src/download/quic-game-source.js'
+import {blake3Hex} from '../../src/library/blake3.js'
+import {FrameReader} from '../../src/protocol/frame-reader.js'
+import {encodeFrame} from '../../src/protocol/framing.js'
+import type {GameManifest} from '../../src/protocol/messages.js'
+import {loadOrCreateCertificate} from '../../src/transport/certs.js'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
+import {QuicEndpoint} from '../../src/transport/quic.js'
+import {type TestPeer, eventually, gamesOf, startPeer} from '../helpers/peers.js'
+import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
+
+const TIMEOUT_MS = 3000
+
+function pattern(length: number): Buffer {
+  const data = Buffer.allocUnsafe(length)
+  for (let i = 0; i < length; i++) data[i] = (i * 13 + (i >> 10)) % 251
+  return data
+}
+
+// QUIC moves a few MB/s with both ends in one process: the chunks a test waits for are the
+// small tail chunk; full 4 MiB chunks are only ever asked for by clients that stall or vanish.
+const TAIL = 64 * 1024
+const BIG = pattern(8 * CHUNK_SIZE + TAIL)
+const tailChunk = (game: GameManifest) => ({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: 8 * CHUNK_SIZE, length: TAIL})
+const GAME = {'version.ini': '1.0\n', 'data/big.bin': BIG, 'readme.txt': 'read me', 'local/save.dat': 'mine'}
+
+/** A source (peer `a`) and a downloader (peer `b`) connected over QUIC on loopback. */
+async function pair(): Promise<{a: TestPeer; b: TestPeer; source: QuicGameSource}> {
+  const library = await makeTempLibrary([{id: 'g', name: 'g'}])
+  await library.writeGame('g', GAME)
+  await library.writeGame('notcat', {'version.ini': '1\n', 'x.bin': 'x'})
+  const a = await startPeer({library})
+  const b = await startPeer({peers: [a.address]})
+  await eventually(() => gamesOf(b, a).length === 2, 'b synced with a')
+  return {a, b, source: sourceOf(b, a)}
+}
+
+function sourceOf(from: TestPeer, to: TestPeer): QuicGameSource {
+  const connection = from.runtime.sessions.connectionOf(to.runtime.peerId)
+  if (!connection) throw new Error('not connected')
+  return new QuicGameSource(connection, {peerId: to.runtime.peerId, timeoutMs: TIMEOUT_MS})
+}
+
+async function manifest(source: QuicGameSource): Promise<GameManifest> {
+  const reply = await source.getGame('g')
+  if (reply === 'not_modified') throw new Error('unexpected NotModified')
+  return reply
+}
+
+async function refusal(promise: Promise<unknown>): Promise<LanspreadError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(LanspreadError)
+  return error as LanspreadError
+}
+
+async function rawClient(port: number): Promise<{connection: PeerConnection; endpoint: QuicEndpoint}> {
+  const certificate = await loadOrCreateCertificate(await makeTempDir())
+  const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500}}, {log: () => {}})
+  await endpoint.start({host: '127.0.0.1', port: 0})
+  onTestFinished(() => endpoint.stop())
+  return {connection: await endpoint.dial('127.0.0.1', port, {timeoutMs: 3000}), endpoint}
+}
+
+/** A frame built by hand, so it can carry what encodeFrame refuses to send. */
+function handFrame(body: object): Buffer {
+  const json = Buffer.from(JSON.stringify(body))
+  const prefix = Buffer.alloc(4)
+  prefix.writeUInt32BE(json.length)
+  return Buffer.concat([prefix, json])
+}
+
+async function sendRaw(connection: PeerConnection, bytes: Uint8Array) {
+  return connection.request(
+    async (stream) => {
+      const writer = stream.writable.getWriter()
+      await writer.write(bytes)
+      await writer.close()
+      return new FrameReader(stream.readable).next()
+    },
+    {timeoutMs: 3000, what: 'hostile request'},
+  )
+}
+
+describe('serving games over QUIC', () => {
+  it('serves the manifest, NotModified and chunks whose bytes and hashes match the files', async () => {
+    const {a, source} = await pair()
+    const game = await manifest(source)
+    const content = await a.runtime.library.content('g')
+    expect(game.manifest_hash).toBe(content.manifest_hash)
+    expect(game.files.map((file) => file.path)).toEqual(['data/big.bin', 'readme.txt', 'version.ini'])
+    expect(game.files[0]!.chunks).toHaveLength(9)
+    expect(game.files[0]!.chunks).toEqual(content.content_hashes['data/big.bin']!.chunks)
+    expect(await source.getGame('g', game.content_hash)).toBe('not_modified')
+    const reply = await source.getChunk(tailChunk(game))
+    expect(Buffer.from(reply.bytes).equals(BIG.subarray(8 * CHUNK_SIZE))).toBe(true)
+    expect(reply.hash).toBe(game.files[0]!.chunks[8])
+    expect(blake3Hex(reply.bytes)).toBe(reply.hash)
+    await eventually(() => a.runtime.games.permitsInUse() === 0, 'the permit given back')
+  })
+
+  it('refuses what the serving rules forbid with Errors the downloader gets as LanspreadErrors, and keeps the connection', async () => {
+    const {a, b, source} = await pair()
+    const game = await manifest(source)
+    const chunk = (overrides: object) => source.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'readme.txt', offset: 0, length: 7, ...overrides})
+    expect((await refusal(source.getGame('nope'))).code).toBe('not_found')
+    expect((await refusal(source.getGame('notcat'))).code).toBe('not_downloaded')
+    expect((await refusal(chunk({path: 'missing.txt'}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({offset: 7, length: 1}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 9 * CHUNK_SIZE, length: 1}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 8 * CHUNK_SIZE, length: TAIL + 1}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 100, length: CHUNK_SIZE}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({manifest_hash: 'd'.repeat(64)}))).message).toContain('stale')
+    expect((await refusal(chunk({id: 'notcat', path: 'x.bin', length: 1}))).code).toBe('not_downloaded')
+    // a manifest file swapped for a link to a file outside the game
+    const root = a.library.file('g')
+    await fs.rename(path.join(root, 'readme.txt'), a.library.file('outside.txt'))
+    await fs.symlink(a.library.file('outside.txt'), path.join(root, 'readme.txt'))
+    expect((await refusal(chunk({}))).message).toContain('symbolic link')
+    // an operation running on the game
+    const running = a.runtime.operations.uninstall('g')
+    expect((await refusal(source.getGame('g'))).code).toBe('not_downloaded')
+    await running.catch(() => undefined)
+    await b.runtime.sessions.ping(a.runtime.peerId)
+    expect(b.runtime.sessions.connectionOf(a.runtime.peerId)).toBeDefined()
+    expect(a.runtime.games.permitsInUse()).toBe(0)
+  })
+
+  it('answers paths the wire schema forbids (absolute, .., local/, reserved) with bad_frame', async () => {
+    const {a, source} = await pair()
+    const game = await manifest(source)
+    const bad = ['/etc/passwd', '../g/readme.txt', 'local/save.dat', '.lanspread.json']
+    let connection: PeerConnection | undefined
+    for (const [i, badPath] of bad.entries()) {
+      // a fresh connection every two requests: three violations drop one
+      if (i % 2 === 0) connection = (await rawClient(a.address.port)).connection
+      const answer = await sendRaw(connection!, handFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: badPath, offset: 0, length: 4}))
+      expect(answer, badPath).toMatchObject({type: 'Error', code: 'bad_frame'})
+    }
+    expect(await source.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'readme.txt', offset: 0, length: 7})).toMatchObject({bytes: Buffer.from('read me')})
+  })
+
+  it('keeps memory bounded against 300 concurrent chunk streams that never read, and serves another peer meanwhile', async () => {
+    const {a, b, source} = await pair()
+    const game = await manifest(source)
+    const hog = await startPeer({peers: [a.address]})
+    await eventually(() => gamesOf(hog, a).length === 2, 'the hog synced')
+    const connection = hog.runtime.sessions.connectionOf(a.runtime.peerId)!
+    const baseline = process.memoryUsage().rss
+    let peak = baseline
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25)
+    onTestFinished(() => clearInterval(sampler))
+    let settled = 0
+    const stalls = Array.from({length: 300}, (_, i) =>
+      connection
+        .request(
+          async (stream) => {
+            const writer = stream.writable.getWriter()
+            await writer.write(encodeFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: (i % 8) * CHUNK_SIZE, length: CHUNK_SIZE}))
+            await writer.close()
+            await new Promise((resolve) => setTimeout(resolve, 10_000)) // never reads
+          },
+          {timeoutMs: 12_000, what: 'stalled GetChunk'},
+        )
+        .then(
+          () => 'stalled',
+          () => 'failed',
+        )
+        .finally(() => settled++),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // another peer is served while the hog holds its permits
+    const started = Date.now()
+    const reply = await source.getChunk(tailChunk(game))
+    expect(reply.hash).toBe(game.files[0]!.chunks[8])
+    const servedInMs = Date.now() - started
+    expect(a.runtime.games.permitsInUse(hog.runtime.peerId)).toBeLessThanOrEqual(8)
+    expect(a.runtime.games.permitsInUse()).toBeLessThanOrEqual(32)
+    // The server bounds each stalled write itself: permits come back while the hog still holds its streams.
+    await eventually(() => a.runtime.games.permitsInUse() === 0, 'every permit given back', 9000)
+    // (past QUIC's 100 concurrent streams the hog's extra streams fail at once on its side)
+    const stillOpen = 300 - settled
+    expect(stillOpen).toBeGreaterThan(0)
+    const outcomes = await Promise.all(stalls)
+    expect(outcomes).toHaveLength(300)
+    clearInterval(sampler)
+    const growthMb = (peak - baseline) / 1024 / 1024
+    console.log(`300 stalled chunk streams (${stillOpen} still open when the last permit came back): RSS grew ${growthMb.toFixed(0)} MB at peak; another peer served a 64 KiB chunk in ${servedInMs} ms`)
+    expect(growthMb).toBeLessThan(200)
+    await b.runtime.sessions.ping(a.runtime.peerId)
+    expect((await manifest(source)).content_hash).toBe(game.content_hash)
+  }, 40_000)
+
+  it('keeps serving when a client vanishes mid-chunk', async () => {
+    const {a, source} = await pair()
+    const game = await manifest(source)
+    const ghost = await startPeer({peers: [a.address]})
+    await eventually(() => gamesOf(ghost, a).length === 2, 'the ghost synced')
+    const ghostSource = sourceOf(ghost, a)
+    const pending = Array.from({length: 6}, (_, i) =>
+      ghostSource.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: i * CHUNK_SIZE, length: CHUNK_SIZE}).catch(() => 'gone'),
+    )
+    await eventually(() => a.runtime.games.permitsInUse(ghost.runtime.peerId) > 0, 'the ghost being served')
+    await ghost.runtime.endpoint.stop()
+    await Promise.all(pending)
+    await eventually(() => a.runtime.games.permitsInUse() === 0, 'the ghost\'s permits given back', 8000)
+    const reply = await source.getChunk(tailChunk(game))
+    expect(reply.hash).toBe(game.files[0]!.chunks[8])
+  }, 30_000)
+})
