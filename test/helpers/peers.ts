@@ -35,7 +35,8 @@ export async function startPeer(
   const library = options.library ?? (await makeTempLibrary(Object.keys(games).map((id) => ({id, name: id}))))
   for (const [id, files] of Object.entries(games)) await library.writeGame(id, files)
   const logs: string[] = []
-  const runtime = await PeerRuntime.start({
+  const runtime = await PeerRuntime.start(
+    {
     paths: library.paths,
     host: '127.0.0.1',
     port: options.port ?? 0,
@@ -44,8 +45,12 @@ export async function startPeer(
     transport: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500},
     watch: options.watch ?? true,
     bulk: options.bulk ?? true,
-  })
-  runtime.on('log', ({level, message}) => logs.push(`${level}: ${message}`))
+    },
+    // From the very start: recovery and the first dials log before start() resolves.
+    (event, data) => {
+      if (event === 'log') logs.push(`${(data as {level: string}).level}: ${(data as {message: string}).message}`)
+    },
+  )
   const received: Message['type'][] = []
   runtime.sessions.on('frames', (frame) => {
     if (frame.direction === 'in') received.push(frame.type)
