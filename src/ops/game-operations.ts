@@ -2,8 +2,9 @@
 // running, the cross-process game locks, recovery before every operation, events for a
 // runtime to subscribe to, and a rescan of the game when its operation ends.
 import {EventEmitter} from 'node:events'
+import fs from 'node:fs/promises'
 import type {LanspreadPaths} from '../config.js'
-import {type ErrorCode, LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+import {type ErrorCode, LanspreadError, errnoCode, errorMessage, ioError, isLanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
@@ -73,6 +74,20 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   async install(id: GameId, options: InstallOptions = {}): Promise<OperationResult<InstallResult>> {
     const kind = options.update ? 'update' : 'install'
     return this.run(id, kind, (game) => (options.update ? updateGame(game, options) : installGame(game, options)))
+  }
+
+  /**
+   * Runs a download (`work`, which writes the payload and the sentinel) under the game's lock,
+   * after recovery. The game's folder is created if it is new, and the game is rescanned once
+   * the lock is held, so the library shows it `downloading` for as long as `work` runs.
+   */
+  async download<T extends object>(id: GameId, work: (game: GamePaths) => Promise<T>): Promise<OperationResult<T>> {
+    assertGameId(id)
+    await this.createGameFolder(id)
+    return this.run(id, 'download', async (game) => {
+      await this.rescan(id)
+      return work(game)
+    })
   }
 
   async uninstall(id: GameId): Promise<OperationResult<UninstallResult>> {
@@ -156,6 +171,15 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     } catch (error) {
       this.components.logger?.warn(`the library index was not refreshed for ${id}: ${errorMessage(error)}`)
     }
+  }
+
+  /** A new game's root; the games folder itself must exist (no folder is created above it). */
+  private async createGameFolder(id: GameId): Promise<void> {
+    await assertGamesDir(this.paths.gamesDir)
+    const {root} = gamePaths(this.paths.gamesDir, id)
+    await fs.mkdir(root).catch((error: unknown) => {
+      if (errnoCode(error) !== 'EEXIST') throw ioError('create', root, error)
+    })
   }
 
   private async existingGame(id: GameId): Promise<GamePaths> {

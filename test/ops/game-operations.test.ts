@@ -85,3 +85,29 @@ describe('GameOperations', () => {
     await expect(operations.recover(['nope'])).rejects.toMatchObject({code: 'not_found'})
   })
 })
+
+describe('GameOperations.download', () => {
+  it('creates a new game\'s folder, shows it downloading while the work runs, and rescans it after', async () => {
+    const lib = await makeTempLibrary([{id: 'new', name: 'New'}])
+    const operations = new GameOperations(lib.paths)
+    const library = await Library.open(lib.paths, {operations})
+    operations.attachLibrary(library)
+    const seen: unknown[] = []
+    const result = await operations.download('new', async (game) => {
+      seen.push(operations.activeOperation('new'), library.summary('new')?.availability)
+      await expect(operations.uninstall('new')).rejects.toMatchObject({code: 'busy', message: 'game new is busy: download is running'})
+      await fs.writeFile(game.sentinel, '1\n')
+      return {done: true}
+    })
+    expect(seen).toEqual(['download', 'downloading'])
+    expect(result).toEqual({done: true})
+    expect(library.summary('new')).toMatchObject({availability: 'ready', downloaded: true, eti_version: '1'})
+  })
+
+  it('refuses a games folder that does not exist, and an invalid ID', async () => {
+    const lib = await makeTempLibrary()
+    const operations = new GameOperations({...lib.paths, gamesDir: path.join(lib.gamesDir, 'missing')})
+    await expect(operations.download('g', async () => ({}))).rejects.toMatchObject({code: 'not_found'})
+    await expect(new GameOperations(lib.paths).download('../x', async () => ({}))).rejects.toMatchObject({code: 'usage'})
+  })
+})

@@ -1,0 +1,161 @@
+// One game's download from start to sentinel: sources chosen, the game's operation lock
+// taken, the old sentinel discarded, the chunks already on disk kept, the rest fetched and
+// verified, every file's hash checked, stale payload removed, version.ini published last.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {LanspreadError, ioError} from '../errors.js'
+import {fsyncPath} from '../fs/durable.js'
+import {lstatOrNull} from '../fs/stat.js'
+import {blake3} from '../library/blake3.js'
+import {fileHashOf} from '../library/content-hashes.js'
+import type {GameId, GamePaths} from '../library/layout.js'
+import type {GameOperations, OperationResult} from '../ops/game-operations.js'
+import {ChunkScheduler, DEFAULT_LIMITS, type SchedulerLimits} from './chunk-scheduler.js'
+import {prepareFile, syncFile, writeChunk} from './chunk-writer.js'
+import {type DownloadPlan, planDownload} from './planner.js'
+import {type DownloadProgress, ProgressTracker} from './progress.js'
+import {discardSentinel, publishSentinel} from './sentinel.js'
+import {type SelectedSources, type SourceCandidate, selectSources} from './source-selection.js'
+import {removeStalePayload} from './stale-payload.js'
+
+/** The `fetch --json` figures of one game (`installed` is the command's). */
+export interface DownloadResult {
+  id: GameId
+  eti_version: string | null
+  manifest_hash: string
+  /** Bytes fetched over the network in this run. */
+  bytes: number
+  /** Bytes kept from disk (an interrupted download, the previous version). */
+  reused_bytes: number
+  elapsed_ms: number
+  sources: {peer_id: string; bytes: number}[]
+  retried_chunks: number
+  /** Most bytes buffered at once (requests in flight plus replies not yet written). */
+  peak_buffered_bytes: number
+  /** Payload paths removed because the new manifest does not list them. */
+  removed: string[]
+}
+
+export interface DownloadOptions {
+  id: GameId
+  candidates: readonly SourceCandidate[]
+  signal?: AbortSignal
+  limits?: Partial<SchedulerLimits>
+  onProgress?(progress: DownloadProgress): void
+}
+
+export interface DownloadComponents {
+  operations: Pick<GameOperations, 'download'>
+  /** BLAKE3 (hex) of a chunk; defaults to the current backend on the event loop. */
+  hashChunk?(bytes: Uint8Array): Promise<string>
+  now?(): number
+}
+
+/** Chooses the sources, then downloads under the game's operation lock. */
+export async function downloadGame(options: DownloadOptions, components: DownloadComponents): Promise<OperationResult<DownloadResult>> {
+  const now = components.now ?? Date.now
+  const started = now()
+  const selected = await selectSources(options.id, options.candidates)
+  return components.operations.download(options.id, (game) => downloadInto(game, selected, options, {...components, now}, started))
+}
+
+/** The download proper, into a game folder whose operation lock the caller holds. */
+export async function downloadInto(
+  game: GamePaths,
+  selected: SelectedSources,
+  options: Omit<DownloadOptions, 'candidates'>,
+  components: Omit<DownloadComponents, 'operations'>,
+  started = (components.now ?? Date.now)(),
+): Promise<DownloadResult> {
+  await discardSentinel(game)
+  try {
+    return await fetchPayload(game, selected, options, components, started)
+  } catch (error) {
+    // Recovery would sweep it too; a failed download leaves no scratch behind.
+    await fs.rm(game.sentinelTmp, {force: true}).catch(() => undefined)
+    throw error
+  }
+}
+
+async function fetchPayload(
+  game: GamePaths,
+  selected: SelectedSources,
+  options: Omit<DownloadOptions, 'candidates'>,
+  components: Omit<DownloadComponents, 'operations'>,
+  started: number,
+): Promise<DownloadResult> {
+  const now = components.now ?? Date.now
+  const {manifest} = selected
+  const plan = await planDownload(game, manifest)
+  throwIfAborted(options.signal, game.id)
+  for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
+  const tracker = new ProgressTracker(game.id, plan.totalBytes, plan.reusedBytes, selected.sources.map((s) => s.peerId), now)
+  options.onProgress?.(tracker.snapshot())
+  const scheduler = new ChunkScheduler(
+    game.id,
+    manifest.manifest_hash,
+    selected.sources,
+    plan.missing,
+    {
+      hashChunk: components.hashChunk ?? hashOnEventLoop,
+      write: (chunk, bytes) => writeChunk(chunk.file.diskPath, chunk.offset, bytes),
+      onChunk: ({chunk, peerId, bufferedBytes}) => options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes)),
+      now,
+    },
+    {...DEFAULT_LIMITS, ...options.limits},
+    options.signal,
+  )
+  const fetched = await scheduler.run()
+  await assertFilesComplete(game.id, plan)
+  await syncPayload(game, plan)
+  throwIfAborted(options.signal, game.id)
+  const removed = await removeStalePayload(game.root, manifest)
+  await publishSentinel(game)
+  return {
+    id: game.id,
+    eti_version: selected.eti_version,
+    manifest_hash: manifest.manifest_hash,
+    bytes: fetched.bytes,
+    reused_bytes: plan.reusedBytes,
+    elapsed_ms: now() - started,
+    sources: fetched.sources,
+    retried_chunks: fetched.retried_chunks,
+    peak_buffered_bytes: fetched.peak_buffered_bytes,
+    removed,
+  }
+}
+
+async function hashOnEventLoop(bytes: Uint8Array): Promise<string> {
+  return blake3(bytes).toString('hex')
+}
+
+/** Each file's hash over the chunk hashes verified on disk, and its size, before the sentinel. */
+async function assertFilesComplete(id: GameId, plan: DownloadPlan): Promise<void> {
+  for (const {entry, diskPath, verified} of plan.files) {
+    const complete = verified.every((hash) => hash !== undefined)
+    const stat = await lstatOrNull(diskPath)
+    if (complete && fileHashOf(verified) === entry.hash && stat?.isFile() && stat.size === entry.size) continue
+    throw new LanspreadError('integrity', `game ${id}: ${diskPath} does not match its manifest hash after the download`, {
+      hint: 'something else wrote to the game folder meanwhile: fetch the game again',
+    })
+  }
+}
+
+/** Every payload file and every folder holding one reaches the disk before the sentinel. */
+async function syncPayload(game: GamePaths, plan: DownloadPlan): Promise<void> {
+  const folders = new Set<string>([game.root])
+  for (const file of plan.files) {
+    await syncFile(file.diskPath)
+    for (let dir = path.dirname(file.diskPath); dir.startsWith(game.root + path.sep); dir = path.dirname(dir)) folders.add(dir)
+  }
+  for (const folder of folders) {
+    await fsyncPath(folder).catch((error: unknown) => {
+      throw ioError('write', folder, error)
+    })
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, id: GameId): void {
+  if (!signal?.aborted) return
+  throw new LanspreadError('interrupted', `the download of game ${id} was cancelled`, {hint: 'run the fetch again: it keeps the chunks already on disk'})
+}
