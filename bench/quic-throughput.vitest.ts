@@ -1,15 +1,15 @@
 // A measurement, not a check: the rate of one 16 MiB transfer over one QUIC stream between two
-// processes on loopback, with the transport's settings. Opt-in: LANSPREAD_QUIC_BENCH=1.
+// processes on loopback, with the transport's settings. Run: npm run bench:quic.
 import path from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
-import {REPO_ROOT} from '../helpers/cli.js'
-import {startEndpoint} from '../helpers/quic-endpoints.js'
-import {makeTempDir} from '../helpers/temp-library.js'
+import {REPO_ROOT} from '../test/helpers/cli.js'
+import {startEndpoint} from '../test/helpers/quic-endpoints.js'
+import {makeTempDir} from '../test/helpers/temp-library.js'
 
 const SIZE = 16 * 1024 * 1024
 
-describe.runIf(process.env.LANSPREAD_QUIC_BENCH === '1')('QUIC stream throughput', () => {
+describe('QUIC stream throughput', () => {
   it('moves 16 MiB from another process over one stream', async () => {
     const {child, port} = await serveInChild()
     try {

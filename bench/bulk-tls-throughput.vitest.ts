@@ -1,12 +1,12 @@
 // A measurement, not a check: 512 MiB of 4 MiB chunks over bulk TLS from a server in another
-// process (in-memory handler) on loopback, beside a bare node:tls stream. Opt-in: LANSPREAD_BULK_BENCH=1.
+// process (in-memory handler) on loopback, beside a bare node:tls stream. Run: npm run bench:bulk.
 import path from 'node:path'
 import tls from 'node:tls'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {BulkTlsGameSource} from '../../src/download/bulk-tls-game-source.js'
-import {REPO_ROOT} from '../helpers/cli.js'
-import {type Identities, MANIFEST_HASH, SERVER_PEER, makeIdentities} from '../helpers/bulk-tls.js'
+import {BulkTlsGameSource} from '../src/download/bulk-tls-game-source.js'
+import {REPO_ROOT} from '../test/helpers/cli.js'
+import {type Identities, MANIFEST_HASH, SERVER_PEER, makeIdentities} from '../test/helpers/bulk-tls.js'
 
 const MiB = 1024 * 1024
 const CHUNK = 4 * MiB
@@ -18,7 +18,7 @@ beforeAll(async () => {
 })
 afterAll(() => ids?.cleanup())
 
-describe.runIf(process.env.LANSPREAD_BULK_BENCH === '1')('bulk TLS throughput', () => {
+describe('bulk TLS throughput', () => {
   it('moves 512 MiB of 4 MiB chunks from another process', async () => {
     const {child, port, barePort, fingerprint} = await serveInChild(ids)
     try {
