@@ -4,6 +4,7 @@ import {z} from 'zod'
 import type {ControlHandler} from '../control/server.js'
 import {LanspreadError} from '../errors.js'
 import {describeIssues} from '../fs/read-json.js'
+import {fetchGames} from './fetch-games.js'
 import {networkLibrary} from './network-library.js'
 import type {PeerRuntime} from './runtime.js'
 
@@ -13,6 +14,7 @@ const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), cl
 const UninstallArgs = z.object({id: z.string()})
 const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
 const ForgetArgs = z.object({peer_id: z.string()})
+const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional()})
 
 function parse<S extends z.ZodType>(schema: S, args: unknown, command: string): z.infer<S> {
   const parsed = schema.safeParse(args)
@@ -54,6 +56,10 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
       case 'uninstall': {
         const {id} = parse(UninstallArgs, args, command)
         return runtime.operations.uninstall(id)
+      }
+      case 'fetch': {
+        const {ids, from, install, bulk} = parse(FetchArgs, args, command)
+        return fetchGames(runtime, {ids, ...(from === undefined ? {} : {from}), install: install ?? false, bulk: bulk ?? true})
       }
       case 'recover': {
         const {ids, dry_run} = parse(RecoverArgs, args, command)

@@ -1,0 +1,108 @@
+// `fetch` inside the runtime: for each game, every known peer whose library lists it becomes
+// a source (bulk TLS for chunk bytes when the peer offers it, QUIC otherwise), the downloader
+// picks the manifest and spreads the chunks, and an optional install follows.
+import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
+import {type DownloadResult, downloadGame} from '../download/downloader.js'
+import type {GameSource} from '../download/game-source.js'
+import type {DownloadProgress} from '../download/progress.js'
+import {QuicGameSource} from '../download/quic-game-source.js'
+import type {SourceCandidate} from '../download/source-selection.js'
+import {LanspreadError} from '../errors.js'
+import type {GameId} from '../library/layout.js'
+import {FEATURE_BULK_TLS} from '../protocol/messages.js'
+import type {PeerRecord} from './peer-table.js'
+import type {PeerRuntime} from './runtime.js'
+
+export interface FetchOptions {
+  ids: GameId[]
+  /** Only this peer as a source. */
+  from?: string
+  install?: boolean
+  /** Chunk bytes over bulk TLS where the peer offers it (default true). */
+  bulk?: boolean
+  signal?: AbortSignal
+  onProgress?(id: GameId, progress: DownloadProgress): void
+}
+
+/** One game of `fetch --json`: what crossed the network in this run, from whom. */
+export interface FetchedGame {
+  id: GameId
+  eti_version: string | null
+  manifest_hash: string
+  bytes: number
+  reused_bytes: number
+  elapsed_ms: number
+  sources: {peer_id: string; bytes: number}[]
+  retried_chunks: number
+  installed: boolean
+}
+
+/** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
+const SOURCE_REQUEST_TIMEOUT_MS = 300_000
+
+export async function fetchGames(runtime: PeerRuntime, options: FetchOptions): Promise<{games: FetchedGame[]}> {
+  const games: FetchedGame[] = []
+  for (const id of options.ids) games.push(await fetchOne(runtime, id, options))
+  return {games}
+}
+
+async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions): Promise<FetchedGame> {
+  const records = runtime.table.records().filter((record) => options.from === undefined || record.peer_id === options.from)
+  if (records.length === 0) throw noPeers(options.from)
+  const sources: GameSource[] = []
+  try {
+    const candidates: SourceCandidate[] = []
+    for (const record of records) {
+      const summary = record.library.get(id)
+      const source = summary ? sourceFor(runtime, record, options.bulk ?? true) : undefined
+      if (!summary || !source) continue
+      sources.push(source)
+      candidates.push({source, summary})
+    }
+    if (candidates.length === 0) {
+      throw new LanspreadError('not_found', `no peer${options.from ? ` ${options.from}` : ''} has game ${id}`, {
+        hint: 'run `lanspread library --peers` to see which games the peers have',
+      })
+    }
+    const result: DownloadResult = await downloadGame(
+      {id, candidates, ...(options.signal ? {signal: options.signal} : {}), ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {})},
+      {operations: runtime.operations},
+    )
+    const installed = options.install ? (await runtime.operations.install(id), true) : false
+    return {
+      id,
+      eti_version: result.eti_version,
+      manifest_hash: result.manifest_hash,
+      bytes: result.bytes,
+      reused_bytes: result.reused_bytes,
+      elapsed_ms: result.elapsed_ms,
+      sources: result.sources,
+      retried_chunks: result.retried_chunks,
+      installed,
+    }
+  } finally {
+    await Promise.allSettled(sources.map((source) => source.close?.()))
+  }
+}
+
+/** The best data plane to a connected peer: bulk TLS for chunks when offered, checked against its pin. */
+function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean): GameSource | undefined {
+  const connection = runtime.sessions.connectionOf(record.peer_id)
+  if (!connection) return undefined
+  const quic = new QuicGameSource(connection, {peerId: record.peer_id, timeoutMs: SOURCE_REQUEST_TIMEOUT_MS})
+  if (!bulk || !record.features.includes(FEATURE_BULK_TLS) || record.bulk_port === null) return quic
+  return new BulkTlsGameSource({
+    peerId: record.peer_id,
+    host: connection.remoteHost,
+    port: record.bulk_port,
+    expectedFingerprint: record.cert_fingerprint,
+    certificate: runtime.certificate,
+    control: quic,
+  })
+}
+
+function noPeers(from: string | undefined): LanspreadError {
+  return new LanspreadError('no_peers', from ? `peer ${from} is not connected` : 'no peers are connected', {
+    hint: from ? 'run `lanspread peers` to see the connected peers' : 'start the other machines\' `lanspread serve`, or name them with --peer HOST:PORT',
+  })
+}
