@@ -1,7 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {formatBytes, table} from '../cli/render.js'
-import {requestServe} from '../control/attach.js'
+import {byteProgressBar} from '../cli/progress.js'
+import {attachToServe} from '../control/attach.js'
+import type {DownloadProgress} from '../download/progress.js'
 import type {LanspreadPaths} from '../config.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
 import {LanspreadError} from '../errors.js'
@@ -35,10 +37,28 @@ export default class Fetch extends LanspreadCommand {
     const ids = argv as string[]
     const paths = this.resolvePaths(flags)
     const request = {ids, install: flags.install, bulk: flags.bulk, ...(flags.from === undefined ? {} : {from: flags.from})}
-    const viaServe = await requestServe<{games: FetchedGame[]}>(paths, 'fetch', request)
-    const document = viaServe?.result ?? (await this.oneShot(paths, request, flags.peer ?? [], flags['wait-peers'] * 1000))
+    const document = (await this.viaServe(paths, request)) ?? (await this.oneShot(paths, request, flags.peer ?? [], flags['wait-peers'] * 1000))
     if (!this.jsonEnabled()) this.log(fetchedTable(document.games))
     return document
+  }
+
+  /** Through serve, with its download progress drawn from the event stream on a terminal. */
+  private async viaServe(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}): Promise<{games: FetchedGame[]} | undefined> {
+    const client = await attachToServe(paths)
+    if (!client) return undefined
+    const bar = byteProgressBar(!this.jsonEnabled())
+    try {
+      if (!this.jsonEnabled() && process.stderr.isTTY) {
+        await client.subscribe(({event, data}) => {
+          const progress = data as DownloadProgress
+          if (event === 'download_progress' && request.ids.includes(progress.id)) bar.update(progress.done_bytes, progress.total_bytes, progressLabel(progress))
+        })
+      }
+      return (await client.request('fetch', request)) as {games: FetchedGame[]}
+    } finally {
+      bar.stop()
+      client.close()
+    }
   }
 
   private async oneShot(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}, peers: string[], meetTimeoutMs: number): Promise<{games: FetchedGame[]}> {
@@ -51,19 +71,23 @@ export default class Fetch extends LanspreadCommand {
     // Heavy modules (QUIC, TLS, the downloader) load only for a one-shot fetch.
     const {withOneShotPeer} = await import('../peer/one-shot.js')
     const {fetchGames} = await import('../peer/fetch-games.js')
-    const {byteProgressBar} = await import('../cli/progress.js')
     const bar = byteProgressBar(!this.jsonEnabled())
     try {
       return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, meetTimeoutMs, log: (m) => this.warnLine(m)}, (runtime) =>
         fetchGames(runtime, {
           ...request,
-          onProgress: (id, progress) => bar.update(progress.done_bytes, progress.total_bytes, `${id} ${formatBytes(progress.rate)}/s from ${progress.sources.length} peer${progress.sources.length === 1 ? '' : 's'}`),
+          onProgress: (_id, progress) => bar.update(progress.done_bytes, progress.total_bytes, progressLabel(progress)),
         }),
       )
     } finally {
       bar.stop()
     }
   }
+}
+
+function progressLabel(progress: DownloadProgress): string {
+  const eta = progress.eta_ms === null ? '' : `, ${Math.ceil(progress.eta_ms / 1000)} s left`
+  return `${progress.id} ${formatBytes(progress.rate)}/s from ${progress.sources.length} peer${progress.sources.length === 1 ? '' : 's'}${eta}`
 }
 
 function fetchedTable(games: readonly FetchedGame[]): string {

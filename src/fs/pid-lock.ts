@@ -186,6 +186,17 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+/** A process killed but not yet reaped by its parent still answers kill(pid, 0): it holds nothing. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state === 'Z' || state === 'X'
+  } catch {
+    return false
+  }
+}
+
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -198,7 +209,7 @@ function processExists(pid: number): boolean {
 export function isAlive(owner: LockOwner): boolean {
   // `ip netns exec` shares the hostname, so the host name alone never decides.
   if (owner.hostname !== os.hostname()) return true // cannot check another machine: assume alive
-  if (!processExists(owner.pid)) return false
+  if (!processExists(owner.pid) || isZombie(owner.pid)) return false
   const startTime = processStartTime(owner.pid)
   return owner.start_time === null || startTime === null || startTime === owner.start_time
 }

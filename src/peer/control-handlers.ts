@@ -4,6 +4,7 @@ import {z} from 'zod'
 import type {ControlHandler} from '../control/server.js'
 import {LanspreadError} from '../errors.js'
 import {describeIssues} from '../fs/read-json.js'
+import type {DownloadProgress} from '../download/progress.js'
 import {fetchGames} from './fetch-games.js'
 import {networkLibrary} from './network-library.js'
 import type {PeerRuntime} from './runtime.js'
@@ -15,6 +16,32 @@ const UninstallArgs = z.object({id: z.string()})
 const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
 const ForgetArgs = z.object({peer_id: z.string()})
 const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional()})
+
+/** Progress events of a download reach subscribers at most this often. */
+const PROGRESS_EVENT_MS = 250
+
+/** Calls `emit` at most once per `intervalMs`, always with the newest value; the last value of a burst is not lost. */
+function throttled<T>(emit: (value: T) => void, intervalMs: number): (value: T) => void {
+  let last = 0
+  let pending: T | undefined
+  let timer: NodeJS.Timeout | undefined
+  return (value) => {
+    pending = value
+    const wait = last + intervalMs - Date.now()
+    if (wait <= 0) {
+      last = Date.now()
+      emit(value)
+      pending = undefined
+      return
+    }
+    timer ??= setTimeout(() => {
+      timer = undefined
+      last = Date.now()
+      if (pending !== undefined) emit(pending)
+      pending = undefined
+    }, wait)
+  }
+}
 
 function parse<S extends z.ZodType>(schema: S, args: unknown, command: string): z.infer<S> {
   const parsed = schema.safeParse(args)
@@ -59,7 +86,8 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
       }
       case 'fetch': {
         const {ids, from, install, bulk} = parse(FetchArgs, args, command)
-        return fetchGames(runtime, {ids, ...(from === undefined ? {} : {from}), install: install ?? false, bulk: bulk ?? true})
+        const progress = throttled((value: DownloadProgress) => runtime.emit('download_progress', value), PROGRESS_EVENT_MS)
+        return fetchGames(runtime, {ids, ...(from === undefined ? {} : {from}), install: install ?? false, bulk: bulk ?? true, onProgress: (_id, value) => progress(value)})
       }
       case 'recover': {
         const {ids, dry_run} = parse(RecoverArgs, args, command)

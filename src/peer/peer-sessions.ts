@@ -40,6 +40,9 @@ export interface PeerSessionsOptions {
   bulkPort?: number
 }
 
+/** Two connections to one peer admitted this close together are a simultaneous dial, not a replacement. */
+const SIMULTANEOUS_DIAL_MS = 2000
+
 /** Protocol violations after which a connection is dropped. */
 const MAX_VIOLATIONS = 3
 
@@ -53,6 +56,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private readonly connections = new Map<string, PeerConnection>()
   private readonly peerOf = new WeakMap<PeerConnection, string>()
   private readonly violations = new WeakMap<PeerConnection, number>()
+  private readonly admittedAt = new WeakMap<PeerConnection, number>()
   /** Handshakes we started and have not finished: the peer may already send requests on them. */
   private readonly handshakes = new WeakMap<PeerConnection, Promise<unknown>>()
   private readonly pushes = new Map<string, PushState>()
@@ -207,13 +211,24 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     return true
   }
 
+  /**
+   * One connection per peer. Two connections dialled from opposite ends within a moment of
+   * each other are a simultaneous dial: both ends keep the same one (chooseConnection).
+   * Otherwise the new handshake means the peer restarted or lost the old connection (a
+   * crashed peer never closed it): the new connection replaces it, on both ends alike.
+   */
   private keepOneConnection(peerId: string, connection: PeerConnection): void {
     const existing = this.connectionOf(peerId)
     let keep = connection
     if (existing && existing !== connection) {
-      keep = chooseConnection(this.options.peerId, peerId, existing, connection)
+      const age = Date.now() - (this.admittedAt.get(existing) ?? 0)
+      // Only dials crossing each other are a race to settle; the same side dialling again means
+      // its old connection is gone for it (a restart, a crash), and both ends see the same order.
+      const replacement = existing.direction === connection.direction || age > SIMULTANEOUS_DIAL_MS
+      keep = replacement ? connection : chooseConnection(this.options.peerId, peerId, existing, connection)
       void (keep === existing ? connection : existing).close()
     }
+    if (!this.admittedAt.has(keep)) this.admittedAt.set(keep, Date.now())
     this.connections.set(peerId, keep)
     this.peerOf.set(keep, peerId)
     void keep.closed.then(() => {

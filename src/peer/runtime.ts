@@ -2,6 +2,7 @@
 // listens for peers over QUIC, keeps their libraries in sync with ours and answers the
 // control socket. It composes the modules below it and owns their start and stop order.
 import {EventEmitter} from 'node:events'
+import type {DownloadProgress} from '../download/progress.js'
 import os from 'node:os'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
@@ -59,6 +60,7 @@ export interface RuntimeEvents {
   peer_refused: PeerSessionsEvents['peer_refused']
   peer_library_changed: PeerSessionsEvents['peer_library_changed']
   library_changed: [{library_rev: number; library_epoch: string; added: string[]; updated: string[]; removed: string[]}]
+  download_progress: [DownloadProgress]
   operation_started: [{id: string; kind: string}]
   operation_finished: [{id: string; kind: string}]
   operation_failed: [{id: string; kind: string; code: string; message: string}]
@@ -83,7 +85,7 @@ export interface RuntimeParts {
 }
 
 /** Events a control-socket subscriber receives. */
-const BROADCAST_EVENTS = ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'operation_started', 'operation_finished', 'operation_failed'] as const
+const BROADCAST_EVENTS = ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'download_progress', 'operation_started', 'operation_finished', 'operation_failed'] as const
 
 export const RUNTIME_EVENTS = ['listening', ...BROADCAST_EVENTS, 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
 

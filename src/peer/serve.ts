@@ -42,8 +42,8 @@ const printJson: RuntimeEventSink = (event, data) => {
 }
 
 const printHuman: RuntimeEventSink = (event, data) => {
-  // Every address refresh is an update: too chatty for a human log.
-  if (event === 'peer_updated') return
+  // Every address refresh is an update, every quarter second of a download a progress: too chatty for a human log.
+  if (event === 'peer_updated' || event === 'download_progress') return
   process.stderr.write(`${describeEvent(event, data)}\n`)
 }
 
@@ -66,6 +66,8 @@ function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
       return `library_rev ${String(d.library_rev)}: ${(['added', 'updated', 'removed'] as const).map((k) => `${(d[k] as string[]).length} ${k}`).join(', ')}`
     case 'peer_updated':
       return `peer updated: ${String(d.peer_id)}`
+    case 'download_progress':
+      return `${String(d.id)}: ${String(d.done_bytes)} of ${String(d.total_bytes)} bytes`
     case 'operation_started':
       return `${String(d.kind)} of ${String(d.id)} started`
     case 'operation_finished':

@@ -19,6 +19,9 @@ async function sourceLibrary(): Promise<{library: TempLibrary; archive: Buffer}>
   return {library, archive: await fs.readFile(path.join(root, 'pak0.eti'))}
 }
 
+/** Default liveness timings: a 1.5 s stale timeout would drop a downloader between two slow chunks. */
+const DEFAULT_TIMINGS = {LANSPREAD_STALE_AFTER_MS: '90000', LANSPREAD_PING_AFTER_MS: '30000'}
+
 async function emptyLibrary(): Promise<TempLibrary> {
   return makeTempLibrary([{id: 'quake', name: 'Quake'}])
 }
@@ -27,8 +30,8 @@ describe('lanspread fetch (real processes on loopback)', () => {
   it('downloads through serve from the peer that has the game, verified, and installs it', async () => {
     const {library: a, archive} = await sourceLibrary()
     const b = await emptyLibrary()
-    const serveA = await startServe(a.gamesDir)
-    const serveB = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`])
+    const serveA = await startServe(a.gamesDir, [], DEFAULT_TIMINGS)
+    const serveB = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`], DEFAULT_TIMINGS)
     await serveB.waitFor('a library', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId)
     const fetched = await runCli(['fetch', 'quake', '--install', '--games', b.gamesDir, '--json'], {timeout: 60_000})
     expect(fetched.exitCode).toBe(0)
@@ -49,7 +52,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
   it('works as a one-shot peer without serve, over QUIC only with --no-bulk', async () => {
     const {library: a, archive} = await sourceLibrary()
     const b = await emptyLibrary()
-    const serveA = await startServe(a.gamesDir)
+    const serveA = await startServe(a.gamesDir, [], DEFAULT_TIMINGS)
     const fetched = await runCli(['fetch', 'quake', '--no-bulk', '--peer', `127.0.0.1:${serveA.port}`, '--games', b.gamesDir, '--json'], {timeout: 120_000})
     expect(fetched.exitCode).toBe(0)
     expect(json<FetchDocument>(fetched).games[0]).toMatchObject({id: 'quake', installed: false})
@@ -62,7 +65,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
     const noPeers = await runCli(['fetch', 'quake', '--games', b.gamesDir, '--json'])
     expect(noPeers.exitCode).toBe(9)
     expect(json(noPeers)).toMatchObject({error: {code: 'no_peers'}})
-    const serveA = await startServe(a.gamesDir)
+    const serveA = await startServe(a.gamesDir, [], DEFAULT_TIMINGS)
     const missing = await runCli(['fetch', 'doom', '--peer', `127.0.0.1:${serveA.port}`, '--games', b.gamesDir, '--json'], {timeout: 60_000})
     expect(missing.exitCode).toBe(3)
     expect(json(missing)).toMatchObject({error: {code: 'not_found', message: expect.stringContaining('doom')}})

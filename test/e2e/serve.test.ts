@@ -70,6 +70,21 @@ describe('lanspread serve (real processes on loopback)', () => {
     expect(stale.reason).toBe('stale')
   })
 
+  it('takes back a peer that was killed and restarted at once, without waiting for its dead connection to idle out', async () => {
+    const a = await libraryWith(['alpha'])
+    const b = await libraryWith(['beta'])
+    const serveA = await startServe(a.gamesDir, [], {LANSPREAD_STALE_AFTER_MS: '60000', LANSPREAD_PING_AFTER_MS: '30000'})
+    const first = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`])
+    await first.waitFor('a synced', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId)
+    first.child.kill('SIGKILL')
+    await first.child
+    const restartedAt = Date.now()
+    const second = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`])
+    await second.waitFor('a synced again', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId, 10_000)
+    expect(Date.now() - restartedAt).toBeLessThan(10_000)
+    expect(json<PeersDocument>(await runCli(['peers', '--games', a.gamesDir, '--json'])).peers).toHaveLength(1)
+  })
+
   it('replaces the control socket of a serve that was killed', async () => {
     const a = await libraryWith(['alpha'])
     const first = await startServe(a.gamesDir)

@@ -2,7 +2,8 @@ import {execa} from 'execa'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {readFileSync} from 'node:fs'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import type {FileWriter} from '../../src/fs/new-file.js'
 import {PidLock, processStartTime} from '../../src/fs/pid-lock.js'
 import {holdLockInChild} from '../helpers/lock-holder.js'
@@ -137,3 +138,38 @@ describe.skipIf(unavailable !== undefined)('pid lock on a real full disk (tmpfs)
     await lock.release()
   })
 })
+
+describe('pid lock held by a process killed but not yet reaped', () => {
+  it('is taken over at once: a zombie holds nothing', async () => {
+    const {spawn} = await import('node:child_process')
+    const dir = await makeTempDir()
+    const file = path.join(dir, 'zombie.lock')
+    const script = path.join(dir, 'hold.mjs')
+    await fs.writeFile(
+      script,
+      `const {PidLock} = await import(${JSON.stringify(path.resolve('src/fs/pid-lock.ts'))})
+await PidLock.acquire(${JSON.stringify(file)}, {subject: 'z', purpose: 'hold'})
+process.stdout.write(process.pid + '\\n')
+setInterval(() => {}, 1000)
+`,
+    )
+    // The holder's parent execs sleep, which never reaps it: once killed it stays a zombie.
+    const parent = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)} & exec sleep 30`], {stdio: ['ignore', 'pipe', 'inherit']})
+    onTestFinished(() => void parent.kill('SIGKILL'))
+    const holderPid = await new Promise<number>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))))
+    process.kill(holderPid, 'SIGKILL')
+    for (let i = 0; i < 200 && readState(holderPid) !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(readState(holderPid)).toBe('Z')
+    const lock = await PidLock.acquire(file, {subject: 'z', purpose: 'take over'})
+    await lock.release()
+  })
+})
+
+function readState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+  } catch {
+    return 'gone'
+  }
+}

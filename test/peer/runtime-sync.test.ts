@@ -84,3 +84,4 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     await eventually(() => lost.includes('c:stale'), 'c removed as stale', 8000)
   })
 })
+
