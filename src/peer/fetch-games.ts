@@ -52,12 +52,20 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
   const sources: GameSource[] = []
   try {
     const candidates: SourceCandidate[] = []
+    let unreachable = 0
     for (const record of records) {
       const summary = record.library.get(id)
-      const source = summary ? sourceFor(runtime, record, options.bulk ?? true) : undefined
-      if (!summary || !source) continue
+      if (!summary) continue
+      const source = sourceFor(runtime, record, options.bulk ?? true)
+      if (!source) {
+        unreachable++
+        continue
+      }
       sources.push(source)
       candidates.push({source, summary})
+    }
+    if (candidates.length === 0 && unreachable > 0) {
+      throw new LanspreadError('no_peers', `the peers that have game ${id} are not connected right now`, {hint: 'they are dialled again in the background; run the fetch again in a moment'})
     }
     if (candidates.length === 0) {
       throw new LanspreadError('not_found', `no peer${options.from ? ` ${options.from}` : ''} has game ${id}`, {

@@ -67,15 +67,19 @@ describe('lanspread fetch: resume and lying sources (real processes on loopback)
     expect((await runCli(['fetch', 'quake', ...peers, '--games', b.gamesDir, '--json'], {timeout: 60_000})).exitCode).toBe(0)
     const lyingFile = path.join(liar.gamesDir, 'quake', 'pak0.eti')
     const stamp = await fs.stat(lyingFile, {bigint: true})
-    await fs.writeFile(lyingFile, randomBytes(payload.length))
-    // The very same mtime, to the nanosecond (fs.utimes would round it): the index cannot see the change.
+    // Other bytes with the very same size and mtime (to the nanosecond: fs.utimes would round
+    // it), made beside the games folder and renamed into place in one step, so the liar's
+    // index never sees the file change.
+    const forged = path.join(path.dirname(liar.gamesDir), `${path.basename(liar.gamesDir)}-forged.eti`)
+    await fs.writeFile(forged, randomBytes(payload.length))
     const nanos = String(stamp.mtimeNs % 1_000_000_000n).padStart(9, '0')
-    await execa('touch', ['-m', '-d', `@${stamp.mtimeNs / 1_000_000_000n}.${nanos}`, lyingFile])
+    await execa('touch', ['-m', '-d', `@${stamp.mtimeNs / 1_000_000_000n}.${nanos}`, forged])
+    await fs.rename(forged, lyingFile)
     expect((await fs.stat(lyingFile, {bigint: true})).mtimeNs).toBe(stamp.mtimeNs)
     await fs.rm(path.join(b.gamesDir, 'quake'), {recursive: true})
 
     const mixed = await runCli(['fetch', 'quake', ...peers, '--games', b.gamesDir, '--json'], {timeout: 60_000})
-    expect(mixed.exitCode).toBe(0)
+    expect(mixed.exitCode, `${String(mixed.stdout)} ${String(mixed.stderr)}`).toBe(0)
     const game = json<FetchDocument>(mixed).games[0]!
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(payload)).toBe(true)
     const liarBytes = game.sources.find((source) => source.peer_id === serveLiar.peerId)?.bytes ?? 0
@@ -84,8 +88,8 @@ describe('lanspread fetch: resume and lying sources (real processes on loopback)
 
     await fs.rm(path.join(b.gamesDir, 'quake'), {recursive: true})
     const alone = await runCli(['fetch', 'quake', '--from', serveLiar.peerId, ...peers, '--games', b.gamesDir, '--json'], {timeout: 60_000})
+    expect(json(alone), `${String(alone.stdout)} ${String(alone.stderr)}`).toMatchObject({error: {code: 'integrity'}})
     expect(alone.exitCode).toBe(10)
-    expect(json(alone)).toMatchObject({error: {code: 'integrity'}})
     await expect(fs.lstat(path.join(b.gamesDir, 'quake', 'version.ini'))).rejects.toMatchObject({code: 'ENOENT'})
     await expect(fs.lstat(path.join(b.gamesDir, 'quake', '.version.ini.tmp'))).rejects.toMatchObject({code: 'ENOENT'})
   }, 180_000)
