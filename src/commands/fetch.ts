@@ -3,6 +3,7 @@ import {LanspreadCommand} from '../cli/base-command.js'
 import {formatBytes, table} from '../cli/render.js'
 import {requestServe} from '../control/attach.js'
 import type {LanspreadPaths} from '../config.js'
+import {mdnsAllowed} from '../discovery/mdns-switch.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
 import {LanspreadError} from '../errors.js'
 import type {FetchedGame} from '../peer/fetch-games.js'
@@ -10,7 +11,7 @@ import type {FetchedGame} from '../peer/fetch-games.js'
 export default class Fetch extends LanspreadCommand {
   static override summary = 'Download games from every peer that has them, verified chunk by chunk.'
   static override description =
-    'Through the running `lanspread serve` when there is one; otherwise as a one-shot peer that dials the --peer addresses, downloads and exits. ' +
+    'Through the running `lanspread serve` when there is one; otherwise as a one-shot peer that finds peers over mDNS (and dials the --peer addresses), downloads and exits. ' +
     'Every chunk is checked against the manifest before it is written; chunks already on disk (an interrupted download, the previous version) are kept. ' +
     'version.ini is written last, so an interrupted download never looks downloaded. --install installs each game once it is downloaded.'
 
@@ -27,7 +28,9 @@ export default class Fetch extends LanspreadCommand {
     install: Flags.boolean({description: 'install each game after its download'}),
     peer: Flags.string({description: 'without serve: a peer HOST:PORT to fetch from (repeatable)', multiple: true}),
     bulk: Flags.boolean({description: 'chunk bytes over TLS-over-TCP where the peer offers it (--no-bulk: QUIC only)', default: true, allowNo: true}),
-    'wait-peers': Flags.integer({description: 'without serve: seconds to wait for the --peer peers and their libraries', default: 10, min: 1}),
+    'wait-peers': Flags.integer({description: 'without serve: seconds to wait (at most) for the peers and their libraries', default: 10, min: 1}),
+    mdns: Flags.boolean({description: 'without serve: find peers over mDNS (--no-mdns: only the --peer addresses)', default: true, allowNo: true}),
+    interface: Flags.string({description: 'without serve: run mDNS on this interface NAME or IPv4 ADDRESS (repeatable)', multiple: true}),
   }
 
   async run(): Promise<{games: FetchedGame[]}> {
@@ -36,15 +39,20 @@ export default class Fetch extends LanspreadCommand {
     const paths = this.resolvePaths(flags)
     const request = {ids, install: flags.install, bulk: flags.bulk, ...(flags.from === undefined ? {} : {from: flags.from})}
     const viaServe = await requestServe<{games: FetchedGame[]}>(paths, 'fetch', request)
-    const document = viaServe?.result ?? (await this.oneShot(paths, request, flags.peer ?? [], flags['wait-peers'] * 1000))
+    const document = viaServe?.result ?? (await this.oneShot(paths, request, flags.peer ?? [], {meetTimeoutMs: flags['wait-peers'] * 1000, mdns: mdnsAllowed(flags.mdns), interfaces: flags.interface ?? []}))
     if (!this.jsonEnabled()) this.log(fetchedTable(document.games))
     return document
   }
 
-  private async oneShot(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}, peers: string[], meetTimeoutMs: number): Promise<{games: FetchedGame[]}> {
-    if (peers.length === 0) {
-      throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running and no --peer was given', {
-        hint: 'start `lanspread serve` (it finds the peers), or name them: lanspread fetch ID --peer HOST:PORT',
+  private async oneShot(
+    paths: LanspreadPaths,
+    request: {ids: string[]; install: boolean; bulk: boolean; from?: string},
+    peers: string[],
+    discovery: {meetTimeoutMs: number; mdns: boolean; interfaces: string[]},
+  ): Promise<{games: FetchedGame[]}> {
+    if (peers.length === 0 && !discovery.mdns) {
+      throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running, mDNS is off and no --peer was given', {
+        hint: 'start `lanspread serve` (it finds the peers), leave mDNS on, or name them: lanspread fetch ID --peer HOST:PORT',
       })
     }
     const addresses = peers.map(parsePeerAddress)
@@ -54,7 +62,7 @@ export default class Fetch extends LanspreadCommand {
     const {byteProgressBar} = await import('../cli/progress.js')
     const bar = byteProgressBar(!this.jsonEnabled())
     try {
-      return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, meetTimeoutMs, log: (m) => this.warnLine(m)}, (runtime) =>
+      return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, ...discovery, log: (m) => this.warnLine(m)}, (runtime) =>
         fetchGames(runtime, {
           ...request,
           onProgress: (id, progress) => bar.update(progress.done_bytes, progress.total_bytes, `${id} ${formatBytes(progress.rate)}/s from ${progress.sources.length} peer${progress.sources.length === 1 ? '' : 's'}`),
