@@ -1,6 +1,6 @@
 // Reads lanspread instances out of an mDNS response (ours or any other host's): PTR → instance
 // → SRV (port, target) → A (addresses) + TXT (validated). Anything malformed is skipped.
-import {SERVICE_TYPE} from './dns-sd-records.js'
+import {HOST_TTL, SERVICE_TYPE} from './dns-sd-records.js'
 import {type TxtFields, decodeTxt} from './txt-record.js'
 
 export interface ResolvedInstance {
@@ -55,8 +55,9 @@ function asRecords(value: unknown): ReceivedRecord[] {
   return Array.isArray(value) ? value.filter((r): r is ReceivedRecord => typeof r === 'object' && r !== null && typeof (r as {type?: unknown}).type === 'string') : []
 }
 
+/** A record without a usable TTL is taken as fresh (only an explicit 0 is a goodbye). */
 function ttlOf(record: ReceivedRecord): number {
-  return typeof record.ttl === 'number' && record.ttl >= 0 ? record.ttl : 0
+  return typeof record.ttl === 'number' && Number.isInteger(record.ttl) && record.ttl >= 0 ? record.ttl : HOST_TTL
 }
 
 function srvTarget(data: unknown): {name: string; port: number} | undefined {

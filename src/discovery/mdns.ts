@@ -146,7 +146,8 @@ export class MdnsDiscovery implements DiscoverySource {
   private query(): void {
     if (this.stopped) return
     const now = this.now()
-    const answers: Answer[] = []
+    // Our own instance is a known answer too: the query loops back to us, and needs no reply from us.
+    const answers: Answer[] = this.self ? [{name: SERVICE_TYPE, type: 'PTR', ttl: OTHER_TTL, data: instanceName(this.self.peer_id)}] : []
     for (const [instance, {ttl, heardAt}] of this.known) {
       const remaining = ttl - Math.floor((now - heardAt) / 1000)
       if (remaining > ttl / 2) answers.push({name: SERVICE_TYPE, type: 'PTR', ttl: remaining, data: instance})

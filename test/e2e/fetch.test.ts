@@ -30,7 +30,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
     const serveA = await startServe(a.gamesDir)
     const serveB = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`])
     await serveB.waitFor('a library', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId)
-    const fetched = await runCli(['fetch', 'quake', '--install', '--games', b.gamesDir, '--json'], {timeout: 60_000})
+    const fetched = await runCli(['fetch', 'quake', '--install', '--no-mdns', '--games', b.gamesDir, '--json'], {timeout: 60_000})
     expect(fetched.exitCode).toBe(0)
     const document = json<FetchDocument>(fetched)
     expect(document.games).toHaveLength(1)
@@ -42,7 +42,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
     const library = json<{games: {id: string; manifest_hash: string; availability: string}[]}>(await runCli(['library', '--games', b.gamesDir, '--json']))
     expect(library.games[0]).toMatchObject({id: 'quake', manifest_hash: document.games[0]!.manifest_hash, availability: 'ready'})
     // A second fetch finds everything on disk: only version.ini crosses the network again.
-    const again = json<FetchDocument>(await runCli(['fetch', 'quake', '--games', b.gamesDir, '--json'], {timeout: 60_000}))
+    const again = json<FetchDocument>(await runCli(['fetch', 'quake', '--no-mdns', '--games', b.gamesDir, '--json'], {timeout: 60_000}))
     expect(again.games[0]!.bytes).toBe('1.32\n'.length)
   }, 90_000)
 
