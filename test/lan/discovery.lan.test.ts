@@ -1,10 +1,13 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {avahiBrowse, avahiUnavailable, startAvahi} from '../helpers/avahi.js'
 import {type Lan as LanType, type LanPeer, Lan, converge, lanUnavailable, writeGames} from '../helpers/lan.js'
 
 const unavailable = await lanUnavailable()
 if (unavailable) process.stdout.write(`test:lan skipped: ${unavailable}\n`)
 
 const PEERS = 5
+const noAvahi = unavailable ? 'no LAN' : await avahiUnavailable()
+if (!unavailable && noAvahi) process.stdout.write(`test:lan: the avahi test is skipped: ${noAvahi}\n`)
 
 interface PeersDocument {
   peers: {peer_id: string; addresses: string[]; game_count: number; library_rev: number | null}[]
@@ -53,6 +56,23 @@ describe.skipIf(unavailable !== undefined)('a LAN of real peers over mDNS in net
     const tooMany = await lan.cli(node, ['peers', '--wait', '2', '--expect', String(PEERS + 3), '--games', games, '--json'])
     expect(tooMany.exitCode).toBe(9)
     expect(JSON.parse(String(tooMany.stdout))).toMatchObject({error: {code: 'no_peers', message: expect.stringMatching(new RegExp(`found ${PEERS} peers, expected at least ${PEERS + 3}, over mDNS for 2 s on eth0`))}})
+  })
+
+  it.skipIf(noAvahi !== undefined)('avahi-browse (avahi-daemon in a namespace) resolves our service with its TXT records', async () => {
+    expect(peers).toHaveLength(PEERS)
+    const node = await lan.addNode()
+    const bus = await startAvahi(lan, node)
+    const lines = await avahiBrowse(lan, node, bus, (found) => peers.every((peer) => found.some((line) => line.includes(peer.peerId) && line.includes('cert='))))
+    process.stdout.write(`test:lan: avahi-browse resolved ${lines.length} instance(s), e.g. ${lines[0]}\n`)
+    for (const peer of peers) {
+      const line = lines.find((l) => l.split(';')[3] === peer.peerId)
+      expect(line, lines.join('\n')).toBeDefined()
+      // =;eth0;IPv4;<instance>;_lanspread._udp;local;<host>;<address>;<port>;"key=value" …
+      const [, , , , type, domain, host, address, port, txt] = line!.split(';')
+      expect([type, domain, host, address?.startsWith('10.231.0.'), port]).toEqual(['_lanspread._udp', 'local', `${peer.peerId}.local`, true, '4870'])
+      expect(txt).toContain(`"peer_id=${peer.peerId}"`)
+      for (const key of ['proto_ver=1', 'library_rev=', 'library_epoch=', 'hostname=', 'cert=']) expect(txt).toContain(key)
+    }
   })
 
   it('a game added on one peer reaches all', async () => {
