@@ -33,7 +33,10 @@ export async function startAvahi(lan: Lan, node: LanNode): Promise<string> {
   const address = `unix:path=${socket}`
   lan.spawn(node, 'dbus-daemon', ['--config-file', path.join(dir, 'bus.conf'), '--nofork'])
   await waitForFile(socket, 10_000)
-  lan.spawn(node, 'avahi-daemon', ['--no-drop-root', '--no-chroot', '--no-rlimits', '-f', path.join(dir, 'avahi.conf')], {DBUS_SYSTEM_BUS_ADDRESS: address})
+  // `ip netns exec` gives the command its own mount namespace: a tmpfs there holds avahi's pid
+  // file and socket, so nothing lands in (or collides with) the host's /run/avahi-daemon.
+  const daemon = `mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon && exec avahi-daemon --no-drop-root --no-chroot --no-rlimits -f '${path.join(dir, 'avahi.conf')}'`
+  lan.spawn(node, 'sh', ['-c', daemon], {DBUS_SYSTEM_BUS_ADDRESS: address})
   return address
 }
 
