@@ -52,7 +52,7 @@ export default class Fetch extends LanspreadCommand {
   ): Promise<{games: FetchedGame[]}> {
     if (peers.length === 0 && !discovery.mdns) {
       throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running, mDNS is off and no --peer was given', {
-        hint: 'start `lanspread serve` (it finds the peers), leave mDNS on, or name them: lanspread fetch ID --peer HOST:PORT',
+        hint: `start \`lanspread serve\` (it finds the peers), leave mDNS on, or name them: lanspread fetch ${request.ids.join(' ')} --peer HOST:PORT`,
       })
     }
     const addresses = peers.map(parsePeerAddress)
