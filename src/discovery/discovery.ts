@@ -26,9 +26,12 @@ export interface LocalPeer {
   library: AdvertisedLibrary
 }
 
+/** Reports a peer to the runtime; true when the runtime is connected to it already. */
+export type FoundPeer = (peer: DiscoveredPeer) => boolean | void
+
 export interface DiscoverySource {
   readonly name: string
-  start(found: (peer: DiscoveredPeer) => void, self?: LocalPeer): Promise<void>
+  start(found: FoundPeer, self?: LocalPeer): Promise<void>
   /** Our library moved (a new local revision). */
   announce?(library: AdvertisedLibrary): void
   /** The runtime removed this peer (stale, goodbye): a source may look for it again. */

@@ -3,8 +3,8 @@
 // and browses with backoff, reporting each peer it resolves. Hostile packets are ignored.
 import type {Answer} from 'dns-packet'
 import {errorMessage} from '../errors.js'
-import type {DiscoveredPeer, DiscoverySource, LocalPeer, AdvertisedLibrary} from './discovery.js'
-import {type Advertisement, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
+import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, LocalPeer} from './discovery.js'
+import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import type {MdnsInterface} from './interfaces.js'
 import {type MdnsSocket, type MdnsSocketFactory, type SenderInfo, multicastSocket} from './mdns-socket.js'
@@ -55,9 +55,15 @@ export class MdnsDiscovery implements DiscoverySource {
   private readonly timers = new Set<NodeJS.Timeout>()
   /** PTR records heard, for known-answer suppression (RFC 6762 §7.1): the quiet LAN at rest. */
   private readonly known = new Map<string, {ttl: number; heardAt: number}>()
-  private readonly seen = new Map<string, SeenPeer>()
+  private readonly seen = new Map<string, SeenPeer & {heardAt: number; report: DiscoveredPeer}>()
+  /**
+   * Peers the runtime is connected to. Only these go in our known answers: a peer we could
+   * not reach keeps answering, is reported again at every browse tick (so its dial is
+   * retried with the browse backoff) and is dropped when it stops answering.
+   */
+  private readonly settled = new Set<string>()
   private self: LocalPeer | undefined
-  private report: ((peer: DiscoveredPeer) => void) | undefined
+  private report: FoundPeer | undefined
   private queryTimer: NodeJS.Timeout | undefined
   private queryDelayMs: number
   private announceRun = 0
@@ -76,7 +82,7 @@ export class MdnsDiscovery implements DiscoverySource {
   }
 
   /** Browses; with `self`, advertises this peer too (`lanspread peers` without serve only browses). */
-  async start(found: (peer: DiscoveredPeer) => void, self?: LocalPeer): Promise<void> {
+  async start(found: FoundPeer, self?: LocalPeer): Promise<void> {
     this.report = found
     this.self = self
     const create = this.components.createSocket ?? multicastSocket
@@ -105,13 +111,14 @@ export class MdnsDiscovery implements DiscoverySource {
   forget(peerId: string): void {
     this.known.delete(instanceName(peerId))
     this.seen.delete(peerId)
+    this.settled.delete(peerId)
     this.queryDelayMs = this.timings.queryMinMs
     this.scheduleQuery(this.timings.queryMinMs)
   }
 
   /** Every peer resolved so far (and not gone), newest record each. */
   seenPeers(): SeenPeer[] {
-    return [...this.seen.values()].sort((a, b) => (a.peer_id < b.peer_id ? -1 : 1))
+    return [...this.seen.values()].map(({heardAt: _heardAt, report: _report, ...peer}) => peer).sort((a, b) => (a.peer_id < b.peer_id ? -1 : 1))
   }
 
   async stop(): Promise<void> {
@@ -146,15 +153,34 @@ export class MdnsDiscovery implements DiscoverySource {
   private query(): void {
     if (this.stopped) return
     const now = this.now()
+    this.reportAgain(now)
     // Our own instance is a known answer too: the query loops back to us, and needs no reply from us.
     const answers: Answer[] = this.self ? [{name: SERVICE_TYPE, type: 'PTR', ttl: OTHER_TTL, data: instanceName(this.self.peer_id)}] : []
     for (const [instance, {ttl, heardAt}] of this.known) {
+      if (!this.settled.has(instance.slice(0, instance.length - SERVICE_TYPE.length - 1))) continue
       const remaining = ttl - Math.floor((now - heardAt) / 1000)
       if (remaining > ttl / 2) answers.push({name: SERVICE_TYPE, type: 'PTR', ttl: remaining, data: instance})
     }
     for (const {socket} of this.bound) this.guard(() => socket.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}], answers}))
     this.scheduleQuery(this.queryDelayMs)
     this.queryDelayMs = Math.min(this.queryDelayMs * 2, this.timings.queryMaxMs)
+  }
+
+  /** Every browse tick: tells the runtime again about each peer heard, and drops the unreachable that went quiet. */
+  private reportAgain(now: number): void {
+    for (const [peerId, entry] of this.seen) {
+      if (!this.settled.has(peerId) && now - entry.heardAt > HOST_TTL * 1000) {
+        this.seen.delete(peerId)
+        this.known.delete(instanceName(peerId))
+        continue
+      }
+      this.deliver(peerId, entry.report)
+    }
+  }
+
+  private deliver(peerId: string, peer: DiscoveredPeer): void {
+    if (this.report?.(peer) === true) this.settled.add(peerId)
+    else this.settled.delete(peerId)
   }
 
   private scheduleQuery(delayMs: number): void {
@@ -212,10 +238,17 @@ export class MdnsDiscovery implements DiscoverySource {
     if (instance.goodbye) {
       this.known.delete(instance.instance)
       this.seen.delete(txt.peer_id)
+      this.settled.delete(txt.peer_id)
       return
     }
     this.known.set(instance.instance, {ttl: instance.ttl, heardAt: this.now()})
     const host = instance.addresses.includes(rinfo.address) || instance.addresses.length === 0 ? rinfo.address : instance.addresses[0]!
+    const report: DiscoveredPeer = {
+      address: {host, port: instance.port},
+      peer_id: txt.peer_id,
+      position: {library_epoch: txt.library_epoch, library_rev: txt.library_rev, library_digest: txt.library_digest},
+      persistent: false,
+    }
     this.seen.set(txt.peer_id, {
       peer_id: txt.peer_id,
       hostname: txt.hostname,
@@ -225,13 +258,10 @@ export class MdnsDiscovery implements DiscoverySource {
       library_rev: txt.library_rev,
       library_epoch: txt.library_epoch,
       game_count: txt.game_count,
+      heardAt: this.now(),
+      report,
     })
-    this.report?.({
-      address: {host, port: instance.port},
-      peer_id: txt.peer_id,
-      position: {library_epoch: txt.library_epoch, library_rev: txt.library_rev, library_digest: txt.library_digest},
-      persistent: false,
-    })
+    this.deliver(txt.peer_id, report)
   }
 
   private send(bound: Bound, packet: {answers: Answer[]; additionals?: Answer[]; id?: number}, rinfo?: SenderInfo, waitMs?: number): Promise<void> {

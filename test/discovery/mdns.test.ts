@@ -22,11 +22,15 @@ afterEach(async () => {
   vi.useRealTimers()
 })
 
-async function peer(lan: FakeLan, address: string, self: LocalPeer | undefined, timings: Partial<MdnsTimings> = FAST): Promise<{mdns: MdnsDiscovery; found: DiscoveredPeer[]; logs: string[]}> {
+/** `connected`: what the runtime answers (true once it holds a connection to the peer). */
+async function peer(lan: FakeLan, address: string, self: LocalPeer | undefined, timings: Partial<MdnsTimings> = FAST, connected = true): Promise<{mdns: MdnsDiscovery; found: DiscoveredPeer[]; logs: string[]}> {
   const found: DiscoveredPeer[] = []
   const logs: string[] = []
   const mdns = new MdnsDiscovery([{name: 'veth0', address}], {createSocket: lan.factory, log: (_l, m) => logs.push(m)}, timings)
-  await mdns.start((p) => found.push(p), self)
+  await mdns.start((p) => {
+    found.push(p)
+    return connected
+  }, self)
   stops.push(() => mdns.stop())
   return {mdns, found, logs}
 }
@@ -103,6 +107,31 @@ describe('mDNS discovery', () => {
     expect(fromB.at(-1)?.packet.answers?.map((r) => (r as {data: string}).data).sort()).toEqual([instanceName(PEER_A), instanceName(PEER_B)])
     expect(lan.responses()).toEqual([])
     expect(b.found.length).toBeGreaterThan(0)
+  })
+
+  it('a peer the runtime could not reach is not a known answer, is reported again at each tick, and dropped once silent', async () => {
+    vi.useFakeTimers()
+    const lan = new FakeLan()
+    const a = await peer(lan, '10.0.0.1', local(PEER_A, 4870), FAST, false)
+    await peer(lan, '10.0.0.2', local(PEER_B, 4871))
+    await vi.advanceTimersByTimeAsync(100)
+    const reportsBefore = a.found.length
+    lan.sent.length = 0
+    await vi.advanceTimersByTimeAsync(8000)
+    const fromA = lan.queries().filter((q) => q.from === '10.0.0.1')
+    expect(fromA.every((q) => (q.packet.answers ?? []).every((r) => (r as {data: string}).data !== instanceName(PEER_B)))).toBe(true)
+    // B answers each of A's queries, and A reports B again (a new dial) each time.
+    expect(lan.responses().filter((r) => r.from === '10.0.0.2').length).toBeGreaterThanOrEqual(fromA.length)
+    expect(a.found.length).toBeGreaterThan(reportsBefore + fromA.length)
+    // B goes away without a goodbye: after 120 s without an answer A forgets it.
+    lan.silence('10.0.0.2')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(a.mdns.seenPeers()).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(140_000)
+    expect(a.mdns.seenPeers()).toEqual([])
+    const late = a.found.length
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(a.found.length).toBe(late)
   })
 
   it('queries at start and then back off 1 s, 2 s, 4 s … up to the maximum', async () => {

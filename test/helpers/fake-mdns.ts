@@ -46,6 +46,11 @@ export class FakeLan {
     for (const socket of this.sockets) for (const listener of socket.listeners.get(event) ?? []) (listener as (p: unknown, r: SenderInfo) => void)(packet, from)
   }
 
+  /** The host at `address` vanishes without a word (its sockets neither send nor receive). */
+  silence(address: string): void {
+    for (const socket of this.sockets) if (socket.iface.address === address) this.sockets.delete(socket)
+  }
+
   responses(): SentPacket[] {
     return this.sent.filter((sent) => sent.packet.type === 'response')
   }
