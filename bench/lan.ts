@@ -10,6 +10,9 @@ const WARMUP_S = Number(process.env.LANSPREAD_BENCH_WARMUP_S ?? 70)
 const REST_S = Number(process.env.LANSPREAD_BENCH_REST_S ?? 60)
 const GAMES_PER_PEER = Number(process.env.LANSPREAD_BENCH_GAMES ?? 3)
 
+/** serve's default liveness (ping after 30 s of quiet, stale after 90 s): the tests' short timings would load 2 cores with pings. */
+const DEFAULT_TIMINGS = {LANSPREAD_PING_AFTER_MS: '30000', LANSPREAD_STALE_AFTER_MS: '90000', LANSPREAD_REQUEST_TIMEOUT_MS: '10000', LANSPREAD_LIVENESS_TICK_MS: '1000'}
+
 const OBSERVER = `
 const dgram = require('node:dgram')
 const socket = dgram.createSocket({type: 'udp4', reuseAddr: true})
@@ -27,7 +30,7 @@ async function measure(n: number): Promise<{n: number; convergeMs: number; start
     const folders = await Promise.all(nodes.map((node) => lan.gamesFolder(Array.from({length: GAMES_PER_PEER}, (_, g) => `g${node.index}-${g}`))))
     const started = Date.now()
     // Started together, as machines switched on for a LAN party; 2 cores start them slowly.
-    const peers: LanPeer[] = await Promise.all(nodes.map((node, i) => lan.startServe(node, folders[i]!)))
+    const peers: LanPeer[] = await Promise.all(nodes.map((node, i) => lan.startServe(node, folders[i]!, [], DEFAULT_TIMINGS)))
     const lastListening = Date.now()
     const convergeMs = await converge(peers, () => GAMES_PER_PEER, 180_000)
     const observerNode = await lan.addNode()

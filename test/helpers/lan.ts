@@ -137,8 +137,8 @@ export class Lan {
   }
 
   /** `serve --json` in the node's namespace, mDNS on its eth0; resolves once it listens. */
-  async startServe(node: LanNode, gamesDir: string, extraArgs: string[] = []): Promise<LanPeer> {
-    const child = this.spawn(node, 'node', [CLI, 'serve', '--json', '--games', gamesDir, '--port', '4870', '--interface', 'eth0', ...extraArgs])
+  async startServe(node: LanNode, gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<LanPeer> {
+    const child = this.spawn(node, 'node', [CLI, 'serve', '--json', '--games', gamesDir, '--port', '4870', '--interface', 'eth0', ...extraArgs], env)
     const peer = follow(node, gamesDir, child)
     const listening = await peer.waitFor('listening', (event) => event.event === 'listening', 30_000)
     peer.peerId = String(listening.peer_id)
