@@ -5,6 +5,7 @@ import {byteProgressBar} from '../cli/progress.js'
 import {attachToServe} from '../control/attach.js'
 import type {DownloadProgress} from '../download/progress.js'
 import type {LanspreadPaths} from '../config.js'
+import {mdnsAllowed} from '../discovery/mdns-switch.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
 import {LanspreadError} from '../errors.js'
 import type {FetchedGame} from '../peer/fetch-games.js'
@@ -12,7 +13,7 @@ import type {FetchedGame} from '../peer/fetch-games.js'
 export default class Fetch extends LanspreadCommand {
   static override summary = 'Download games from every peer that has them, verified chunk by chunk.'
   static override description =
-    'Through the running `lanspread serve` when there is one; otherwise as a one-shot peer that dials the --peer addresses, downloads and exits. ' +
+    'Through the running `lanspread serve` when there is one; otherwise as a one-shot peer that finds peers over mDNS (and dials the --peer addresses), downloads and exits. ' +
     'Every chunk is checked against the manifest before it is written; chunks already on disk (an interrupted download, the previous version) are kept. ' +
     'version.ini is written last, so an interrupted download never looks downloaded. --install installs each game once it is downloaded.'
 
@@ -29,7 +30,9 @@ export default class Fetch extends LanspreadCommand {
     install: Flags.boolean({description: 'install each game after its download'}),
     peer: Flags.string({description: 'without serve: a peer HOST:PORT to fetch from (repeatable)', multiple: true}),
     bulk: Flags.boolean({description: 'chunk bytes over TLS-over-TCP where the peer offers it (--no-bulk: QUIC only)', default: true, allowNo: true}),
-    'wait-peers': Flags.integer({description: 'without serve: seconds to wait for the --peer peers and their libraries', default: 10, min: 1}),
+    'wait-peers': Flags.integer({description: 'without serve: seconds to wait (at most) for the peers and their libraries', default: 10, min: 1}),
+    mdns: Flags.boolean({description: 'without serve: find peers over mDNS (--no-mdns: only the --peer addresses)', default: true, allowNo: true}),
+    interface: Flags.string({description: 'without serve: run mDNS on this interface NAME or IPv4 ADDRESS (repeatable)', multiple: true}),
   }
 
   async run(): Promise<{games: FetchedGame[]}> {
@@ -37,7 +40,7 @@ export default class Fetch extends LanspreadCommand {
     const ids = argv as string[]
     const paths = this.resolvePaths(flags)
     const request = {ids, install: flags.install, bulk: flags.bulk, ...(flags.from === undefined ? {} : {from: flags.from})}
-    const document = (await this.viaServe(paths, request)) ?? (await this.oneShot(paths, request, flags.peer ?? [], flags['wait-peers'] * 1000))
+    const document = (await this.viaServe(paths, request)) ?? (await this.oneShot(paths, request, flags.peer ?? [], {meetTimeoutMs: flags['wait-peers'] * 1000, mdns: mdnsAllowed(flags.mdns), interfaces: flags.interface ?? []}))
     if (!this.jsonEnabled()) this.log(fetchedTable(document.games))
     return document
   }
@@ -61,10 +64,15 @@ export default class Fetch extends LanspreadCommand {
     }
   }
 
-  private async oneShot(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}, peers: string[], meetTimeoutMs: number): Promise<{games: FetchedGame[]}> {
-    if (peers.length === 0) {
-      throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running and no --peer was given', {
-        hint: `start \`lanspread serve\` (it finds the peers), or name them: lanspread fetch ${request.ids.join(' ')} --peer HOST:PORT`,
+  private async oneShot(
+    paths: LanspreadPaths,
+    request: {ids: string[]; install: boolean; bulk: boolean; from?: string},
+    peers: string[],
+    discovery: {meetTimeoutMs: number; mdns: boolean; interfaces: string[]},
+  ): Promise<{games: FetchedGame[]}> {
+    if (peers.length === 0 && !discovery.mdns) {
+      throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running, mDNS is off and no --peer was given', {
+        hint: `start \`lanspread serve\` (it finds the peers), leave mDNS on, or name them: lanspread fetch ${request.ids.join(' ')} --peer HOST:PORT`,
       })
     }
     const addresses = peers.map(parsePeerAddress)
@@ -73,7 +81,7 @@ export default class Fetch extends LanspreadCommand {
     const {fetchGames} = await import('../peer/fetch-games.js')
     const bar = byteProgressBar(!this.jsonEnabled())
     try {
-      return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, meetTimeoutMs, log: (m) => this.warnLine(m)}, (runtime) =>
+      return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, ...discovery, log: (m) => this.warnLine(m)}, (runtime) =>
         fetchGames(runtime, {
           ...request,
           onProgress: (_id, progress) => bar.update(progress.done_bytes, progress.total_bytes, progressLabel(progress)),

@@ -9,12 +9,14 @@ export default class Serve extends LanspreadCommand {
     'Recovers every game folder, scans the library and watches it, listens for peers over QUIC (UDP), keeps each peer\'s library in sync ' +
     'and answers the other lanspread commands through <state>/control.sock. Stops cleanly on Ctrl-C or SIGTERM, telling peers goodbye. ' +
     'Logs go to stderr; --json prints one JSON event per line on stdout (listening, peer_found, peer_lost, peer_refused, library_changed, …). ' +
+    'Peers are found over mDNS / DNS-SD (_lanspread._udp) on every non-internal IPv4 interface, or those given with --interface; --no-mdns (or LANSPREAD_MDNS=0) turns it off. ' +
     'Timing for tests and unusual networks: LANSPREAD_PING_AFTER_MS, LANSPREAD_STALE_AFTER_MS, LANSPREAD_REQUEST_TIMEOUT_MS, LANSPREAD_REDIAL_MIN_MS, LANSPREAD_REDIAL_MAX_MS.'
 
   static override examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --port 4870 --peer 192.168.1.20:4870 --peer 192.168.1.21:4870',
-    '<%= config.bin %> serve --json --port 0 --host 127.0.0.1',
+    '<%= config.bin %> serve --json --port 0 --host 127.0.0.1 --no-mdns',
+    '<%= config.bin %> serve --interface eth1 --interface 10.0.0.5',
   ]
 
   // serve's --json is a stream of events, not one document: it manages stdout itself.
@@ -29,6 +31,8 @@ export default class Serve extends LanspreadCommand {
     'rescan-interval': Flags.integer({description: 'seconds between fallback full scans of the games folder', default: 300, min: 1}),
     json: Flags.boolean({description: 'print events as JSON lines on stdout'}),
     bulk: Flags.boolean({description: 'serve chunk bytes over TLS-over-TCP too (--no-bulk: QUIC only)', default: true, allowNo: true}),
+    mdns: Flags.boolean({description: 'find peers and be found over mDNS / DNS-SD (--no-mdns: only --peer)', default: true, allowNo: true}),
+    interface: Flags.string({description: 'run mDNS on this interface NAME or IPv4 ADDRESS (repeatable; default: every non-internal IPv4 interface)', multiple: true}),
   }
 
   async run(): Promise<void> {
@@ -42,6 +46,8 @@ export default class Serve extends LanspreadCommand {
       rescanIntervalMs: flags['rescan-interval'] * 1000,
       json: flags.json,
       bulk: flags.bulk,
+      mdns: flags.mdns,
+      interfaces: flags.interface ?? [],
     })
   }
 }

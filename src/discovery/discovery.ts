@@ -1,6 +1,6 @@
 // The one interface through which the runtime learns where peers are: static `--peer`
-// addresses now, mDNS later. A source reports addresses (and, when it knows them, the peer_id
-// and library position it announced); the runtime decides whether to dial.
+// addresses and mDNS. A source reports addresses (and, when it knows them, the peer_id and
+// library position it announced); the runtime decides whether to dial.
 import type {PeerAddress} from '../peer/peer-table.js'
 import type {LibraryPosition} from '../sync/library-sync.js'
 
@@ -13,8 +13,28 @@ export interface DiscoveredPeer {
   persistent: boolean
 }
 
+/** What a source may advertise of our library. */
+export type AdvertisedLibrary = LibraryPosition & {game_count: number}
+
+/** This peer, as a source that advertises it (mDNS) needs to know it. */
+export interface LocalPeer {
+  peer_id: string
+  /** The QUIC port. */
+  port: number
+  hostname: string
+  cert_fingerprint: string
+  library: AdvertisedLibrary
+}
+
+/** Reports a peer to the runtime; true when the runtime is connected to it already. */
+export type FoundPeer = (peer: DiscoveredPeer) => boolean | void
+
 export interface DiscoverySource {
   readonly name: string
-  start(found: (peer: DiscoveredPeer) => void): Promise<void>
+  start(found: FoundPeer, self?: LocalPeer): Promise<void>
+  /** Our library moved (a new local revision). */
+  announce?(library: AdvertisedLibrary): void
+  /** The runtime removed this peer (stale, goodbye): a source may look for it again. */
+  forget?(peerId: string): void
   stop(): Promise<void>
 }

@@ -20,16 +20,17 @@ export class Dialer {
 
   constructor(private readonly components: DialerComponents) {}
 
-  /** A peer reported by a discovery source. */
-  found(peer: DiscoveredPeer): void {
+  /** A peer reported by a discovery source; true when it is connected already. */
+  found(peer: DiscoveredPeer): boolean {
     const key = formatAddress(peer.address)
     if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) {
       if (peer.position) this.components.sessions.announced(peer.peer_id, peer.position)
-      return
+      return true
     }
-    if (this.loops.has(key)) return
+    if (this.loops.has(key)) return false
     const loop = (peer.persistent ? this.keepConnected(peer) : this.dialOnce(peer)).finally(() => this.loops.delete(key))
     this.loops.set(key, loop)
+    return false
   }
 
   async stop(): Promise<void> {

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {controlSocketPath} from '../control/attach.js'
 import {ControlServer, toControlError} from '../control/server.js'
-import type {DiscoverySource} from '../discovery/discovery.js'
+import type {AdvertisedLibrary, DiscoverySource} from '../discovery/discovery.js'
 import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import type {LibraryDelta} from '../library/library-delta.js'
@@ -18,7 +18,7 @@ import {GameOperations} from '../ops/game-operations.js'
 import {GameServer} from '../serving/game-server.js'
 import {RevisionHistory} from '../sync/revision-history.js'
 import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
-import {loadOrCreateCertificate} from '../transport/certs.js'
+import {certificateFingerprint, loadOrCreateCertificate} from '../transport/certs.js'
 import type {Endpoint, TransportSettings} from '../transport/endpoint.js'
 import {PinStore, pinsDirFor} from '../transport/pins.js'
 import {QuicEndpoint} from '../transport/quic.js'
@@ -235,10 +235,15 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
 
     const dialer = new Dialer({sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
     this.cleanups.push(() => dialer.stop())
+    const self = {peer_id: this.peerId, port: address.port, hostname: os.hostname(), cert_fingerprint: certificateFingerprint(this.certificate.certPem), library: this.advertisedLibrary()}
     for (const source of this.options.discovery) {
-      await source.start((peer) => dialer.found(peer))
+      await source.start((peer) => dialer.found(peer), self)
       this.cleanups.push(() => source.stop())
     }
+    // A lost peer may come back at another address: a source that can look again does.
+    this.table.on('peer_lost', (peer) => {
+      for (const source of this.options.discovery) source.forget?.(peer.peer_id)
+    })
     const {library_rev, library_epoch} = this.position()
     this.emit('listening', {peer_id: this.peerId, host: address.host, port: address.port, library_rev, library_epoch})
   }
@@ -307,6 +312,13 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const {library_rev, library_epoch} = this.position()
     this.emit('library_changed', {library_rev, library_epoch, added: delta.added.map((g) => g.id), updated: delta.updated.map((g) => g.id), removed: [...delta.removed]})
     this.sessions.pushAll()
+    const library = this.advertisedLibrary()
+    for (const source of this.options.discovery) source.announce?.(library)
+  }
+
+  private advertisedLibrary(): AdvertisedLibrary {
+    const snapshot = this.library.snapshot()
+    return {library_epoch: snapshot.library_epoch, library_rev: snapshot.library_rev, library_digest: snapshot.library_digest, game_count: snapshot.games.length}
   }
 
   private forwardTo(onEvent: RuntimeEventSink): void {

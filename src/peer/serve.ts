@@ -1,7 +1,7 @@
 // `lanspread serve` without oclif: starts the runtime, prints its events (human lines on
 // stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM.
 import type {LanspreadPaths} from '../config.js'
-import {StaticPeers} from '../discovery/static-peers.js'
+import {discoverySources} from '../discovery/sources.js'
 import type {PeerAddress} from './peer-table.js'
 import {PeerRuntime, type RuntimeEventSink, type RuntimeEvents} from './runtime.js'
 import {runtimeSettings} from './settings.js'
@@ -14,6 +14,9 @@ export interface ServeOptions {
   rescanIntervalMs: number
   json: boolean
   bulk: boolean
+  /** mDNS discovery (`--no-mdns` turns it off) and where it runs (`--interface`). */
+  mdns: boolean
+  interfaces: string[]
 }
 
 export async function serveUntilSignal(options: ServeOptions): Promise<void> {
@@ -23,7 +26,7 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       paths: options.paths,
       host: options.host,
       port: options.port,
-      discovery: [new StaticPeers(options.staticPeers)],
+      discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) => print('log', {level, message})),
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
       bulk: options.bulk,
     },

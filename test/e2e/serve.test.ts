@@ -39,7 +39,7 @@ describe('lanspread serve (real processes on loopback)', () => {
     const scan = await runCli(['scan', '--games', a.gamesDir, '--json'])
     expect(json(scan)).toMatchObject({library_rev: 1, games: [{id: 'alpha'}, {id: 'beta'}]})
 
-    const second = await runCli(['serve', '--games', a.gamesDir, '--port', '0', '--host', '127.0.0.1'])
+    const second = await runCli(['serve', '--games', a.gamesDir, '--port', '0', '--host', '127.0.0.1', '--no-mdns'])
     expect(second.exitCode).toBe(5)
     expect(second.stderr).toMatch(/another lanspread serve already runs/)
   })

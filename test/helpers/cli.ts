@@ -16,8 +16,9 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
   return execa('node', [CLI, ...args], {
     reject: false,
     cwd: options.cwd ?? REPO_ROOT,
-    // Tests name their games folder; an inherited one must never leak in.
-    env: {LANSPREAD_GAMES: '', ...options.env},
+    // Tests name their games folder; an inherited one must never leak in. mDNS stays off
+    // outside the namespaces of test:lan (LANSPREAD_MDNS=0, like --no-mdns).
+    env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0', ...options.env},
     extendEnv: true,
     timeout: options.timeout ?? 20_000,
     stdin: 'ignore',

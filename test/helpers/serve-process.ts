@@ -29,9 +29,9 @@ export interface ServeProcess {
 }
 
 export async function startServe(gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = execa('node', [CLI, 'serve', '--json', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
+  const child = execa('node', [CLI, 'serve', '--json', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', '--no-mdns', ...extraArgs], {
     cwd: REPO_ROOT,
-    env: {LANSPREAD_GAMES: '', ...FAST_ENV, ...env},
+    env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0', ...FAST_ENV, ...env},
     reject: false,
     stdin: 'ignore',
     buffer: false,

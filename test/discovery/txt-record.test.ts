@@ -1,0 +1,49 @@
+import {describe, expect, it} from 'vitest'
+import {chooseInterfaces} from '../../src/discovery/interfaces.js'
+import {decodeTxt, encodeTxt} from '../../src/discovery/txt-record.js'
+
+const FIELDS = {peer_id: '11111111-1111-4111-8111-111111111111', proto_ver: 1, library_rev: 12, library_epoch: 'ep-1', library_digest: 'a'.repeat(64), game_count: 3, hostname: 'lan-7', cert: 'b'.repeat(64)}
+
+describe('TXT record', () => {
+  it('round-trips through key=value strings', () => {
+    expect(decodeTxt(encodeTxt(FIELDS))).toEqual(FIELDS)
+  })
+
+  it('refuses what is not a lanspread record: missing keys, wrong types, bad hashes', () => {
+    const strings = encodeTxt(FIELDS).map(String)
+    expect(decodeTxt(strings.filter((s) => !s.startsWith('cert=')))).toBeUndefined()
+    expect(decodeTxt(strings.map((s) => (s.startsWith('library_rev=') ? 'library_rev=-1' : s)))).toBeUndefined()
+    expect(decodeTxt(strings.map((s) => (s.startsWith('cert=') ? 'cert=xyz' : s)))).toBeUndefined()
+    expect(decodeTxt(strings.map((s) => (s.startsWith('proto_ver=') ? 'proto_ver=abc' : s)))).toBeUndefined()
+    expect(decodeTxt(undefined)).toBeUndefined()
+    expect(decodeTxt([{}])).toBeUndefined()
+  })
+
+  it('keeps the first value of a repeated key (RFC 6763 §6.4)', () => {
+    const strings = encodeTxt(FIELDS).map(String)
+    expect(decodeTxt([...strings, 'library_rev=99'])?.library_rev).toBe(12)
+  })
+})
+
+describe('interface choice', () => {
+  const networks = {
+    lo: [{address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4' as const, mac: '', internal: true, cidr: null}],
+    eth0: [
+      {address: '192.168.1.5', netmask: '255.255.255.0', family: 'IPv4' as const, mac: '', internal: false, cidr: null},
+      {address: 'fe80::1', netmask: 'ffff::', family: 'IPv6' as const, mac: '', internal: false, cidr: null, scopeid: 2},
+    ],
+    eth1: [{address: '10.0.0.5', netmask: '255.255.255.0', family: 'IPv4' as const, mac: '', internal: false, cidr: null}],
+  }
+
+  it('defaults to every non-internal IPv4 interface', () => {
+    expect(chooseInterfaces([], networks)).toEqual([{name: 'eth0', address: '192.168.1.5'}, {name: 'eth1', address: '10.0.0.5'}])
+  })
+
+  it('takes names and addresses, loopback included when asked', () => {
+    expect(chooseInterfaces(['eth1', '127.0.0.1'], networks)).toEqual([{name: 'eth1', address: '10.0.0.5'}, {name: 'lo', address: '127.0.0.1'}])
+  })
+
+  it('refuses an unknown interface, listing the ones there are', () => {
+    expect(() => chooseInterfaces(['wlan9'], networks)).toThrow(expect.objectContaining({code: 'usage', message: expect.stringContaining('--interface wlan9'), hint: expect.stringContaining('eth0 (192.168.1.5)')}))
+  })
+})

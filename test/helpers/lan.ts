@@ -1,0 +1,247 @@
+// A LAN of real peers in network namespaces (SPEC §8 recipe), for test:lan and bench:lan: a
+// bridge in its own namespace (mcast_snooping 0), one namespace per node joined to it by a
+// veth pair made inside the namespaces (the host never sees either end), addresses in
+// 10.231.0.0/24. Nothing here touches the root namespace's interfaces; destroy() kills every
+// process of every namespace and deletes them, and a later run sweeps what a crashed one left.
+import {type ResultPromise, execa} from 'execa'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {CLI, REPO_ROOT} from './cli.js'
+
+const PREFIX = 'lspr'
+const SUBNET = '10.231.0'
+
+/** Short timings, so liveness shows in seconds; mDNS on (the unit suite sets LANSPREAD_MDNS=0). */
+export const LAN_ENV: Record<string, string> = {
+  LANSPREAD_MDNS: '1',
+  LANSPREAD_GAMES: '',
+  LANSPREAD_PING_AFTER_MS: '1000',
+  LANSPREAD_STALE_AFTER_MS: '4000',
+  LANSPREAD_REQUEST_TIMEOUT_MS: '3000',
+  LANSPREAD_REDIAL_MIN_MS: '200',
+  LANSPREAD_REDIAL_MAX_MS: '1000',
+  LANSPREAD_LIVENESS_TICK_MS: '200',
+}
+
+/** Why LAN tests cannot run here, or undefined when they can. */
+export async function lanUnavailable(): Promise<string | undefined> {
+  if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`
+  if (process.getuid?.() !== 0) return 'network namespaces need root (run as root, as CI does)'
+  const ip = await execa('ip', ['-V'], {reject: false})
+  if (ip.exitCode !== 0) return 'the `ip` command (iproute2) is missing'
+  return undefined
+}
+
+export async function ip(args: string[]): Promise<void> {
+  const result = await execa('ip', args, {reject: false, timeout: 10_000})
+  if (result.exitCode !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr}`)
+}
+
+export interface LanNode {
+  ns: string
+  address: string
+  index: number
+}
+
+export interface ServeEvent {
+  event: string
+  [key: string]: unknown
+}
+
+export interface LanPeer {
+  node: LanNode
+  gamesDir: string
+  child: ResultPromise
+  peerId: string
+  events: ServeEvent[]
+  stderr(): string
+  /** The peers it currently knows, by peer_id → game count (null until their library arrived). */
+  known(): Map<string, number | null>
+  waitFor(what: string, check: (event: ServeEvent) => boolean, timeoutMs?: number): Promise<ServeEvent>
+}
+
+export class Lan {
+  readonly bridgeNs: string
+  private readonly nodes: LanNode[] = []
+  private readonly children = new Set<ResultPromise>()
+  private readonly dirs: string[] = []
+  private nextIndex = 1
+
+  private constructor(readonly id: string) {
+    this.bridgeNs = `${id}-br`
+  }
+
+  static async create(): Promise<Lan> {
+    await sweepLeftovers()
+    const lan = new Lan(`${PREFIX}${process.pid}`)
+    try {
+      await ip(['netns', 'add', lan.bridgeNs])
+      await ip(['-n', lan.bridgeNs, 'link', 'set', 'lo', 'up'])
+      // Without snooping off, the bridge forwards multicast only to ports that sent IGMP joins.
+      await ip(['-n', lan.bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0'])
+      await ip(['-n', lan.bridgeNs, 'link', 'set', 'br0', 'up'])
+    } catch (error) {
+      await lan.destroy()
+      throw error
+    }
+    return lan
+  }
+
+  /** A new namespace on the bridge with the next free address. */
+  async addNode(): Promise<LanNode> {
+    const index = this.nextIndex++
+    if (index > 200) throw new Error('the LAN has no free address left')
+    const node = {ns: `${this.id}-n${index}`, address: `${SUBNET}.${10 + index}`, index}
+    this.nodes.push(node)
+    await ip(['netns', 'add', node.ns])
+    const outer = `v${index}`
+    // Made inside the bridge namespace with its peer end born in the node's namespace.
+    await ip(['-n', this.bridgeNs, 'link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.ns])
+    await ip(['-n', this.bridgeNs, 'link', 'set', outer, 'master', 'br0', 'up'])
+    await ip(['-n', node.ns, 'link', 'set', 'lo', 'up'])
+    await ip(['-n', node.ns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0'])
+    await ip(['-n', node.ns, 'link', 'set', 'eth0', 'up'])
+    return node
+  }
+
+  /** Runs a command inside a node's namespace (bounded). */
+  async exec(node: LanNode, command: string, args: string[], options: {timeout?: number; env?: Record<string, string>} = {}) {
+    return execa('ip', ['netns', 'exec', node.ns, command, ...args], {reject: false, timeout: options.timeout ?? 30_000, env: {...LAN_ENV, ...options.env}, cwd: REPO_ROOT, stdin: 'ignore'})
+  }
+
+  /** `lanspread ARGS` inside a node's namespace. */
+  cli(node: LanNode, args: string[], timeout = 30_000) {
+    return this.exec(node, 'node', [CLI, ...args], {timeout})
+  }
+
+  /** Starts a child inside a namespace; it is killed by destroy(). */
+  spawn(node: LanNode, command: string, args: string[], env: Record<string, string> = {}): ResultPromise {
+    const child = execa('ip', ['netns', 'exec', node.ns, command, ...args], {reject: false, buffer: false, stdin: 'ignore', cwd: REPO_ROOT, env: {...LAN_ENV, ...env}, timeout: 30 * 60_000})
+    this.children.add(child)
+    void child.finally(() => this.children.delete(child))
+    return child
+  }
+
+  async tempDir(prefix: string): Promise<string> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix))
+    this.dirs.push(dir)
+    return dir
+  }
+
+  /** A games folder with these games (catalog entry, version.ini, one file). */
+  async gamesFolder(ids: string[]): Promise<string> {
+    const dir = await this.tempDir('lanspread-lan-')
+    await writeGames(dir, ids)
+    return dir
+  }
+
+  /** `serve --json` in the node's namespace, mDNS on its eth0; resolves once it listens. */
+  async startServe(node: LanNode, gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<LanPeer> {
+    const child = this.spawn(node, 'node', [CLI, 'serve', '--json', '--games', gamesDir, '--port', '4870', '--interface', 'eth0', ...extraArgs], env)
+    const peer = follow(node, gamesDir, child)
+    const listening = await peer.waitFor('listening', (event) => event.event === 'listening', 30_000)
+    peer.peerId = String(listening.peer_id)
+    return peer
+  }
+
+  /** Kills every process in every namespace, deletes the namespaces (veths and bridge go with them) and temp folders. */
+  async destroy(): Promise<void> {
+    for (const child of this.children) child.kill('SIGKILL')
+    await Promise.allSettled([...this.children])
+    for (const ns of [...this.nodes.map((node) => node.ns), this.bridgeNs]) await removeNamespace(ns)
+    for (const dir of this.dirs) await fs.rm(dir, {recursive: true, force: true})
+  }
+}
+
+export async function writeGames(gamesDir: string, ids: string[]): Promise<void> {
+  const catalogPath = path.join(gamesDir, 'catalog.json')
+  const existing = JSON.parse(await fs.readFile(catalogPath, 'utf8').catch(() => '[]')) as {id: string; name: string}[]
+  for (const id of ids) {
+    await fs.mkdir(path.join(gamesDir, id), {recursive: true})
+    await fs.writeFile(path.join(gamesDir, id, 'version.ini'), '1.0\n')
+    await fs.writeFile(path.join(gamesDir, id, 'data.eti'), `bytes of ${id}`)
+  }
+  await fs.writeFile(catalogPath, JSON.stringify([...existing, ...ids.map((id) => ({id, name: id}))]))
+}
+
+async function removeNamespace(ns: string): Promise<void> {
+  const pids = await execa('ip', ['netns', 'pids', ns], {reject: false, timeout: 10_000})
+  for (const pid of String(pids.stdout).split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  await execa('ip', ['netns', 'del', ns], {reject: false, timeout: 10_000})
+}
+
+/** Namespaces of an earlier run whose process is gone (a crashed or killed test). */
+async function sweepLeftovers(): Promise<void> {
+  const list = await execa('ip', ['netns', 'list'], {reject: false, timeout: 10_000})
+  for (const line of String(list.stdout).split('\n')) {
+    const match = new RegExp(`^(${PREFIX}(\\d+)-\\S+)`).exec(line.trim())
+    if (!match) continue
+    const owner = Number(match[2])
+    if (owner !== process.pid && !isAlive(owner)) await removeNamespace(match[1]!)
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function follow(node: LanNode, gamesDir: string, child: ResultPromise): LanPeer {
+  const events: ServeEvent[] = []
+  const known = new Map<string, number | null>()
+  let stderr = ''
+  let pending = ''
+  child.stdout?.on('data', (data: Buffer) => {
+    pending += data.toString()
+    let newline: number
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline)
+      pending = pending.slice(newline + 1)
+      if (!line.trim()) continue
+      const event = JSON.parse(line) as ServeEvent
+      events.push(event)
+      const id = String(event.peer_id)
+      if (event.event === 'peer_found') known.set(id, null)
+      if (event.event === 'peer_lost') known.delete(id)
+      if (event.event === 'peer_library_changed' && known.has(id)) known.set(id, Number(event.game_count))
+    }
+  })
+  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
+  const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000): Promise<ServeEvent> => {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const found = events.find(check)
+      if (found) return found
+      if (child.exitCode !== null) throw new Error(`serve in ${node.ns} exited (${child.exitCode}) before ${what}: ${stderr}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    throw new Error(`serve in ${node.ns}: timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr}`)
+  }
+  return {node, gamesDir, child, peerId: '', events, stderr: () => stderr, known: () => known, waitFor}
+}
+
+/** Waits until every peer knows every other one with its library; resolves the milliseconds it took. */
+export async function converge(peers: readonly LanPeer[], expectedGames: (peer: LanPeer) => number, timeoutMs: number): Promise<number> {
+  const start = Date.now()
+  const done = (): boolean =>
+    peers.every((peer) => peers.every((other) => other === peer || peer.known().get(other.peerId) === expectedGames(other)))
+  while (!done()) {
+    if (Date.now() - start > timeoutMs) {
+      const missing = peers.map((peer) => `${peer.node.ns}: ${peers.filter((o) => o !== peer && peer.known().get(o.peerId) !== expectedGames(o)).map((o) => o.node.ns).join(' ')}`).join('; ')
+      throw new Error(`no convergence after ${timeoutMs} ms; missing: ${missing}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return Date.now() - start
+}
