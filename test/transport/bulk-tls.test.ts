@@ -4,7 +4,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {LanspreadError} from '../../src/errors.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
-import {identifyFromPins} from '../../src/transport/bulk-tls-server.js'
+import {type BulkRequestHandler, identifyFromPins} from '../../src/transport/bulk-tls-server.js'
 import {PinStore, pinsDirFor} from '../../src/transport/pins.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 import {
@@ -221,6 +221,30 @@ describe('bulk TLS', () => {
     expect(Date.now() - started).toBeGreaterThan(1_900)
     expect(good.usable).toBe(true)
     await good.close()
+  })
+
+  it('releases every reply\'s permit once its bytes are written, and when the client vanished mid-reply', async () => {
+    let held = 0
+    let released = 0
+    const inner = memoryHandler(DATA)
+    const handler: BulkRequestHandler = async (request, peerId) => {
+      const answer = await inner(request, peerId)
+      held++
+      return {...answer, release: () => released++}
+    }
+    const {port} = await startBulkServer(ids, {handler})
+    const connection = await connectAs(port)
+    for (let i = 0; i < 12; i++) await connection.getChunk(ask((i % 6) * MiB, 4 * MiB))
+    expect({held, released}).toEqual({held: 12, released: 12})
+    await connection.close()
+    // A client that asks for 16 MiB and disconnects without reading: the write fails, the permit comes back.
+    const vanishing = await rawTlsClient(port, {identity: ids.client})
+    vanishing.write(encodeFrame({type: 'GetChunk', ...ask(0, 16 * MiB)}))
+    const deadline = Date.now() + 5_000
+    while (held === 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    vanishing.destroy()
+    while (released < held && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(released).toBe(held)
   })
 
   it('bounds connections per peer with a busy Error', async () => {
