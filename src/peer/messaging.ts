@@ -77,17 +77,20 @@ export async function serveStream(stream: ByteStream, connection: PeerConnection
   }
   const {reply, raw, release} = answer === undefined || 'type' in answer ? {reply: answer, raw: undefined, release: undefined} : answer
   try {
-    await bounded(sendAnswer(writer, reply, raw), `answering ${type}`)
+    if (reply) await bounded(writer.send(reply), `answering ${type}`)
+    // Each piece of a chunk is bounded, not the whole chunk: a peer that reads slowly but
+    // steadily (QUIC moves a few MB/s) gets its chunk; one that stops reading loses the stream.
+    for (let at = 0; raw && at < raw.length; at += RAW_PIECE_BYTES) {
+      await bounded(writer.writeRaw(raw.subarray(at, at + RAW_PIECE_BYTES)), `sending ${type} bytes`)
+    }
+    await bounded(writer.end(), `answering ${type}`)
   } finally {
     release?.()
   }
 }
 
-async function sendAnswer(writer: FrameWriter, reply: Message | undefined, raw: Uint8Array | undefined): Promise<void> {
-  if (reply) await writer.send(reply)
-  if (raw) await writer.writeRaw(raw)
-  await writer.end()
-}
+/** Chunk bytes are handed to the stream in pieces this big, each within the request timeout. */
+export const RAW_PIECE_BYTES = 256 * 1024
 
 export function isProtocolViolation(error: unknown): boolean {
   return error instanceof LanspreadError && error.code === 'protocol'
