@@ -19,7 +19,7 @@ import {withOneShotPeer} from '../src/peer/one-shot.js'
 const MiB = 1024 * 1024
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
 const FILES = Number(process.env.BENCH_FETCH_FILES ?? 4)
-const QUIC_MIB = Number(process.env.BENCH_QUIC_MIB ?? 64)
+const QUIC_MIB = Number(process.env.BENCH_QUIC_MIB ?? 32)
 const CHUNK = 4 * MiB
 if (![GAME_MIB, FILES, QUIC_MIB].every((n) => Number.isInteger(n) && n > 0) || (GAME_MIB * MiB) % (FILES * CHUNK) !== 0) {
   throw new Error(`BENCH_FETCH_MIB (${GAME_MIB}) must split into BENCH_FETCH_FILES (${FILES}) files of whole 4 MiB chunks; BENCH_QUIC_MIB (${QUIC_MIB}) a whole number`)
@@ -33,6 +33,8 @@ const RUN_TIMEOUT_MS = 600_000
 
 const children = new Set<ChildProcess>()
 let tempRoot: string | undefined
+/** Each serve's stderr, shown when the benchmark fails. */
+const serveLogs: {name: string; stderr: () => string}[] = []
 
 interface ServeEvent {
   event: string
@@ -135,6 +137,7 @@ function startServe(name: string, gamesDir: string, extraArgs: string[]): Promis
     }
   })
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
+  serveLogs.push({name, stderr: () => stderr})
   return waitUntil(`serve ${name} to listen`, START_TIMEOUT_MS, () => {
     if (child.exitCode !== null) throw new Error(`serve ${name} exited with ${child.exitCode}: ${stderr}`)
     const listening = events.find((e) => e.event === 'listening')
@@ -281,7 +284,8 @@ async function main(): Promise<void> {
 
   // (c) QUIC only, a smaller game.
   process.stderr.write(`fetch of the ${QUIC_MIB} MiB game over QUIC only (--no-bulk)…\n`)
-  const quic = await fetchOnce('fetch --no-bulk (QUIC, A+B)', gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk'])
+  // QUIC in @matrixai/quic moves a few MB/s, CPU-bound: a failure here is reported, not fatal.
+  const quic = await fetchOnce('fetch --no-bulk (QUIC, A+B)', gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk']).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
 
   // (e) one 4 MiB region of one file changes on both sources: the update moves about one chunk.
   process.stderr.write('one-chunk update…\n')
@@ -301,7 +305,6 @@ async function main(): Promise<void> {
   const fetchRate = mbps(fetched.bytes, fetched.elapsed_ms)
   const fetchWallRate = mbps(fetched.bytes, fetched.wall_ms)
   const bareRate = mbps(bare.bytes, bare.ms)
-  const quicRate = mbps(quic.bytes, quic.elapsed_ms)
   const cores = os.cpus().length
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
   console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes`)
@@ -315,7 +318,8 @@ async function main(): Promise<void> {
   row('fetch, bulk TLS from A+B (download)', fetched.bytes, fetched.elapsed_ms, `${(fetchRate / bareRate).toFixed(2)}×`)
   row('fetch, bulk TLS from A+B (process wall)', fetched.bytes, fetched.wall_ms, `${(fetchWallRate / bareRate).toFixed(2)}×`)
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
-  row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(quicRate / bareRate).toFixed(2)}×`)
+  if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
+  else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)
   console.log(`  fetch sources: ${fetched.sources.map((s) => `${s.peer_id === serveA.peerId ? 'A' : 'B'} ${(s.bytes / MiB).toFixed(0)} MiB`).join(', ')}; retried chunks ${fetched.retried_chunks}`)
   console.log('')
   console.log(`one-chunk update (one 4 MiB region of ${files[Math.min(1, files.length - 1)]!.name} changed, version 1.0 → 1.1): ${update.bytes} bytes moved, ${update.reused_bytes} reused, ${(update.elapsed_ms / 1000).toFixed(2)} s (the sources rehashed the changed file on GetGame)`)
@@ -337,6 +341,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 
 try {
   await main()
+} catch (error) {
+  for (const log of serveLogs) process.stderr.write(`--- serve ${log.name}, last lines of stderr:\n${log.stderr().slice(-3000)}\n`)
+  throw error
 } finally {
   await stopAll()
   if (tempRoot) await fs.rm(tempRoot, {recursive: true, force: true})
