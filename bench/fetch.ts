@@ -164,7 +164,9 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{code: n
 /** A one-shot `fetch --json` from the given serves, its peak RSS and CPU recorded under `label`. */
 async function fetchOnce(label: string, gamesDir: string, id: string, serves: Serve[], rssFile: string, extra: string[] = []): Promise<FetchDocument['games'][number] & {wall_ms: number}> {
   const peers = serves.flatMap((serve) => ['--peer', `127.0.0.1:${serve.port}`])
-  const result = await run(['--import', RSS_REPORT, CLI, 'fetch', id, '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label})
+  // BENCH_CPU_PROF=DIR: a V8 CPU profile of each fetch process, to see where its time goes.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+  const result = await run([...profile, '--import', RSS_REPORT, CLI, 'fetch', id, '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label})
   if (result.code !== 0) throw new Error(`${label}: fetch exited with ${result.code}: ${result.stdout}`)
   return {...(JSON.parse(result.stdout) as FetchDocument).games[0]!, wall_ms: result.ms}
 }
@@ -278,6 +280,13 @@ async function main(): Promise<void> {
   const fetched = await fetchOnce('fetch (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
   if (fetched.bytes !== gameBytes) throw new Error(`fetch moved ${fetched.bytes} bytes, the game has ${gameBytes}`)
 
+  // The same fetch from A alone: one source process, as the bare stream has.
+  process.stderr.write('fetch over bulk TLS from A alone…\n')
+  const gamesD = path.join(root, 'd')
+  await writeCatalog(gamesD)
+  const fetchedOne = await fetchOnce('fetch (bulk TLS, A only)', gamesD, 'big', [serveA], rssFile)
+  await fs.rm(gamesD, {recursive: true, force: true})
+
   // (b) the bare TLS stream of the same files, disk to disk.
   process.stderr.write('bare node:tls stream of the same files…\n')
   const bare = await bareTls(path.join(gamesA, 'big'), path.join(root, 'bare'), files, path.join(gamesA, '.lanspread', 'tls'), rssFile)
@@ -317,6 +326,7 @@ async function main(): Promise<void> {
   const row = (name: string, bytes: number, ms: number, ratio: string) => console.log(`${name.padEnd(42)} ${String(bytes).padStart(11)}  ${(ms / 1000).toFixed(2).padStart(7)} s  ${mbps(bytes, ms).toFixed(0).padStart(6)}   ${ratio}`)
   row('fetch, bulk TLS from A+B (download)', fetched.bytes, fetched.elapsed_ms, `${(fetchRate / bareRate).toFixed(2)}×`)
   row('fetch, bulk TLS from A+B (process wall)', fetched.bytes, fetched.wall_ms, `${(fetchWallRate / bareRate).toFixed(2)}×`)
+  row('fetch, bulk TLS from A alone (download)', fetchedOne.bytes, fetchedOne.elapsed_ms, `${(mbps(fetchedOne.bytes, fetchedOne.elapsed_ms) / bareRate).toFixed(2)}×`)
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
   if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
   else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)

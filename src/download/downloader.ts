@@ -11,7 +11,7 @@ import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
 import type {GameOperations, OperationResult} from '../ops/game-operations.js'
 import {ChunkScheduler, DEFAULT_LIMITS, type SchedulerLimits} from './chunk-scheduler.js'
-import {prepareFile, syncFile, writeChunk} from './chunk-writer.js'
+import {ChunkFiles, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
@@ -92,7 +92,13 @@ async function fetchPayload(
   const plan = await planDownload(game, manifest)
   throwIfAborted(options.signal, game.id)
   for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
-  const syncs = new FileSyncs(plan.files, plan.missing, components.syncFile ?? syncFile)
+  const files = new ChunkFiles()
+  const sync = components.syncFile ?? syncFile
+  // A file whose last chunk is written is closed and flushed while the others are still fetched.
+  const syncs = new FileSyncs(plan.files, plan.missing, async (file) => {
+    await files.close(file)
+    await sync(file)
+  })
   const tracker = new ProgressTracker(game.id, plan.totalBytes, plan.reusedBytes, selected.sources.map((s) => s.peerId), now)
   options.onProgress?.(tracker.snapshot())
   const scheduler = new ChunkScheduler(
@@ -103,7 +109,7 @@ async function fetchPayload(
     {
       hashChunk: components.hashChunk ?? hashOnEventLoop,
       write: async (chunk, bytes) => {
-        await writeChunk(chunk.file.diskPath, chunk.offset, bytes)
+        await files.write(chunk.file.diskPath, chunk.offset, bytes)
         syncs.written(chunk)
       },
       onChunk: ({chunk, peerId, bufferedBytes}) => options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes)),
@@ -114,10 +120,11 @@ async function fetchPayload(
   )
   const fetched = await scheduler.run().catch(async (error: unknown) => {
     await syncs.settle()
+    await files.closeAll()
     throw error
   })
+  await syncs.finish().finally(() => files.closeAll())
   await assertFilesComplete(game.id, plan)
-  await syncs.finish()
   await syncFolders(game, plan)
   throwIfAborted(options.signal, game.id)
   const removed = await removeStalePayload(game.root, manifest)
