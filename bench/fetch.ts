@@ -189,6 +189,13 @@ async function timeGetGame(serve: Serve, id: string, scratch: string): Promise<{
   })
 }
 
+/** User + system CPU of a running process so far, from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 function vmHwmKib(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = /VmHWM:\s+(\d+) kB/.exec(status)
@@ -277,7 +284,9 @@ async function main(): Promise<void> {
 
   // (a) fetch over bulk TLS from A and B, hashes warm, into an empty folder.
   process.stderr.write('fetch over bulk TLS from A and B…\n')
+  const cpuBefore = [serveA, serveB].map((serve) => cpuMsOf(serve.child.pid!))
   const fetched = await fetchOnce('fetch (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
+  const serveFetchCpu = [serveA, serveB].map((serve, i) => cpuMsOf(serve.child.pid!) - cpuBefore[i]!)
   if (fetched.bytes !== gameBytes) throw new Error(`fetch moved ${fetched.bytes} bytes, the game has ${gameBytes}`)
 
   // The same fetch from A alone: one source process, as the bare stream has.
@@ -307,7 +316,7 @@ async function main(): Promise<void> {
   const update = await fetchOnce('fetch update (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
 
   // (d) peak RSS of every process.
-  const serveRss = [serveA, serveB].map((serve) => ({label: `serve ${serve.name}`, max_rss_kib: vmHwmKib(serve.child.pid!)}))
+  const serveRss = [serveA, serveB].map((serve) => ({label: `serve ${serve.name} (whole run)`, max_rss_kib: vmHwmKib(serve.child.pid!), cpu_ms: cpuMsOf(serve.child.pid!)}))
   await stopAll()
   const reports = readFileSync(rssFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ProcessReport)
 
@@ -330,12 +339,13 @@ async function main(): Promise<void> {
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
   if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
   else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)
+  console.log(`  CPU during the A+B fetch: serve A ${(serveFetchCpu[0]! / 1000).toFixed(2)} s, serve B ${(serveFetchCpu[1]! / 1000).toFixed(2)} s (bare TLS server: see below)`)
   console.log(`  fetch sources: ${fetched.sources.map((s) => `${s.peer_id === serveA.peerId ? 'A' : 'B'} ${(s.bytes / MiB).toFixed(0)} MiB`).join(', ')}; retried chunks ${fetched.retried_chunks}`)
   console.log('')
   console.log(`one-chunk update (one 4 MiB region of ${files[Math.min(1, files.length - 1)]!.name} changed, version 1.0 → 1.1): ${update.bytes} bytes moved, ${update.reused_bytes} reused, ${(update.elapsed_ms / 1000).toFixed(2)} s (the sources rehashed the changed file on GetGame)`)
   console.log('')
   console.log('process                          peak RSS   CPU')
-  for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${'cpu_ms' in report ? `${((report as ProcessReport).cpu_ms / 1000).toFixed(2)} s` : '-'}`)
+  for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${(report.cpu_ms / 1000).toFixed(2)} s`)
   const peers = [...serveRss, ...reports.filter((r) => r.label.startsWith('fetch'))]
   const maxPeerMb = Math.max(...peers.map((r) => (r.max_rss_kib * 1024) / 1e6))
   console.log('')
