@@ -75,6 +75,21 @@ describe('bulk TLS', () => {
     await connection.close()
   })
 
+  it('reads a chunk into the buffer it is given, when given one', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA})
+    const connection = await connectAs(port)
+    const into = Buffer.alloc(8 * MiB)
+    const {bytes} = await connection.getChunk(ask(4 * MiB, 4 * MiB), into)
+    expect(bytes.buffer).toBe(into.buffer)
+    expect(Buffer.compare(bytes, DATA.subarray(4 * MiB, 8 * MiB))).toBe(0)
+    // A buffer too small is not used.
+    const small = Buffer.alloc(1024)
+    const other = await connection.getChunk(ask(0, 2 * MiB), small)
+    expect(other.bytes.buffer).not.toBe(small.buffer)
+    expect(Buffer.compare(other.bytes, DATA.subarray(0, 2 * MiB))).toBe(0)
+    await connection.close()
+  })
+
   it('queues concurrent requests on one connection instead of mixing their bytes', async () => {
     const {port} = await startBulkServer(ids, {data: DATA})
     const connection = await connectAs(port)
