@@ -64,7 +64,7 @@ function writeGame(root: string, version: string): void {
 }
 
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Serve {
-  const child = spawn('node', [CLI, 'serve', '--json', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
+  const child = spawn('node', [CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
     cwd: REPO_ROOT,
     env: {...process.env, LANSPREAD_GAMES: ''},
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,11 +10,11 @@ export interface ProgressBar {
 
 const silent: ProgressBar = {update: () => {}, stop: () => {}}
 
-export function byteProgressBar(enabled: boolean): ProgressBar {
-  if (!enabled || !process.stderr.isTTY) return silent
+export function byteProgressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  if (!enabled || !stream.isTTY) return silent
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      stream,
       format: ' {bar} {percentage}% | {doneText} / {totalText} | {label}',
       hideCursor: true,
       clearOnComplete: true,
@@ -26,7 +26,11 @@ export function byteProgressBar(enabled: boolean): ProgressBar {
     update(done, total, label) {
       const payload = {doneText: formatBytes(done), totalText: formatBytes(total), label}
       if (!started) bar.start(total, done, payload)
-      else bar.update(done, payload)
+      else {
+        // One bar serves several items in turn (fetch of several games): each has its own total.
+        if (bar.getTotal() !== total) bar.setTotal(total)
+        bar.update(done, payload)
+      }
       started = true
     },
     stop() {

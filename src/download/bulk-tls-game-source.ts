@@ -6,6 +6,7 @@ import type {GameManifest} from '../protocol/messages.js'
 import {type BulkConnectOptions, type BulkTlsConnection, connectBulk} from '../transport/bulk-tls-client.js'
 import type {BulkTlsSettings} from '../transport/bulk-tls.js'
 import type {Certificate} from '../transport/quic-settings.js'
+import type {ChunkBufferPool} from './chunk-buffers.js'
 import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
 
 /** Two: one chunk crosses the wire while the source reads the next from disk (more only contend for CPU). */
@@ -24,6 +25,8 @@ export interface BulkTlsGameSourceInit {
   control: Pick<GameSource, 'getGame'>
   /** At most this many connections to the peer at once (chunks in flight). */
   maxConnections?: number
+  /** Chunk buffers to read into and give back once the downloader is done with them. */
+  buffers?: ChunkBufferPool
   settings?: Partial<BulkTlsSettings>
 }
 
@@ -59,9 +62,13 @@ export class BulkTlsGameSource implements GameSource {
 
   async getChunk(request: ChunkRequest): Promise<ChunkReply> {
     const connection = await this.acquire()
+    const lease = this.init.buffers?.take(request.length)
     try {
-      const {header, bytes} = await connection.getChunk(request)
-      return {hash: header.hash, bytes}
+      const {header, bytes} = await connection.getChunk(request, lease?.buffer)
+      return {hash: header.hash, bytes, ...(lease ? {release: lease.release} : {})}
+    } catch (error) {
+      lease?.release()
+      throw error
     } finally {
       this.release(connection)
     }

@@ -200,7 +200,7 @@ export class ChunkScheduler {
     this.reserve(planned.length)
     const request = {id: this.id, manifest_hash: this.manifestHash, path: planned.file.entry.path, offset: planned.offset, length: planned.length}
     new Promise<ChunkReply>((resolve) => resolve(state.source.getChunk(request))).then(
-      (reply) => this.received(attempt, reply.bytes).catch((error: unknown) => this.fail(error)),
+      (reply) => this.received(attempt, reply).catch((error: unknown) => this.fail(error)),
       (error: unknown) => this.requestFailed(attempt, error),
     )
   }
@@ -233,14 +233,26 @@ export class ChunkScheduler {
     this.finishIfDone()
   }
 
-  private async received(attempt: Attempt, bytes: Uint8Array): Promise<void> {
-    if (attempt.abandoned || this.failure !== undefined) return
+  /** A reply's buffer goes back to its pool (`release`) once written, or at once when it is dropped. */
+  private async received(attempt: Attempt, reply: ChunkReply): Promise<void> {
+    let handedToWrite = false
+    try {
+      handedToWrite = await this.verifyAndWrite(attempt, reply)
+    } finally {
+      if (!handedToWrite) reply.release?.()
+    }
+  }
+
+  /** True when the bytes went to a write (which releases them when done). */
+  private async verifyAndWrite(attempt: Attempt, reply: ChunkReply): Promise<boolean> {
+    const {bytes} = reply
+    if (attempt.abandoned || this.failure !== undefined) return false
     const {chunk, source} = attempt
     clearTimeout(attempt.timer)
     const hash = bytes.length === chunk.planned.length ? await this.components.hashChunk(bytes) : undefined
-    if (attempt.abandoned || this.failure !== undefined) return
-    if (chunk.done) return this.abandon(attempt)
-    if (hash !== chunk.planned.hash) return this.badBytes(attempt)
+    if (attempt.abandoned || this.failure !== undefined) return false
+    if (chunk.done) return (this.abandon(attempt), false)
+    if (hash !== chunk.planned.hash) return (this.badBytes(attempt), false)
     chunk.done = true
     for (const other of [...chunk.attempts]) if (other !== attempt) this.abandon(other)
     source.active--
@@ -251,9 +263,10 @@ export class ChunkScheduler {
     this.inFlight.delete(chunk)
     this.pump() // a slot is free; the reservation stays until the bytes are written
     this.writing++
-    const write = this.writeVerified(chunk, source, bytes, hash)
+    const write = this.writeVerified(chunk, source, bytes, hash).finally(() => reply.release?.())
     this.writes.add(write)
     void write.finally(() => this.writes.delete(write))
+    return true
   }
 
   private async writeVerified(chunk: ChunkState, source: SourceState, bytes: Uint8Array, hash: string): Promise<void> {

@@ -11,7 +11,8 @@ import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
 import type {GameOperations, OperationResult} from '../ops/game-operations.js'
 import {ChunkScheduler, DEFAULT_LIMITS, type SchedulerLimits} from './chunk-scheduler.js'
-import {prepareFile, syncFile, writeChunk} from './chunk-writer.js'
+import {ChunkFiles, prepareFile, syncFile} from './chunk-writer.js'
+import {FileSyncs} from './file-syncs.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from './sentinel.js'
@@ -48,6 +49,8 @@ export interface DownloadComponents {
   operations: Pick<GameOperations, 'download'>
   /** BLAKE3 (hex) of a chunk; defaults to the current backend on the event loop. */
   hashChunk?(bytes: Uint8Array): Promise<string>
+  /** fsync of one payload file (tests watch when it happens). */
+  syncFile?(file: string): Promise<void>
   now?(): number
 }
 
@@ -89,6 +92,13 @@ async function fetchPayload(
   const plan = await planDownload(game, manifest)
   throwIfAborted(options.signal, game.id)
   for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
+  const files = new ChunkFiles()
+  const sync = components.syncFile ?? syncFile
+  // A file whose last chunk is written is closed and flushed while the others are still fetched.
+  const syncs = new FileSyncs(plan.files, plan.missing, async (file) => {
+    await files.close(file)
+    await sync(file)
+  })
   const tracker = new ProgressTracker(game.id, plan.totalBytes, plan.reusedBytes, selected.sources.map((s) => s.peerId), now)
   options.onProgress?.(tracker.snapshot())
   const scheduler = new ChunkScheduler(
@@ -98,16 +108,24 @@ async function fetchPayload(
     plan.missing,
     {
       hashChunk: components.hashChunk ?? hashOnEventLoop,
-      write: (chunk, bytes) => writeChunk(chunk.file.diskPath, chunk.offset, bytes),
+      write: async (chunk, bytes) => {
+        await files.write(chunk.file.diskPath, chunk.offset, bytes)
+        syncs.written(chunk)
+      },
       onChunk: ({chunk, peerId, bufferedBytes}) => options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes)),
       now,
     },
     {...DEFAULT_LIMITS, ...options.limits},
     options.signal,
   )
-  const fetched = await scheduler.run()
+  const fetched = await scheduler.run().catch(async (error: unknown) => {
+    await syncs.settle()
+    await files.closeAll()
+    throw error
+  })
+  await syncs.finish().finally(() => files.closeAll())
   await assertFilesComplete(game.id, plan)
-  await syncPayload(game, plan)
+  await syncFolders(game, plan)
   throwIfAborted(options.signal, game.id)
   const removed = await removeStalePayload(game.root, manifest)
   await publishSentinel(game)
@@ -141,11 +159,10 @@ async function assertFilesComplete(id: GameId, plan: DownloadPlan): Promise<void
   }
 }
 
-/** Every payload file and every folder holding one reaches the disk before the sentinel. */
-async function syncPayload(game: GamePaths, plan: DownloadPlan): Promise<void> {
+/** Every folder holding a payload file reaches the disk before the sentinel (the files did already). */
+async function syncFolders(game: GamePaths, plan: DownloadPlan): Promise<void> {
   const folders = new Set<string>([game.root])
   for (const file of plan.files) {
-    await syncFile(file.diskPath)
     for (let dir = path.dirname(file.diskPath); dir.startsWith(game.root + path.sep); dir = path.dirname(dir)) folders.add(dir)
   }
   for (const folder of folders) {

@@ -16,6 +16,8 @@ export interface ChunkReply {
   /** BLAKE3 (hex) the source claims for these bytes; the downloader checks it against the manifest, not this. */
   hash: string
   bytes: Uint8Array
+  /** Present when `bytes` lives in a reused buffer: called once they are written or dropped, never read after. */
+  release?(): void
 }
 
 export interface GameSource {

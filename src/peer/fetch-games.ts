@@ -1,7 +1,9 @@
 // `fetch` inside the runtime: for each game, every known peer whose library lists it becomes
 // a source (bulk TLS for chunk bytes when the peer offers it, QUIC otherwise), the downloader
 // picks the manifest and spreads the chunks, and an optional install follows.
+import {CHUNK_SIZE} from '../config.js'
 import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
+import {ChunkBufferPool} from '../download/chunk-buffers.js'
 import {type DownloadResult, downloadGame} from '../download/downloader.js'
 import type {GameSource} from '../download/game-source.js'
 import type {DownloadProgress} from '../download/progress.js'
@@ -50,13 +52,15 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
   const records = runtime.table.records().filter((record) => options.from === undefined || record.peer_id === options.from)
   if (records.length === 0) throw noPeers(options.from)
   const sources: GameSource[] = []
+  // One pool for every source of the game: chunk buffers are reused, not allocated per chunk.
+  const buffers = new ChunkBufferPool(CHUNK_SIZE)
   try {
     const candidates: SourceCandidate[] = []
     let unreachable = 0
     for (const record of records) {
       const summary = record.library.get(id)
       if (!summary) continue
-      const source = sourceFor(runtime, record, options.bulk ?? true)
+      const source = sourceFor(runtime, record, options.bulk ?? true, buffers)
       if (!source) {
         unreachable++
         continue
@@ -94,7 +98,7 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
 }
 
 /** The best data plane to a connected peer: bulk TLS for chunks when offered, checked against its pin. */
-function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean): GameSource | undefined {
+function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean, buffers: ChunkBufferPool): GameSource | undefined {
   const connection = runtime.sessions.connectionOf(record.peer_id)
   if (!connection) return undefined
   const quic = new QuicGameSource(connection, {peerId: record.peer_id, timeoutMs: SOURCE_REQUEST_TIMEOUT_MS})
@@ -106,6 +110,7 @@ function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean): Gam
     expectedFingerprint: record.cert_fingerprint,
     certificate: runtime.certificate,
     control: quic,
+    buffers,
   })
 }
 

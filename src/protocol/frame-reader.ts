@@ -63,13 +63,17 @@ export class FrameReader {
     throw this.fail(protocolViolation(this.peer, `expected ${types.join(' or ')}, got ${message.type}`))
   }
 
-  /** Exactly `length` raw bytes (a chunk after its ChunkHeader), or a truncation error. */
-  async readRaw(length: number): Promise<Uint8Array> {
+  /**
+   * Exactly `length` raw bytes (a chunk after its ChunkHeader), or a truncation error. With
+   * `into` (at least `length` long) they are copied there instead of into a new buffer, so a
+   * caller can reuse chunk buffers; the result may still be a view of bytes already buffered.
+   */
+  async readRaw(length: number, into?: Uint8Array): Promise<Uint8Array> {
     return this.guard(async () => {
       if (!Number.isSafeInteger(length) || length < 0 || length > MAX_CHUNK_BYTES) {
         throw protocolViolation(this.peer, `a raw read of ${length} bytes is outside 0..${MAX_CHUNK_BYTES}`)
       }
-      const bytes = await this.take(length)
+      const bytes = await this.take(length, into)
       if (bytes.length < length) throw this.truncated('chunk data', bytes.length, length)
       return bytes
     })
@@ -98,13 +102,13 @@ export class FrameReader {
   }
 
   /** Exactly n bytes, or fewer when the source ends first; pulls only while bytes are missing. */
-  private async take(n: number): Promise<Uint8Array> {
+  private async take(n: number, into?: Uint8Array): Promise<Uint8Array> {
     if (this.leftover.length >= n) {
       const out = this.leftover.subarray(0, n)
       this.leftover = this.leftover.subarray(n)
       return out
     }
-    const out = Buffer.allocUnsafe(n)
+    const out = into !== undefined && into.length >= n ? into.subarray(0, n) : Buffer.allocUnsafe(n)
     out.set(this.leftover, 0)
     let filled = this.leftover.length
     this.leftover = EMPTY

@@ -102,8 +102,9 @@ export class BulkTlsConnection {
   }
 
   /** One chunk; a peer's Error reply becomes its LanspreadError and leaves the connection usable. */
-  getChunk(request: ChunkAsk): Promise<ChunkAnswer> {
-    const run = this.queue.then(() => this.ask(request))
+  /** `into`: a buffer of at least `request.length` bytes the chunk may be read into (see FrameReader.readRaw). */
+  getChunk(request: ChunkAsk, into?: Uint8Array): Promise<ChunkAnswer> {
+    const run = this.queue.then(() => this.ask(request, into))
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -114,12 +115,12 @@ export class BulkTlsConnection {
     await closeWithin(this.socket, this.settings.closeGraceMs)
   }
 
-  private async ask(request: ChunkAsk): Promise<ChunkAnswer> {
+  private async ask(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer> {
     if (this.failure) throw this.failure
     const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${this.peer}`
     let outcome: ChunkAnswer | Refusal
     try {
-      outcome = await withTimeout(this.exchange(request), this.settings.requestTimeoutMs, what, () => this.socket.destroy())
+      outcome = await withTimeout(this.exchange(request, into), this.settings.requestTimeoutMs, what, () => this.socket.destroy())
     } catch (error) {
       // Anything but a clean refusal leaves the byte stream out of step: this connection is done.
       this.failure ??= error instanceof LanspreadError ? error : new LanspreadError('io', `${what} failed: ${errorMessage(error)}`, {cause: error})
@@ -130,7 +131,7 @@ export class BulkTlsConnection {
     return outcome
   }
 
-  private async exchange(request: ChunkAsk): Promise<ChunkAnswer | Refusal> {
+  private async exchange(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer | Refusal> {
     await writeCorked(this.socket, encodeFrame({type: 'GetChunk', ...request}))
     const reply = await this.reader.next()
     if (reply === undefined) {
@@ -143,7 +144,7 @@ export class BulkTlsConnection {
     if (reply.length !== request.length) {
       throw protocolViolation(this.peer, `a ChunkHeader of ${reply.length} bytes answers a GetChunk of ${request.length}`)
     }
-    const bytes = await this.reader.readRaw(reply.length)
+    const bytes = await this.reader.readRaw(reply.length, into)
     return {header: reply, bytes}
   }
 }

@@ -14,7 +14,14 @@ import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
 
 /** A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler fits. */
-export type BulkRequestHandler = (request: Message, peerId: string) => Promise<{reply: Message; raw?: Uint8Array}>
+export type BulkRequestHandler = (request: Message, peerId: string) => Promise<BulkReply>
+
+/** `release` (the serving layer's chunk permit) is called once the bytes are written or the write failed. */
+export interface BulkReply {
+  reply: Message
+  raw?: Uint8Array
+  release?: () => void
+}
 
 /** The peer_id whose pinned certificate has this SHA-256 fingerprint, or undefined for a stranger. */
 export type IdentifyPeer = (fingerprint: string) => string | undefined | Promise<string | undefined>
@@ -195,7 +202,11 @@ export class BulkTlsServer {
       }
       connection.busy = true
       const answer = await this.answer(request, peerId)
-      await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
+      try {
+        await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
+      } finally {
+        answer.release?.()
+      }
       connection.busy = false
       if (this.stopping) {
         socket.end()
@@ -205,12 +216,13 @@ export class BulkTlsServer {
   }
 
   /** The handler's reply, or an Error reply: a refused request leaves the connection in step. */
-  private async answer(request: Message, peerId: string): Promise<{reply: Message; raw?: Uint8Array}> {
+  private async answer(request: Message, peerId: string): Promise<BulkReply> {
     try {
       const answer = await this.init.handler(request, peerId)
       const rawLength = answer.raw?.length ?? 0
       const expected = answer.reply.type === 'ChunkHeader' ? answer.reply.length : 0
       if (rawLength !== expected) {
+        answer.release?.()
         throw new LanspreadError('internal', `the reply to peer ${peerId} announces ${expected} raw bytes but carries ${rawLength}`)
       }
       return answer

@@ -66,6 +66,20 @@ describe('downloadGame', () => {
     expect(library.summary('g')).toMatchObject({availability: 'ready', downloaded: true, eti_version: '1', manifest_hash: game.manifest.manifest_hash})
   })
 
+  it('starts each file\'s fsync once its last chunk is written, while later files are still fetched, and syncs every file once', async () => {
+    const {operations, root} = await setup()
+    const game = fakeGame('g', FILES, CHUNK)
+    // 20 ms a chunk: each write lands long before the next reply.
+    const source = new FakeSource('p1', game, {delayMs: 20})
+    const synced: {file: string; requested: number}[] = []
+    const syncFile = async (file: string) => void synced.push({file: path.relative(root, file), requested: source.requests.length})
+    await downloadGame({id: 'g', candidates: [source.candidate()], limits: {perSource: 1}}, {operations, syncFile})
+    // version.ini's bytes go to .version.ini.tmp until the sentinel is published.
+    expect(synced.map((s) => s.file).sort()).toEqual(['.version.ini.tmp', 'a.eti', 'data/b.bin', 'empty.txt'])
+    // a.eti (11 chunks) was flushing while data/b.bin and version.ini (4 more chunks) were still to come.
+    expect(synced.find((s) => s.file === 'a.eti')!.requested).toBeLessThan(15)
+  })
+
   it('retries a lying source\'s chunks from the honest one and counts them', async () => {
     const {download, root} = await setup()
     const game = fakeGame('g', FILES, CHUNK)

@@ -4,7 +4,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {LanspreadError} from '../../src/errors.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
-import {identifyFromPins} from '../../src/transport/bulk-tls-server.js'
+import {type BulkRequestHandler, identifyFromPins} from '../../src/transport/bulk-tls-server.js'
 import {PinStore, pinsDirFor} from '../../src/transport/pins.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 import {
@@ -72,6 +72,21 @@ describe('bulk TLS', () => {
     }
     expect(calls).toEqual(requests.map((r) => ({type: 'GetChunk', ...r})))
     expect(server.servedCount()).toBe(1)
+    await connection.close()
+  })
+
+  it('reads a chunk into the buffer it is given, when given one', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA})
+    const connection = await connectAs(port)
+    const into = Buffer.alloc(8 * MiB)
+    const {bytes} = await connection.getChunk(ask(4 * MiB, 4 * MiB), into)
+    expect(bytes.buffer).toBe(into.buffer)
+    expect(Buffer.compare(bytes, DATA.subarray(4 * MiB, 8 * MiB))).toBe(0)
+    // A buffer too small is not used.
+    const small = Buffer.alloc(1024)
+    const other = await connection.getChunk(ask(0, 2 * MiB), small)
+    expect(other.bytes.buffer).not.toBe(small.buffer)
+    expect(Buffer.compare(other.bytes, DATA.subarray(0, 2 * MiB))).toBe(0)
     await connection.close()
   })
 
@@ -221,6 +236,30 @@ describe('bulk TLS', () => {
     expect(Date.now() - started).toBeGreaterThan(1_900)
     expect(good.usable).toBe(true)
     await good.close()
+  })
+
+  it('releases every reply\'s permit once its bytes are written, and when the client vanished mid-reply', async () => {
+    let held = 0
+    let released = 0
+    const inner = memoryHandler(DATA)
+    const handler: BulkRequestHandler = async (request, peerId) => {
+      const answer = await inner(request, peerId)
+      held++
+      return {...answer, release: () => released++}
+    }
+    const {port} = await startBulkServer(ids, {handler})
+    const connection = await connectAs(port)
+    for (let i = 0; i < 12; i++) await connection.getChunk(ask((i % 6) * MiB, 4 * MiB))
+    expect({held, released}).toEqual({held: 12, released: 12})
+    await connection.close()
+    // A client that asks for 16 MiB and disconnects without reading: the write fails, the permit comes back.
+    const vanishing = await rawTlsClient(port, {identity: ids.client})
+    vanishing.write(encodeFrame({type: 'GetChunk', ...ask(0, 16 * MiB)}))
+    const deadline = Date.now() + 5_000
+    while (held === 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    vanishing.destroy()
+    while (released < held && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(released).toBe(held)
   })
 
   it('bounds connections per peer with a busy Error', async () => {
