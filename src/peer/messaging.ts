@@ -52,6 +52,9 @@ export async function tell(connection: PeerConnection, message: Message, options
 export type StreamReply = Message | GameRequestReply
 
 /** What the serving side does with one request: a reply, or undefined for a push. */
+/** The slowest rate a peer may read a chunk at before its stream is reset (128 KiB/s: 32 s for 4 MiB). */
+const MIN_CHUNK_RATE_BYTES_PER_S = 128 * 1024
+
 export type RequestDispatcher = (message: Message, connection: PeerConnection) => Promise<StreamReply | undefined>
 
 /**
@@ -62,8 +65,8 @@ export type RequestDispatcher = (message: Message, connection: PeerConnection) =
  */
 export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher, timeoutMs?: number): Promise<void> {
   const writer = new FrameWriter(stream.writable, {peer})
-  const bounded = <T>(work: Promise<T>, what: string): Promise<T> =>
-    timeoutMs === undefined ? work : withTimeout(work, timeoutMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
+  const bounded = <T>(work: Promise<T>, what: string, extraMs = 0): Promise<T> =>
+    timeoutMs === undefined ? work : withTimeout(work, timeoutMs + extraMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
   let answer: StreamReply | undefined
   let type: Message['type'] | undefined
   try {
@@ -77,20 +80,19 @@ export async function serveStream(stream: ByteStream, connection: PeerConnection
   }
   const {reply, raw, release} = answer === undefined || 'type' in answer ? {reply: answer, raw: undefined, release: undefined} : answer
   try {
-    if (reply) await bounded(writer.send(reply), `answering ${type}`)
-    // Each piece of a chunk is bounded, not the whole chunk: a peer that reads slowly but
-    // steadily (QUIC moves a few MB/s) gets its chunk; one that stops reading loses the stream.
-    for (let at = 0; raw && at < raw.length; at += RAW_PIECE_BYTES) {
-      await bounded(writer.writeRaw(raw.subarray(at, at + RAW_PIECE_BYTES)), `sending ${type} bytes`)
-    }
-    await bounded(writer.end(), `answering ${type}`)
+    // A chunk takes as long as its bytes need on a slow link (QUIC moves a few MB/s): the bound
+    // grows with its size, so only a peer that really stalls loses the stream.
+    await bounded(sendAnswer(writer, reply, raw), `answering ${type}`, raw ? Math.ceil((raw.length / MIN_CHUNK_RATE_BYTES_PER_S) * 1000) : 0)
   } finally {
     release?.()
   }
 }
 
-/** Chunk bytes are handed to the stream in pieces this big, each within the request timeout. */
-export const RAW_PIECE_BYTES = 256 * 1024
+async function sendAnswer(writer: FrameWriter, reply: Message | undefined, raw: Uint8Array | undefined): Promise<void> {
+  if (reply) await writer.send(reply)
+  if (raw) await writer.writeRaw(raw)
+  await writer.end()
+}
 
 export function isProtocolViolation(error: unknown): boolean {
   return error instanceof LanspreadError && error.code === 'protocol'
