@@ -51,7 +51,11 @@ if (unavailable) {
 }
 process.stdout.write(`bench:lan: N peers with ${GAMES_PER_PEER} games each; rest = ${REST_S} s after ${WARMUP_S} s of warm-up\n`)
 for (const n of SIZES) {
-  const r = await measure(n)
+  const r = await measure(n).catch((error: unknown) => {
+    process.stdout.write(`N=${n}: ${error instanceof Error ? error.message : String(error)}\n`)
+    return undefined
+  })
+  if (!r) continue
   process.stdout.write(
     `N=${r.n}: all ${r.n} started in ${(r.startMs / 1000).toFixed(1)} s; converged ${(r.convergeMs / 1000).toFixed(2)} s after the last one listened; ` +
       `at rest ${r.packetsPerPeerMin.toFixed(1)} mDNS packets and ${Math.round(r.bytesPerPeerMin)} bytes (IP+UDP+DNS) per peer per minute\n`,

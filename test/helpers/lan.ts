@@ -238,8 +238,8 @@ export async function converge(peers: readonly LanPeer[], expectedGames: (peer: 
     peers.every((peer) => peers.every((other) => other === peer || peer.known().get(other.peerId) === expectedGames(other)))
   while (!done()) {
     if (Date.now() - start > timeoutMs) {
-      const missing = peers.map((peer) => `${peer.node.ns}: ${peers.filter((o) => o !== peer && peer.known().get(o.peerId) !== expectedGames(o)).map((o) => o.node.ns).join(' ')}`).join('; ')
-      throw new Error(`no convergence after ${timeoutMs} ms; missing: ${missing}`)
+      const missing = peers.flatMap((peer) => peers.filter((o) => o !== peer && peer.known().get(o.peerId) !== expectedGames(o)).map((o) => `${peer.node.ns}→${o.node.ns}`))
+      throw new Error(`no convergence after ${timeoutMs} ms: ${missing.length} of ${peers.length * (peers.length - 1)} (peer, other) pairs missing: ${missing.slice(0, 20).join(' ')}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
