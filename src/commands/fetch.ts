@@ -44,7 +44,7 @@ export default class Fetch extends LanspreadCommand {
   private async oneShot(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}, peers: string[], meetTimeoutMs: number): Promise<{games: FetchedGame[]}> {
     if (peers.length === 0) {
       throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running and no --peer was given', {
-        hint: 'start `lanspread serve` (it finds the peers), or name them: lanspread fetch ID --peer HOST:PORT',
+        hint: `start \`lanspread serve\` (it finds the peers), or name them: lanspread fetch ${request.ids.join(' ')} --peer HOST:PORT`,
       })
     }
     const addresses = peers.map(parsePeerAddress)
