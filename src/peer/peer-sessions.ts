@@ -8,6 +8,7 @@ import {protocolViolation} from '../protocol/violation.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {chooseConnection} from '../transport/choose-connection.js'
+import {isTimeoutError} from '../transport/with-timeout.js'
 import type {ByteStream, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
@@ -242,7 +243,10 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     try {
       await serveStream(stream, connection, label, this.dispatch, this.components.settings.requestTimeoutMs)
     } catch (error) {
-      if (!isProtocolViolation(error)) {
+      // A stream the peer stalls on (never sends its request, never reads its chunk) counts like a
+      // bad frame: QUIC keeps what was written to a reset stream until the connection closes,
+      // so a peer that stalls stream after stream would otherwise grow our memory without bound.
+      if (!isProtocolViolation(error) && !isTimeoutError(error)) {
         if (!(error instanceof LanspreadError)) this.components.log('warn', `serving ${label} failed: ${errorMessage(error)}`)
         return
       }
