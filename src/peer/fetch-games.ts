@@ -26,18 +26,8 @@ export interface FetchOptions {
   onProgress?(id: GameId, progress: DownloadProgress): void
 }
 
-/** One game of `fetch --json`: what crossed the network in this run, from whom. */
-export interface FetchedGame {
-  id: GameId
-  eti_version: string | null
-  manifest_hash: string
-  bytes: number
-  reused_bytes: number
-  elapsed_ms: number
-  sources: {peer_id: string; bytes: number}[]
-  retried_chunks: number
-  installed: boolean
-}
+/** One game of `fetch --json`: what crossed the network in this run, from whom (the downloader's internals left out). */
+export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed'> & {installed: boolean}
 
 /** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
 const SOURCE_REQUEST_TIMEOUT_MS = 300_000
