@@ -29,8 +29,8 @@ function fakeStream(readDelayMs: number | undefined): {stream: ByteStream; recei
   return {stream: {readable, writable, cancel: () => void (cancelled = true)}, received: () => received, cancelled: () => cancelled}
 }
 
-function chunkAnswer(onRelease: () => void) {
-  const raw = new Uint8Array(REQUEST.length)
+function chunkAnswer(onRelease: () => void, length = REQUEST.length) {
+  const raw = new Uint8Array(length)
   return async () => ({reply: {type: 'ChunkHeader' as const, hash: 'a'.repeat(64), length: raw.length}, raw, release: onRelease})
 }
 
@@ -46,11 +46,12 @@ describe('serveStream', () => {
     expect(released).toBe(1)
   })
 
-  it('resets the stream of a peer that stops reading, within the timeout, and gives the permit back', async () => {
+  it('resets the stream of a peer that stops reading, within the timeout plus the chunk at 128 KiB/s, and gives the permit back', async () => {
     let released = 0
     const fake = fakeStream(undefined)
     const started = Date.now()
-    await expect(serveStream(fake.stream, {} as PeerConnection, 'peer-x', chunkAnswer(() => released++), 150)).rejects.toThrow(/peer-x/)
+    // 64 KiB: the bound is 150 ms + 0.5 s.
+    await expect(serveStream(fake.stream, {} as PeerConnection, 'peer-x', chunkAnswer(() => released++, 64 * 1024), 150)).rejects.toThrow(/peer-x/)
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(fake.cancelled()).toBe(true)
     expect(released).toBe(1)
