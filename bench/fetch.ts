@@ -15,6 +15,8 @@ import {resolvePaths} from '../src/config.js'
 import {QuicGameSource} from '../src/download/quic-game-source.js'
 import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
+import {readLines} from '../src/control/ndjson.js'
+import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
 
 const MiB = 1024 * 1024
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
@@ -126,16 +128,8 @@ function startServe(name: string, gamesDir: string, extraArgs: string[]): Promis
   )
   const events: ServeEvent[] = []
   let stderr = ''
-  let pending = ''
-  child.stdout!.on('data', (data: Buffer) => {
-    pending += data.toString()
-    let newline: number
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline)
-      pending = pending.slice(newline + 1)
-      if (line.trim()) events.push(JSON.parse(line) as ServeEvent)
-    }
-  })
+  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
+  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as ServeEvent), () => child.kill('SIGKILL'))
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
   serveLogs.push({name, stderr: () => stderr})
   return waitUntil(`serve ${name} to listen`, START_TIMEOUT_MS, () => {

@@ -13,6 +13,8 @@ import {resolvePaths} from '../src/config.js'
 import {controlSocketPath} from '../src/control/attach.js'
 import {ControlClient} from '../src/control/client.js'
 import type {TrafficCounters} from '../src/transport/endpoint.js'
+import {readLines} from '../src/control/ndjson.js'
+import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
 
 const GAMES = Number(process.env.BENCH_GAMES ?? 2000)
 /** Changes of each kind (a new game renamed into place; one game's version.ini replaced). */
@@ -71,17 +73,13 @@ function startServe(name: string, gamesDir: string, extraArgs: string[]): Serve 
   })
   const events: ServeEvent[] = []
   let stderr = ''
-  let pending = ''
-  child.stdout!.on('data', (data: Buffer) => {
-    const at = performance.now()
-    pending += data.toString()
-    let newline: number
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline)
-      pending = pending.slice(newline + 1)
-      if (line.trim()) events.push({...(JSON.parse(line) as {event: string}), at})
-    }
-  })
+  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
+  readLines(
+    child.stdout!,
+    MAX_CONTROL_LINE_BYTES,
+    (line) => void events.push({...(JSON.parse(line) as {event: string}), at: performance.now()}),
+    () => child.kill('SIGKILL'),
+  )
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
   const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs: number): Promise<ServeEvent> => {
     const deadline = performance.now() + timeoutMs

@@ -10,6 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import * as tar from 'tar'
+import {readLines} from '../src/control/ndjson.js'
+import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(REPO_ROOT, 'bin', 'run.js')
@@ -109,16 +111,8 @@ function startServe(name: string, gamesDir: string, extraArgs: string[]): Promis
   )
   const events: Serve['events'] = []
   let stderr = ''
-  let pending = ''
-  child.stdout!.on('data', (data: Buffer) => {
-    pending += data.toString()
-    let newline: number
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline)
-      pending = pending.slice(newline + 1)
-      if (line.trim()) events.push(JSON.parse(line) as Serve['events'][number])
-    }
-  })
+  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
+  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as Serve['events'][number]), () => child.kill('SIGKILL'))
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
   return waitUntil(`serve ${name} to listen`, START_TIMEOUT_MS, () => {
     if (child.exitCode !== null) throw new Error(`serve ${name} exited with ${child.exitCode}: ${stderr}`)

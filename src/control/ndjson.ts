@@ -1,12 +1,14 @@
 // Newline-delimited JSON over a byte stream: splits lines without ever holding more than
-// one bounded line, for both ends of the control socket.
+// one bounded line, for both ends of the control socket (and for reading serve's --json
+// event lines from a child process).
 import type {Socket} from 'node:net'
+import type {Readable} from 'node:stream'
 
 /**
  * Calls `onLine` for every complete line of `socket`; a line longer than `maxBytes` calls
  * `onOverflow` once and stops reading (the caller closes the socket).
  */
-export function readLines(socket: Socket, maxBytes: number, onLine: (line: string) => void, onOverflow: () => void): void {
+export function readLines(socket: Readable, maxBytes: number, onLine: (line: string) => void, onOverflow: () => void): void {
   let pending: Buffer[] = []
   let pendingBytes = 0
   const onData = (data: Buffer): void => {

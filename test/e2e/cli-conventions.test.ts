@@ -8,6 +8,7 @@ import {EXIT_CODES, exitCodeRows} from '../../src/cli/exit-codes.js'
 import {CLI, json, runCli} from '../helpers/cli.js'
 import {writeTarArchive} from '../helpers/archives.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
+import {missingOutsideCi} from '../helpers/requirements.js'
 
 describe('lanspread help', () => {
   it('shows the commands, global flags, environment, every exit code and an example per command', async () => {
@@ -65,7 +66,7 @@ describe('an unknown command', () => {
 
   // util-linux `script` gives the CLI a terminal, as a person at a keyboard has.
   const hasScript = execaSync('sh', ['-c', 'command -v script'], {reject: false}).exitCode === 0
-  it.skipIf(!hasScript)('at a terminal asks "Did you mean scan?" and runs it, flags included, on yes', async () => {
+  it.skipIf(missingOutsideCi(!hasScript))('at a terminal asks "Did you mean scan?" and runs it, flags included, on yes', async () => {
     const command = `node ${CLI} sacn --games /nonexistent-lanspread-games`
     const yes = await execa('script', ['-qec', command, '/dev/null'], {reject: false, input: 'y\r', timeout: 20_000, env: {LANSPREAD_GAMES: ''}})
     expect(String(yes.stdout)).toContain('Did you mean')

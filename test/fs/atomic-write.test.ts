@@ -7,6 +7,7 @@ import {writeFileDurably, writeJsonDurably} from '../../src/fs/atomic-write.js'
 import type {FileWriter} from '../../src/fs/new-file.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 import {mountTinyDisk, tinyDiskUnavailable, type TinyDisk} from '../helpers/tiny-disk.js'
+import {missingOutsideCi} from '../helpers/requirements.js'
 
 function enospc(): Error {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC', syscall: 'write'})
@@ -83,7 +84,7 @@ describe('writeFileDurably', () => {
 const unavailable = await tinyDiskUnavailable()
 if (unavailable !== undefined) console.warn(`atomic-write: skipping the real full-disk test (${unavailable}); the injected ENOSPC test still runs`)
 
-describe.skipIf(unavailable !== undefined)('writeFileDurably on a real full disk (tmpfs)', () => {
+describe.skipIf(missingOutsideCi(unavailable))('writeFileDurably on a real full disk (tmpfs)', () => {
   let disk: TinyDisk
   beforeAll(async () => {
     disk = await mountTinyDisk()

@@ -9,6 +9,7 @@ import {PidLock, processStartTime} from '../../src/fs/pid-lock.js'
 import {holdLockInChild} from '../helpers/lock-holder.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 import {mountTinyDisk, tinyDiskUnavailable, type TinyDisk} from '../helpers/tiny-disk.js'
+import {missingOutsideCi} from '../helpers/requirements.js'
 
 async function deadPid(): Promise<number> {
   const child = await execa('node', ['-e', 'process.stdout.write(String(process.pid))'])
@@ -120,7 +121,7 @@ describe('pid lock on a full disk', () => {
 const unavailable = await tinyDiskUnavailable()
 if (unavailable !== undefined) console.warn(`pid-lock: skipping the real full-disk test (${unavailable}); the injected ENOSPC test still runs`)
 
-describe.skipIf(unavailable !== undefined)('pid lock on a real full disk (tmpfs)', () => {
+describe.skipIf(missingOutsideCi(unavailable))('pid lock on a real full disk (tmpfs)', () => {
   let disk: TinyDisk
   beforeAll(async () => {
     disk = await mountTinyDisk()

@@ -8,6 +8,8 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {CLI, REPO_ROOT} from './cli.js'
+import {readLines} from '../../src/control/ndjson.js'
+import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
 
 const PREFIX = 'lspr'
 const SUBNET = '10.231.0'
@@ -201,22 +203,15 @@ function follow(node: LanNode, gamesDir: string, child: ResultPromise): LanPeer 
   const events: ServeEvent[] = []
   const known = new Map<string, number | null>()
   let stderr = ''
-  let pending = ''
-  child.stdout?.on('data', (data: Buffer) => {
-    pending += data.toString()
-    let newline: number
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline)
-      pending = pending.slice(newline + 1)
-      if (!line.trim()) continue
-      const event = JSON.parse(line) as ServeEvent
-      events.push(event)
-      const id = String(event.peer_id)
-      if (event.event === 'peer_found') known.set(id, null)
-      if (event.event === 'peer_lost') known.delete(id)
-      if (event.event === 'peer_library_changed' && known.has(id)) known.set(id, Number(event.game_count))
-    }
-  })
+  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
+  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => {
+    const event = JSON.parse(line) as ServeEvent
+    events.push(event)
+    const id = String(event.peer_id)
+    if (event.event === 'peer_found') known.set(id, null)
+    if (event.event === 'peer_lost') known.delete(id)
+    if (event.event === 'peer_library_changed' && known.has(id)) known.set(id, Number(event.game_count))
+  }, () => child.kill('SIGKILL'))
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
   const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000): Promise<ServeEvent> => {
     const deadline = Date.now() + timeoutMs

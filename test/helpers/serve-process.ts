@@ -3,6 +3,8 @@
 import {type ResultPromise, execa} from 'execa'
 import {onTestFinished} from 'vitest'
 import {CLI, REPO_ROOT} from './cli.js'
+import {readLines} from '../../src/control/ndjson.js'
+import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
 
 /** Short timings, so liveness tests take seconds. */
 export const FAST_ENV = {
@@ -44,16 +46,8 @@ export async function startServe(gamesDir: string, extraArgs: string[] = [], env
   })
   const events: ServeEvent[] = []
   let stderr = ''
-  let pending = ''
-  child.stdout?.on('data', (data: Buffer) => {
-    pending += data.toString()
-    let newline: number
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline)
-      pending = pending.slice(newline + 1)
-      if (line.trim()) events.push(JSON.parse(line) as ServeEvent)
-    }
-  })
+  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
+  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as ServeEvent), () => child.kill('SIGKILL'))
   child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
   const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000): Promise<ServeEvent> => {
     const deadline = Date.now() + timeoutMs

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {avahiBrowse, avahiUnavailable, startAvahi} from '../helpers/avahi.js'
 import {type Lan as LanType, type LanPeer, Lan, converge, lanUnavailable, writeGames} from '../helpers/lan.js'
+import {missingOutsideCi} from '../helpers/requirements.js'
 
 const unavailable = await lanUnavailable()
 if (unavailable) process.stdout.write(`test:lan skipped: ${unavailable}\n`)
@@ -14,7 +15,7 @@ interface PeersDocument {
   source: string
 }
 
-describe.skipIf(unavailable !== undefined)('a LAN of real peers over mDNS in network namespaces', () => {
+describe.skipIf(missingOutsideCi(unavailable))('a LAN of real peers over mDNS in network namespaces', () => {
   let lan: LanType
   const peers: LanPeer[] = []
 
@@ -58,7 +59,7 @@ describe.skipIf(unavailable !== undefined)('a LAN of real peers over mDNS in net
     expect(JSON.parse(String(tooMany.stdout))).toMatchObject({error: {code: 'no_peers', message: expect.stringMatching(new RegExp(`found ${PEERS} peers, expected at least ${PEERS + 3}, over mDNS for 2 s on eth0`))}})
   })
 
-  it.skipIf(noAvahi !== undefined)('avahi-browse (avahi-daemon in a namespace) resolves our service with its TXT records', async () => {
+  it.skipIf(missingOutsideCi(noAvahi))('avahi-browse (avahi-daemon in a namespace) resolves our service with its TXT records', async () => {
     expect(peers).toHaveLength(PEERS)
     const node = await lan.addNode()
     const bus = await startAvahi(lan, node)
