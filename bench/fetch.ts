@@ -17,6 +17,7 @@ import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
 import {readLines} from '../src/control/ndjson.js'
 import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
+import {stopChildren} from '../scripts/stop-children.js'
 
 const MiB = 1024 * 1024
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
@@ -198,20 +199,7 @@ function vmHwmKib(pid: number): number {
 }
 
 async function stopAll(): Promise<void> {
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve()
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          child.once('exit', () => {
-            clearTimeout(timer)
-            resolve()
-          })
-          child.kill('SIGTERM')
-        }),
-    ),
-  )
+  await stopChildren(children)
 }
 
 /** A bare TLS stream of `files` from `fromDir` into `toDir`: server and client in processes of their own. */

@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url'
 import * as tar from 'tar'
 import {readLines} from '../src/control/ndjson.js'
 import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
+import {stopChildren} from './stop-children.js'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(REPO_ROOT, 'bin', 'run.js')
@@ -147,20 +148,7 @@ function runCli(args: string[]): Promise<{code: number | null; stdout: string}> 
 }
 
 async function stopAll(): Promise<void> {
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve()
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-          child.once('exit', () => {
-            clearTimeout(timer)
-            resolve()
-          })
-          child.kill('SIGTERM')
-        }),
-    ),
-  )
+  await stopChildren(children)
 }
 
 async function installedFiles(gamesDir: string, id: string): Promise<string[]> {
