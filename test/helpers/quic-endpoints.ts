@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {onTestFinished} from 'vitest'
-import type {TransportSettings} from '../../src/transport/endpoint.js'
+import type {ByteStream, TransportSettings} from '../../src/transport/endpoint.js'
 import {type TlsIdentity, loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {makeTempDir} from './temp-library.js'
@@ -22,6 +22,17 @@ export async function startEndpoint(settings: Partial<TransportSettings> = {}): 
   onTestFinished(() => endpoint.stop())
   const {port} = await endpoint.start({host: '127.0.0.1', port: 0})
   return {endpoint, identity, port, logs}
+}
+
+/** A stream handler that reads the whole request and answers it back after `prefix`. */
+export function echoHandler(prefix = ''): (stream: ByteStream) => Promise<void> {
+  return async (stream) => {
+    const chunks: Uint8Array[] = [Buffer.from(prefix)]
+    for await (const chunk of stream.readable) chunks.push(chunk)
+    const writer = stream.writable.getWriter()
+    await writer.write(Buffer.concat(chunks))
+    await writer.close()
+  }
 }
 
 /** Local addresses of every UDP socket this process holds (from /proc, Linux only). */

@@ -1,11 +1,12 @@
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LanspreadError} from '../../src/errors.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
 import {type BulkRequestHandler, identifyFromPins} from '../../src/transport/bulk-tls-server.js'
 import {PinStore, pinsDirFor} from '../../src/transport/pins.js'
+import {failOnEscapedErrors} from '../helpers/escaped-errors.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 import {
   CLIENT_PEER,
@@ -32,19 +33,7 @@ beforeAll(async () => {
 })
 afterAll(() => ids.cleanup())
 
-// Anything that escapes a socket handler would land here (and kill `serve`).
-const escaped: unknown[] = []
-const record = (error: unknown) => escaped.push(error)
-beforeEach(() => {
-  escaped.length = 0
-  process.on('uncaughtException', record)
-  process.on('unhandledRejection', record)
-})
-afterEach(() => {
-  process.off('uncaughtException', record)
-  process.off('unhandledRejection', record)
-  expect(escaped).toEqual([])
-})
+failOnEscapedErrors()
 
 function connectAs(port: number, identity = ids.client, expectedFingerprint = ids.server.fingerprint, settings = {}) {
   return connectBulk('127.0.0.1', port, {expectedFingerprint, certificate: identity, peerId: SERVER_PEER, settings})

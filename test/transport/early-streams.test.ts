@@ -1,14 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import type {ByteStream} from '../../src/transport/endpoint.js'
-import {startEndpoint} from '../helpers/quic-endpoints.js'
+import {echoHandler, startEndpoint} from '../helpers/quic-endpoints.js'
 
-async function echo(stream: ByteStream): Promise<void> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of stream.readable) chunks.push(chunk)
-  const writer = stream.writable.getWriter()
-  await writer.write(Buffer.concat([Buffer.from('echo:'), ...chunks]))
-  await writer.close()
-}
+const echo = echoHandler('echo:')
 
 describe('streams opened the moment a connection exists', () => {
   it('are served, whichever end opens them', async () => {

@@ -1,22 +1,16 @@
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 import {execa} from 'execa'
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import type {ByteStream, PeerConnection} from '../../src/transport/endpoint.js'
+import {describe, expect, it} from 'vitest'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
 import {chooseConnection} from '../../src/transport/choose-connection.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {REPO_ROOT} from '../helpers/cli.js'
-import {startEndpoint, udpAddressesOfThisProcess} from '../helpers/quic-endpoints.js'
+import {failOnEscapedErrors} from '../helpers/escaped-errors.js'
+import {echoHandler, startEndpoint, udpAddressesOfThisProcess} from '../helpers/quic-endpoints.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 
-/** Echo handler: reads the whole request, answers "echo:" + request. */
-async function echo(stream: ByteStream): Promise<void> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of stream.readable) chunks.push(chunk)
-  const writer = stream.writable.getWriter()
-  await writer.write(Buffer.concat([Buffer.from('echo:'), ...chunks]))
-  await writer.close()
-}
+const echo = echoHandler('echo:')
 
 function nextConnection(endpoint: {on(event: 'connection', l: (c: PeerConnection) => void): () => void}): Promise<PeerConnection> {
   return new Promise((resolve) => {
@@ -29,19 +23,7 @@ function nextConnection(endpoint: {on(event: 'connection', l: (c: PeerConnection
 
 const request = {timeoutMs: 5_000, what: 'test request'}
 
-// Anything that escapes a stream handler would land here (and kill `serve`).
-const escaped: unknown[] = []
-const record = (error: unknown) => escaped.push(error)
-beforeEach(() => {
-  escaped.length = 0
-  process.on('uncaughtException', record)
-  process.on('unhandledRejection', record)
-})
-afterEach(() => {
-  process.off('uncaughtException', record)
-  process.off('unhandledRejection', record)
-  expect(escaped).toEqual([])
-})
+failOnEscapedErrors()
 
 describe('QUIC endpoint', () => {
   it('exchanges bytes both ways on one connection, each end seeing the other certificate', async () => {

@@ -1,14 +1,8 @@
 import {describe, expect, it} from 'vitest'
-import type {ByteStream, PeerConnection} from '../../src/transport/endpoint.js'
-import {startEndpoint} from '../helpers/quic-endpoints.js'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
+import {echoHandler, startEndpoint} from '../helpers/quic-endpoints.js'
 
-async function echo(stream: ByteStream): Promise<void> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of stream.readable) chunks.push(chunk)
-  const writer = stream.writable.getWriter()
-  await writer.write(Buffer.concat(chunks))
-  await writer.close()
-}
+const echo = echoHandler()
 
 const request = {timeoutMs: 5_000, what: 'traffic test request'}
 
