@@ -11,7 +11,7 @@ import {type Catalog, loadCatalog} from './catalog.js'
 import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
 import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
 import {assertGamesDir} from './games-folder.js'
-import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
+import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {type RevisionStep, libraryDigest, nextRevision} from './library-revision.js'
@@ -36,6 +36,8 @@ export interface LibraryComponents {
   readOnly?: boolean
   /** How game folders are read; tests inject failures. */
   reader?: GameFolderReader
+  /** When index.json is rewritten, and crash points inside a save; tests inject both. */
+  indexStore?: IndexStoreOptions
 }
 
 export type {LibraryDelta} from './library-delta.js'
@@ -112,7 +114,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
     await assertGamesDir(paths.gamesDir)
     const catalog = await loadCatalog(paths.catalogPath)
-    const store = new IndexStore(paths)
+    const store = new IndexStore(paths, components.indexStore)
     const {index, warnings, migrated} = await store.load()
     for (const warning of warnings) (components.logger ?? stderrLogger).warn(warning)
     return new Library(paths, catalog, store, index, migrated, components)
@@ -227,7 +229,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return {index, summaries, step, files, removed, needsWrite, report: scan.report}
   }
 
-  /** Game files first, then library-rev.json and index.json, then the files of removed games. */
+  /** Game files first, then library-rev.json and the index (a journal record or a checkpoint), then the files of removed games. */
   private async persist(plan: Plan): Promise<void> {
     for (const [id, file] of plan.files) await this.games.save(id, file)
     await this.store.save(plan.index)
