@@ -15,15 +15,13 @@ interface Doc {
   games: {id: string; eti_version: string | null; size: number}[]
 }
 
-async function prepared(compaction: boolean) {
+async function prepared() {
   const lib = await makeTempLibrary([{id: 'a', name: 'A'}, {id: 'b', name: 'B'}])
   for (const id of ['a', 'b']) await lib.writeGame(id, {'version.ini': '1.0', [`${id}.eti`]: id})
   const games = ['--games', lib.gamesDir]
   expect((await runCli(['scan', ...games])).exitCode).toBe(0)
   await fs.writeFile(lib.file('b', 'version.ini'), '1.1')
   expect((await runCli(['scan', ...games])).exitCode).toBe(0) // a record in index.log
-  // A torn last record makes the next save compact (it rewrites the journal away).
-  if (compaction) await fs.appendFile(path.join(lib.paths.stateDir, 'index.log'), '{"journal_id":"0')
   return {lib, games}
 }
 
@@ -32,8 +30,10 @@ describe('a save of the index killed at each step', () => {
     [step, false],
     [step, true],
   ]))('%s (compaction: %s) loads to the library before or after the change', {timeout: 30_000}, async (step, compaction) => {
-    const {lib, games} = await prepared(compaction)
+    const {lib, games} = await prepared()
     const before = json<Doc>(await runCli(['library', '--json', ...games]))
+    // A torn last record makes the next save compact (it rewrites the journal away).
+    if (compaction) await fs.appendFile(path.join(lib.paths.stateDir, 'index.log'), '{"journal_id":"0')
     await fs.writeFile(lib.file('a', 'version.ini'), '2.0')
     const killed = await runCli(['scan', '--json', ...games], {env: {LANSPREAD_FAILPOINT: step}})
     // A save appends a record or compacts, never both: the other kind's steps are not reached.
