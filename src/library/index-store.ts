@@ -6,7 +6,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {errnoCode, ioError, isLanspreadError} from '../errors.js'
-import {writeFileDurably} from '../fs/atomic-write.js'
 import {readQuickJsonFile} from '../fs/read-json.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type IndexedGame, INDEX_VERSION, type LibraryIndex, NO_JOURNAL, parseIndex} from './index-format.js'
@@ -161,6 +160,8 @@ export class IndexStore {
    * past its share or the files on disk need a repair.
    */
   async save(index: LibraryIndex): Promise<void> {
+    // Imported here: the write path is not loaded by a scan that writes nothing.
+    const {writeFileDurably} = await import('../fs/atomic-write.js')
     if (this.onDisk.index === 'corrupt') await this.setAside()
     const rev = {library_rev: index.library_rev, library_epoch: index.library_epoch}
     if (this.onDisk.rev?.library_rev !== rev.library_rev || this.onDisk.rev.library_epoch !== rev.library_epoch) {
@@ -199,6 +200,7 @@ export class IndexStore {
    * leaves records of the old journal_id, which a load skips: the checkpoint holds them.
    */
   private async compact(index: LibraryIndex): Promise<void> {
+    const {writeFileDurably} = await import('../fs/atomic-write.js')
     index.journal_id = newJournalId()
     const data = `${JSON.stringify(index)}\n`
     await writeFileDurably(this.paths.indexPath, data)

@@ -6,9 +6,9 @@ import {EventEmitter} from 'node:events'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError, errnoCode, isLanspreadError} from '../errors.js'
-import {PidLock} from '../fs/pid-lock.js'
+import type {PidLock} from '../fs/pid-lock.js'
 import {type Catalog, loadCatalog} from './catalog.js'
-import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
+import type {ContentHashCache} from './content-hashes.js'
 import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
 import {assertGamesDir} from './games-folder.js'
 import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
@@ -198,6 +198,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     if (!stored) {
       throw new LanspreadError('io', `${this.games.file(id)} vanished while lanspread was reading game ${id}`, {hint: 'run `lanspread scan --full` and try again'})
     }
+    const {computeContentHashes} = await import('./content-hashes.js')
     const {hashes, hashed} = await computeContentHashes(path.join(this.paths.gamesDir, id), stored.manifest, stored.content_hashes)
     const next = gameFile(stored.manifest, hashes)
     if (!gameFilesEqual(stored, next)) await this.saveGameFile(id, next)
@@ -274,9 +275,10 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return own
   }
 
-  /** The lock creates the state folder (and its locks/) on first use. */
+  /** The lock creates the state folder (and its locks/) on first use. Imported here: a scan that writes nothing takes no lock. */
   private async withIndexLock<T>(purpose: string, work: () => Promise<T>): Promise<T> {
-    const lock = await PidLock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
+    const {PidLock: Lock} = await import('../fs/pid-lock.js')
+    const lock: PidLock = await Lock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
     try {
       return await work()
     } finally {
