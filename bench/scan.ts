@@ -3,7 +3,7 @@
 // a warm `lanspread scan` from a fresh process against its floor (target, issue 9: ≤ 1.5×),
 // and the bytes a scan writes to the state folder after a one-game change and after none.
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -77,26 +77,30 @@ function median(values: number[]): number {
 }
 
 /** inode:size:mtime of every file under the state folder. */
-async function stateFiles(dir: string): Promise<Map<string, {stamp: string; size: number}>> {
-  const files = new Map<string, {stamp: string; size: number}>()
+async function stateFiles(dir: string): Promise<Map<string, {stamp: string; ino: number; size: number}>> {
+  const files = new Map<string, {stamp: string; ino: number; size: number}>()
   for (const entry of await fs.readdir(dir, {recursive: true, withFileTypes: true})) {
     if (!entry.isFile()) continue
     const file = path.join(entry.parentPath, entry.name)
     const stat = await fs.lstat(file)
-    files.set(file, {stamp: `${stat.ino}:${stat.size}:${stat.mtimeMs}`, size: stat.size})
+    files.set(file, {stamp: `${stat.ino}:${stat.size}:${stat.mtimeMs}`, ino: stat.ino, size: stat.size})
   }
   return files
 }
 
-/** Bytes of the state files a scan (re)wrote: new files, or files whose inode, size or mtime moved. */
+/**
+ * Bytes of the state files a scan wrote: new or replaced files whole, and of a file appended
+ * to in place (same inode, grown: the journal index.log) only what it grew by.
+ */
 async function bytesWrittenBy(stateDir: string, work: () => void): Promise<{bytes: number; files: number}> {
   const before = await stateFiles(stateDir)
   work()
   let bytes = 0
   let files = 0
   for (const [file, after] of await stateFiles(stateDir)) {
-    if (before.get(file)?.stamp === after.stamp) continue
-    bytes += after.size
+    const old = before.get(file)
+    if (old?.stamp === after.stamp) continue
+    bytes += old?.ino === after.ino && after.size >= old.size ? after.size - old.size : after.size
     files++
   }
   return {bytes, files}
@@ -147,9 +151,15 @@ async function freshProcess(gamesDir: string): Promise<void> {
     if (child.status !== 0) throw new Error(`lanspread scan failed: ${child.stderr}`)
   }
   const noop = await bytesWrittenBy(stateDir, scan)
-  writeFileSync(path.join(gamesDir, gameId(0), 'version.ini'), '1.1\n')
-  const oneGame = await bytesWrittenBy(stateDir, scan)
-  console.log(`bytes written to the state folder by \`lanspread scan\`: one game's version.ini changed ${oneGame.bytes} B (${oneGame.files} files), nothing changed ${noop.bytes} B (${noop.files} files)`)
+  const changes = []
+  // Several in a row: the first after a checkpoint creates index.log, later ones append to it.
+  for (let round = 1; round <= 3; round++) {
+    writeFileSync(path.join(gamesDir, gameId(round), 'version.ini'), `1.${round}\n`)
+    changes.push(await bytesWrittenBy(stateDir, scan))
+  }
+  const indexBytes = statSync(path.join(stateDir, 'index.json')).size
+  const listed = changes.map((c) => `${c.bytes} B (${c.files} files)`).join(', ')
+  console.log(`bytes written to the state folder by \`lanspread scan\`: one game's version.ini changed ${listed} in three runs (index.json: ${indexBytes} B), nothing changed ${noop.bytes} B (${noop.files} files)`)
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ioError} from '../errors.js'
-import {writeJsonDurably} from '../fs/atomic-write.js'
 import {fsyncPath} from '../fs/durable.js'
 import {type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
 import type {GameId} from './layout.js'
@@ -49,6 +48,8 @@ export class GameStore {
     await fs.mkdir(this.dir, {recursive: true}).catch((error: unknown) => {
       throw ioError('create', this.dir, error)
     })
+    // Imported here: the write path is not loaded by a scan that writes nothing.
+    const {writeJsonDurably} = await import('../fs/atomic-write.js')
     await writeJsonDurably(this.file(id), file)
   }
 

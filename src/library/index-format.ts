@@ -1,18 +1,20 @@
-// The shape of index.json (version 2: fingerprints and summary fields per game, plus
-// library_rev, library_epoch and library_digest), a hand-written check of it, and the
-// migration of a version-1 index, whose manifests move out to games/<id>.json. The zod
-// schemas (LibraryIndexSchema, V1IndexSchema) live in schemas.ts, loaded only to migrate.
+// The shape of index.json (version 3: fingerprints and summary fields per game, plus
+// library_rev, library_epoch, library_digest and the journal_id of index.log), a hand-written
+// check of it, and the migration of older indexes (version 2: no journal; version 1: manifests
+// inside, moved out to games/<id>.json). The zod schemas live in schemas.ts, loaded only to migrate.
 import {type GameFile, gameFile} from './game-store.js'
 import type {GameId} from './layout.js'
 import {isLibraryEpoch} from './library-epoch.js'
 import type {Fingerprint, IndexedGame, LibraryIndex, Mark} from './schemas.js'
 
-export const INDEX_VERSION = 2
+export const INDEX_VERSION = 3
 
 export type {IndexedGame, LibraryIndex} from './schemas.js'
 
 export type ParsedIndex =
   | {status: 'ok'; index: LibraryIndex}
+  /** A version-2 index: current but for its journal_id; its index.log (if any) is not its own. */
+  | {status: 'v2'; index: LibraryIndex}
   | {status: 'v1'; index: Omit<LibraryIndex, 'library_epoch'>; files: Map<GameId, GameFile>}
   | {status: 'invalid'; reason: string}
 
@@ -25,10 +27,17 @@ export type ParsedIndex =
 export async function parseIndex(value: unknown): Promise<ParsedIndex> {
   if (!isObject(value)) return {status: 'invalid', reason: 'not a JSON object'}
   if (value.version === 1) return migrateV1(value)
+  if (value.version === 2) {
+    const problem = indexProblem({...value, journal_id: NO_JOURNAL})
+    return problem ? {status: 'invalid', reason: problem} : {status: 'v2', index: {...(value as LibraryIndex), version: INDEX_VERSION, journal_id: NO_JOURNAL}}
+  }
   if (value.version !== INDEX_VERSION) return {status: 'invalid', reason: `unknown index version ${JSON.stringify(value.version)}`}
   const problem = indexProblem(value)
   return problem ? {status: 'invalid', reason: problem} : {status: 'ok', index: value as LibraryIndex}
 }
+
+/** The journal_id of an index that has no journal yet (migrated, or new): no record matches it. */
+export const NO_JOURNAL = ''
 
 async function migrateV1(value: Record<string, unknown>): Promise<ParsedIndex> {
   const {V1IndexSchema} = await import('./schemas.js')
@@ -41,13 +50,14 @@ async function migrateV1(value: Record<string, unknown>): Promise<ParsedIndex> {
     files.set(id, gameFile(old.manifest, old.content_hashes))
   }
   const {library_rev, library_digest} = parsed.data
-  return {status: 'v1', index: {version: INDEX_VERSION, library_rev, library_digest, games}, files}
+  return {status: 'v1', index: {version: INDEX_VERSION, library_rev, library_digest, journal_id: NO_JOURNAL, games}, files}
 }
 
 function indexProblem(value: Record<string, unknown>): string | undefined {
   if (!isLibraryEpoch(value.library_epoch)) return 'library_epoch: not a library epoch'
   if (!isCount(value.library_rev)) return 'library_rev: not a non-negative integer'
   if (value.library_digest !== null && typeof value.library_digest !== 'string') return 'library_digest: not a string or null'
+  if (typeof value.journal_id !== 'string') return 'journal_id: not a string'
   if (!isObject(value.games)) return 'games: not an object'
   for (const [id, game] of Object.entries(value.games)) {
     const problem = gameProblem(game)
@@ -56,7 +66,8 @@ function indexProblem(value: Record<string, unknown>): string | undefined {
   return undefined
 }
 
-function gameProblem(game: unknown): string | undefined {
+/** What is wrong with one game's entry (of the index or of a journal record), if anything. */
+export function gameProblem(game: unknown): string | undefined {
   if (!isObject(game)) return 'not an object'
   if (!isFingerprint(game.fingerprint)) return 'fingerprint: invalid'
   if (game.marks !== null && !(Array.isArray(game.marks) && game.marks.every(isMark))) return 'marks: invalid'
@@ -82,10 +93,10 @@ function isStamp(value: unknown): value is Record<string, unknown> {
   return isObject(value) && isCount(value.size) && typeof value.mtime_ms === 'number' && Number.isFinite(value.mtime_ms)
 }
 
-function isCount(value: unknown): value is number {
+export function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

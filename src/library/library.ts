@@ -6,12 +6,12 @@ import {EventEmitter} from 'node:events'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError, errnoCode, isLanspreadError} from '../errors.js'
-import {PidLock} from '../fs/pid-lock.js'
+import type {PidLock} from '../fs/pid-lock.js'
 import {type Catalog, loadCatalog} from './catalog.js'
-import {type ContentHashCache, computeContentHashes} from './content-hashes.js'
+import type {ContentHashCache} from './content-hashes.js'
 import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
 import {assertGamesDir} from './games-folder.js'
-import {type IndexedGame, IndexStore, type LibraryIndex} from './index-store.js'
+import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {type RevisionStep, libraryDigest, nextRevision} from './library-revision.js'
@@ -36,6 +36,8 @@ export interface LibraryComponents {
   readOnly?: boolean
   /** How game folders are read; tests inject failures. */
   reader?: GameFolderReader
+  /** When index.json is rewritten, and crash points inside a save; tests inject both. */
+  indexStore?: IndexStoreOptions
 }
 
 export type {LibraryDelta} from './library-delta.js'
@@ -112,7 +114,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
     await assertGamesDir(paths.gamesDir)
     const catalog = await loadCatalog(paths.catalogPath)
-    const store = new IndexStore(paths)
+    const store = new IndexStore(paths, components.indexStore)
     const {index, warnings, migrated} = await store.load()
     for (const warning of warnings) (components.logger ?? stderrLogger).warn(warning)
     return new Library(paths, catalog, store, index, migrated, components)
@@ -196,6 +198,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     if (!stored) {
       throw new LanspreadError('io', `${this.games.file(id)} vanished while lanspread was reading game ${id}`, {hint: 'run `lanspread scan --full` and try again'})
     }
+    const {computeContentHashes} = await import('./content-hashes.js')
     const {hashes, hashed} = await computeContentHashes(path.join(this.paths.gamesDir, id), stored.manifest, stored.content_hashes)
     const next = gameFile(stored.manifest, hashes)
     if (!gameFilesEqual(stored, next)) await this.saveGameFile(id, next)
@@ -227,7 +230,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return {index, summaries, step, files, removed, needsWrite, report: scan.report}
   }
 
-  /** Game files first, then library-rev.json and index.json, then the files of removed games. */
+  /** Game files first, then library-rev.json and the index (a journal record or a checkpoint), then the files of removed games. */
   private async persist(plan: Plan): Promise<void> {
     for (const [id, file] of plan.files) await this.games.save(id, file)
     await this.store.save(plan.index)
@@ -272,9 +275,10 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     return own
   }
 
-  /** The lock creates the state folder (and its locks/) on first use. */
+  /** The lock creates the state folder (and its locks/) on first use. Imported here: a scan that writes nothing takes no lock. */
   private async withIndexLock<T>(purpose: string, work: () => Promise<T>): Promise<T> {
-    const lock = await PidLock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
+    const {PidLock: Lock} = await import('../fs/pid-lock.js')
+    const lock: PidLock = await Lock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
     try {
       return await work()
     } finally {

@@ -7,13 +7,12 @@ import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
-import {mapLimit} from '../util/map-limit.js'
 import {type RootReading, compareCodeUnits, fingerprintsEqual, readFingerprint} from './fingerprint.js'
 import {type GameFile, gameFile, gameFilesEqual} from './game-store.js'
 import type {IndexedGame} from './index-format.js'
 import {listGameFolders} from './games-folder.js'
 import {type GameId, type GamePaths, gamePaths} from './layout.js'
-import {type Manifest, manifestHash, manifestSize, readManifest} from './manifest.js'
+import type {Manifest} from './manifest.js'
 import {marksEqual, needsRecovery} from './recovery-marks.js'
 import {describeFailure} from './skipped.js'
 
@@ -26,7 +25,11 @@ export interface GameFolderReader {
   readManifest(root: string): Promise<Manifest>
 }
 
-export const diskReader: GameFolderReader = {readRoot: readFingerprint, readManifest}
+/** The walk (manifest.ts) is imported on first use: a warm scan that walks no game never loads it. */
+export const diskReader: GameFolderReader = {
+  readRoot: readFingerprint,
+  readManifest: async (root) => (await import('./manifest.js')).readManifest(root),
+}
 
 export interface ScanOptions {
   gamesDir: string
@@ -91,17 +94,9 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
     // Fingerprints are read synchronously: let timers and sockets run between batches.
     if (i % FINGERPRINT_BATCH === FINGERPRINT_BATCH - 1) await setImmediate()
   }
-  const outcomes = await mapLimit<{id: GameId; reading: RootReading; cached?: IndexedGame}, Outcome>([...stale, ...remarked], SCAN_CONCURRENCY, async (item) => {
-    const paths = gamePaths(options.gamesDir, item.id)
-    // Outside the try: a state folder that cannot be read is not this game's fault.
-    const stored = item.cached ? undefined : await options.loadGameFile(item.id)
-    try {
-      if (item.cached) return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
-      return {id: item.id, ...(await indexGame(paths, item.reading, reader, stored))}
-    } catch (error) {
-      return vanished(error) ? {id: item.id, vanished: true} : {id: item.id, skipped: describeFailure(error)}
-    }
-  })
+  const walks = [...stale, ...remarked]
+  // A warm scan that walks nothing does not load the walk's modules.
+  const outcomes: Outcome[] = walks.length === 0 ? [] : await walkGames(walks, options, reader)
   const files = new Map<GameId, GameFile>()
   for (const outcome of outcomes) {
     if ('skipped' in outcome) skipped.push({id: outcome.id, reason: outcome.skipped})
@@ -127,6 +122,24 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   }
 }
 
+type Walk = {id: GameId; reading: RootReading; cached?: IndexedGame}
+
+/** Walks new and changed games (and re-reads the marks of remarked ones), a few at a time. */
+async function walkGames(walks: Walk[], options: ScanOptions, reader: GameFolderReader): Promise<Outcome[]> {
+  const {mapLimit} = await import('../util/map-limit.js')
+  return mapLimit<Walk, Outcome>(walks, SCAN_CONCURRENCY, async (item) => {
+    const paths = gamePaths(options.gamesDir, item.id)
+    // Outside the try: a state folder that cannot be read is not this game's fault.
+    const stored = item.cached ? undefined : await options.loadGameFile(item.id)
+    try {
+      if (item.cached) return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
+      return {id: item.id, ...(await indexGame(paths, item.reading, reader, stored))}
+    } catch (error) {
+      return vanished(error) ? {id: item.id, vanished: true} : {id: item.id, skipped: describeFailure(error)}
+    }
+  })
+}
+
 function readRootOrSkip(reader: GameFolderReader, root: string, id: GameId, skipped: SkippedGame[]): RootReading | undefined {
   try {
     return reader.readRoot(root)
@@ -148,6 +161,7 @@ function vanished(error: unknown): boolean {
  */
 export async function indexGame(paths: GamePaths, reading: RootReading, reader: GameFolderReader, stored: GameFile | undefined): Promise<{entry: IndexedGame; file?: GameFile}> {
   const manifest = await reader.readManifest(paths.root)
+  const {manifestHash, manifestSize} = await import('./manifest.js')
   const hashes: GameFile['content_hashes'] = {}
   for (const file of manifest.files) {
     const cached = stored?.content_hashes[file.path]

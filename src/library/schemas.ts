@@ -139,6 +139,8 @@ export const LibraryIndexSchema = z.object({
   library_rev: z.number().int().nonnegative(),
   /** library_digest of the summaries published at library_rev; null before the first scan. */
   library_digest: z.string().nullable(),
+  /** Which index.log records build on this checkpoint: those with the same journal_id. */
+  journal_id: z.string(),
   games: z.record(z.string(), IndexedGameSchema),
 })
 
@@ -162,3 +164,16 @@ export const V1IndexSchema = z.object({
     }),
   ),
 })
+
+// index-journal.ts
+/** One line of index.log: the entries that changed in one save, the IDs removed, the new revision. */
+export const JournalRecordSchema = z.object({
+  /** The journal_id of the index.json this record builds on. */
+  journal_id: z.string().regex(/^[0-9a-f]{16}$/),
+  library_epoch: LibraryEpochSchema,
+  library_rev: z.number().int().nonnegative(),
+  library_digest: z.string().nullable(),
+  games: z.record(GameIdSchema, IndexedGameSchema),
+  removed: z.array(GameIdSchema),
+})
+export type JournalRecord = z.infer<typeof JournalRecordSchema>

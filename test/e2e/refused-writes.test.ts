@@ -65,6 +65,20 @@ describe('no write goes through a symbolic link', () => {
     expect((await fs.lstat(lib.paths.libraryRevPath)).isFile()).toBe(true)
     expect((await fs.lstat(lib.paths.indexPath)).isFile()).toBe(true)
   })
+  it('scan leaves the target of a planted index.log (journal) link byte-identical, and replaces the link', async () => {
+    const {lib, games} = await downloadedGame()
+    expect((await runCli(['scan', ...games])).exitCode).toBe(0)
+    const journal = path.join(lib.paths.stateDir, 'index.log')
+    const journalOutside = await plantLink(journal)
+    // A one-game change would append a record to the journal: it must not go through the link.
+    await fs.writeFile(path.join(lib.gamesDir, 'g', 'version.ini'), '1.1')
+    const result = await runCli(['scan', '--json', ...games])
+    expect(result.exitCode, String(result.stderr)).toBe(0)
+    await expectUntouched(journalOutside)
+    await expect(fs.lstat(journal)).rejects.toThrow()
+    const shown = json<{library_rev: number; games: {eti_version: string}[]}>(await runCli(['library', '--json', ...games]))
+    expect(shown.games[0]!.eti_version).toBe('1.1')
+  })
 })
 
 describe('a truncated tar never replaces a good install', () => {

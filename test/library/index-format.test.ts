@@ -13,7 +13,7 @@ const game = () => ({
   manifest_hash: 'h',
   file_count: 2,
 })
-const index = () => ({version: 2, library_epoch: EPOCH, library_rev: 3, library_digest: 'd', games: {g: game()}})
+const index = () => ({version: 3, library_epoch: EPOCH, library_rev: 3, library_digest: 'd', journal_id: '0123456789abcdef', games: {g: game()}})
 
 /** Each case breaks one field; the hand-written check and the zod schema must agree on all. */
 const BROKEN: [string, (doc: ReturnType<typeof index>) => void][] = [
@@ -21,6 +21,7 @@ const BROKEN: [string, (doc: ReturnType<typeof index>) => void][] = [
   ['negative rev', (d) => (d.library_rev = -1)],
   ['fractional rev', (d) => (d.library_rev = 1.5)],
   ['digest a number', (d) => ((d as Record<string, unknown>).library_digest = 5)],
+  ['journal_id missing', (d) => delete (d as Partial<{journal_id: string}>).journal_id],
   ['games an array', (d) => ((d as Record<string, unknown>).games = [])],
   ['game null', (d) => ((d.games as Record<string, unknown>).g = null)],
   ['archive without name', (d) => delete (d.games.g.fingerprint.archives[0] as Partial<{name: string}>).name],

@@ -21,12 +21,14 @@ function collect() {
 }
 
 describe('index.json', () => {
-  it('holds library_rev, library_epoch and per game its fingerprint and summary fields, not its manifest', async () => {
+  it('holds library_rev, library_epoch and per game its fingerprint and summary fields, not its manifest; index.log the change since', async () => {
     const lib = await scannedTwice()
     const index = await readJson(lib.paths.indexPath)
-    expect(index).toMatchObject({version: 2, library_rev: 2, library_epoch: expect.stringMatching(/^[0-9a-f]{32}$/)})
+    expect(index).toMatchObject({version: 3, library_rev: 1, library_epoch: expect.stringMatching(/^[0-9a-f]{32}$/), journal_id: expect.stringMatching(/^[0-9a-f]{16}$/)})
     expect(Object.keys(index.games)).toEqual(['a'])
     expect(Object.keys(index.games.a).sort()).toEqual(['eti_version', 'file_count', 'fingerprint', 'manifest_hash', 'marks', 'needs_recovery', 'size'])
+    const records = (await fs.readFile(`${lib.paths.stateDir}/index.log`, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(records).toEqual([{journal_id: index.journal_id, library_epoch: index.library_epoch, library_rev: 2, library_digest: expect.any(String), games: {a: expect.objectContaining({size: 3})}, removed: []}])
     const game = await readJson(`${lib.paths.gameFilesDir}/a.json`)
     expect(game.manifest.files.map((f: {path: string}) => f.path)).toEqual(['a.eti', 'version.ini'])
     expect(await readJson(lib.paths.libraryRevPath)).toEqual({library_rev: 2, library_epoch: index.library_epoch})
@@ -168,7 +170,7 @@ describe('a version-1 index', () => {
     expect(result.report).toMatchObject({reused: 1, rescanned: []})
     expect(result.library_rev).toBeGreaterThanOrEqual(7)
     const index = await readJson(lib.paths.indexPath)
-    expect(index).toMatchObject({version: 2, library_rev: result.library_rev, library_epoch: result.library_epoch})
+    expect(index).toMatchObject({version: 3, library_rev: result.library_rev, library_epoch: result.library_epoch})
     expect(index.games.a.manifest).toBeUndefined()
     expect((await readJson(`${lib.paths.gameFilesDir}/a.json`)).content_hashes).toEqual(hashes)
   })
