@@ -2,6 +2,7 @@
 // not keep by itself: under --json, an error no command caught (help, autocomplete, a plugin)
 // still ends as the one JSON error document on stdout. A plain `scan` skips oclif (fast-scan.ts),
 // so @oclif/core is imported only past that point.
+import {handleClosedOutput} from './closed-output.js'
 import {fastScanFlags, runFastScan} from './fast-scan.js'
 import {argvWantsJson, reportFailure, toFailure} from './failure.js'
 
@@ -15,6 +16,7 @@ export interface MainOptions {
 export async function main({dir, development = false}: MainOptions): Promise<void> {
   if (development) process.env.NODE_ENV = 'development'
   const argv = process.argv.slice(2)
+  handleClosedOutput(argv[0] === 'serve')
   const fast = fastScanFlags(argv)
   if (fast) return runFastScan(fast)
   const {flush, handle, run, settings} = await import('@oclif/core')
