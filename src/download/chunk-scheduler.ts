@@ -12,6 +12,10 @@ export interface SchedulerLimits {
   perSource: number
   /** Bytes reserved for requests in flight plus replies not yet written. */
   maxBufferedBytes: number
+  /**
+   * A source's requests share its bandwidth (QUIC interleaves its streams): with n awaiting a
+   * reply it fails them when none replied for n × this, counted from its last reply or request.
+   */
   chunkTimeoutMs: number
   /** Failures (errors, timeouts, bad bytes) after which a source gets no more requests. */
   maxSourceFailures: number
@@ -55,6 +59,9 @@ interface SourceState {
   dropped: boolean
   bytes: number
   lastError?: string
+  /** Requests sent and not yet replied to (nor abandoned); what the timer waits for. */
+  waiting: number
+  timer?: NodeJS.Timeout
 }
 
 interface Attempt {
@@ -63,7 +70,8 @@ interface Attempt {
   started: number
   /** Timed out or lost to another source's reply: its bytes are dropped when they arrive. */
   abandoned: boolean
-  timer: NodeJS.Timeout
+  /** Its reply arrived (it is being verified): no longer subject to the source's timeout. */
+  replied: boolean
 }
 
 interface ChunkState {
@@ -101,7 +109,7 @@ export class ChunkScheduler {
     private readonly limits: SchedulerLimits = DEFAULT_LIMITS,
     private readonly signal?: AbortSignal,
   ) {
-    this.sources = sources.map((source) => ({source, active: 0, failures: 0, dropped: false, bytes: 0}))
+    this.sources = sources.map((source) => ({source, active: 0, failures: 0, dropped: false, bytes: 0, waiting: 0}))
     this.queue = chunks.map((planned) => ({planned, attempts: new Set(), badFrom: new Set(), done: false}))
     this.queue.reverse() // popped from the end: manifest order
     this.remaining = chunks.length
@@ -193,8 +201,10 @@ export class ChunkScheduler {
 
   private issue(state: SourceState, chunk: ChunkState): void {
     const {planned} = chunk
-    const attempt: Attempt = {source: state, chunk, started: this.now(), abandoned: false, timer: setTimeout(() => this.timedOut(attempt), this.limits.chunkTimeoutMs)}
+    const attempt: Attempt = {source: state, chunk, started: this.now(), abandoned: false, replied: false}
     state.active++
+    state.waiting++
+    this.armTimer(state)
     chunk.attempts.add(attempt)
     this.inFlight.add(chunk)
     this.reserve(planned.length)
@@ -205,11 +215,28 @@ export class ChunkScheduler {
     )
   }
 
-  private timedOut(attempt: Attempt): void {
-    if (attempt.abandoned) return
-    this.abandon(attempt)
-    this.sourceFailed(attempt.source, `no chunk within ${this.limits.chunkTimeoutMs} ms`)
-    this.requeue(attempt.chunk)
+  /**
+   * (Re)starts the source's timeout from now: a flat bound per request would cut a slow but
+   * steady source whose parallel chunks all land together after n times one chunk's time.
+   */
+  private armTimer(state: SourceState): void {
+    clearTimeout(state.timer)
+    state.timer = undefined
+    if (state.waiting === 0 || this.failure !== undefined) return
+    const budget = this.limits.chunkTimeoutMs * state.waiting
+    state.timer = setTimeout(() => this.timedOut(state, budget), budget)
+  }
+
+  /** Nothing came back for the whole budget: every request still waiting fails. */
+  private timedOut(state: SourceState, budget: number): void {
+    state.timer = undefined
+    const waiting = [...this.inFlight].flatMap((chunk) => [...chunk.attempts].filter((a) => a.source === state && !a.replied))
+    for (const attempt of waiting) {
+      if (attempt.abandoned) continue
+      this.abandon(attempt)
+      this.sourceFailed(state, `no chunk within ${budget} ms (${waiting.length} requested)`)
+      this.requeue(attempt.chunk)
+    }
     this.pump()
     this.finishIfDone()
   }
@@ -217,7 +244,7 @@ export class ChunkScheduler {
   /** Frees the attempt's slot and reservation now; a late reply is dropped as it arrives. */
   private abandon(attempt: Attempt): void {
     attempt.abandoned = true
-    clearTimeout(attempt.timer)
+    if (!attempt.replied && --attempt.source.waiting === 0) this.armTimer(attempt.source)
     attempt.source.active--
     attempt.chunk.attempts.delete(attempt)
     if (attempt.chunk.attempts.size === 0) this.inFlight.delete(attempt.chunk)
@@ -248,7 +275,10 @@ export class ChunkScheduler {
     const {bytes} = reply
     if (attempt.abandoned || this.failure !== undefined) return false
     const {chunk, source} = attempt
-    clearTimeout(attempt.timer)
+    // A reply is progress: the source's other requests get their full budget again.
+    attempt.replied = true
+    source.waiting--
+    this.armTimer(source)
     const hash = bytes.length === chunk.planned.length ? await this.components.hashChunk(bytes) : undefined
     if (attempt.abandoned || this.failure !== undefined) return false
     if (chunk.done) return (this.abandon(attempt), false)
@@ -359,6 +389,9 @@ export class ChunkScheduler {
   private stopTimers(): void {
     clearTimeout(this.stealTimer)
     this.stealTimer = undefined
-    for (const chunk of this.inFlight) for (const attempt of chunk.attempts) clearTimeout(attempt.timer)
+    for (const state of this.sources) {
+      clearTimeout(state.timer)
+      state.timer = undefined
+    }
   }
 }

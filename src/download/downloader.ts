@@ -9,6 +9,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {blake3} from '../library/blake3.js'
 import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
+import {failpoint} from '../ops/failpoints.js'
 import type {GameOperations, OperationResult} from '../ops/game-operations.js'
 import {ChunkScheduler, DEFAULT_LIMITS, type SchedulerLimits} from './chunk-scheduler.js'
 import {ChunkFiles, prepareFile, syncFile} from './chunk-writer.js'
@@ -70,6 +71,7 @@ export async function downloadInto(
   components: Omit<DownloadComponents, 'operations'>,
   started = (components.now ?? Date.now)(),
 ): Promise<DownloadResult> {
+  failpoint('download.locked')
   await discardSentinel(game)
   try {
     return await fetchPayload(game, selected, options, components, started)
@@ -110,6 +112,7 @@ async function fetchPayload(
       hashChunk: components.hashChunk ?? hashOnEventLoop,
       write: async (chunk, bytes) => {
         await files.write(chunk.file.diskPath, chunk.offset, bytes)
+        failpoint('download.chunk-written')
         syncs.written(chunk)
       },
       onChunk: ({chunk, peerId, bufferedBytes}) => options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes)),
@@ -123,12 +126,15 @@ async function fetchPayload(
     await files.closeAll()
     throw error
   })
+  failpoint('download.chunks-written')
   await syncs.finish().finally(() => files.closeAll())
   await assertFilesComplete(game.id, plan)
   await syncFolders(game, plan)
   throwIfAborted(options.signal, game.id)
   const removed = await removeStalePayload(game.root, manifest)
+  failpoint('download.stale-removed')
   await publishSentinel(game)
+  failpoint('download.sentinel-published')
   return {
     id: game.id,
     eti_version: selected.eti_version,

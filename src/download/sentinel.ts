@@ -6,6 +6,7 @@ import {ioError} from '../errors.js'
 import {fsyncPath, renameDurably} from '../fs/durable.js'
 import {lstatOrNull} from '../fs/stat.js'
 import type {GamePaths} from '../library/layout.js'
+import {failpoint} from '../ops/failpoints.js'
 
 /** Renames version.ini to .version.ini.discarded and deletes it, each step made durable. */
 export async function discardSentinel(game: GamePaths): Promise<void> {
@@ -17,6 +18,7 @@ export async function discardSentinel(game: GamePaths): Promise<void> {
   } catch (error) {
     throw ioError('remove', game.sentinelDiscarded, error)
   }
+  failpoint('download.sentinel-discarded')
 }
 
 /** fsyncs .version.ini.tmp, renames it to version.ini and fsyncs the game folder. */
@@ -24,5 +26,6 @@ export async function publishSentinel(game: GamePaths): Promise<void> {
   await fsyncPath(game.sentinelTmp).catch((error: unknown) => {
     throw ioError('write', game.sentinelTmp, error)
   })
+  failpoint('download.sentinel-tmp-synced')
   await renameDurably(game.sentinelTmp, game.sentinel, game.root)
 }

@@ -1,4 +1,4 @@
-// Named crash points at every step boundary of install, update and uninstall. With
+// Named crash points at every step boundary of install, update, uninstall and download. With
 // LANSPREAD_FAILPOINT=<name> the process kills itself there with SIGKILL: no finally
 // blocks, no exit handlers, no flushing — the closest a test gets to a power cut.
 
@@ -22,6 +22,14 @@ export const FAILPOINTS = [
   'uninstall.backup-moved',
   'uninstall.backup-deleted',
   'uninstall.intent-cleared',
+  'download.locked',
+  'download.sentinel-discarded',
+  'download.chunk-written',
+  'download.chunks-written',
+  'download.stale-removed',
+  'download.sentinel-tmp-synced',
+  'download.sentinel-published',
+  'download.unlocking',
 ] as const
 
 export type Failpoint = (typeof FAILPOINTS)[number]

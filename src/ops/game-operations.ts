@@ -11,6 +11,7 @@ import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layou
 import {assertGamesDir, listGameFolders} from '../library/games-folder.js'
 import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
 import type {ActiveOperation} from '../library/summary.js'
+import {failpoint} from './failpoints.js'
 import {lockGame} from './game-lock.js'
 import {type InstallResult, type UpdateOptions, installGame, updateGame} from './install.js'
 import {assertNotLocked} from './lock-peek.js'
@@ -146,6 +147,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
       this.active.delete(id)
       if (lock) {
         await this.rescan(id)
+        if (kind === 'download') failpoint('download.unlocking')
         await lock.release()
       }
     }
