@@ -23,7 +23,8 @@ export interface RecoveryReport {
   id: string
   intent: ObservedIntent
   observed: Observation
-  action: RecoveryOutcome
+  /** The table's outcome, or scratch_removed when download scratch was all there was to repair. */
+  action: RecoveryOutcome | 'scratch_removed'
   steps: RecoveryStep[]
   description: string
 }
@@ -58,7 +59,8 @@ export async function recoverGame(game: GamePaths, options: {dryRun?: boolean} =
   const {steps, outcome} = decide(intent, observed.local, observed.installing, observed.backup)
   const sweep = observed.scratch.length > 0
   const texts = [...(sweep ? [`remove ${observed.scratch.join(', ')}`] : []), ...describeSteps(steps)]
-  const report: RecoveryReport = {id: game.id, intent, observed, action: outcome, steps, description: texts.join('; ') || 'nothing to do'}
+  const action = outcome === 'nothing_to_do' && sweep ? 'scratch_removed' : outcome
+  const report: RecoveryReport = {id: game.id, intent, observed, action, steps, description: texts.join('; ') || 'nothing to do'}
   if (options.dryRun) return report
   if (sweep) await sweepSentinelScratch(game)
   await sweepIntentTemps(game)

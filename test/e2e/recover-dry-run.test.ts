@@ -38,7 +38,7 @@ describe('recover --dry-run', () => {
 
     const plan = await runCli(['recover', '--dry-run', '--json', ...games])
     expect(plan.exitCode).toBe(0)
-    expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'rolled_back'}, {id: 'h', action: 'nothing_to_do', description: 'remove .version.ini.tmp'}]})
+    expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'rolled_back'}, {id: 'h', action: 'scratch_removed', description: 'remove .version.ini.tmp'}]})
     const human = await runCli(['recover', 'g', '--dry-run', ...games])
     expect(human.exitCode).toBe(0)
     expect(String(human.stdout)).toContain('delete .local.installing')
@@ -62,7 +62,7 @@ describe('recover --dry-run', () => {
       const before = await listing(lib.gamesDir)
       const plan = await runCli(['recover', '--dry-run', '--json', ...games])
       expect(plan.exitCode).toBe(5)
-      expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'busy', code: 'busy'}, {id: 'h', action: 'nothing_to_do'}]})
+      expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'busy', code: 'busy'}, {id: 'h', action: 'scratch_removed'}]})
       expect(await listing(lib.gamesDir)).toEqual(before)
     } finally {
       await holder.kill()
