@@ -6,8 +6,9 @@ import {type Dirent, readdirSync} from 'node:fs'
 import {ioError} from '../errors.js'
 import {lstatOrNullSync} from '../fs/stat.js'
 import {LOCAL_DIR, SENTINEL, isArchiveName} from './layout.js'
+import {encodeFingerprint} from './fingerprint-form.js'
 import {type Mark, isMarkName, stampMark} from './recovery-marks.js'
-import type {FileStamp, Fingerprint} from './schemas.js'
+import type {Fingerprint, FingerprintParts} from './schemas.js'
 
 export type {Fingerprint} from './schemas.js'
 
@@ -30,7 +31,7 @@ export function readFingerprint(root: string): RootReading {
   } catch (error) {
     throw ioError('list', root, error)
   }
-  const archives: Fingerprint['archives'] = []
+  const archives: FingerprintParts['archives'] = []
   const marks: Mark[] = []
   for (const entry of entries) {
     if (isMarkName(entry.name)) {
@@ -46,27 +47,12 @@ export function readFingerprint(root: string): RootReading {
   archives.sort((a, b) => compareCodeUnits(a.name, b.name))
   marks.sort((a, b) => compareCodeUnits(a.name, b.name))
   const sentinel = lstatOrNullSync(`${root}/${SENTINEL}`)
-  const fingerprint = {
+  const fingerprint = encodeFingerprint({
     archives,
     sentinel: sentinel?.isFile() ? {size: sentinel.size, mtime_ms: sentinel.mtimeMs} : null,
     local_dir: lstatOrNullSync(`${root}/${LOCAL_DIR}`)?.isDirectory() ?? false,
-  }
-  return {fingerprint, marks}
-}
-
-export function fingerprintsEqual(a: Fingerprint, b: Fingerprint): boolean {
-  if (a.local_dir !== b.local_dir) return false
-  if (!stampsEqual(a.sentinel, b.sentinel)) return false
-  if (a.archives.length !== b.archives.length) return false
-  return a.archives.every((archive, i) => {
-    const other = b.archives[i]!
-    return archive.name === other.name && stampsEqual(archive, other)
   })
-}
-
-function stampsEqual(a: FileStamp | null, b: FileStamp | null): boolean {
-  if (a === null || b === null) return a === b
-  return a.size === b.size && a.mtime_ms === b.mtime_ms
+  return {fingerprint, marks}
 }
 
 /** Sorts by UTF-16 code unit, the same on every machine and locale. */

@@ -5,7 +5,8 @@
 import {type GameFile, gameFile} from './game-store.js'
 import type {GameId} from './layout.js'
 import {isLibraryEpoch} from './library-epoch.js'
-import type {Fingerprint, IndexedGame, LibraryIndex, Mark} from './schemas.js'
+import {encodeFingerprint, isFingerprint} from './fingerprint-form.js'
+import type {FingerprintParts, IndexedGame, LibraryIndex, Mark} from './schemas.js'
 
 export const INDEX_VERSION = 3
 
@@ -27,10 +28,7 @@ export type ParsedIndex =
 export async function parseIndex(value: unknown): Promise<ParsedIndex> {
   if (!isObject(value)) return {status: 'invalid', reason: 'not a JSON object'}
   if (value.version === 1) return migrateV1(value)
-  if (value.version === 2) {
-    const problem = indexProblem({...value, journal_id: NO_JOURNAL})
-    return problem ? {status: 'invalid', reason: problem} : {status: 'v2', index: {...(value as LibraryIndex), version: INDEX_VERSION, journal_id: NO_JOURNAL}}
-  }
+  if (value.version === 2) return migrateV2(value)
   if (value.version !== INDEX_VERSION) return {status: 'invalid', reason: `unknown index version ${JSON.stringify(value.version)}`}
   const problem = indexProblem(value)
   return problem ? {status: 'invalid', reason: problem} : {status: 'ok', index: value as LibraryIndex}
@@ -46,11 +44,24 @@ async function migrateV1(value: Record<string, unknown>): Promise<ParsedIndex> {
   const games: Record<GameId, IndexedGame> = {}
   const files = new Map<GameId, GameFile>()
   for (const [id, old] of Object.entries(parsed.data.games)) {
-    games[id] = {fingerprint: old.fingerprint, marks: null, needs_recovery: false, eti_version: old.eti_version, size: old.size, manifest_hash: old.manifest_hash, file_count: old.manifest.files.length}
+    games[id] = {fingerprint: encodeFingerprint(old.fingerprint), marks: null, needs_recovery: false, eti_version: old.eti_version, size: old.size, manifest_hash: old.manifest_hash, file_count: old.manifest.files.length}
     files.set(id, gameFile(old.manifest, old.content_hashes))
   }
   const {library_rev, library_digest} = parsed.data
   return {status: 'v1', index: {version: INDEX_VERSION, library_rev, library_digest, journal_id: NO_JOURNAL, games}, files}
+}
+
+/** Version 2 kept each fingerprint as an object: checked as such, then put in its string form. */
+function migrateV2(value: Record<string, unknown>): ParsedIndex {
+  if (!isObject(value.games)) return {status: 'invalid', reason: 'games: not an object'}
+  const games: Record<GameId, IndexedGame> = {}
+  for (const [id, game] of Object.entries(value.games)) {
+    if (!isObject(game) || !isFingerprintParts(game.fingerprint)) return {status: 'invalid', reason: `games.${id}.fingerprint: invalid`}
+    games[id] = {...(game as unknown as IndexedGame), fingerprint: encodeFingerprint(game.fingerprint)}
+  }
+  const index = {...value, version: INDEX_VERSION, journal_id: NO_JOURNAL, games}
+  const problem = indexProblem(index)
+  return problem ? {status: 'invalid', reason: problem} : {status: 'v2', index: index as LibraryIndex}
 }
 
 function indexProblem(value: Record<string, unknown>): string | undefined {
@@ -79,7 +90,7 @@ export function gameProblem(game: unknown): string | undefined {
   return undefined
 }
 
-function isFingerprint(value: unknown): value is Fingerprint {
+function isFingerprintParts(value: unknown): value is FingerprintParts {
   if (!isObject(value) || typeof value.local_dir !== 'boolean') return false
   if (value.sentinel !== null && !isStamp(value.sentinel)) return false
   return Array.isArray(value.archives) && value.archives.every((archive) => isStamp(archive) && typeof archive.name === 'string')

@@ -7,7 +7,8 @@ import {setImmediate} from 'node:timers/promises'
 import {SCAN_CONCURRENCY, VERSION_INI_MAX_BYTES} from '../config.js'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {lstatOrNull} from '../fs/stat.js'
-import {type RootReading, compareCodeUnits, fingerprintsEqual, readFingerprint} from './fingerprint.js'
+import {type RootReading, compareCodeUnits, readFingerprint} from './fingerprint.js'
+import {fingerprintHasSentinel} from './fingerprint-form.js'
 import {type GameFile, gameFile, gameFilesEqual} from './game-store.js'
 import type {IndexedGame} from './index-format.js'
 import {listGameFolders} from './games-folder.js'
@@ -88,7 +89,7 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
       unreadable++
       continue
     }
-    if (options.full || !cached || !fingerprintsEqual(cached.fingerprint, reading.fingerprint)) stale.push({id, reading})
+    if (options.full || !cached || cached.fingerprint !== reading.fingerprint) stale.push({id, reading})
     else if (!marksEqual(cached.marks, reading.marks)) remarked.push({id, reading, cached})
     else games[id] = cached
     // Fingerprints are read synchronously: let timers and sockets run between batches.
@@ -172,7 +173,7 @@ export async function indexGame(paths: GamePaths, reading: RootReading, reader: 
     fingerprint: reading.fingerprint,
     marks: reading.marks,
     needs_recovery: await needsRecovery(paths.root, reading.marks),
-    eti_version: reading.fingerprint.sentinel ? await readEtiVersion(paths.sentinel) : null,
+    eti_version: fingerprintHasSentinel(reading.fingerprint) ? await readEtiVersion(paths.sentinel) : null,
     size: manifestSize(manifest),
     manifest_hash: manifestHash(manifest),
     file_count: manifest.files.length,

@@ -4,6 +4,7 @@
 // by hand (each module's quick check), loading this module only when a check is unsure, a
 // game file is read, or a test compares the two.
 import {z} from 'zod'
+import {FINGERPRINT_PATTERN} from './fingerprint-form.js'
 import {GAME_FILE_VERSION} from './game-store.js'
 import {INDEX_VERSION} from './index-format.js'
 import {GAME_ID_PATTERN} from './layout.js'
@@ -16,11 +17,16 @@ export type GameId = z.infer<typeof GameIdSchema>
 const FileStampSchema = z.object({size: z.number().int().nonnegative(), mtime_ms: z.number()})
 export type FileStamp = z.infer<typeof FileStampSchema>
 
-export const FingerprintSchema = z.object({
+/** A fingerprint's parts as read from disk; indexes of version 1 and 2 stored them as this object. */
+export const FingerprintPartsSchema = z.object({
   archives: z.array(FileStampSchema.extend({name: z.string()})),
   sentinel: FileStampSchema.nullable(),
   local_dir: z.boolean(),
 })
+export type FingerprintParts = z.infer<typeof FingerprintPartsSchema>
+
+/** The parts in one string (fingerprint.ts, encodeFingerprint), as index version 3 keeps them. */
+export const FingerprintSchema = z.string().regex(FINGERPRINT_PATTERN, 'not a fingerprint')
 export type Fingerprint = z.infer<typeof FingerprintSchema>
 
 // recovery-marks.ts
@@ -155,7 +161,7 @@ export const V1IndexSchema = z.object({
   games: z.record(
     z.string(),
     z.object({
-      fingerprint: FingerprintSchema,
+      fingerprint: FingerprintPartsSchema,
       eti_version: z.string().nullable(),
       size: z.number().int().nonnegative(),
       manifest: ManifestSchema,

@@ -2,6 +2,7 @@
 // index entry, the catalog and whether an operation is running on the game. A game left
 // mid-operation (needs_recovery) is never transferable: its payload may be half-written.
 import type {Catalog} from './catalog.js'
+import {fingerprintHasLocalDir, fingerprintHasSentinel} from './fingerprint-form.js'
 import type {IndexedGame} from './index-format.js'
 import type {Availability, GameSummary} from './schemas.js'
 
@@ -11,14 +12,14 @@ export type {Availability, GameSummary} from './schemas.js'
 export type ActiveOperation = 'download' | 'install' | 'update' | 'uninstall' | 'recover'
 
 export function summarize(id: string, game: IndexedGame, catalog: Catalog, active: ActiveOperation | undefined): GameSummary {
-  const downloaded = game.fingerprint.sentinel !== null
+  const downloaded = fingerprintHasSentinel(game.fingerprint)
   return {
     id,
     name: catalog.get(id)?.name ?? id,
     eti_version: downloaded ? game.eti_version : null,
     size: game.size,
     downloaded,
-    installed: game.fingerprint.local_dir,
+    installed: fingerprintHasLocalDir(game.fingerprint),
     manifest_hash: game.manifest_hash,
     availability: availability(catalog.has(id) && !game.needs_recovery, downloaded, active),
     needs_recovery: game.needs_recovery,

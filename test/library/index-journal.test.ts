@@ -11,6 +11,7 @@ import {JournalRecordSchema} from '../../src/library/schemas.js'
 import {parseJournal} from '../../src/library/index-journal.js'
 import {stampTree} from '../helpers/stamps.js'
 import {makeTempDir, makeTempLibrary, type TempLibrary} from '../helpers/temp-library.js'
+import {fingerprintParts} from '../helpers/fingerprint-parts.js'
 
 const readJson = async (file: string) => JSON.parse(await fs.readFile(file, 'utf8'))
 const journalOf = (lib: TempLibrary) => path.join(lib.paths.stateDir, 'index.log')
@@ -200,7 +201,8 @@ describe('a version-2 index', () => {
     const lib = await library(['a', 'b'])
     const v3 = await readJson(lib.paths.indexPath)
     const {journal_id: _, ...rest} = v3
-    await fs.writeFile(lib.paths.indexPath, JSON.stringify({...rest, version: 2}))
+    const games = Object.fromEntries(Object.entries(rest.games as Record<string, {fingerprint: string}>).map(([id, g]) => [id, {...g, fingerprint: fingerprintParts(g.fingerprint)}]))
+    await fs.writeFile(lib.paths.indexPath, JSON.stringify({...rest, version: 2, games}))
     // A journal beside a version-2 index is not its own (it cannot name this checkpoint).
     await fs.writeFile(journalOf(lib), `${JSON.stringify({journal_id: 'ffffffffffffffff', library_epoch: v3.library_epoch, library_rev: 9, library_digest: null, games: {}, removed: ['a']})}\n`)
     const {warnings, logger} = collect()

@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {Library} from '../../src/library/library.js'
 import {stampTree} from '../helpers/stamps.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
+import {fingerprintParts} from '../helpers/fingerprint-parts.js'
 
 async function scannedTwice() {
   const lib = await makeTempLibrary([{id: 'a', name: 'A'}])
@@ -155,7 +156,7 @@ describe('a version-1 index', () => {
     const index = await readJson(lib.paths.indexPath)
     const game = await readJson(`${lib.paths.gameFilesDir}/a.json`)
     const {fingerprint, eti_version, size, manifest_hash} = index.games.a
-    const v1 = {version: 1, library_rev: 7, library_digest: 'old', games: {a: {fingerprint, eti_version, size, manifest: game.manifest, manifest_hash, content_hashes: game.content_hashes}}}
+    const v1 = {version: 1, library_rev: 7, library_digest: 'old', games: {a: {fingerprint: fingerprintParts(fingerprint), eti_version, size, manifest: game.manifest, manifest_hash, content_hashes: game.content_hashes}}}
     await fs.rm(lib.paths.gameFilesDir, {recursive: true})
     await fs.writeFile(lib.paths.indexPath, JSON.stringify(v1))
     await fs.writeFile(lib.paths.libraryRevPath, JSON.stringify({library_rev: 7}))
