@@ -119,9 +119,14 @@ async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify([{id: 'big', name: 'Big game'}, {id: 'small', name: 'Small game'}]))
 }
 
+/** BENCH_CPU_PROF=DIR: a V8 CPU profile of each fetch and serve process, to see where its time goes. */
+function profileFlags(): string[] {
+  return process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+}
+
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
   const child = track(
-    spawn(process.execPath, [CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
+    spawn(process.execPath, [...profileFlags(), CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
       cwd: REPO_ROOT,
       env: {...process.env, LANSPREAD_GAMES: ''},
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,9 +164,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{code: n
 /** A one-shot `fetch --json` from the given serves, its peak RSS and CPU recorded under `label`. */
 async function fetchOnce(label: string, gamesDir: string, id: string, serves: Serve[], rssFile: string, extra: string[] = []): Promise<FetchDocument['games'][number] & {wall_ms: number}> {
   const peers = serves.flatMap((serve) => ['--peer', `127.0.0.1:${serve.port}`])
-  // BENCH_CPU_PROF=DIR: a V8 CPU profile of each fetch process, to see where its time goes.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const result = await run([...profile, '--import', RSS_REPORT, CLI, 'fetch', id, '--no-mdns', '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label})
+  const result = await run([...profileFlags(), '--import', RSS_REPORT, CLI, 'fetch', id, '--no-mdns', '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label})
   if (result.code !== 0) throw new Error(`${label}: fetch exited with ${result.code}: ${result.stdout}`)
   return {...(JSON.parse(result.stdout) as FetchDocument).games[0]!, wall_ms: result.ms}
 }

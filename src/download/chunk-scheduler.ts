@@ -8,7 +8,7 @@ import type {ChunkReply, GameSource} from './game-source.js'
 import type {PlannedChunk} from './planner.js'
 
 export interface SchedulerLimits {
-  /** Requests in flight per source. */
+  /** Requests in flight per source (a source's own `maxInFlight` may lower it). */
   perSource: number
   /** Bytes reserved for requests in flight plus replies not yet written. */
   maxBufferedBytes: number
@@ -137,7 +137,7 @@ export class ChunkScheduler {
     while (issued) {
       issued = false
       for (const state of this.sources) {
-        if (state.dropped || state.active >= this.limits.perSource) continue
+        if (state.dropped || state.active >= this.inFlightLimit(state)) continue
         const chunk = this.nextChunkFor(state)
         if (!chunk) continue
         if (this.buffered > 0 && this.buffered + chunk.planned.length > this.limits.maxBufferedBytes) {
@@ -154,13 +154,18 @@ export class ChunkScheduler {
   /** With nothing queued, a source that is idle now looks again when the oldest request becomes worth taking over. */
   private wakeForSteal(): void {
     if (this.stealTimer || this.failure !== undefined || this.queue.length > 0 || this.inFlight.size === 0) return
-    if (!this.sources.some((s) => !s.dropped && s.active < this.limits.perSource)) return
+    if (!this.sources.some((s) => !s.dropped && s.active < this.inFlightLimit(s))) return
     const oldest = Math.min(...[...this.inFlight].flatMap((c) => [...c.attempts].map((a) => a.started)))
     const wait = Math.max(1, oldest + this.stealThreshold() - this.now())
     this.stealTimer = setTimeout(() => {
       this.stealTimer = undefined
       this.pump()
     }, wait)
+  }
+
+  /** `perSource`, or less for a source that asks for fewer requests at once. */
+  private inFlightLimit(state: SourceState): number {
+    return Math.min(this.limits.perSource, state.source.maxInFlight ?? Infinity)
   }
 
   private stealThreshold(): number {

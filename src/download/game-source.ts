@@ -22,6 +22,12 @@ export interface ChunkReply {
 
 export interface GameSource {
   readonly peerId: string
+  /**
+   * Chunk requests this source is worth having at once, when it knows better than the
+   * scheduler's `perSource` (which still caps it): a QUIC source moves a few MB/s, so more
+   * chunks in flight only make each take longer (toward its timeout) and hold more memory.
+   */
+  readonly maxInFlight?: number
   /** The manifest with content hashes; 'not_modified' when `contentHash` is the one the source has. */
   getGame(id: GameId, contentHash?: string): Promise<GameManifest | 'not_modified'>
   getChunk(request: ChunkRequest): Promise<ChunkReply>

@@ -12,16 +12,27 @@ import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
 export interface QuicGameSourceOptions {
   peerId: string
   timeoutMs: number
+  /** Chunk streams at once (default DEFAULT_QUIC_CHUNKS_IN_FLIGHT). */
+  maxInFlight?: number
 }
+
+/**
+ * Two: QUIC here is CPU-bound at a few MB/s per connection, so one more stream keeps it busy
+ * while a reply is verified; four per source made each 4 MiB chunk take ~16 s at 2 MB/s,
+ * and under load some ran into the 30 s chunk timeout (bench:fetch --no-bulk).
+ */
+export const DEFAULT_QUIC_CHUNKS_IN_FLIGHT = 2
 
 export class QuicGameSource implements GameSource {
   readonly peerId: string
+  readonly maxInFlight: number
 
   constructor(
     private readonly connection: PeerConnection,
     private readonly options: QuicGameSourceOptions,
   ) {
     this.peerId = options.peerId
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_QUIC_CHUNKS_IN_FLIGHT
   }
 
   async getGame(id: GameId, contentHash?: string): Promise<GameManifest | 'not_modified'> {

@@ -13,6 +13,22 @@ export interface GameRequestReply {
    * taken back only after a long delay, so a plane that forgets it serves slowly.
    */
   release?: () => void
+  /**
+   * Present when the plane asked for `framed` replies: the reply's frame and `raw` back to
+   * back in one buffer, written with one write. It may live in a reused buffer, so the plane
+   * calls `release` only once its socket no longer holds these bytes.
+   */
+  framed?: Uint8Array
 }
 
-export type GameRequestHandler = (request: Message, peerId: string) => Promise<GameRequestReply>
+/** What a data plane can do with a chunk reply. */
+export interface ReplyPlane {
+  /**
+   * The plane writes `framed` in one write and calls `release` only when nothing references
+   * the bytes any more (bulk TLS: after the socket drained or closed), so the chunk may be
+   * read into a reused buffer. QUIC does not ask: a timed-out stream may still be reading it.
+   */
+  framed?: boolean
+}
+
+export type GameRequestHandler = (request: Message, peerId: string, plane?: ReplyPlane) => Promise<GameRequestReply>

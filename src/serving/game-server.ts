@@ -1,10 +1,11 @@
 // The source side of downloads: answers GetGame with the manifest and its content hashes, and
-// GetChunk with one verified-by-us chunk of a transferable game, under the serving rules of
-// SPEC §4.6 and with a bounded number of chunk buffers per peer and in total.
+// GetChunk with one chunk of a transferable game, under the serving rules of SPEC §4.6 and
+// with a bounded number of chunk buffers per peer and in total.
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {CHUNK_SIZE} from '../config.js'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
-import {blake3} from '../library/blake3.js'
+import {ChunkBufferPool} from '../download/chunk-buffers.js'
 import {contentHashOf} from '../library/content-hashes.js'
 import type {GameFile} from '../library/game-store.js'
 import type {GameContent, OperationStateReader} from '../library/library.js'
@@ -12,10 +13,11 @@ import type {LanspreadPaths} from '../config.js'
 import {type ManifestFile, manifestHash} from '../library/manifest.js'
 import {SENTINEL} from '../library/layout.js'
 import type {GameSummary} from '../library/summary.js'
+import type {FileHashes} from '../library/schemas.js'
 import type {GameManifest, GetChunk, GetGame, Message} from '../protocol/messages.js'
 import {ChunkPermits, type ReleasePermit} from './chunk-permits.js'
-import type {GameRequestHandler, GameRequestReply} from './game-request-handler.js'
-import {openPayloadFile} from './payload-file.js'
+import {type ChunkToServe, FRAME_ROOM, framedChunkReply, freshChunkReply} from './chunk-reply.js'
+import type {GameRequestHandler, GameRequestReply, ReplyPlane} from './game-request-handler.js'
 import {assertCurrentManifest, assertTransferable, chunkOf} from './serving-rules.js'
 
 /** What the server needs of the library (Library implements it). */
@@ -30,6 +32,8 @@ export interface GameServerComponents {
   library: ServedLibrary
   operations: OperationStateReader
   permits?: ChunkPermits
+  /** Reused buffers of framed chunk replies (bulk TLS); a default one holds default-size chunks. */
+  buffers?: ChunkBufferPool
   log?: (level: 'info' | 'warn', message: string) => void
 }
 
@@ -45,10 +49,19 @@ interface ServedManifest {
   manifest_hash: string
   chunk_size: number
   files: Map<string, ManifestFile>
+  /** Each file's chunk hashes from our content hashes, where they cover the file (ChunkHeader.hash). */
+  chunkHashes: Map<string, readonly string[]>
 }
+
+/**
+ * Free buffers kept for framed replies: a fetch holds two bulk connections per source, each
+ * answering one chunk at a time; more are allocated (up to the permits) and dropped after.
+ */
+const FREE_REPLY_BUFFERS = 4
 
 export class GameServer {
   private readonly permits: ChunkPermits
+  private readonly buffers: ChunkBufferPool
   /** One hashing run per game at a time: ten peers asking for a fresh game hash it once. */
   private readonly contents = new Map<string, Promise<GameContent>>()
   /** Keyed by game, checked against the index's manifest_hash: covers paths and sizes, all GetChunk needs. */
@@ -60,11 +73,12 @@ export class GameServer {
     private readonly components: GameServerComponents,
   ) {
     this.permits = components.permits ?? new ChunkPermits()
+    this.buffers = components.buffers ?? new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, FREE_REPLY_BUFFERS)
   }
 
-  readonly handle: GameRequestHandler = async (request, peerId) => {
+  readonly handle: GameRequestHandler = async (request, peerId, plane) => {
     if (request.type === 'GetGame') return {reply: await this.getGame(request)}
-    if (request.type === 'GetChunk') return this.getChunk(request, peerId)
+    if (request.type === 'GetChunk') return this.getChunk(request, peerId, plane)
     throw new LanspreadError('invalid_input', `the game server does not answer ${request.type}`, {hint: 'send GetGame or GetChunk'})
   }
 
@@ -78,12 +92,18 @@ export class GameServer {
       throw new LanspreadError('busy', `game ${request.id} changed while its manifest was built`, {hint: 'ask again in a moment'})
     }
     const manifest = toGameManifest(request.id, content)
-    this.remember(request.id, content.manifest_hash, content.manifest.chunk_size, content.manifest.files)
+    this.remember(request.id, content.manifest_hash, content.manifest.chunk_size, content.manifest.files, content.content_hashes)
     if (request.content_hash === manifest.content_hash) return {type: 'NotModified'}
     return manifest
   }
 
-  async getChunk(request: GetChunk, peerId: string): Promise<GameRequestReply> {
+  /**
+   * One chunk; with `plane.framed` (bulk TLS) read into a reused buffer behind its header's
+   * frame, which the plane's `release` gives back. The header's hash is the one our content
+   * hashes hold for the chunk when they cover its file (the downloader verifies the bytes
+   * against its manifest, not against this header), else the bytes' own.
+   */
+  async getChunk(request: GetChunk, peerId: string, plane: ReplyPlane = {}): Promise<GameRequestReply> {
     const summary = this.transferable(request.id)
     assertCurrentManifest(request, summary.manifest_hash)
     const served = await this.servedManifest(request.id, summary.manifest_hash)
@@ -91,9 +111,15 @@ export class GameServer {
     const root = await this.gameRoot(request.id)
     await this.assertSentinel(root, request.id)
     const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs), request, peerId)
+    const knownHash = served.chunkHashes.get(file.path)?.[request.offset / served.chunk_size]
+    const chunk: ChunkToServe = {
+      target: {root, relative: file.path, size: file.size, id: request.id},
+      offset: request.offset,
+      length: request.length,
+      ...(knownHash === undefined ? {} : {knownHash}),
+    }
     try {
-      const bytes = await readChunk({root, relative: file.path, size: file.size, id: request.id}, request.offset, request.length)
-      return {reply: {type: 'ChunkHeader', hash: blake3(bytes).toString('hex'), length: bytes.length}, raw: bytes, release}
+      return await (plane.framed ? framedChunkReply(chunk, this.buffers, release) : freshChunkReply(chunk, release))
     } catch (error) {
       release()
       throw error
@@ -124,11 +150,11 @@ export class GameServer {
     if (!stored || manifestHash(stored.manifest) !== current) {
       throw new LanspreadError('busy', `the manifest of game ${id} is being rebuilt`, {hint: 'ask for the manifest again (GetGame) in a moment'})
     }
-    return this.remember(id, current, stored.manifest.chunk_size, stored.manifest.files)
+    return this.remember(id, current, stored.manifest.chunk_size, stored.manifest.files, stored.content_hashes)
   }
 
-  private remember(id: string, manifest_hash: string, chunk_size: number, files: readonly ManifestFile[]): ServedManifest {
-    const served = {manifest_hash, chunk_size, files: new Map(files.map((file) => [file.path, file]))}
+  private remember(id: string, manifest_hash: string, chunk_size: number, files: readonly ManifestFile[], hashes: Readonly<Record<string, FileHashes>>): ServedManifest {
+    const served = {manifest_hash, chunk_size, files: new Map(files.map((file) => [file.path, file])), chunkHashes: chunkHashesOf(files, chunk_size, hashes)}
     this.manifests.set(id, served)
     return served
   }
@@ -181,24 +207,16 @@ export function toGameManifest(id: string, content: GameContent): GameManifest {
   return {type: 'GameManifest', id, manifest_hash, content_hash, chunk_size, files}
 }
 
-/** One chunk into one buffer of its length: the only memory a chunk request holds. */
-async function readChunk(target: Parameters<typeof openPayloadFile>[0], offset: number, length: number): Promise<Buffer> {
-  const handle = await openPayloadFile(target)
-  try {
-    const buffer = Buffer.allocUnsafe(length)
-    let filled = 0
-    while (filled < length) {
-      const {bytesRead} = await handle.read(buffer, filled, length - filled, offset + filled)
-      if (bytesRead === 0) {
-        throw new LanspreadError('not_downloaded', `${target.relative} of game ${target.id} shrank while it was read`, {hint: 'ask for the manifest again (GetGame) or use another source'})
-      }
-      filled += bytesRead
-    }
-    return buffer
-  } catch (error) {
-    if (error instanceof LanspreadError) throw error
-    throw ioError('read', path.join(target.root, target.relative), error)
-  } finally {
-    await handle.close()
+/**
+ * The chunk hashes of each file whose content hashes were taken with this chunk size at the
+ * manifest's size (a file hashed at another size has none: its chunks are hashed as served).
+ */
+function chunkHashesOf(files: readonly ManifestFile[], chunkSize: number, hashes: Readonly<Record<string, FileHashes>>): Map<string, readonly string[]> {
+  const known = new Map<string, readonly string[]>()
+  for (const file of files) {
+    const entry = hashes[file.path]
+    const count = Math.max(1, Math.ceil(file.size / chunkSize))
+    if (entry?.chunk_size === chunkSize && entry.size === file.size && entry.chunks.length === count) known.set(file.path, entry.chunks)
   }
+  return known
 }

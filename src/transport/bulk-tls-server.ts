@@ -5,6 +5,7 @@ import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {FrameReader} from '../protocol/frame-reader.js'
 import {encodeFrame} from '../protocol/framing.js'
+import {FRAME_PREFIX_BYTES} from '../protocol/limits.js'
 import type {Message} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {toWireError} from '../protocol/wire-errors.js'
@@ -13,14 +14,20 @@ import type {TransportLog} from './endpoint.js'
 import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
 
-/** A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler fits. */
-export type BulkRequestHandler = (request: Message, peerId: string) => Promise<BulkReply>
+/**
+ * A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler
+ * fits. This plane asks for `framed` replies: it writes them in one write and releases them only
+ * once the socket no longer holds their bytes, so the handler may read chunks into reused buffers.
+ */
+export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}) => Promise<BulkReply>
 
-/** `release` (the serving layer's chunk permit) is called once the bytes are written or the write failed. */
+/** `release` (the chunk's permit and buffer) is called once the socket is done with the bytes: drained, or closed. */
 export interface BulkReply {
   reply: Message
   raw?: Uint8Array
   release?: () => void
+  /** The reply's frame and `raw` back to back in one buffer: written as is, in one write. */
+  framed?: Uint8Array
 }
 
 /** The peer_id whose pinned certificate has this SHA-256 fingerprint, or undefined for a stranger. */
@@ -203,7 +210,10 @@ export class BulkTlsServer {
       connection.busy = true
       const answer = await this.answer(request, peerId)
       try {
-        await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
+        // writeCorked settles once the socket drained (TLS encrypted and sent every byte) or closed
+        // (the rest is dropped, never written): either way it no longer holds the reply's buffer.
+        if (answer.framed) await writeCorked(socket, answer.framed)
+        else await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
       } finally {
         answer.release?.()
       }
@@ -218,12 +228,16 @@ export class BulkTlsServer {
   /** The handler's reply, or an Error reply: a refused request leaves the connection in step. */
   private async answer(request: Message, peerId: string): Promise<BulkReply> {
     try {
-      const answer = await this.init.handler(request, peerId)
+      const answer = await this.init.handler(request, peerId, {framed: true})
       const rawLength = answer.raw?.length ?? 0
       const expected = answer.reply.type === 'ChunkHeader' ? answer.reply.length : 0
       if (rawLength !== expected) {
         answer.release?.()
         throw new LanspreadError('internal', `the reply to peer ${peerId} announces ${expected} raw bytes but carries ${rawLength}`)
+      }
+      if (answer.framed !== undefined && !framesReply(answer.framed, rawLength)) {
+        answer.release?.()
+        throw new LanspreadError('internal', `the framed reply to peer ${peerId} is not one frame followed by its ${rawLength} raw bytes`)
       }
       return answer
     } catch (error) {
@@ -242,4 +256,11 @@ export class BulkTlsServer {
       socket.destroy()
     }
   }
+}
+
+/** True when `framed` is a length prefix, that many bytes of frame, then exactly `rawLength` bytes. */
+function framesReply(framed: Uint8Array, rawLength: number): boolean {
+  if (framed.length < FRAME_PREFIX_BYTES) return false
+  const body = new DataView(framed.buffer, framed.byteOffset, FRAME_PREFIX_BYTES).getUint32(0)
+  return framed.length === FRAME_PREFIX_BYTES + body + rawLength
 }

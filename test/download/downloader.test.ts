@@ -80,6 +80,34 @@ describe('downloadGame', () => {
     expect(synced.find((s) => s.file === 'a.eti')!.requested).toBeLessThan(15)
   })
 
+  it('sends a source no more requests at once than its maxInFlight, the others up to perSource', async () => {
+    const {download, root} = await setup()
+    const game = fakeGame('g', FILES, CHUNK)
+    /** Counts its requests in flight; the QUIC source asks for two at most. */
+    class CountingSource extends FakeSource {
+      active = 0
+      most = 0
+      constructor(peerId: string, readonly maxInFlight?: number) {
+        super(peerId, game, {delayMs: 10})
+      }
+      override async getChunk(request: Parameters<FakeSource['getChunk']>[0]) {
+        this.most = Math.max(this.most, ++this.active)
+        try {
+          return await super.getChunk(request)
+        } finally {
+          this.active--
+        }
+      }
+    }
+    const limited = new CountingSource('quic', 1)
+    const open = new CountingSource('bulk')
+    await download([limited, open], {limits: {perSource: 4}})
+    expect(limited.most).toBe(1)
+    expect(open.most).toBe(4)
+    expect(limited.servedBytes).toBeGreaterThan(0)
+    await expectSameFiles(root, game)
+  })
+
   it('retries a lying source\'s chunks from the honest one and counts them', async () => {
     const {download, root} = await setup()
     const game = fakeGame('g', FILES, CHUNK)

@@ -8,7 +8,9 @@ import {fileHashOf} from '../../src/library/content-hashes.js'
 import {Library} from '../../src/library/library.js'
 import type {ActiveOperation} from '../../src/library/summary.js'
 import type {GameManifest, GetChunk, Message} from '../../src/protocol/messages.js'
+import {ChunkBufferPool} from '../../src/download/chunk-buffers.js'
 import {ChunkPermits} from '../../src/serving/chunk-permits.js'
+import {FRAME_ROOM} from '../../src/serving/chunk-reply.js'
 import {GameServer} from '../../src/serving/game-server.js'
 import {makeTempLibrary, setMtime} from '../helpers/temp-library.js'
 
@@ -30,14 +32,17 @@ function pattern(length: number, seed = 0): Buffer {
 
 const BIG = pattern(CHUNK_SIZE + 1000)
 
-async function setup(options: {catalog?: string[]; permits?: ChunkPermits; waitMs?: number} = {}) {
+async function setup(options: {catalog?: string[]; permits?: ChunkPermits; waitMs?: number; holdMs?: number; buffers?: ChunkBufferPool} = {}) {
   const lib = await makeTempLibrary((options.catalog ?? ['g']).map((id) => ({id, name: id})))
   const root = await lib.writeGame('g', {'version.ini': '1.0\n', 'data/big.bin': BIG, 'small.txt': 'hello', 'local/save.dat': 'mine'})
   const active = new Map<string, ActiveOperation>()
   const operations = {activeOperation: (id: string) => active.get(id)}
   const library = await Library.open(lib.paths, {operations})
   await library.refresh()
-  const server = new GameServer({permitWaitMs: options.waitMs ?? 200, permitHoldMs: 5000}, {library, operations, ...(options.permits ? {permits: options.permits} : {})})
+  const server = new GameServer(
+    {permitWaitMs: options.waitMs ?? 200, permitHoldMs: options.holdMs ?? 5000},
+    {library, operations, ...(options.permits ? {permits: options.permits} : {}), ...(options.buffers ? {buffers: options.buffers} : {})},
+  )
   return {lib, root, library, server, active}
 }
 
@@ -95,7 +100,7 @@ describe('GameServer: GetGame', () => {
     expect(manifest.files[1]!.chunks).toEqual([hex(Buffer.from('HELLO'))])
   })
 
-  it('cannot see a same-size rewrite whose mtime was put back, but its chunks carry the hash of the bytes really read', async () => {
+  it('cannot see a same-size rewrite whose mtime was put back: its chunk goes out with the recorded hash, the new bytes under it', async () => {
     const {server, root} = await setup()
     const file = path.join(root, 'small.txt')
     await setMtime(file, 1_900_000_000)
@@ -104,10 +109,15 @@ describe('GameServer: GetGame', () => {
     await setMtime(file, 1_900_000_000)
     // The size+mtime cache keeps the old hashes: NotModified. The downloader's check catches it:
     expect(await server.getGame({type: 'GetGame', id: 'g', content_hash: before.content_hash})).toEqual({type: 'NotModified'})
-    const reply = await server.getChunk(chunk(before), 'peer')
-    expect(reply.reply).toEqual({type: 'ChunkHeader', hash: hex(Buffer.from('HELLO')), length: 5})
-    expect(reply.reply).not.toMatchObject({hash: before.files[1]!.chunks[0]})
-    reply.release?.()
+    // The header carries the hash our content hashes hold (no second hashing of every served
+    // chunk); the bytes are what the disk holds now, which the downloader's check refuses.
+    for (const framed of [false, true]) {
+      const reply = await server.getChunk(chunk(before), 'peer', {framed})
+      expect(reply.reply).toEqual({type: 'ChunkHeader', hash: before.files[1]!.chunks[0], length: 5})
+      expect(Buffer.from(reply.raw!).toString()).toBe('HELLO')
+      expect(hex(Buffer.from(reply.raw!))).not.toBe(before.files[1]!.chunks[0])
+      reply.release?.()
+    }
   })
 
   it('refuses games that are not transferable: unknown, not in the catalog, no sentinel, an operation running', async () => {
@@ -215,6 +225,60 @@ describe('GameServer: GetChunk', () => {
     expect((await waiting).reply).toMatchObject({type: 'ChunkHeader'})
     for (const reply of [two, other, await waiting]) reply.release?.()
     expect(server.permitsInUse()).toBe(0)
+  })
+
+  it('hashes a chunk it has no content hash for (no GetGame yet), and takes the recorded one after', async () => {
+    const {server, library} = await setup()
+    const manifest_hash = library.summary('g')!.manifest_hash
+    const ask = chunk({manifest_hash} as GameManifest, {path: 'data/big.bin', offset: CHUNK_SIZE, length: 1000})
+    const first = await server.getChunk(ask, 'peer', {framed: true})
+    expect(first.reply).toEqual({type: 'ChunkHeader', hash: hex(BIG.subarray(CHUNK_SIZE)), length: 1000})
+    first.release?.()
+    const manifest = await manifestOf(server)
+    const second = await server.getChunk(ask, 'peer', {framed: true})
+    expect(second.reply).toEqual({type: 'ChunkHeader', hash: manifest.files[0]!.chunks[1], length: 1000})
+    second.release?.()
+  })
+
+  it('puts a framed reply (its header frame, then the chunk) in one buffer the plane gives back', async () => {
+    const buffers = new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, 1)
+    const {server} = await setup({buffers})
+    const manifest = await manifestOf(server)
+    const reply = await server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: 0, length: CHUNK_SIZE}), 'peer', {framed: true})
+    const framed = Buffer.from(reply.framed!)
+    const bodyLength = framed.readUInt32BE(0)
+    expect(JSON.parse(framed.subarray(4, 4 + bodyLength).toString())).toEqual(reply.reply)
+    expect(reply.reply).toEqual({type: 'ChunkHeader', hash: manifest.files[0]!.chunks[0], length: CHUNK_SIZE})
+    expect(framed.subarray(4 + bodyLength).equals(BIG.subarray(0, CHUNK_SIZE))).toBe(true)
+    expect(buffers.freeCount()).toBe(0)
+    reply.release?.()
+    expect(buffers.freeCount()).toBe(1)
+    expect(server.permitsInUse()).toBe(0)
+  })
+
+  it('never reuses a framed reply\'s buffer before the plane released it, even once its permit was taken back', async () => {
+    const buffers = new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, 4)
+    const {server} = await setup({buffers, holdMs: 50})
+    const manifest = await manifestOf(server)
+    const big = (offset: number, length: number) => chunk(manifest, {path: 'data/big.bin', offset, length})
+    const slow = await server.getChunk(big(0, CHUNK_SIZE), 'slow', {framed: true})
+    const held = Buffer.from(slow.framed!)
+    // The plane is still writing it (say, a slow socket) when the permit's timer takes the permit back.
+    for (let i = 0; i < 100 && server.permitsInUse() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(server.permitsInUse()).toBe(0)
+    const others = []
+    for (let i = 0; i < 3; i++) others.push(await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true}))
+    for (const other of others) {
+      expect(other.framed!.buffer).not.toBe(slow.framed!.buffer)
+      other.release?.()
+    }
+    for (let i = 0; i < 3; i++) (await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true})).release?.()
+    expect(Buffer.from(slow.framed!).equals(held)).toBe(true)
+    // Released by the plane, it is reused.
+    slow.release?.()
+    const reused = await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true})
+    expect(reused.framed!.buffer).toBe(slow.framed!.buffer)
+    reused.release?.()
   })
 
   it('answers only GetGame and GetChunk', async () => {

@@ -2,7 +2,9 @@ import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LanspreadError} from '../../src/errors.js'
+import {ChunkBufferPool} from '../../src/download/chunk-buffers.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
+import {FRAME_ROOM} from '../../src/serving/chunk-reply.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
 import {type BulkRequestHandler, identifyFromPins} from '../../src/transport/bulk-tls-server.js'
 import {PinStore, pinsDirFor} from '../../src/transport/pins.js'
@@ -160,6 +162,50 @@ describe('bulk TLS', () => {
     expect(connection.usable).toBe(true)
     const {bytes} = await connection.getChunk(ask(100, 10))
     expect(Buffer.compare(bytes, DATA.subarray(100, 110))).toBe(0)
+    await connection.close()
+  })
+
+  it('writes framed replies as they are and lets their buffer be reused only after the socket is done with it', async () => {
+    const pool = new ChunkBufferPool(FRAME_ROOM + 4 * MiB, 1)
+    const leased = new Set<ArrayBufferLike>()
+    let handedTwice = false
+    const handler: BulkRequestHandler = async (request, _peerId, plane) => {
+      if (request.type !== 'GetChunk' || !plane?.framed) throw new Error('expected a GetChunk asked for framed')
+      const lease = pool.take(FRAME_ROOM + request.length)
+      if (leased.has(lease.buffer.buffer)) handedTwice = true
+      leased.add(lease.buffer.buffer)
+      const raw = lease.buffer.subarray(FRAME_ROOM, FRAME_ROOM + request.length)
+      raw.set(DATA.subarray(request.offset, request.offset + request.length))
+      const reply = {type: 'ChunkHeader' as const, hash: sha256Hex(raw), length: request.length}
+      const frame = encodeFrame(reply)
+      lease.buffer.set(frame, FRAME_ROOM - frame.length)
+      const framed = lease.buffer.subarray(FRAME_ROOM - frame.length, FRAME_ROOM + request.length)
+      // Whoever takes the buffer next overwrites it at once: a byte the socket still needed would arrive as 0xee.
+      return {reply, raw, framed, release: () => (leased.delete(lease.buffer.buffer), lease.buffer.fill(0xee), lease.release())}
+    }
+    const {port} = await startBulkServer(ids, {handler})
+    const connections = await Promise.all([0, 1, 2].map(() => connectAs(port)))
+    await Promise.all(
+      connections.map(async (connection, c) => {
+        for (let i = 0; i < 6; i++) {
+          const offset = ((c * 6 + i) % 20) * MiB
+          const {header, bytes} = await connection.getChunk(ask(offset, 4 * MiB))
+          expect(header.hash).toBe(sha256Hex(DATA.subarray(offset, offset + 4 * MiB)))
+          expect(Buffer.compare(bytes, DATA.subarray(offset, offset + 4 * MiB))).toBe(0)
+        }
+      }),
+    )
+    expect(handedTwice).toBe(false)
+    expect(leased.size).toBe(0)
+    expect(pool.freeCount()).toBe(1)
+    await Promise.all(connections.map((connection) => connection.close()))
+
+    // A framed reply that is not its frame followed by its bytes is refused, not written.
+    const broken = await startBulkServer(ids, {
+      handler: async () => ({reply: {type: 'ChunkHeader', hash: 'a'.repeat(64), length: 3}, raw: new Uint8Array(3), framed: new Uint8Array(10)}),
+    })
+    const connection = await connectAs(broken.port)
+    expect(await refusal(connection.getChunk(ask(0, 3)))).toMatchObject({code: 'internal', message: expect.stringContaining('framed reply')})
     await connection.close()
   })
 
