@@ -6,7 +6,7 @@ import type {GameManifest} from '../protocol/messages.js'
 import {type BulkConnectOptions, type BulkTlsConnection, connectBulk} from '../transport/bulk-tls-client.js'
 import type {BulkTlsSettings} from '../transport/bulk-tls.js'
 import type {Certificate} from '../transport/quic-settings.js'
-import type {ChunkBufferPool} from './chunk-buffers.js'
+import type {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
 
 /** Two: one chunk crosses the wire while the source reads the next from disk (more only contend for CPU). */

@@ -3,7 +3,7 @@
 // picks the manifest and spreads the chunks, and an optional install follows.
 import {CHUNK_SIZE} from '../config.js'
 import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
-import {ChunkBufferPool} from '../download/chunk-buffers.js'
+import {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {type DownloadResult, downloadGame} from '../download/downloader.js'
 import type {GameSource} from '../download/game-source.js'
 import type {DownloadProgress} from '../download/progress.js'

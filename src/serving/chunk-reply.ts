@@ -3,7 +3,7 @@
 // so bulk TLS sends it in one write with no 4 MiB allocation and no copy.
 import path from 'node:path'
 import {LanspreadError, ioError} from '../errors.js'
-import type {ChunkBufferPool} from '../download/chunk-buffers.js'
+import type {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {blake3} from '../library/blake3.js'
 import {encodeFrame} from '../protocol/framing.js'
 import type {ChunkHeader} from '../protocol/messages.js'

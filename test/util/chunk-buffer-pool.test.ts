@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {ChunkBufferPool} from '../../src/download/chunk-buffers.js'
+import {ChunkBufferPool} from '../../src/util/chunk-buffer-pool.js'
 import {downloadGame} from '../../src/download/downloader.js'
 import type {ChunkReply, ChunkRequest, GameSource} from '../../src/download/game-source.js'
 import {Library} from '../../src/library/library.js'

@@ -1,5 +1,6 @@
-// Chunk buffers reused across a download: a fresh 4 MiB buffer per chunk costs page faults,
-// frees and V8's external-memory GCs (~15% of the downloader's loop in the bench:fetch profile).
+// Chunk buffers reused by the downloader and the serving side (so it lives below both): a
+// fresh 4 MiB buffer per chunk costs page faults, frees and V8's external-memory GCs (~15% of
+// the downloader's loop in the bench:fetch profile).
 // A buffer goes back only when its bytes are written or dropped, so a reused one is never read.
 
 export interface ChunkBufferLease {
