@@ -15,8 +15,7 @@ import {resolvePaths} from '../src/config.js'
 import {QuicGameSource} from '../src/download/quic-game-source.js'
 import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
-import {readLines} from '../src/control/ndjson.js'
-import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
+import {type ServeEvent, followServe, loopbackServeArgs} from '../scripts/serve-events.js'
 import {stopChildren} from '../scripts/stop-children.js'
 
 const MiB = 1024 * 1024
@@ -38,11 +37,6 @@ const children = new Set<ChildProcess>()
 let tempRoot: string | undefined
 /** Each serve's stderr, shown when the benchmark fails. */
 const serveLogs: {name: string; stderr: () => string}[] = []
-
-interface ServeEvent {
-  event: string
-  [key: string]: unknown
-}
 
 interface Serve {
   name: string
@@ -124,25 +118,11 @@ function profileFlags(): string[] {
   return process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
 }
 
-function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
-  const child = track(
-    spawn(process.execPath, [...profileFlags(), CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
-      cwd: REPO_ROOT,
-      env: {...process.env, LANSPREAD_GAMES: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  )
-  const events: ServeEvent[] = []
-  let stderr = ''
-  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
-  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as ServeEvent), () => child.kill('SIGKILL'))
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
-  serveLogs.push({name, stderr: () => stderr})
-  return waitUntil(`serve ${name} to listen`, START_TIMEOUT_MS, () => {
-    if (child.exitCode !== null) throw new Error(`serve ${name} exited with ${child.exitCode}: ${stderr}`)
-    const listening = events.find((e) => e.event === 'listening')
-    return listening && {name, child, port: Number(listening.port), peerId: String(listening.peer_id), events}
-  })
+async function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
+  const child = track(spawn(process.execPath, [...profileFlags(), CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']}))
+  const followed = followServe(name, child)
+  serveLogs.push({name, stderr: followed.stderr})
+  return {name, child, ...(await followed.listening(START_TIMEOUT_MS)), events: followed.events}
 }
 
 /** Runs a node process to completion (bounded), its stdout collected; stderr passes through. */

@@ -13,8 +13,7 @@ import {resolvePaths} from '../src/config.js'
 import {controlSocketPath} from '../src/control/attach.js'
 import {ControlClient} from '../src/control/client.js'
 import type {TrafficCounters} from '../src/transport/endpoint.js'
-import {readLines} from '../src/control/ndjson.js'
-import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
+import {type FollowedServe, followServe, loopbackServeArgs} from '../scripts/serve-events.js'
 
 const GAMES = Number(process.env.BENCH_GAMES ?? 2000)
 /** Changes of each kind (a new game renamed into place; one game's version.ini replaced). */
@@ -31,19 +30,9 @@ const SETTLE_MS = 300
 const gameId = (n: number): string => `game-${String(n).padStart(5, '0')}`
 const newGameId = (n: number): string => `new-game-${String(n).padStart(3, '0')}`
 
-interface ServeEvent {
-  event: string
-  /** performance.now() when the line reached the benchmark. */
-  at: number
-  [key: string]: unknown
-}
-
-interface Serve {
+interface Serve extends FollowedServe {
   name: string
   child: ChildProcess
-  events: ServeEvent[]
-  stderr: () => string
-  waitFor(what: string, check: (event: ServeEvent) => boolean, timeoutMs: number): Promise<ServeEvent>
 }
 
 const serves: Serve[] = []
@@ -66,32 +55,8 @@ function writeGame(root: string, version: string): void {
 }
 
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Serve {
-  const child = spawn('node', [CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
-    cwd: REPO_ROOT,
-    env: {...process.env, LANSPREAD_GAMES: ''},
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const events: ServeEvent[] = []
-  let stderr = ''
-  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
-  readLines(
-    child.stdout!,
-    MAX_CONTROL_LINE_BYTES,
-    (line) => void events.push({...(JSON.parse(line) as {event: string}), at: performance.now()}),
-    () => child.kill('SIGKILL'),
-  )
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
-  const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs: number): Promise<ServeEvent> => {
-    const deadline = performance.now() + timeoutMs
-    while (performance.now() < deadline) {
-      const found = events.find(check)
-      if (found) return found
-      if (child.exitCode !== null) throw new Error(`serve ${name} exited (${child.exitCode}) before ${what}: ${stderr}`)
-      await sleep(2)
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} from serve ${name}; stderr: ${stderr}`)
-  }
-  const serve = {name, child, events, stderr: () => stderr, waitFor}
+  const child = spawn('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']})
+  const serve = {name, child, ...followServe(name, child)}
   serves.push(serve)
   return serve
 }

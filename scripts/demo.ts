@@ -10,8 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import * as tar from 'tar'
-import {readLines} from '../src/control/ndjson.js'
-import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
+import {type ServeEvent, followServe, loopbackServeArgs} from './serve-events.js'
 import {stopChildren} from './stop-children.js'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -63,7 +62,7 @@ interface Serve {
   child: ChildProcess
   port: number
   peerId: string
-  events: {event: string; [key: string]: unknown}[]
+  events: ServeEvent[]
 }
 
 const children = new Set<ChildProcess>()
@@ -102,24 +101,10 @@ async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify(SAMPLE.map(({id, name}) => ({id, name})), null, 2))
 }
 
-function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
-  const child = track(
-    spawn(process.execPath, [CLI, 'serve', '--json', '--no-mdns', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', ...extraArgs], {
-      cwd: REPO_ROOT,
-      env: {...process.env, LANSPREAD_GAMES: ''},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  )
-  const events: Serve['events'] = []
-  let stderr = ''
-  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
-  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as Serve['events'][number]), () => child.kill('SIGKILL'))
-  child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()))
-  return waitUntil(`serve ${name} to listen`, START_TIMEOUT_MS, () => {
-    if (child.exitCode !== null) throw new Error(`serve ${name} exited with ${child.exitCode}: ${stderr}`)
-    const listening = events.find((e) => e.event === 'listening')
-    return listening && {name, child, port: Number(listening.port), peerId: String(listening.peer_id), events}
-  })
+async function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
+  const child = track(spawn(process.execPath, [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']}))
+  const followed = followServe(name, child)
+  return {name, child, ...(await followed.listening(START_TIMEOUT_MS)), events: followed.events}
 }
 
 async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined | false): Promise<T> {

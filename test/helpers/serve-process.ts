@@ -3,8 +3,7 @@
 import {type ResultPromise, execa} from 'execa'
 import {onTestFinished} from 'vitest'
 import {CLI, REPO_ROOT} from './cli.js'
-import {readLines} from '../../src/control/ndjson.js'
-import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
+import {type ServeEvent, followServe, loopbackServeArgs} from '../../scripts/serve-events.js'
 
 /** Short timings, so liveness tests take seconds. */
 export const FAST_ENV = {
@@ -16,10 +15,7 @@ export const FAST_ENV = {
   LANSPREAD_LIVENESS_TICK_MS: '100',
 }
 
-export interface ServeEvent {
-  event: string
-  [key: string]: unknown
-}
+export type {ServeEvent} from '../../scripts/serve-events.js'
 
 export interface ServeProcess {
   child: ResultPromise
@@ -31,7 +27,7 @@ export interface ServeProcess {
 }
 
 export async function startServe(gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = execa('node', [CLI, 'serve', '--json', '--games', gamesDir, '--host', '127.0.0.1', '--port', '0', '--no-mdns', ...extraArgs], {
+  const child = execa('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {
     cwd: REPO_ROOT,
     env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0', ...FAST_ENV, ...env},
     reject: false,
@@ -44,21 +40,7 @@ export async function startServe(gamesDir: string, extraArgs: string[] = [], env
     child.kill('SIGKILL')
     await child
   })
-  const events: ServeEvent[] = []
-  let stderr = ''
-  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
-  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => void events.push(JSON.parse(line) as ServeEvent), () => child.kill('SIGKILL'))
-  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
-  const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000): Promise<ServeEvent> => {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      const found = events.find(check)
-      if (found) return found
-      if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}) before ${what}: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    throw new Error(`timed out waiting for ${what}; stderr: ${stderr}`)
-  }
-  const listening = await waitFor('listening', (event) => event.event === 'listening')
-  return {child, port: Number(listening.port), peerId: String(listening.peer_id), events, stderr: () => stderr, waitFor}
+  const followed = followServe('under test', child)
+  const waitFor = (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000) => followed.waitFor(what, check, timeoutMs)
+  return {child, ...(await followed.listening(15_000)), events: followed.events, stderr: followed.stderr, waitFor}
 }
