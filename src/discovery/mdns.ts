@@ -4,7 +4,7 @@
 import type {Answer} from 'dns-packet'
 import {errorMessage} from '../errors.js'
 import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, LocalPeer} from './discovery.js'
-import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
+import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, addressRecords, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import type {MdnsInterface} from './interfaces.js'
 import {type MdnsSocket, type MdnsSocketFactory, type SenderInfo, multicastSocket} from './mdns-socket.js'
@@ -51,6 +51,7 @@ export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {
 export interface SeenPeer {
   peer_id: string
   hostname: string
+  /** IPv4 first (what is dialled), then IPv6; a link-local IPv6 address carries `%<interface>`. */
   addresses: string[]
   port: number
   proto_ver: number
@@ -121,7 +122,7 @@ export class MdnsDiscovery implements DiscoverySource {
       const socket = create(iface)
       const bound: Bound = {iface, socket, lastPtrAt: -Infinity, answerPending: false}
       socket.on('query', (packet, rinfo) => this.guard(() => this.onQuery(bound, packet, rinfo)))
-      socket.on('response', (packet, rinfo) => this.guard(() => this.onResponse(packet, rinfo)))
+      socket.on('response', (packet, rinfo) => this.guard(() => this.onResponse(bound, packet, rinfo)))
       socket.on('error', (error) => this.components.log('warn', `mDNS on ${iface.name} (${iface.address}) failed: ${errorMessage(error)}; discovery there is off (--peer HOST:PORT still works)`))
       socket.on('warning', (error) => this.warnOnce(`mDNS on ${iface.name} (${iface.address}): ${errorMessage(error)}`))
       this.bound.push(bound)
@@ -168,6 +169,7 @@ export class MdnsDiscovery implements DiscoverySource {
     return {
       port: self.port,
       addresses: [iface.address],
+      addresses6: iface.addresses6 ?? [],
       txt: {peer_id: self.peer_id, proto_ver: PROTOCOL_VERSION, ...self.library, hostname: self.hostname.slice(0, 200), cert: self.cert_fingerprint},
     }
   }
@@ -252,9 +254,9 @@ export class MdnsDiscovery implements DiscoverySource {
         answers.push(...enumerationAnswer().answers)
       } else if (name === instance && (type === 'SRV' || type === 'TXT' || any)) {
         answers.push(...instanceRecords(ad).filter((record) => record.name === instance && (any || record.type === type)))
-        if (type === 'SRV') additionals = instanceRecords(ad).filter((record) => record.type === 'A')
-      } else if (name === target && (type === 'A' || any)) {
-        answers.push(...instanceRecords(ad).filter((record) => record.type === 'A'))
+        if (type === 'SRV') additionals = addressRecords(ad)
+      } else if (name === target && (type === 'A' || type === 'AAAA' || any)) {
+        answers.push(...addressRecords(ad).filter((record) => any || record.type === type))
       }
     }
     // A query from a port other than 5353 is a legacy unicast query (RFC 6762 §6.7): answer it directly.
@@ -292,12 +294,13 @@ export class MdnsDiscovery implements DiscoverySource {
     return true
   }
 
-  private onResponse(packet: unknown, rinfo: SenderInfo): void {
+  private onResponse(bound: Bound, packet: unknown, rinfo: SenderInfo): void {
     if (this.stopped || typeof packet !== 'object' || packet === null) return
-    for (const instance of resolveInstances(packet as object)) this.onInstance(instance, rinfo)
+    for (const instance of resolveInstances(packet as object)) this.onInstance(bound, instance, rinfo)
   }
 
-  private onInstance(instance: ResolvedInstance, rinfo: SenderInfo): void {
+  /** The IPv4 address is dialled (the QUIC endpoint listens on IPv4); IPv6 ones are listed. */
+  private onInstance(bound: Bound, instance: ResolvedInstance, rinfo: SenderInfo): void {
     const {txt} = instance
     if (txt.peer_id === this.self?.peer_id) return
     // The instance name is the peer_id: a record claiming another peer's name is not believed.
@@ -319,7 +322,7 @@ export class MdnsDiscovery implements DiscoverySource {
     this.seen.set(txt.peer_id, {
       peer_id: txt.peer_id,
       hostname: txt.hostname,
-      addresses: instance.addresses.length > 0 ? instance.addresses : [rinfo.address],
+      addresses: [...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]), ...instance.addresses6.map((address) => scoped(address, bound.iface.name))],
       port: instance.port,
       proto_ver: txt.proto_ver,
       library_rev: txt.library_rev,
@@ -368,6 +371,11 @@ export class MdnsDiscovery implements DiscoverySource {
     this.warned = true
     this.components.log('warn', `${message} (further mDNS warnings are not shown)`)
   }
+}
+
+/** A link-local IPv6 address means nothing without its link: scope it to the interface it came on. */
+function scoped(address: string, ifaceName: string): string {
+  return /^fe[89ab]/i.test(address) && !address.includes('%') ? `${address}%${ifaceName}` : address
 }
 
 /** The querier listed our PTR with at least half its TTL left: it needs no answer (RFC 6762 §7.1). */

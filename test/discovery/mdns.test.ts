@@ -72,6 +72,35 @@ describe('mDNS discovery', () => {
     for (const key of ['peer_id', 'proto_ver', 'library_rev', 'library_epoch', 'hostname', 'cert']) expect(txt.some((s) => s.startsWith(`${key}=`))).toBe(true)
   })
 
+  it('advertises AAAA beside A for the interface\'s IPv6 addresses; a browser parses them and scopes a link-local one to its interface', async () => {
+    const lan = new FakeLan()
+    const iface = {name: 'veth0', address: '10.0.0.1', addresses6: ['fe80::1:2', 'fd00::7']}
+    const a = new MdnsDiscovery([iface], {createSocket: lan.factory, log: () => {}}, FAST)
+    await a.start(() => true, local(PEER_A, 4870))
+    stops.push(() => a.stop())
+    const b = await peer(lan, '10.0.0.2', undefined)
+    await settle()
+    lan.sent.length = 0
+    const browser = lan.socket({name: 'x', address: '10.0.0.9'})
+    browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}]})
+    const extra = lan.responses()[0]!.packet.additionals ?? []
+    expect(extra.filter((r) => r.type === 'AAAA')).toEqual([
+      expect.objectContaining({name: `${PEER_A}.local`, data: 'fe80::1:2', ttl: 120}),
+      expect.objectContaining({name: `${PEER_A}.local`, data: 'fd00::7', ttl: 120}),
+    ])
+    browser.query({questions: [{name: `${PEER_A}.local`, type: 'AAAA'}]})
+    expect(lan.responses()[1]!.packet.answers?.map((r) => [r.type, (r as {data: unknown}).data])).toEqual([['AAAA', 'fe80::1:2'], ['AAAA', 'fd00::7']])
+    // The browse side dials IPv4 and lists IPv6 after it.
+    expect(b.found.at(-1)?.address).toEqual({host: '10.0.0.1', port: 4870})
+    expect(b.mdns.seenPeers()[0]?.addresses).toEqual(['10.0.0.1', 'fe80::1:2%veth0', 'fd00::7'])
+    // A garbage AAAA is skipped, the rest of the instance still resolves.
+    const ptr = {name: SERVICE_TYPE, type: 'PTR', data: instanceName(PEER_B)}
+    const srv = {name: instanceName(PEER_B), type: 'SRV', data: {port: 4870, target: 'b.local'}}
+    const txt = {name: instanceName(PEER_B), type: 'TXT', data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A})}
+    lan.inject('response', {answers: [ptr, srv, txt, {name: 'b.local', type: 'AAAA', data: 'not-an-address'}, {name: 'b.local', type: 'AAAA', data: 7}]})
+    expect(b.mdns.seenPeers().find((p) => p.peer_id === PEER_B)?.addresses).toEqual(['10.9.9.9'])
+  })
+
   it('answers SRV/TXT and A queries of its own names (what avahi-browse -r asks)', async () => {
     const lan = new FakeLan()
     await peer(lan, '10.0.0.1', local(PEER_A, 4870))

@@ -54,6 +54,8 @@ describe.skipIf(missingOutsideCi(unavailable))('a LAN of real peers over mDNS in
     expect(document.source).toBe('mdns')
     expect(document.peers.map((p) => p.peer_id).sort()).toEqual(peers.map((p) => p.peerId).sort())
     expect(document.peers.every((p) => p.game_count === 1 && p.addresses[0]!.startsWith('10.231.0.'))).toBe(true)
+    // AAAA beside A: each veth has an IPv6 link-local address, listed scoped to the interface it was heard on.
+    expect(document.peers.every((p) => p.addresses.some((address) => /^\[fe80:[0-9a-f:]+%eth0\]:4870$/.test(address))), JSON.stringify(document.peers.map((p) => p.addresses))).toBe(true)
     const tooMany = await lan.cli(node, ['peers', '--wait', '2', '--expect', String(PEERS + 3), '--games', games, '--json'])
     expect(tooMany.exitCode).toBe(9)
     expect(JSON.parse(String(tooMany.stdout))).toMatchObject({error: {code: 'no_peers', message: expect.stringMatching(new RegExp(`found ${PEERS} peers, expected at least ${PEERS + 3}, over mDNS for 2 s on eth0`))}})
