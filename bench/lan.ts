@@ -103,7 +103,12 @@ async function measure(n: number): Promise<Result> {
     const peers: LanPeer[] = await Promise.all(nodes.map((node, i) => lan.startServe(node, folders[i]!, [], DEFAULT_TIMINGS, READY_BOUND_MS)))
     const allReady = Date.now()
     const cpuAtReadyS = await totalCpu(peers)
-    const convergeMs = await converge(peers, () => GAMES_PER_PEER, CONVERGE_BOUND_MS).finally(() => (LOG_DIR ? keepLogs(peers, `${LOG_DIR}/n${n}`) : undefined))
+    const convergeMs = await converge(peers, () => GAMES_PER_PEER, CONVERGE_BOUND_MS).catch(async (error: unknown) => {
+      // What the peers spent and did is evidence too when they did not converge.
+      const cpu = (await totalCpu(peers)) - cpuAtReadyS
+      const activity = Object.entries(countActivity(peers)).sort().map(([k, v]) => `${k} ${v}`).join(', ')
+      throw new Error(`${error instanceof Error ? error.message.slice(0, 300) : String(error)} … (start-up ${((allReady - spawned) / 1000).toFixed(1)} s, ${cpuAtReadyS.toFixed(1)} s CPU; then ${cpu.toFixed(1)} s CPU, load ${os.loadavg()[0]!.toFixed(1)}; ${activity})`)
+    }).finally(() => (LOG_DIR ? keepLogs(peers, `${LOG_DIR}/n${n}`) : undefined))
     const cpuAtConvergedS = await totalCpu(peers)
     const load = os.loadavg()[0]!
     const counts = countActivity(peers)
