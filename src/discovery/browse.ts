@@ -28,7 +28,7 @@ export async function browsePeers(options: BrowseOptions): Promise<{peers: PeerI
   const peers = mdns.seenPeers().map((peer): PeerInfo => ({
     peer_id: peer.peer_id,
     hostname: peer.hostname,
-    addresses: peer.addresses.map((address) => `${address}:${peer.port}`),
+    addresses: peer.addresses.map((address) => (address.includes(':') ? `[${address}]:${peer.port}` : `${address}:${peer.port}`)),
     proto_ver: peer.proto_ver,
     library_rev: peer.library_rev,
     library_epoch: peer.library_epoch,

@@ -1,5 +1,5 @@
 // The DNS-SD records of this peer (RFC 6763): PTR from the service type to our instance, SRV
-// to the QUIC port, TXT with our position, A records of the interface. Built once per change.
+// to the QUIC port, TXT with our position, A and AAAA records of the interface. Built once per change.
 import type {Answer} from 'dns-packet'
 import {type TxtFields, encodeTxt} from './txt-record.js'
 
@@ -14,6 +14,11 @@ export interface Advertisement {
   port: number
   /** IPv4 addresses of the interface the records go out on. */
   addresses: string[]
+  /**
+   * Its IPv6 addresses. A link-local one (fe80::/10) is valid on that link only: it goes out
+   * on that interface only, and a receiver scopes it to the interface it arrived on.
+   */
+  addresses6?: string[]
 }
 
 export function instanceName(peerId: string): string {
@@ -29,7 +34,7 @@ export function ptrRecord(ad: Advertisement, ttl = OTHER_TTL): Answer {
   return {name: SERVICE_TYPE, type: 'PTR', ttl, data: instanceName(ad.txt.peer_id)}
 }
 
-/** SRV, TXT and A: unique records, so they carry the cache-flush bit (RFC 6762 §10.2). */
+/** SRV, TXT, A and AAAA: unique records, so they carry the cache-flush bit (RFC 6762 §10.2). */
 export function instanceRecords(ad: Advertisement, goodbye = false): Answer[] {
   const name = instanceName(ad.txt.peer_id)
   const target = hostTarget(ad.txt.peer_id)
@@ -37,7 +42,17 @@ export function instanceRecords(ad: Advertisement, goodbye = false): Answer[] {
   return [
     {name, type: 'SRV', ttl: hostTtl, flush: true, data: {priority: 0, weight: 0, port: ad.port, target}},
     {name, type: 'TXT', ttl: goodbye ? 0 : OTHER_TTL, flush: true, data: encodeTxt(ad.txt)},
-    ...ad.addresses.map((address): Answer => ({name: target, type: 'A', ttl: hostTtl, flush: true, data: address})),
+    ...addressRecords(ad, goodbye),
+  ]
+}
+
+/** The A and AAAA records of our host name (`<peer_id>.local`). */
+export function addressRecords(ad: Advertisement, goodbye = false): Answer[] {
+  const name = hostTarget(ad.txt.peer_id)
+  const ttl = goodbye ? 0 : HOST_TTL
+  return [
+    ...ad.addresses.map((address): Answer => ({name, type: 'A', ttl, flush: true, data: address})),
+    ...(ad.addresses6 ?? []).map((address): Answer => ({name, type: 'AAAA', ttl, flush: true, data: address})),
   ]
 }
 

@@ -1,5 +1,6 @@
 // Reads lanspread instances out of an mDNS response (ours or any other host's): PTR → instance
-// → SRV (port, target) → A (addresses) + TXT (validated). Anything malformed is skipped.
+// → SRV (port, target) → A and AAAA (addresses) + TXT (validated). Anything malformed is skipped.
+import net from 'node:net'
 import {HOST_TTL, SERVICE_TYPE} from './dns-sd-records.js'
 import {type TxtFields, decodeTxt} from './txt-record.js'
 
@@ -8,6 +9,8 @@ export interface ResolvedInstance {
   txt: TxtFields
   port: number
   addresses: string[]
+  /** From AAAA records, as sent (a link-local one without scope: the receiver adds it). */
+  addresses6: string[]
   /** Every record of the instance had TTL 0: the peer said goodbye. */
   goodbye: boolean
   /** TTL of the PTR record, for known-answer suppression. */
@@ -46,7 +49,8 @@ export function resolveInstances(packet: ResponseLike): ResolvedInstance[] {
     const fields = decodeTxt(txt.data)
     if (!target || !fields) continue
     const addresses = records.filter((r) => r.type === 'A' && lower(r.name) === target.name && typeof r.data === 'string' && IPV4.test(r.data)).map((r) => r.data as string)
-    resolved.push({instance, txt: fields, port: target.port, addresses, goodbye: ptrTtl === 0 || ttlOf(srv) === 0, ttl: ptrTtl})
+    const addresses6 = records.filter((r) => r.type === 'AAAA' && lower(r.name) === target.name && typeof r.data === 'string' && net.isIPv6(r.data)).map((r) => r.data as string)
+    resolved.push({instance, txt: fields, port: target.port, addresses, addresses6, goodbye: ptrTtl === 0 || ttlOf(srv) === 0, ttl: ptrTtl})
   }
   return resolved
 }

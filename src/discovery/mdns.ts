@@ -4,7 +4,7 @@
 import type {Answer} from 'dns-packet'
 import {errorMessage} from '../errors.js'
 import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, LocalPeer} from './discovery.js'
-import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
+import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, addressRecords, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import type {MdnsInterface} from './interfaces.js'
 import {type MdnsSocket, type MdnsSocketFactory, type SenderInfo, multicastSocket} from './mdns-socket.js'
@@ -19,14 +19,39 @@ export interface MdnsTimings {
   announceIntervalMs: number
   /** How long stop() waits for the goodbye to leave. */
   goodbyeWaitMs: number
+  /**
+   * How often every peer heard is reported to the runtime again (no packet sent): a dial
+   * that failed, a pull that failed or a connection that dropped is retried at this pace,
+   * not at the browse backoff's (up to a minute). The dialer has its own backoff per peer.
+   */
+  reportIntervalMs: number
+  /**
+   * The answer to a browse query (a shared PTR record) waits a random 20–120 ms and goes out
+   * at most once a second per interface (RFC 6762 §6): the queries of peers starting
+   * together get one answer, not one each, which every peer would then have to parse.
+   */
+  answerDelayMinMs: number
+  answerDelayMaxMs: number
+  answerIntervalMs: number
 }
 
-export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {queryMinMs: 1000, queryMaxMs: 60_000, announceCount: 3, announceIntervalMs: 1000, goodbyeWaitMs: 500}
+export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {
+  queryMinMs: 1000,
+  queryMaxMs: 60_000,
+  announceCount: 3,
+  announceIntervalMs: 1000,
+  goodbyeWaitMs: 500,
+  reportIntervalMs: 1000,
+  answerDelayMinMs: 20,
+  answerDelayMaxMs: 120,
+  answerIntervalMs: 1000,
+}
 
 /** A peer seen on the LAN, as `lanspread peers` prints it without serve. */
 export interface SeenPeer {
   peer_id: string
   hostname: string
+  /** IPv4 first (what is dialled), then IPv6; a link-local IPv6 address carries `%<interface>`. */
   addresses: string[]
   port: number
   proto_ver: number
@@ -39,11 +64,16 @@ export interface MdnsComponents {
   createSocket?: MdnsSocketFactory
   log(level: 'info' | 'warn', message: string): void
   now?: () => number
+  random?: () => number
 }
 
 interface Bound {
   iface: MdnsInterface
   socket: MdnsSocket
+  /** When our PTR last went out by multicast here (answer or announcement), for the rate limit. */
+  lastPtrAt: number
+  /** A delayed browse answer is scheduled here. */
+  answerPending: boolean
 }
 
 const PORT_MDNS = 5353
@@ -70,6 +100,7 @@ export class MdnsDiscovery implements DiscoverySource {
   private stopped = false
   private warned = false
   private readonly now: () => number
+  private readonly random: () => number
 
   constructor(
     private readonly interfaces: readonly MdnsInterface[],
@@ -79,6 +110,7 @@ export class MdnsDiscovery implements DiscoverySource {
     this.timings = {...DEFAULT_MDNS_TIMINGS, ...timings}
     this.queryDelayMs = this.timings.queryMinMs
     this.now = components.now ?? Date.now
+    this.random = components.random ?? Math.random
   }
 
   /** Browses; with `self`, advertises this peer too (`lanspread peers` without serve only browses). */
@@ -88,9 +120,9 @@ export class MdnsDiscovery implements DiscoverySource {
     const create = this.components.createSocket ?? multicastSocket
     for (const iface of this.interfaces) {
       const socket = create(iface)
-      const bound = {iface, socket}
+      const bound: Bound = {iface, socket, lastPtrAt: -Infinity, answerPending: false}
       socket.on('query', (packet, rinfo) => this.guard(() => this.onQuery(bound, packet, rinfo)))
-      socket.on('response', (packet, rinfo) => this.guard(() => this.onResponse(packet, rinfo)))
+      socket.on('response', (packet, rinfo) => this.guard(() => this.onResponse(bound, packet, rinfo)))
       socket.on('error', (error) => this.components.log('warn', `mDNS on ${iface.name} (${iface.address}) failed: ${errorMessage(error)}; discovery there is off (--peer HOST:PORT still works)`))
       socket.on('warning', (error) => this.warnOnce(`mDNS on ${iface.name} (${iface.address}): ${errorMessage(error)}`))
       this.bound.push(bound)
@@ -98,6 +130,7 @@ export class MdnsDiscovery implements DiscoverySource {
     if (this.bound.length === 0) this.components.log('warn', 'mDNS has no interface to run on (no non-internal IPv4 interface); use --interface or --peer HOST:PORT')
     this.query()
     if (self) this.announceRepeatedly()
+    this.reportPeriodically()
   }
 
   /** Our library moved: announce the new TXT (the runtime calls this on each local revision). */
@@ -136,6 +169,7 @@ export class MdnsDiscovery implements DiscoverySource {
     return {
       port: self.port,
       addresses: [iface.address],
+      addresses6: iface.addresses6 ?? [],
       txt: {peer_id: self.peer_id, proto_ver: PROTOCOL_VERSION, ...self.library, hostname: self.hostname.slice(0, 200), cert: self.cert_fingerprint},
     }
   }
@@ -145,15 +179,25 @@ export class MdnsDiscovery implements DiscoverySource {
     for (let i = 0; i < this.timings.announceCount; i++) {
       this.later(i * this.timings.announceIntervalMs, () => {
         if (run !== this.announceRun || this.stopped) return
-        for (const bound of this.bound) void this.send(bound, announcement(this.advertisement(bound.iface)))
+        for (const bound of this.bound) {
+          bound.lastPtrAt = this.now()
+          void this.send(bound, announcement(this.advertisement(bound.iface)))
+        }
       })
     }
+  }
+
+  private reportPeriodically(): void {
+    this.later(this.timings.reportIntervalMs, () => {
+      if (this.stopped) return
+      this.reportAgain(this.now())
+      this.reportPeriodically()
+    })
   }
 
   private query(): void {
     if (this.stopped) return
     const now = this.now()
-    this.reportAgain(now)
     // Our own instance is a known answer too: the query loops back to us, and needs no reply from us.
     const answers: Answer[] = this.self ? [{name: SERVICE_TYPE, type: 'PTR', ttl: OTHER_TTL, data: instanceName(this.self.peer_id)}] : []
     for (const [instance, {ttl, heardAt}] of this.known) {
@@ -166,7 +210,7 @@ export class MdnsDiscovery implements DiscoverySource {
     this.queryDelayMs = Math.min(this.queryDelayMs * 2, this.timings.queryMaxMs)
   }
 
-  /** Every browse tick: tells the runtime again about each peer heard, and drops the unreachable that went quiet. */
+  /** Every report tick: tells the runtime again about each peer heard, and drops the unreachable that went quiet. */
   private reportAgain(now: number): void {
     for (const [peerId, entry] of this.seen) {
       if (!this.settled.has(peerId) && now - entry.heardAt > HOST_TTL * 1000) {
@@ -199,38 +243,64 @@ export class MdnsDiscovery implements DiscoverySource {
     const target = hostTarget(ad.txt.peer_id)
     const answers: Answer[] = []
     let additionals: Answer[] = []
+    let browse = false
     for (const question of questions as {name?: unknown; type?: unknown}[]) {
       const name = typeof question?.name === 'string' ? question.name.toLowerCase() : ''
       const type = question?.type
       const any = type === 'ANY'
       if (name === SERVICE_TYPE && (type === 'PTR' || any)) {
-        if (alreadyKnown(knownAnswers, instance)) continue
-        const reply = browseAnswer(ad)
-        answers.push(...reply.answers)
-        additionals = reply.additionals
+        if (!alreadyKnown(knownAnswers, instance)) browse = true
       } else if (name === SERVICES_ENUMERATION && (type === 'PTR' || any)) {
         answers.push(...enumerationAnswer().answers)
       } else if (name === instance && (type === 'SRV' || type === 'TXT' || any)) {
         answers.push(...instanceRecords(ad).filter((record) => record.name === instance && (any || record.type === type)))
-        if (type === 'SRV') additionals = instanceRecords(ad).filter((record) => record.type === 'A')
-      } else if (name === target && (type === 'A' || any)) {
-        answers.push(...instanceRecords(ad).filter((record) => record.type === 'A'))
+        if (type === 'SRV') additionals = addressRecords(ad)
+      } else if (name === target && (type === 'A' || type === 'AAAA' || any)) {
+        answers.push(...addressRecords(ad).filter((record) => any || record.type === type))
       }
+    }
+    // A query from a port other than 5353 is a legacy unicast query (RFC 6762 §6.7): answer it directly.
+    const legacy = rinfo.port !== PORT_MDNS
+    if (browse && (legacy || !this.delayBrowseAnswer(bound))) {
+      const reply = browseAnswer(ad)
+      answers.push(...reply.answers)
+      additionals = reply.additionals
+      if (!legacy) bound.lastPtrAt = this.now()
     }
     if (answers.length === 0) return
     const extra = additionals.filter((record) => !answers.some((answer) => answer.type === record.type && answer.name === record.name))
-    // A query from a port other than 5353 is a legacy unicast query (RFC 6762 §6.7): answer it directly.
-    const legacy = rinfo.port !== PORT_MDNS
     const id = (packet as {id?: unknown}).id
     void this.send(bound, {answers, additionals: extra, ...(legacy && typeof id === 'number' ? {id} : {})}, legacy ? rinfo : undefined)
   }
 
-  private onResponse(packet: unknown, rinfo: SenderInfo): void {
-    if (this.stopped || typeof packet !== 'object' || packet === null) return
-    for (const instance of resolveInstances(packet as object)) this.onInstance(instance, rinfo)
+  /**
+   * Schedules the multicast answer to a browse query (RFC 6762 §6: a shared record waits
+   * 20–120 ms, and goes out at most once a second per interface); queries arriving meanwhile
+   * share it. False when it may go out at once (no delay configured, as in unit tests).
+   */
+  private delayBrowseAnswer(bound: Bound): boolean {
+    if (bound.answerPending) return true
+    const {answerDelayMinMs: min, answerDelayMaxMs: max, answerIntervalMs} = this.timings
+    const now = this.now()
+    const wait = Math.max(min + Math.round(this.random() * (max - min)), bound.lastPtrAt + answerIntervalMs - now)
+    if (wait <= 0) return false
+    bound.answerPending = true
+    this.later(wait, () => {
+      bound.answerPending = false
+      if (this.stopped || !this.self) return
+      bound.lastPtrAt = this.now()
+      void this.send(bound, browseAnswer(this.advertisement(bound.iface)))
+    })
+    return true
   }
 
-  private onInstance(instance: ResolvedInstance, rinfo: SenderInfo): void {
+  private onResponse(bound: Bound, packet: unknown, rinfo: SenderInfo): void {
+    if (this.stopped || typeof packet !== 'object' || packet === null) return
+    for (const instance of resolveInstances(packet as object)) this.onInstance(bound, instance, rinfo)
+  }
+
+  /** The IPv4 address is dialled (the QUIC endpoint listens on IPv4); IPv6 ones are listed. */
+  private onInstance(bound: Bound, instance: ResolvedInstance, rinfo: SenderInfo): void {
     const {txt} = instance
     if (txt.peer_id === this.self?.peer_id) return
     // The instance name is the peer_id: a record claiming another peer's name is not believed.
@@ -252,7 +322,7 @@ export class MdnsDiscovery implements DiscoverySource {
     this.seen.set(txt.peer_id, {
       peer_id: txt.peer_id,
       hostname: txt.hostname,
-      addresses: instance.addresses.length > 0 ? instance.addresses : [rinfo.address],
+      addresses: [...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]), ...instance.addresses6.map((address) => scoped(address, bound.iface.name))],
       port: instance.port,
       proto_ver: txt.proto_ver,
       library_rev: txt.library_rev,
@@ -301,6 +371,11 @@ export class MdnsDiscovery implements DiscoverySource {
     this.warned = true
     this.components.log('warn', `${message} (further mDNS warnings are not shown)`)
   }
+}
+
+/** A link-local IPv6 address means nothing without its link: scope it to the interface it came on. */
+function scoped(address: string, ifaceName: string): string {
+  return /^fe[89ab]/i.test(address) && !address.includes('%') ? `${address}%${ifaceName}` : address
 }
 
 /** The querier listed our PTR with at least half its TTL left: it needs no answer (RFC 6762 §7.1). */

@@ -1,6 +1,8 @@
 // Keeps connections to the peers discovery reports: dials each address, and re-dials a
 // persistent one (a static peer) with backoff while it is down or after its connection drops.
-// A peer already connected whose announced library did not move costs nothing.
+// A peer already connected whose announced library did not move costs nothing. Of two peers
+// that found each other by peer_id, only one dials: crossing dials cost two handshakes and a
+// close, and under load could leave the pair with no connection at all.
 import {errorMessage} from '../errors.js'
 import type {DiscoveredPeer} from '../discovery/discovery.js'
 import {Backoff} from './backoff.js'
@@ -9,25 +11,52 @@ import type {PeerSessions} from './peer-sessions.js'
 import type {RuntimeSettings} from './settings.js'
 
 export interface DialerComponents {
-  sessions: PeerSessions
+  /** This peer's peer_id: the dial rule compares it with the other's. */
+  selfId: string
+  sessions: Pick<PeerSessions, 'connect' | 'connectionOf' | 'announced'>
   settings: RuntimeSettings
   log: (level: 'info' | 'warn', message: string) => void
+  now?: () => number
+  random?: () => number
+}
+
+/**
+ * Dials to peers found by discovery in flight at once. A LAN party switched on together finds
+ * dozens of peers in a second; dialling all at once on a loaded machine made every QUIC
+ * handshake outlast its timeout (40 peers: thousands of timed-out dials, each redone).
+ */
+export const MAX_CONCURRENT_DIALS = 8
+
+/** A peer found by peer_id that is not connected yet: when we may dial it next. */
+interface Pending {
+  notBefore: number
+  backoff: Backoff
 }
 
 export class Dialer {
   private readonly loops = new Map<string, Promise<void>>()
+  private readonly pending = new Map<string, Pending>()
   private readonly abort = new AbortController()
+  private dialling = 0
+  private readonly waiting: (() => void)[] = []
+  private readonly now: () => number
+  private readonly random: () => number
 
-  constructor(private readonly components: DialerComponents) {}
+  constructor(private readonly components: DialerComponents) {
+    this.now = components.now ?? Date.now
+    this.random = components.random ?? Math.random
+  }
 
   /** A peer reported by a discovery source; true when it is connected already. */
   found(peer: DiscoveredPeer): boolean {
     const key = formatAddress(peer.address)
     if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) {
+      this.pending.delete(peer.peer_id)
       if (peer.position) this.components.sessions.announced(peer.peer_id, peer.position)
       return true
     }
     if (this.loops.has(key)) return false
+    if (peer.peer_id && !peer.persistent && !this.mayDial(peer.peer_id)) return false
     const loop = (peer.persistent ? this.keepConnected(peer) : this.dialOnce(peer)).finally(() => this.loops.delete(key))
     this.loops.set(key, loop)
     return false
@@ -38,11 +67,39 @@ export class Dialer {
     await Promise.allSettled(this.loops.values())
   }
 
+  /**
+   * The peer with the smaller peer_id dials at once (the connection chooseConnection keeps
+   * anyway); the other waits one request timeout (plus jitter) for that dial, and only then
+   * dials itself: the other side may not hear us (one-way multicast), or may believe it is
+   * still connected to a previous run of us. A failed dial backs off (redial settings).
+   */
+  private mayDial(peerId: string): boolean {
+    const now = this.now()
+    let state = this.pending.get(peerId)
+    if (!state) {
+      const {settings} = this.components
+      const wait = this.components.selfId < peerId ? 0 : settings.requestTimeoutMs + Math.round(this.random() * 1000)
+      state = {notBefore: now + wait, backoff: new Backoff(settings.redialMinMs, settings.redialMaxMs, this.random)}
+      this.pending.set(peerId, state)
+    }
+    return now >= state.notBefore
+  }
+
   private async dialOnce(peer: DiscoveredPeer): Promise<void> {
+    if (this.dialling >= MAX_CONCURRENT_DIALS) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.dialling++
     try {
-      await this.components.sessions.connect(peer.address)
+      // It may have dialled us while this dial waited its turn.
+      if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) return
+      const peerId = await this.components.sessions.connect(peer.address)
+      if (peerId) this.pending.delete(peerId)
     } catch (error) {
+      const state = peer.peer_id ? this.pending.get(peer.peer_id) : undefined
+      if (state) state.notBefore = this.now() + state.backoff.next()
       this.components.log('warn', `could not reach peer at ${formatAddress(peer.address)}: ${errorMessage(error)}`)
+    } finally {
+      this.dialling--
+      this.waiting.shift()?.()
     }
   }
 

@@ -41,8 +41,17 @@ export interface PeerSessionsOptions {
   bulkPort?: number
 }
 
-/** Two connections to one peer admitted this close together are a simultaneous dial, not a replacement. */
-const SIMULTANEOUS_DIAL_MS = 2000
+/**
+ * Two connections to one peer from opposite ends admitted this close together are dials that
+ * crossed, not a replacement: the other side dials only after waiting one request timeout for
+ * our dial (Dialer), and a dial may take up to one request timeout more, so crossings land
+ * within twice that (plus the dialer's jitter). A fixed 2 s window split crossings under load
+ * differently at the two ends, which then closed both connections. The cost: a peer that
+ * crashed and restarted within this window of connecting waits for it to pass.
+ */
+function crossingWindowMs(settings: RuntimeSettings): number {
+  return 2 * settings.requestTimeoutMs + 1000
+}
 
 /** Protocol violations after which a connection is dropped. */
 const MAX_VIOLATIONS = 3
@@ -124,8 +133,12 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     return reply.peer_id
   }
 
-  /** Discovery saw a connected peer announce a library position (mDNS TXT): pull if it moved. */
+  /**
+   * Discovery saw a connected peer announce a library position (mDNS TXT): pull if we do not
+   * hold it yet. Discovery repeats its reports every second, so "nothing to do" must cost nothing.
+   */
   announced(peerId: string, position: LibraryPosition): void {
+    if (this.components.table.get(peerId)?.library.isCurrent(position.library_epoch, position.library_digest)) return
     this.schedulePull(peerId, position)
   }
 
@@ -225,7 +238,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       const age = Date.now() - (this.admittedAt.get(existing) ?? 0)
       // Only dials crossing each other are a race to settle; the same side dialling again means
       // its old connection is gone for it (a restart, a crash), and both ends see the same order.
-      const replacement = existing.direction === connection.direction || age > SIMULTANEOUS_DIAL_MS
+      const replacement = existing.direction === connection.direction || age > crossingWindowMs(this.components.settings)
       keep = replacement ? connection : chooseConnection(this.options.peerId, peerId, existing, connection)
       void (keep === existing ? connection : existing).close()
     }

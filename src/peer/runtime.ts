@@ -233,7 +233,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     liveness.start()
     this.cleanups.push(() => liveness.stop())
 
-    const dialer = new Dialer({sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
+    const dialer = new Dialer({selfId: this.peerId, sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
     this.cleanups.push(() => dialer.stop())
     const self = {peer_id: this.peerId, port: address.port, hostname: os.hostname(), cert_fingerprint: certificateFingerprint(this.certificate.certPem), library: this.advertisedLibrary()}
     for (const source of this.options.discovery) {

@@ -35,10 +35,19 @@ export class QuicPeerConnection implements PeerConnection {
     if (!leaf) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
     this.fingerprint = certificateFingerprint(leaf)
     connection.addEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
+    // A stopped QUICConnection opens no stream any more ("not running"), yet quiche may hold it
+    // (and closedP) until its timers run out: it counts as closed from here, or the peer looks
+    // connected and nobody redials (bench:lan, 40 peers: pulls failing for up to 36 s per pair).
+    connection.addEventListener(quicEvents.EventQUICConnectionStopped.name, this.onStopped, {once: true})
     this.closed = connection.closedP.then(() => {
       this.gone = true
       connection.removeEventListener(quicEvents.EventQUICConnectionError.name, this.onError)
+      connection.removeEventListener(quicEvents.EventQUICConnectionStopped.name, this.onStopped)
     })
+  }
+
+  private readonly onStopped = (): void => {
+    this.gone = true
   }
 
   get remoteHost(): string {

@@ -7,7 +7,7 @@ import {FakeLan} from '../helpers/fake-mdns.js'
 
 const HASH_A = 'a'.repeat(64)
 const HASH_B = 'b'.repeat(64)
-const FAST: Partial<MdnsTimings> = {announceCount: 1, announceIntervalMs: 10, goodbyeWaitMs: 50}
+const FAST: Partial<MdnsTimings> = {announceCount: 1, announceIntervalMs: 10, goodbyeWaitMs: 50, answerDelayMinMs: 0, answerDelayMaxMs: 0, answerIntervalMs: 0}
 
 function local(peerId: string, port: number, rev = 1): LocalPeer {
   return {peer_id: peerId, port, hostname: 'box', cert_fingerprint: HASH_B, library: {library_epoch: 'e1', library_rev: rev, library_digest: HASH_A, game_count: 2}}
@@ -72,6 +72,35 @@ describe('mDNS discovery', () => {
     for (const key of ['peer_id', 'proto_ver', 'library_rev', 'library_epoch', 'hostname', 'cert']) expect(txt.some((s) => s.startsWith(`${key}=`))).toBe(true)
   })
 
+  it('advertises AAAA beside A for the interface\'s IPv6 addresses; a browser parses them and scopes a link-local one to its interface', async () => {
+    const lan = new FakeLan()
+    const iface = {name: 'veth0', address: '10.0.0.1', addresses6: ['fe80::1:2', 'fd00::7']}
+    const a = new MdnsDiscovery([iface], {createSocket: lan.factory, log: () => {}}, FAST)
+    await a.start(() => true, local(PEER_A, 4870))
+    stops.push(() => a.stop())
+    const b = await peer(lan, '10.0.0.2', undefined)
+    await settle()
+    lan.sent.length = 0
+    const browser = lan.socket({name: 'x', address: '10.0.0.9'})
+    browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}]})
+    const extra = lan.responses()[0]!.packet.additionals ?? []
+    expect(extra.filter((r) => r.type === 'AAAA')).toEqual([
+      expect.objectContaining({name: `${PEER_A}.local`, data: 'fe80::1:2', ttl: 120}),
+      expect.objectContaining({name: `${PEER_A}.local`, data: 'fd00::7', ttl: 120}),
+    ])
+    browser.query({questions: [{name: `${PEER_A}.local`, type: 'AAAA'}]})
+    expect(lan.responses()[1]!.packet.answers?.map((r) => [r.type, (r as {data: unknown}).data])).toEqual([['AAAA', 'fe80::1:2'], ['AAAA', 'fd00::7']])
+    // The browse side dials IPv4 and lists IPv6 after it.
+    expect(b.found.at(-1)?.address).toEqual({host: '10.0.0.1', port: 4870})
+    expect(b.mdns.seenPeers()[0]?.addresses).toEqual(['10.0.0.1', 'fe80::1:2%veth0', 'fd00::7'])
+    // A garbage AAAA is skipped, the rest of the instance still resolves.
+    const ptr = {name: SERVICE_TYPE, type: 'PTR', data: instanceName(PEER_B)}
+    const srv = {name: instanceName(PEER_B), type: 'SRV', data: {port: 4870, target: 'b.local'}}
+    const txt = {name: instanceName(PEER_B), type: 'TXT', data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A})}
+    lan.inject('response', {answers: [ptr, srv, txt, {name: 'b.local', type: 'AAAA', data: 'not-an-address'}, {name: 'b.local', type: 'AAAA', data: 7}]})
+    expect(b.mdns.seenPeers().find((p) => p.peer_id === PEER_B)?.addresses).toEqual(['10.9.9.9'])
+  })
+
   it('answers SRV/TXT and A queries of its own names (what avahi-browse -r asks)', async () => {
     const lan = new FakeLan()
     await peer(lan, '10.0.0.1', local(PEER_A, 4870))
@@ -80,6 +109,43 @@ describe('mDNS discovery', () => {
     const browser = lan.socket({name: 'x', address: '10.0.0.9'})
     browser.query({questions: [{name: instanceName(PEER_A), type: 'SRV'}, {name: instanceName(PEER_A), type: 'TXT'}, {name: `${PEER_A}.local`, type: 'A'}]})
     expect(lan.responses()[0]?.packet.answers?.map((r) => r.type).sort()).toEqual(['A', 'SRV', 'TXT'])
+  })
+
+  it('answers browse queries after 20–120 ms, once for queries arriving together, and at most once a second (RFC 6762 §6)', async () => {
+    vi.useFakeTimers()
+    const lan = new FakeLan()
+    await peer(lan, '10.0.0.1', local(PEER_A, 4870), {announceCount: 1, answerDelayMinMs: 20, answerDelayMaxMs: 120, answerIntervalMs: 1000})
+    await vi.advanceTimersByTimeAsync(1500)
+    lan.sent.length = 0
+    const browsers = Array.from({length: 10}, (_, i) => lan.socket({name: 'x', address: `10.0.0.${20 + i}`}))
+    for (const browser of browsers) browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}]})
+    expect(lan.responses()).toEqual([])
+    await vi.advanceTimersByTimeAsync(130)
+    expect(lan.responses()).toHaveLength(1)
+    expect(lan.responses()[0]!.packet.additionals?.map((r) => r.type).sort()).toEqual(['A', 'SRV', 'TXT'])
+    // Another wave 300 ms later waits for the second to pass.
+    for (const browser of browsers) browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}]})
+    await vi.advanceTimersByTimeAsync(500)
+    expect(lan.responses()).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(600)
+    expect(lan.responses()).toHaveLength(2)
+    // A legacy unicast querier is answered at once, directly.
+    lan.socket({name: 'x', address: '10.0.0.9'}, 40_000).query({id: 5, questions: [{name: SERVICE_TYPE, type: 'PTR'}]} as never)
+    expect(lan.responses()).toHaveLength(3)
+  })
+
+  it('reports every peer heard to the runtime again every second (a failed dial or pull is retried soon), without sending a packet', async () => {
+    vi.useFakeTimers()
+    const lan = new FakeLan()
+    const a = await peer(lan, '10.0.0.1', local(PEER_A, 4870), FAST, false)
+    await peer(lan, '10.0.0.2', local(PEER_B, 4871))
+    await vi.advanceTimersByTimeAsync(40_000)
+    const before = a.found.length
+    const sentBefore = lan.sent.length
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(a.found.length - before).toBeGreaterThanOrEqual(5)
+    // In those 5 s the browse backoff (at 32 s by now) sent no query.
+    expect(lan.sent.length).toBe(sentBefore)
   })
 
   it('a querier that lists our PTR as a known answer gets no reply (quiet LAN at rest)', async () => {

@@ -35,8 +35,8 @@ describe('interface choice', () => {
     eth1: [{address: '10.0.0.5', netmask: '255.255.255.0', family: 'IPv4' as const, mac: '', internal: false, cidr: null}],
   }
 
-  it('defaults to every non-internal IPv4 interface', () => {
-    expect(chooseInterfaces([], networks)).toEqual([{name: 'eth0', address: '192.168.1.5'}, {name: 'eth1', address: '10.0.0.5'}])
+  it('defaults to every non-internal IPv4 interface, each with its IPv6 addresses (for AAAA)', () => {
+    expect(chooseInterfaces([], networks)).toEqual([{name: 'eth0', address: '192.168.1.5', addresses6: ['fe80::1']}, {name: 'eth1', address: '10.0.0.5'}])
   })
 
   it('takes names and addresses, loopback included when asked', () => {

@@ -138,11 +138,11 @@ export class Lan {
     return dir
   }
 
-  /** `serve --json` in the node's namespace, mDNS on its eth0; resolves once it listens. */
-  async startServe(node: LanNode, gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<LanPeer> {
+  /** `serve --json` in the node's namespace, mDNS on its eth0; resolves once it listens (40 node processes starting at once on 2 cores need more than the default). */
+  async startServe(node: LanNode, gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<LanPeer> {
     const child = this.spawn(node, 'node', [CLI, 'serve', '--json', '--games', gamesDir, '--port', '4870', '--interface', 'eth0', ...extraArgs], env)
     const peer = follow(node, gamesDir, child)
-    const listening = await peer.waitFor('listening', (event) => event.event === 'listening', 30_000)
+    const listening = await peer.waitFor('listening', (event) => event.event === 'listening', readyTimeoutMs)
     peer.peerId = String(listening.peer_id)
     return peer
   }

@@ -54,6 +54,8 @@ describe.skipIf(missingOutsideCi(unavailable))('a LAN of real peers over mDNS in
     expect(document.source).toBe('mdns')
     expect(document.peers.map((p) => p.peer_id).sort()).toEqual(peers.map((p) => p.peerId).sort())
     expect(document.peers.every((p) => p.game_count === 1 && p.addresses[0]!.startsWith('10.231.0.'))).toBe(true)
+    // AAAA beside A: each veth has an IPv6 link-local address, listed scoped to the interface it was heard on.
+    expect(document.peers.every((p) => p.addresses.some((address) => /^\[fe80:[0-9a-f:]+%eth0\]:4870$/.test(address))), JSON.stringify(document.peers.map((p) => p.addresses))).toBe(true)
     const tooMany = await lan.cli(node, ['peers', '--wait', '2', '--expect', String(PEERS + 3), '--games', games, '--json'])
     expect(tooMany.exitCode).toBe(9)
     expect(JSON.parse(String(tooMany.stdout))).toMatchObject({error: {code: 'no_peers', message: expect.stringMatching(new RegExp(`found ${PEERS} peers, expected at least ${PEERS + 3}, over mDNS for 2 s on eth0`))}})
@@ -70,7 +72,8 @@ describe.skipIf(missingOutsideCi(unavailable))('a LAN of real peers over mDNS in
       expect(line, lines.join('\n')).toBeDefined()
       // =;eth0;IPv4;<instance>;_lanspread._udp;local;<host>;<address>;<port>;"key=value" …
       const [, , , , type, domain, host, address, port, txt] = line!.split(';')
-      expect([type, domain, host, address?.startsWith('10.231.0.'), port]).toEqual(['_lanspread._udp', 'local', `${peer.peerId}.local`, true, '4870'])
+      // Avahi resolves the host to our A or our AAAA (link-local) record: both are ours.
+      expect([type, domain, host, /^(10\.231\.0\.\d+|fe80:[0-9a-f:]+)$/.test(address ?? ''), port], line).toEqual(['_lanspread._udp', 'local', `${peer.peerId}.local`, true, '4870'])
       expect(txt).toContain(`"peer_id=${peer.peerId}"`)
       for (const key of ['proto_ver=1', 'library_rev=', 'library_epoch=', 'hostname=', 'cert=']) expect(txt).toContain(key)
     }

@@ -1,0 +1,99 @@
+import {describe, expect, it} from 'vitest'
+import type {DiscoveredPeer} from '../../src/discovery/discovery.js'
+import {Dialer, MAX_CONCURRENT_DIALS} from '../../src/peer/dialer.js'
+import {DEFAULT_RUNTIME_SETTINGS} from '../../src/peer/settings.js'
+import type {PeerAddress} from '../../src/peer/peer-table.js'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
+
+const SMALL = '11111111-1111-4111-8111-111111111111'
+const LARGE = '99999999-9999-4999-8999-999999999999'
+const settings = {...DEFAULT_RUNTIME_SETTINGS, requestTimeoutMs: 10_000, redialMinMs: 1000, redialMaxMs: 30_000}
+
+/** Sessions whose dials the test settles by hand, on a clock the test moves. */
+function harness(selfId: string) {
+  const clock = {now: 0}
+  const dials: {address: PeerAddress; settle(peerId: string | Error): void}[] = []
+  const connected = new Set<string>()
+  const announced: string[] = []
+  const sessions = {
+    connect: (address: PeerAddress) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        dials.push({
+          address,
+          settle: (outcome) => {
+            if (outcome instanceof Error) return reject(outcome)
+            connected.add(outcome)
+            resolve(outcome)
+          },
+        })
+      }),
+    connectionOf: (peerId: string) => (connected.has(peerId) ? ({} as PeerConnection) : undefined),
+    announced: (peerId: string) => void announced.push(peerId),
+  }
+  const dialer = new Dialer({selfId, sessions, settings, log: () => {}, now: () => clock.now, random: () => 0.5})
+  return {clock, dials, connected, announced, dialer}
+}
+
+function mdnsPeer(peerId: string, host = '10.0.0.2'): DiscoveredPeer {
+  return {address: {host, port: 4870}, peer_id: peerId, position: {library_epoch: 'e', library_rev: 1, library_digest: 'a'.repeat(64)}, persistent: false}
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+describe('Dialer', () => {
+  it('of two peers that found each other, only the smaller peer_id dials at once; the other waits one request timeout', async () => {
+    const small = harness(SMALL)
+    expect(small.dialer.found(mdnsPeer(LARGE))).toBe(false)
+    expect(small.dials).toHaveLength(1)
+
+    const large = harness(LARGE)
+    large.dialer.found(mdnsPeer(SMALL))
+    large.clock.now = 9_000
+    large.dialer.found(mdnsPeer(SMALL))
+    expect(large.dials).toHaveLength(0)
+    // The smaller one never came (it cannot hear us): dial after all.
+    large.clock.now = 10_600
+    large.dialer.found(mdnsPeer(SMALL))
+    expect(large.dials).toHaveLength(1)
+  })
+
+  it('a connected peer costs no dial, only a look at its announced library', async () => {
+    const h = harness(SMALL)
+    h.dialer.found(mdnsPeer(LARGE))
+    h.dials[0]!.settle(LARGE)
+    await tick()
+    expect(h.dialer.found(mdnsPeer(LARGE))).toBe(true)
+    expect(h.dials).toHaveLength(1)
+    expect(h.announced).toEqual([LARGE])
+  })
+
+  it('a failed dial backs off before the next, however often discovery reports the peer', async () => {
+    const h = harness(SMALL)
+    h.dialer.found(mdnsPeer(LARGE))
+    h.dials[0]!.settle(new Error('timed out'))
+    await tick()
+    for (let t = 0; t <= 900; t += 100) {
+      h.clock.now = t
+      h.dialer.found(mdnsPeer(LARGE))
+    }
+    expect(h.dials).toHaveLength(1)
+    h.clock.now = 1_300
+    h.dialer.found(mdnsPeer(LARGE))
+    expect(h.dials).toHaveLength(2)
+  })
+
+  it(`dials at most ${MAX_CONCURRENT_DIALS} peers at once; the rest wait their turn, and skip it once connected`, async () => {
+    const h = harness(SMALL)
+    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) => mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.1.${i}`))
+    for (const peer of peers) h.dialer.found(peer)
+    await tick()
+    expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS)
+    // The last one dialled us meanwhile.
+    h.connected.add(peers.at(-1)!.peer_id!)
+    h.dials[0]!.settle(peers[0]!.peer_id!)
+    h.dials[1]!.settle(peers[1]!.peer_id!)
+    await tick()
+    await tick()
+    expect(h.dials.map((d) => d.address.host)).toEqual(peers.slice(0, MAX_CONCURRENT_DIALS + 1).map((p) => p.address.host))
+  })
+})
