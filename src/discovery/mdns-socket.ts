@@ -12,7 +12,8 @@ export interface SenderInfo {
 export interface MdnsSocket {
   on(event: 'query' | 'response', listener: (packet: unknown, rinfo: SenderInfo) => void): unknown
   on(event: 'error' | 'warning', listener: (error: Error) => void): unknown
-  query(packet: {questions: Question[]; answers?: Answer[]}): void
+  /** `flags`: the TC bit of a known-answer list split over packets (known-answers.ts). */
+  query(packet: {questions: Question[]; answers?: Answer[]; flags?: number}): void
   respond(packet: {answers: Answer[]; additionals?: Answer[]; id?: number}, rinfo: SenderInfo | undefined, callback: (error: Error | null) => void): void
   destroy(callback?: () => void): void
 }

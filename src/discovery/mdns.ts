@@ -7,6 +7,7 @@ import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, Loca
 import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, addressRecords, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import type {MdnsInterface} from './interfaces.js'
+import {TruncatedQueries, isTruncated, splitKnownAnswers} from './known-answers.js'
 import {type MdnsSocket, type MdnsSocketFactory, type SenderInfo, multicastSocket} from './mdns-socket.js'
 import {PROTOCOL_VERSION} from '../protocol/messages.js'
 
@@ -33,6 +34,9 @@ export interface MdnsTimings {
   answerDelayMinMs: number
   answerDelayMaxMs: number
   answerIntervalMs: number
+  /** A browse query whose known answers continue in later packets (TC): wait for them (RFC 6762 §7.2). */
+  truncatedWaitMinMs: number
+  truncatedWaitMaxMs: number
 }
 
 export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {
@@ -45,6 +49,8 @@ export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {
   answerDelayMinMs: 20,
   answerDelayMaxMs: 120,
   answerIntervalMs: 1000,
+  truncatedWaitMinMs: 400,
+  truncatedWaitMaxMs: 500,
 }
 
 /** A peer seen on the LAN, as `lanspread peers` prints it without serve. */
@@ -101,6 +107,7 @@ export class MdnsDiscovery implements DiscoverySource {
   private warned = false
   private readonly now: () => number
   private readonly random: () => number
+  private readonly truncated: TruncatedQueries
 
   constructor(
     private readonly interfaces: readonly MdnsInterface[],
@@ -111,6 +118,12 @@ export class MdnsDiscovery implements DiscoverySource {
     this.queryDelayMs = this.timings.queryMinMs
     this.now = components.now ?? Date.now
     this.random = components.random ?? Math.random
+    this.truncated = new TruncatedQueries({
+      waitMinMs: this.timings.truncatedWaitMinMs,
+      waitMaxMs: this.timings.truncatedWaitMaxMs,
+      random: this.random,
+      later: (delayMs, run) => this.later(delayMs, run),
+    })
   }
 
   /** Browses; with `self`, advertises this peer too (`lanspread peers` without serve only browses). */
@@ -205,7 +218,9 @@ export class MdnsDiscovery implements DiscoverySource {
       const remaining = ttl - Math.floor((now - heardAt) / 1000)
       if (remaining > ttl / 2) answers.push({name: SERVICE_TYPE, type: 'PTR', ttl: remaining, data: instance})
     }
-    for (const {socket} of this.bound) this.guard(() => socket.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}], answers}))
+    // Many known peers do not fit one packet: the list continues in packets marked TC.
+    const packets = splitKnownAnswers([{name: SERVICE_TYPE, type: 'PTR'}], answers)
+    for (const {socket} of this.bound) for (const packet of packets) this.guard(() => socket.query(packet))
     this.scheduleQuery(this.queryDelayMs)
     this.queryDelayMs = Math.min(this.queryDelayMs * 2, this.timings.queryMaxMs)
   }
@@ -241,6 +256,8 @@ export class MdnsDiscovery implements DiscoverySource {
     const ad = this.advertisement(bound.iface)
     const instance = instanceName(ad.txt.peer_id)
     const target = hostTarget(ad.txt.peer_id)
+    const querier = `${bound.iface.name} ${rinfo.address}:${rinfo.port}`
+    if (questions.length === 0) return this.truncated.continued(querier, alreadyKnown(knownAnswers, instance))
     const answers: Answer[] = []
     let additionals: Answer[] = []
     let browse = false
@@ -261,6 +278,10 @@ export class MdnsDiscovery implements DiscoverySource {
     }
     // A query from a port other than 5353 is a legacy unicast query (RFC 6762 §6.7): answer it directly.
     const legacy = rinfo.port !== PORT_MDNS
+    if (browse && !legacy && isTruncated(packet as object)) {
+      this.truncated.defer(querier, () => this.answerBrowseLater(bound))
+      browse = false
+    }
     if (browse && (legacy || !this.delayBrowseAnswer(bound))) {
       const reply = browseAnswer(ad)
       answers.push(...reply.answers)
@@ -271,6 +292,13 @@ export class MdnsDiscovery implements DiscoverySource {
     const extra = additionals.filter((record) => !answers.some((answer) => answer.type === record.type && answer.name === record.name))
     const id = (packet as {id?: unknown}).id
     void this.send(bound, {answers, additionals: extra, ...(legacy && typeof id === 'number' ? {id} : {})}, legacy ? rinfo : undefined)
+  }
+
+  /** The answer to a truncated browse query once its known answers are all in: delayed and rate-limited as usual. */
+  private answerBrowseLater(bound: Bound): void {
+    if (this.stopped || !this.self || this.delayBrowseAnswer(bound)) return
+    bound.lastPtrAt = this.now()
+    void this.send(bound, browseAnswer(this.advertisement(bound.iface)))
   }
 
   /**
