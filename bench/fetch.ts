@@ -113,6 +113,26 @@ async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify([{id: 'big', name: 'Big game'}, {id: 'small', name: 'Small game'}]))
 }
 
+/**
+ * BENCH_WARM_PAGES=1: before each measured transfer, write and delete a scratch file as large as
+ * the game, so every transfer writes into page-cache pages the VM's host has just backed. On this
+ * machine (virtio-balloon free page reporting) a transfer that writes into pages freed seconds ago
+ * costs ~0.3 s of kernel copy per GiB, one into pages reported free costs ~2.3 s: without it, the
+ * bare stream (right after the A-only fetch's folder is removed) gets warm pages, the fetches cold.
+ */
+async function warmPages(root: string, bytes: number): Promise<void> {
+  if (process.env.BENCH_WARM_PAGES !== '1') return
+  const file = path.join(root, 'warm-pages.bin')
+  const block = Buffer.alloc(CHUNK, 1)
+  const handle = await fs.open(file, 'w')
+  try {
+    for (let offset = 0; offset < bytes; offset += CHUNK) await handle.write(block, 0, CHUNK, offset)
+  } finally {
+    await handle.close()
+  }
+  await fs.rm(file)
+}
+
 /** BENCH_CPU_PROF=DIR: a V8 CPU profile of each fetch and serve process, to see where its time goes. */
 function profileFlags(): string[] {
   return process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
@@ -249,6 +269,7 @@ async function main(): Promise<void> {
 
   // (a) fetch over bulk TLS from A and B, hashes warm, into an empty folder.
   process.stderr.write('fetch over bulk TLS from A and B…\n')
+  await warmPages(root, gameBytes)
   const cpuBefore = [serveA, serveB].map((serve) => cpuMsOf(serve.child.pid!))
   const fetched = await fetchOnce('fetch (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
   const serveFetchCpu = [serveA, serveB].map((serve, i) => cpuMsOf(serve.child.pid!) - cpuBefore[i]!)
@@ -258,11 +279,13 @@ async function main(): Promise<void> {
   process.stderr.write('fetch over bulk TLS from A alone…\n')
   const gamesD = path.join(root, 'd')
   await writeCatalog(gamesD)
+  await warmPages(root, gameBytes)
   const fetchedOne = await fetchOnce('fetch (bulk TLS, A only)', gamesD, 'big', [serveA], rssFile)
   await fs.rm(gamesD, {recursive: true, force: true})
 
   // (b) the bare TLS stream of the same files, disk to disk.
   process.stderr.write('bare node:tls stream of the same files…\n')
+  await warmPages(root, gameBytes)
   const bare = await bareTls(path.join(gamesA, 'big'), path.join(root, 'bare'), files, path.join(gamesA, '.lanspread', 'tls'), rssFile)
 
   // (c) QUIC only, a smaller game.
@@ -290,7 +313,7 @@ async function main(): Promise<void> {
   const bareRate = mbps(bare.bytes, bare.ms)
   const cores = os.cpus().length
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
-  console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes`)
+  console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '1' ? '; page cache warmed before each transfer (BENCH_WARM_PAGES=1)' : ''}`)
   console.log('')
   console.log('first GetGame of the unhashed game (the source reads and hashes it; a second GetGame after it):')
   console.log(`  source A: ${(getGameA.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameA.firstMs).toFixed(0)} MB/s hashed (again: ${getGameA.againMs.toFixed(0)} ms)`)

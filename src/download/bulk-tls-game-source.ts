@@ -67,7 +67,9 @@ export class BulkTlsGameSource implements GameSource {
       const {header, bytes} = await connection.getChunk(request, lease?.buffer)
       return {hash: header.hash, bytes, ...(lease ? {release: lease.release} : {})}
     } catch (error) {
-      lease?.release()
+      // A failed connection's TLS layer was last pointed into this buffer (BulkReplyReader): it
+      // is left to the collector, never handed to another chunk. A refusal never touched it.
+      if (connection.usable) lease?.release()
       throw error
     } finally {
       this.release(connection)

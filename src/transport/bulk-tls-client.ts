@@ -1,12 +1,13 @@
 // The asking end of the bulk data plane (SPEC §4.5): one TLS connection to a peer's bulk port,
 // used only once its certificate proved to be the one pinned for that peer_id, one GetChunk at a time.
+import type {OnReadOpts} from 'node:net'
 import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
-import {FrameReader} from '../protocol/frame-reader.js'
 import {encodeFrame} from '../protocol/framing.js'
 import type {ChunkHeader, GetChunk} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {fromWireError} from '../protocol/wire-errors.js'
+import {BulkReplyReader} from './bulk-reply-reader.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {Certificate} from './quic-settings.js'
 import {withTimeout} from './with-timeout.js'
@@ -32,7 +33,8 @@ export interface ChunkAnswer {
 export async function connectBulk(host: string, port: number, options: BulkConnectOptions): Promise<BulkTlsConnection> {
   const settings = bulkTlsSettings(options.settings)
   const peer = options.peerId === undefined ? `the peer at ${host}:${port}` : `peer ${options.peerId} (${host}:${port})`
-  const socket = tls.connect({
+  const reader = new BulkReplyReader(peer)
+  const connectOptions: tls.ConnectionOptions & {onread: OnReadOpts} = {
     host,
     port,
     cert: options.certificate.certPem,
@@ -40,7 +42,10 @@ export async function connectBulk(host: string, port: number, options: BulkConne
     ALPNProtocols: [BULK_ALPN],
     // Self-signed certificates never pass CA verification; the pin below is the check.
     rejectUnauthorized: false,
-  })
+    // Replies are decrypted straight into the chunk buffers (see BulkReplyReader).
+    onread: reader.onread,
+  }
+  const socket = tls.connect(connectOptions)
   socket.on('error', () => undefined)
   try {
     await withTimeout(secureConnected(socket, peer), settings.connectTimeoutMs, `the bulk TLS connection to ${peer}`)
@@ -49,7 +54,7 @@ export async function connectBulk(host: string, port: number, options: BulkConne
     socket.destroy()
     throw error
   }
-  return new BulkTlsConnection(socket, peer, settings)
+  return new BulkTlsConnection(socket, peer, settings, reader)
 }
 
 function secureConnected(socket: tls.TLSSocket, peer: string): Promise<void> {
@@ -80,7 +85,6 @@ function checkServer(socket: tls.TLSSocket, peer: string, expected: string): voi
 }
 
 export class BulkTlsConnection {
-  private readonly reader: FrameReader
   /** Requests run one after the other: the replies share one byte stream. */
   private queue: Promise<unknown> = Promise.resolve()
   private failure: LanspreadError | undefined
@@ -89,10 +93,17 @@ export class BulkTlsConnection {
     private readonly socket: tls.TLSSocket,
     readonly peer: string,
     private readonly settings: BulkTlsSettings,
+    private readonly reader: BulkReplyReader,
   ) {
-    this.reader = new FrameReader(socket, {peer})
+    reader.onFailure = (error) => {
+      this.failure ??= error
+      socket.destroy()
+    }
+    const ended = (): void => reader.ended()
+    socket.once('end', ended)
     socket.once('close', () => {
       this.failure ??= new LanspreadError('io', `${peer} closed the bulk TLS connection`, {hint: 'lanspread opens another connection or asks another source'})
+      ended()
     })
   }
 
@@ -102,7 +113,7 @@ export class BulkTlsConnection {
   }
 
   /** One chunk; a peer's Error reply becomes its LanspreadError and leaves the connection usable. */
-  /** `into`: a buffer of at least `request.length` bytes the chunk may be read into (see FrameReader.readRaw). */
+  /** `into`: a buffer of at least `request.length` bytes the chunk is read into (else a new one is). */
   getChunk(request: ChunkAsk, into?: Uint8Array): Promise<ChunkAnswer> {
     const run = this.queue.then(() => this.ask(request, into))
     this.queue = run.catch(() => undefined)
@@ -132,20 +143,14 @@ export class BulkTlsConnection {
   }
 
   private async exchange(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer | Refusal> {
+    // Expected before it is asked for: the reply's first bytes may come at once.
+    const replied = this.reader.expect(request.length, into)
+    replied.catch(() => undefined)
     await writeCorked(this.socket, encodeFrame({type: 'GetChunk', ...request}))
-    const reply = await this.reader.next()
-    if (reply === undefined) {
-      throw new LanspreadError('io', `${this.peer} closed the bulk TLS connection before answering`, {
-        hint: 'the peer stopped, timed the connection out, or does not accept this peer\'s certificate; lanspread asks another source',
-      })
-    }
-    if (reply.type === 'Error') return {refusal: fromWireError(reply, this.peer)}
-    if (reply.type !== 'ChunkHeader') throw protocolViolation(this.peer, `expected ChunkHeader, got ${reply.type}`)
-    if (reply.length !== request.length) {
-      throw protocolViolation(this.peer, `a ChunkHeader of ${reply.length} bytes answers a GetChunk of ${request.length}`)
-    }
-    const bytes = await this.reader.readRaw(reply.length, into)
-    return {header: reply, bytes}
+    const {message, bytes} = await replied
+    if (message.type === 'Error') return {refusal: fromWireError(message, this.peer)}
+    if (message.type !== 'ChunkHeader' || bytes === undefined) throw protocolViolation(this.peer, `expected ChunkHeader, got ${message.type}`)
+    return {header: message, bytes}
   }
 }
 

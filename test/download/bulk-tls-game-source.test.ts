@@ -4,6 +4,7 @@ import {BulkTlsGameSource, type BulkTlsGameSourceInit} from '../../src/download/
 import {LanspreadError} from '../../src/errors.js'
 import type {GameManifest} from '../../src/protocol/messages.js'
 import {connectBulk} from '../../src/transport/bulk-tls-client.js'
+import {ChunkBufferPool} from '../../src/util/chunk-buffer-pool.js'
 import {type Identities, MANIFEST_HASH, SERVER_PEER, makeIdentities, memoryHandler, sha256Hex, startBulkServer} from '../helpers/bulk-tls.js'
 
 const MiB = 1024 * 1024
@@ -119,6 +120,21 @@ describe('BulkTlsGameSource', () => {
     expect(bulk.connectionCount()).toBe(0)
     expect((await bulk.getChunk(ask(0, 10))).bytes.length).toBe(10)
     expect(connects.count).toBe(2)
+    await bulk.close()
+  })
+
+  it('gives a refused request\'s buffer back, but never reuses the buffer of a request whose connection failed', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA})
+    const buffers = new ChunkBufferPool(1 * MiB)
+    const bulk = source(port, {maxConnections: 1, buffers})
+    await expect(bulk.getChunk({...ask(0, 10), path: 'missing'})).rejects.toMatchObject({code: 'not_found'})
+    expect(buffers.freeCount()).toBe(1)
+    // A short reply fails the connection: had it failed inside the chunk, its TLS layer could still point into the buffer.
+    await expect(bulk.getChunk(ask(DATA.length - 5, 10))).rejects.toMatchObject({code: 'protocol'})
+    expect(buffers.freeCount()).toBe(0)
+    const reply = await bulk.getChunk(ask(0, 10))
+    reply.release?.()
+    expect(buffers.freeCount()).toBe(1)
     await bulk.close()
   })
 })
