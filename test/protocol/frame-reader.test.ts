@@ -1,11 +1,12 @@
 import {ReadableStream} from 'node:stream/web'
 import {describe, expect, it} from 'vitest'
-import {LanspreadError, isLanspreadError} from '../../src/errors.js'
+import {isLanspreadError} from '../../src/errors.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {MAX_FRAME_BYTES} from '../../src/protocol/limits.js'
 import type {Message} from '../../src/protocol/messages.js'
 import {SAMPLES, countingSource, pieces, rawFrame, readableOf, seededRandom} from '../helpers/protocol.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 const ALL = Object.values(SAMPLES) as Message[]
 const allFrames = (): Buffer => Buffer.concat(ALL.map((message) => encodeFrame(message)))
@@ -16,15 +17,7 @@ async function readAll(reader: FrameReader): Promise<Message[]> {
   return out
 }
 
-async function rejection(promise: Promise<unknown>): Promise<LanspreadError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(LanspreadError)
-    return error as LanspreadError
-  }
-  throw new Error('did not reject')
-}
+const rejection = lanspreadRejection
 
 function readerOf(bytes: Uint8Array, pieceSize = bytes.length || 1): FrameReader {
   return new FrameReader(countingSource(pieces(bytes, pieceSize)), {peer: 'peer-1'})

@@ -6,11 +6,11 @@ import type {TLSSocket} from 'node:tls'
 import {TransformStream, WritableStream} from 'node:stream/web'
 import {setImmediate as tick} from 'node:timers/promises'
 import {describe, expect, it} from 'vitest'
-import {LanspreadError} from '../../src/errors.js'
 import {type ByteSource, FrameReader} from '../../src/protocol/frame-reader.js'
 import {type ByteSink, FrameWriter} from '../../src/protocol/frame-writer.js'
 import type {Message} from '../../src/protocol/messages.js'
 import {SAMPLES} from '../helpers/protocol.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 // Compile-time: both transports' streams fit the reader and the writer as they are.
 export const quicFits = (stream: QUICStream): [ByteSource, ByteSink] => [stream.readable, stream.writable]
@@ -19,15 +19,7 @@ export const tlsFits = (socket: TLSSocket): [ByteSource, ByteSink] => [socket, s
 const ALL = Object.values(SAMPLES) as Message[]
 const CHUNK = Buffer.from('chunk bytes')
 
-async function rejection(promise: Promise<unknown>): Promise<LanspreadError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(LanspreadError)
-    return error as LanspreadError
-  }
-  throw new Error('did not reject')
-}
+const rejection = lanspreadRejection
 
 /** Tracks whether a promise settled, without awaiting it. */
 function settled(promise: Promise<unknown>): {readonly done: boolean} {

@@ -3,7 +3,6 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {CHUNK_SIZE} from '../../src/config.js'
-import {LanspreadError} from '../../src/errors.js'
 import {fileHashOf} from '../../src/library/content-hashes.js'
 import {Library} from '../../src/library/library.js'
 import type {ActiveOperation} from '../../src/library/summary.js'
@@ -13,6 +12,7 @@ import {ChunkPermits} from '../../src/serving/chunk-permits.js'
 import {FRAME_ROOM} from '../../src/serving/chunk-reply.js'
 import {GameServer} from '../../src/serving/game-server.js'
 import {makeTempLibrary, setMtime} from '../helpers/temp-library.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 const blake3 = (data: Buffer): Buffer => createHash().update(data).digest()
 const hex = (data: Buffer): string => blake3(data).toString('hex')
@@ -56,14 +56,7 @@ function chunk(manifest: GameManifest, overrides: Partial<GetChunk> = {}): GetCh
   return {type: 'GetChunk', id: 'g', manifest_hash: manifest.manifest_hash, path: 'small.txt', offset: 0, length: 5, ...overrides}
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LanspreadError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(LanspreadError)
-  return error as LanspreadError
-}
+const refusal = lanspreadRejection
 
 describe('GameServer: GetGame', () => {
   it('returns the manifest whose chunk, file and content hashes match the bytes on disk', async () => {

@@ -2,7 +2,6 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {CHUNK_SIZE} from '../../src/config.js'
-import {LanspreadError} from '../../src/errors.js'
 import {QuicGameSource} from '../../src/download/quic-game-source.js'
 import {blake3Hex} from '../../src/library/blake3.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
@@ -13,6 +12,7 @@ import type {PeerConnection} from '../../src/transport/endpoint.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {type TestPeer, eventually, gamesOf, startPeer} from '../helpers/peers.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 const TIMEOUT_MS = 3000
 
@@ -52,14 +52,7 @@ async function manifest(source: QuicGameSource): Promise<GameManifest> {
   return reply
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LanspreadError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  )
-  expect(error).toBeInstanceOf(LanspreadError)
-  return error as LanspreadError
-}
+const refusal = lanspreadRejection
 
 async function rawClient(port: number): Promise<{connection: PeerConnection; endpoint: QuicEndpoint}> {
   const certificate = await loadOrCreateCertificate(await makeTempDir())

@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {LanspreadError} from '../../src/errors.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {BulkReplyReader, REPLY_SCRATCH_BYTES} from '../../src/transport/bulk-reply-reader.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 const HASH = 'a'.repeat(64)
 const header = (length: number) => encodeFrame({type: 'ChunkHeader', hash: HASH, length})
@@ -39,14 +40,7 @@ function setUp() {
   return {reader, socket: new FakeSocket(reader), failures}
 }
 
-async function rejection(promise: Promise<unknown>): Promise<LanspreadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(LanspreadError)
-  return error as LanspreadError
-}
+const rejection = lanspreadRejection
 
 describe('BulkReplyReader', () => {
   it('lands a chunk split over many small reads in the given buffer, byte-identical, header split too', async () => {

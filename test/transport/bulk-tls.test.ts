@@ -1,7 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {LanspreadError} from '../../src/errors.js'
 import {ChunkBufferPool} from '../../src/util/chunk-buffer-pool.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {FRAME_ROOM} from '../../src/serving/chunk-reply.js'
@@ -23,6 +22,7 @@ import {
   sha256Hex,
   startBulkServer,
 } from '../helpers/bulk-tls.js'
+import {lanspreadRejection} from '../helpers/rejection.js'
 
 const MiB = 1024 * 1024
 const OTHER_PEER = '33333333-3333-4333-8333-333333333333'
@@ -41,14 +41,7 @@ function connectAs(port: number, identity = ids.client, expectedFingerprint = id
   return connectBulk('127.0.0.1', port, {expectedFingerprint, certificate: identity, peerId: SERVER_PEER, settings})
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LanspreadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(LanspreadError)
-  return error as LanspreadError
-}
+const refusal = lanspreadRejection
 
 describe('bulk TLS', () => {
   it('answers GetChunk requests in sequence on one connection, each chunk whole with its header', async () => {
