@@ -15,7 +15,7 @@ import {resolvePaths} from '../src/config.js'
 import {QuicGameSource} from '../src/download/quic-game-source.js'
 import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
-import {type ServeEvent, followServe, loopbackServeArgs} from '../scripts/serve-events.js'
+import {type LoopbackServe, spawnLoopbackServe} from '../scripts/serve-events.js'
 import {stopChildren} from '../scripts/stop-children.js'
 
 const MiB = 1024 * 1024
@@ -38,13 +38,7 @@ let tempRoot: string | undefined
 /** Each serve's stderr, shown when the benchmark fails. */
 const serveLogs: {name: string; stderr: () => string}[] = []
 
-interface Serve {
-  name: string
-  child: ChildProcess
-  port: number
-  peerId: string
-  events: ServeEvent[]
-}
+type Serve = LoopbackServe
 
 interface FetchDocument {
   games: {id: string; eti_version: string; bytes: number; reused_bytes: number; elapsed_ms: number; sources: {peer_id: string; bytes: number}[]; retried_chunks: number}[]
@@ -140,10 +134,9 @@ function profileFlags(): string[] {
 }
 
 async function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
-  const child = track(spawn(process.execPath, [...profileFlags(), CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']}))
-  const followed = followServe(name, child)
-  serveLogs.push({name, stderr: followed.stderr})
-  return {name, child, ...(await followed.listening(START_TIMEOUT_MS)), events: followed.events}
+  const serve = await spawnLoopbackServe(name, gamesDir, {extraArgs, nodeArgs: profileFlags(), timeoutMs: START_TIMEOUT_MS, onChild: track})
+  serveLogs.push({name, stderr: serve.stderr})
+  return serve
 }
 
 /** Runs a node process to completion (bounded), its stdout collected; stderr passes through. */

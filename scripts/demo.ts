@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import * as tar from 'tar'
-import {type ServeEvent, followServe, loopbackServeArgs} from './serve-events.js'
+import {type LoopbackServe, spawnLoopbackServe} from './serve-events.js'
 import {stopChildren} from './stop-children.js'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -57,13 +57,7 @@ const SAMPLE: SampleGame[] = [
   },
 ]
 
-interface Serve {
-  name: string
-  child: ChildProcess
-  port: number
-  peerId: string
-  events: ServeEvent[]
-}
+type Serve = LoopbackServe
 
 const children = new Set<ChildProcess>()
 let tempRoot: string | undefined
@@ -101,10 +95,8 @@ async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify(SAMPLE.map(({id, name}) => ({id, name})), null, 2))
 }
 
-async function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
-  const child = track(spawn(process.execPath, [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']}))
-  const followed = followServe(name, child)
-  return {name, child, ...(await followed.listening(START_TIMEOUT_MS)), events: followed.events}
+function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
+  return spawnLoopbackServe(name, gamesDir, {extraArgs, timeoutMs: START_TIMEOUT_MS, onChild: track})
 }
 
 async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined | false): Promise<T> {

@@ -1,7 +1,10 @@
 // Following a `lanspread serve --json` child process: its event lines collected as they
 // arrive, its stderr kept for error messages, and bounded waits for an event. Shared by the
 // demo, the benchmarks and the tests that run serve as a real process.
+import {type ChildProcess, spawn} from 'node:child_process'
+import path from 'node:path'
 import type {Readable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
 import {MAX_CONTROL_LINE_BYTES} from '../src/control/messages.js'
 import {readLines} from '../src/control/ndjson.js'
 
@@ -88,4 +91,37 @@ export function followServe(name: string, child: ServeChild): FollowedServe {
       return {port: Number(event.port), peerId: String(event.peer_id)}
     },
   }
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = path.join(REPO_ROOT, 'bin', 'run.js')
+
+/** A serve on loopback started by a script, listening. */
+export interface LoopbackServe {
+  name: string
+  child: ChildProcess
+  port: number
+  peerId: string
+  events: ServeEvent[]
+  stderr(): string
+}
+
+/**
+ * Starts `lanspread serve` on loopback with mDNS off as a child of a script (the demo, a
+ * benchmark) and waits until it listens. `onChild` sees the process at once, so the caller
+ * can stop it even if it never comes up; `nodeArgs` go before the CLI (a CPU profile).
+ */
+export async function spawnLoopbackServe(
+  name: string,
+  gamesDir: string,
+  options: {extraArgs?: string[]; nodeArgs?: string[]; timeoutMs: number; onChild(child: ChildProcess): void},
+): Promise<LoopbackServe> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...loopbackServeArgs(gamesDir), ...(options.extraArgs ?? [])], {
+    cwd: REPO_ROOT,
+    env: {...process.env, LANSPREAD_GAMES: ''},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  options.onChild(child)
+  const followed = followServe(name, child)
+  return {name, child, ...(await followed.listening(options.timeoutMs)), events: followed.events, stderr: followed.stderr}
 }

@@ -35,3 +35,8 @@ function withIpv6(iface: MdnsInterface, networks: NetworkInterfaces): MdnsInterf
   const addresses6 = (networks[iface.name] ?? []).filter((entry) => entry.family === 'IPv6' && !entry.internal).map((entry) => entry.address)
   return addresses6.length > 0 ? {...iface, addresses6} : iface
 }
+
+/** A link-local IPv6 address means nothing without its link: scope it to the interface it came on. */
+export function scopedAddress(address: string, ifaceName: string): string {
+  return /^fe[89ab]/i.test(address) && !address.includes('%') ? `${address}%${ifaceName}` : address
+}

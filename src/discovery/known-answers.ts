@@ -4,6 +4,7 @@
 // over several packets with the TC bit set on all but the last; a responder that sees TC
 // waits 400-500 ms for the rest before deciding whether its record is already known.
 import dnsPacket, {type Answer, type Question} from 'dns-packet'
+import {OTHER_TTL, SERVICE_TYPE} from './dns-sd-records.js'
 
 /** A query packet as MdnsSocket.query sends it. */
 export interface QueryPacket {
@@ -81,4 +82,12 @@ export class TruncatedQueries {
     const entry = this.pending.get(querier)
     if (entry && listsUs) entry.suppressed = true
   }
+}
+
+/** The querier listed our PTR with at least half its TTL left: it needs no answer (RFC 6762 §7.1). */
+export function alreadyKnown(knownAnswers: unknown, instance: string): boolean {
+  if (!Array.isArray(knownAnswers)) return false
+  return knownAnswers.some((record: {type?: unknown; name?: unknown; data?: unknown; ttl?: unknown}) =>
+    record?.type === 'PTR' && typeof record.name === 'string' && record.name.toLowerCase() === SERVICE_TYPE && typeof record.data === 'string' && record.data.toLowerCase() === instance && typeof record.ttl === 'number' && record.ttl >= OTHER_TTL / 2,
+  )
 }

@@ -6,52 +6,11 @@ import {errorMessage} from '../errors.js'
 import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, LocalPeer} from './discovery.js'
 import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, addressRecords, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
-import type {MdnsInterface} from './interfaces.js'
-import {TruncatedQueries, isTruncated, splitKnownAnswers} from './known-answers.js'
+import {type MdnsInterface, scopedAddress} from './interfaces.js'
+import {TruncatedQueries, alreadyKnown, isTruncated, splitKnownAnswers} from './known-answers.js'
+import {DEFAULT_MDNS_TIMINGS, type MdnsTimings} from './mdns-timings.js'
 import {type MdnsSocket, type MdnsSocketFactory, type SenderInfo, multicastSocket} from './mdns-socket.js'
 import {PROTOCOL_VERSION} from '../protocol/messages.js'
-
-export interface MdnsTimings {
-  /** Browse queries: at start, then after 1 s, 2 s, 4 s … up to `queryMaxMs` (RFC 6762 §5.2). */
-  queryMinMs: number
-  queryMaxMs: number
-  /** Announcements at start and after a change (RFC 6762 §8.3: at least two, one second apart). */
-  announceCount: number
-  announceIntervalMs: number
-  /** How long stop() waits for the goodbye to leave. */
-  goodbyeWaitMs: number
-  /**
-   * How often every peer heard is reported to the runtime again (no packet sent): a dial
-   * that failed, a pull that failed or a connection that dropped is retried at this pace,
-   * not at the browse backoff's (up to a minute). The dialer has its own backoff per peer.
-   */
-  reportIntervalMs: number
-  /**
-   * The answer to a browse query (a shared PTR record) waits a random 20–120 ms and goes out
-   * at most once a second per interface (RFC 6762 §6): the queries of peers starting
-   * together get one answer, not one each, which every peer would then have to parse.
-   */
-  answerDelayMinMs: number
-  answerDelayMaxMs: number
-  answerIntervalMs: number
-  /** A browse query whose known answers continue in later packets (TC): wait for them (RFC 6762 §7.2). */
-  truncatedWaitMinMs: number
-  truncatedWaitMaxMs: number
-}
-
-export const DEFAULT_MDNS_TIMINGS: MdnsTimings = {
-  queryMinMs: 1000,
-  queryMaxMs: 60_000,
-  announceCount: 3,
-  announceIntervalMs: 1000,
-  goodbyeWaitMs: 500,
-  reportIntervalMs: 1000,
-  answerDelayMinMs: 20,
-  answerDelayMaxMs: 120,
-  answerIntervalMs: 1000,
-  truncatedWaitMinMs: 400,
-  truncatedWaitMaxMs: 500,
-}
 
 /** A peer seen on the LAN, as `lanspread peers` prints it without serve. */
 export interface SeenPeer {
@@ -350,7 +309,7 @@ export class MdnsDiscovery implements DiscoverySource {
     this.seen.set(txt.peer_id, {
       peer_id: txt.peer_id,
       hostname: txt.hostname,
-      addresses: [...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]), ...instance.addresses6.map((address) => scoped(address, bound.iface.name))],
+      addresses: [...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]), ...instance.addresses6.map((address) => scopedAddress(address, bound.iface.name))],
       port: instance.port,
       proto_ver: txt.proto_ver,
       library_rev: txt.library_rev,
@@ -399,17 +358,4 @@ export class MdnsDiscovery implements DiscoverySource {
     this.warned = true
     this.components.log('warn', `${message} (further mDNS warnings are not shown)`)
   }
-}
-
-/** A link-local IPv6 address means nothing without its link: scope it to the interface it came on. */
-function scoped(address: string, ifaceName: string): string {
-  return /^fe[89ab]/i.test(address) && !address.includes('%') ? `${address}%${ifaceName}` : address
-}
-
-/** The querier listed our PTR with at least half its TTL left: it needs no answer (RFC 6762 §7.1). */
-function alreadyKnown(knownAnswers: unknown, instance: string): boolean {
-  if (!Array.isArray(knownAnswers)) return false
-  return knownAnswers.some((record: {type?: unknown; name?: unknown; data?: unknown; ttl?: unknown}) =>
-    record?.type === 'PTR' && typeof record.name === 'string' && record.name.toLowerCase() === SERVICE_TYPE && typeof record.data === 'string' && record.data.toLowerCase() === instance && typeof record.ttl === 'number' && record.ttl >= OTHER_TTL / 2,
-  )
 }

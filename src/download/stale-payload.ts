@@ -1,11 +1,11 @@
 // After a download, payload that the new manifest does not list is removed, so the game's
 // own manifest becomes the one downloaded. local/, the reserved names and symbolic links
 // (never payload) stay; version.ini is the sentinel protocol's, not this sweep's.
-import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ioError} from '../errors.js'
 import {fsyncPath} from '../fs/durable.js'
+import {listEntries} from '../fs/stat.js'
 import {SENTINEL, isReservedName} from '../library/layout.js'
 import type {GameManifest} from '../protocol/messages.js'
 
@@ -20,12 +20,7 @@ export async function removeStalePayload(root: string, manifest: Pick<GameManife
 
 async function sweep(root: string, relativeDir: string, files: Set<string>, folders: Set<string>, removed: string[]): Promise<void> {
   const dir = path.join(root, relativeDir)
-  let entries: Dirent[]
-  try {
-    entries = await fs.readdir(dir, {withFileTypes: true})
-  } catch (error) {
-    throw ioError('list', dir, error)
-  }
+  const entries = await listEntries(dir)
   let changed = false
   for (const entry of entries) {
     if (relativeDir === '' && (isReservedName(entry.name) || entry.name === SENTINEL)) continue

@@ -1,5 +1,5 @@
-// lstat that answers "absent" with null instead of an exception; other errors name the path.
-import {type Stats, lstatSync} from 'node:fs'
+// lstat that answers "absent" with null instead of an exception, and readdir; other errors name the path.
+import {type Dirent, type Stats, lstatSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import {errnoCode, ioError} from '../errors.js'
 
@@ -21,5 +21,14 @@ export function lstatOrNullSync(file: string): Stats | null {
     const code = errnoCode(error)
     if (code === 'ENOENT' || code === 'ENOTDIR') return null
     throw ioError('inspect', file, error)
+  }
+}
+
+/** The entries of a folder (with their types); a failure names the folder. */
+export async function listEntries(dir: string): Promise<Dirent[]> {
+  try {
+    return await fs.readdir(dir, {withFileTypes: true})
+  } catch (error) {
+    throw ioError('list', dir, error)
   }
 }

@@ -1,8 +1,9 @@
 // The games folder itself: that it exists, and which of its entries are game roots
 // (real folders named like a game ID) and which are ignored.
-import type {Dirent, Stats} from 'node:fs'
+import type {Stats} from 'node:fs'
 import fs from 'node:fs/promises'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {listEntries} from '../fs/stat.js'
 import {type GameId, isGameId} from './layout.js'
 
 const GAMES_HINT = 'point lanspread at your games folder with --games PATH or LANSPREAD_GAMES (or create ./games)'
@@ -28,12 +29,7 @@ export interface GameFolders {
 }
 
 export async function listGameFolders(gamesDir: string, ownNames: ReadonlySet<string> = new Set()): Promise<GameFolders> {
-  let entries: Dirent[]
-  try {
-    entries = await fs.readdir(gamesDir, {withFileTypes: true})
-  } catch (error) {
-    throw ioError('list', gamesDir, error)
-  }
+  const entries = await listEntries(gamesDir)
   const ids: GameId[] = []
   const ignored: string[] = []
   for (const entry of entries) {

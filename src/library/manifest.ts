@@ -1,12 +1,10 @@
 // A game's manifest: every payload file under its root (recursively, skipping local/, the
 // reserved names and symbolic links) as a relative POSIX path and size, sorted by path.
 // manifest_hash is the BLAKE3 of a canonical encoding of (path, size) pairs only.
-import type {Dirent, Stats} from 'node:fs'
-import fs from 'node:fs/promises'
+import type {Stats} from 'node:fs'
 import path from 'node:path'
 import {CHUNK_SIZE} from '../config.js'
-import {ioError} from '../errors.js'
-import {lstatOrNull} from '../fs/stat.js'
+import {listEntries, lstatOrNull} from '../fs/stat.js'
 import {blake3Hex} from './blake3.js'
 import {compareCodeUnits} from './fingerprint.js'
 import {isReservedName} from './layout.js'
@@ -26,12 +24,7 @@ export async function readManifest(root: string, chunkSize = CHUNK_SIZE): Promis
 
 async function walk(root: string, relativeDir: string, out: ManifestFile[]): Promise<void> {
   const dir = path.join(root, relativeDir)
-  let entries: Dirent[]
-  try {
-    entries = await fs.readdir(dir, {withFileTypes: true})
-  } catch (error) {
-    throw ioError('list', dir, error)
-  }
+  const entries = await listEntries(dir)
   const atRoot = relativeDir === ''
   const files: string[] = []
   const subdirs: string[] = []

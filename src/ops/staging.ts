@@ -6,6 +6,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {LanspreadError, getGameAgainHint, ioError} from '../errors.js'
 import {fsyncPath, fsyncTree} from '../fs/durable.js'
+import {listEntries} from '../fs/stat.js'
 import {compareCodeUnits} from '../library/fingerprint.js'
 import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
 import {extractArchive} from './extract/index.js'
@@ -29,12 +30,7 @@ export interface StagingOptions {
 
 /** The root-level .eti archives of a game (regular files only), in a fixed order. */
 export async function listArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
-  let entries: Dirent[]
-  try {
-    entries = await fs.readdir(game.root, {withFileTypes: true})
-  } catch (error) {
-    throw ioError('list', game.root, error)
-  }
+  const entries = await listEntries(game.root)
   refuseLinkedArchives(game, entries)
   const names = entries.filter((e) => e.isFile() && isArchiveName(e.name)).map((e) => e.name).sort(compareCodeUnits)
   return Promise.all(names.map(async (name) => ({name, size: (await fs.stat(path.join(game.root, name))).size})))

@@ -7,7 +7,7 @@ import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERS
 import {protocolViolation} from '../protocol/violation.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
-import {chooseConnection} from '../transport/choose-connection.js'
+import {connectionToKeep, crossingWindowMs} from '../transport/choose-connection.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
 import type {ByteStream, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
@@ -39,18 +39,6 @@ export interface PeerSessionsOptions {
   /** Extra features announced in Hello (e.g. bulk-tls) and the bulk port. */
   features?: string[]
   bulkPort?: number
-}
-
-/**
- * Two connections to one peer from opposite ends admitted this close together are dials that
- * crossed, not a replacement: the other side dials only after waiting one request timeout for
- * our dial (Dialer), and a dial may take up to one request timeout more, so crossings land
- * within twice that (plus the dialer's jitter). A fixed 2 s window split crossings under load
- * differently at the two ends, which then closed both connections. The cost: a peer that
- * crashed and restarted within this window of connecting waits for it to pass.
- */
-function crossingWindowMs(settings: RuntimeSettings): number {
-  return 2 * settings.requestTimeoutMs + 1000
 }
 
 /** Protocol violations after which a connection is dropped. */
@@ -236,10 +224,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     let keep = connection
     if (existing && existing !== connection) {
       const age = Date.now() - (this.admittedAt.get(existing) ?? 0)
-      // Only dials crossing each other are a race to settle; the same side dialling again means
-      // its old connection is gone for it (a restart, a crash), and both ends see the same order.
-      const replacement = existing.direction === connection.direction || age > crossingWindowMs(this.components.settings)
-      keep = replacement ? connection : chooseConnection(this.options.peerId, peerId, existing, connection)
+      keep = connectionToKeep(this.options.peerId, peerId, {existing, incoming: connection, existingAgeMs: age}, crossingWindowMs(this.components.settings.requestTimeoutMs))
       void (keep === existing ? connection : existing).close()
     }
     if (!this.admittedAt.has(keep)) this.admittedAt.set(keep, Date.now())

@@ -3,7 +3,8 @@ import {afterEach, describe, expect, it, vi} from 'vitest'
 import type {LocalPeer} from '../../src/discovery/discovery.js'
 import {SERVICE_TYPE, instanceName} from '../../src/discovery/dns-sd-records.js'
 import {MAX_QUERY_BYTES, TRUNCATED, splitKnownAnswers} from '../../src/discovery/known-answers.js'
-import {MdnsDiscovery, type MdnsTimings} from '../../src/discovery/mdns.js'
+import {MdnsDiscovery} from '../../src/discovery/mdns.js'
+import type {MdnsTimings} from '../../src/discovery/mdns-timings.js'
 import {FakeLan} from '../helpers/fake-mdns.js'
 
 const QUESTION = [{name: SERVICE_TYPE, type: 'PTR' as const}]

@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import type {DiscoveredPeer, LocalPeer} from '../../src/discovery/discovery.js'
 import {SERVICES_ENUMERATION, SERVICE_TYPE, instanceName} from '../../src/discovery/dns-sd-records.js'
-import {MdnsDiscovery, type MdnsTimings} from '../../src/discovery/mdns.js'
+import {MdnsDiscovery} from '../../src/discovery/mdns.js'
+import type {MdnsTimings} from '../../src/discovery/mdns-timings.js'
 import {encodeTxt} from '../../src/discovery/txt-record.js'
 import {FakeLan} from '../helpers/fake-mdns.js'
 

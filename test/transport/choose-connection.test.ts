@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {type ConnectionFacts, chooseConnection} from '../../src/transport/choose-connection.js'
+import {type ConnectionFacts, chooseConnection, connectionToKeep, crossingWindowMs} from '../../src/transport/choose-connection.js'
 
 const SMALL = '11111111-1111-4111-8111-111111111111'
 const LARGE = '99999999-9999-4999-8999-999999999999'
@@ -30,5 +30,24 @@ describe('chooseConnection', () => {
     const atListener = chooseConnection(LARGE, SMALL, inb('aa'), inb('bb'))
     expect(atDialer.id).toBe('aa')
     expect(atListener.id).toBe('aa')
+  })
+})
+
+describe('connectionToKeep', () => {
+  const out: ConnectionFacts = {direction: 'outbound', id: 'b'}
+  const inn: ConnectionFacts = {direction: 'inbound', id: 'a'}
+  const window = crossingWindowMs(10_000)
+
+  it('settles dials that crossed within the window the same way on both ends', () => {
+    expect(window).toBe(21_000)
+    expect(connectionToKeep('1', '2', {existing: inn, incoming: out, existingAgeMs: 500}, window)).toBe(out)
+    // At peer 2 the connection peer 1 dialled is the inbound one: the same connection is kept.
+    expect(connectionToKeep('2', '1', {existing: out, incoming: inn, existingAgeMs: 500}, window)).toBe(inn)
+  })
+
+  it('lets a new connection replace the old one when the same side dialled again, or the old one is older than the window', () => {
+    const again: ConnectionFacts = {direction: 'outbound', id: 'z'}
+    expect(connectionToKeep('1', '2', {existing: out, incoming: again, existingAgeMs: 10}, window)).toBe(again)
+    expect(connectionToKeep('1', '2', {existing: out, incoming: inn, existingAgeMs: window + 1}, window)).toBe(inn)
   })
 })

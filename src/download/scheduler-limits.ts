@@ -1,0 +1,26 @@
+// The bounds a download's chunk scheduler keeps: requests per source, bytes buffered, the
+// per-source timeout, failures before a source is dropped, when an idle source takes over.
+
+export interface SchedulerLimits {
+  /** Requests in flight per source (a source's own `maxInFlight` may lower it). */
+  perSource: number
+  /** Bytes reserved for requests in flight plus replies not yet written. */
+  maxBufferedBytes: number
+  /**
+   * A source's requests share its bandwidth (QUIC interleaves its streams): with n awaiting a
+   * reply it fails them when none replied for n × this, counted from its last reply or request.
+   */
+  chunkTimeoutMs: number
+  /** Failures (errors, timeouts, bad bytes) after which a source gets no more requests. */
+  maxSourceFailures: number
+  /** An idle source asks for a chunk another has held this long (and 4× the mean chunk time). */
+  stealAfterMs: number
+}
+
+export const DEFAULT_LIMITS: SchedulerLimits = {
+  perSource: 4,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  chunkTimeoutMs: 30_000,
+  maxSourceFailures: 3,
+  stealAfterMs: 2_000,
+}
