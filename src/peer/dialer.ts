@@ -27,10 +27,26 @@ export interface DialerComponents {
  */
 export const MAX_CONCURRENT_DIALS = 8
 
+/** The most a dial may wait: QUIC's idle timeout bounds a handshake anyway. */
+export const MAX_DIAL_PATIENCE_MS = 60_000
+
+/**
+ * How long a dial (and its Hello) may take after `failures` dials to that peer timed out or
+ * failed: the request timeout, doubled per failure. On a machine so loaded that handshakes
+ * outlast the request timeout, a fixed bound abandons every handshake just before it would
+ * finish and redoes it from scratch (40 peers on 2 cores: pairs that never connected in
+ * minutes); a peer that is simply gone costs only a longer-held dial slot.
+ */
+export function dialPatienceMs(requestTimeoutMs: number, failures: number): number {
+  return Math.min(requestTimeoutMs * 2 ** Math.min(failures, 16), Math.max(requestTimeoutMs, MAX_DIAL_PATIENCE_MS))
+}
+
 /** A peer found by peer_id that is not connected yet: when we may dial it next. */
 interface Pending {
   notBefore: number
   backoff: Backoff
+  /** Dials to it that failed in a row: each next one waits longer (dialPatienceMs). */
+  failures: number
 }
 
 export class Dialer {
@@ -79,7 +95,7 @@ export class Dialer {
     if (!state) {
       const {settings} = this.components
       const wait = this.components.selfId < peerId ? 0 : settings.requestTimeoutMs + Math.round(this.random() * 1000)
-      state = {notBefore: now + wait, backoff: new Backoff(settings.redialMinMs, settings.redialMaxMs, this.random)}
+      state = {notBefore: now + wait, backoff: new Backoff(settings.redialMinMs, settings.redialMaxMs, this.random), failures: 0}
       this.pending.set(peerId, state)
     }
     return now >= state.notBefore
@@ -91,11 +107,15 @@ export class Dialer {
     try {
       // It may have dialled us while this dial waited its turn.
       if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) return
-      const peerId = await this.components.sessions.connect(peer.address)
+      const failures = (peer.peer_id ? this.pending.get(peer.peer_id)?.failures : undefined) ?? 0
+      const peerId = await this.components.sessions.connect(peer.address, {timeoutMs: dialPatienceMs(this.components.settings.requestTimeoutMs, failures)})
       if (peerId) this.pending.delete(peerId)
     } catch (error) {
       const state = peer.peer_id ? this.pending.get(peer.peer_id) : undefined
-      if (state) state.notBefore = this.now() + state.backoff.next()
+      if (state) {
+        state.notBefore = this.now() + state.backoff.next()
+        state.failures++
+      }
       this.components.log('warn', `could not reach peer at ${formatAddress(peer.address)}: ${errorMessage(error)}`)
     } finally {
       this.dialling--
@@ -114,6 +134,8 @@ export class Dialer {
         continue
       }
       try {
+        // A fixed bound: a static peer is down far more often than slow, and a long dial would
+        // notice its return late (QUIC's retransmissions back off).
         peerId = await this.components.sessions.connect(peer.address)
         if (peerId === undefined) return // refused (ourselves, another protocol, a wrong certificate): logged already
         backoff.reset()

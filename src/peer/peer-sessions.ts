@@ -92,10 +92,14 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     return connection && !connection.isClosed() ? connection : undefined
   }
 
-  /** Dials an address and shakes hands; resolves the peer_id, or undefined when refused. */
-  async connect(address: PeerAddress): Promise<string | undefined> {
-    const connection = await this.components.endpoint.dial(address.host, address.port, {timeoutMs: this.components.settings.requestTimeoutMs})
-    const handshake = this.shakeHands(connection, `${address.host}:${address.port}`)
+  /**
+   * Dials an address and shakes hands; resolves the peer_id, or undefined when refused.
+   * `timeoutMs` bounds the dial and the Hello each (default: the request timeout).
+   */
+  async connect(address: PeerAddress, options: {timeoutMs?: number} = {}): Promise<string | undefined> {
+    const timeoutMs = options.timeoutMs ?? this.components.settings.requestTimeoutMs
+    const connection = await this.components.endpoint.dial(address.host, address.port, {timeoutMs})
+    const handshake = this.shakeHands(connection, `${address.host}:${address.port}`, timeoutMs)
     this.handshakes.set(connection, handshake)
     try {
       return await handshake
@@ -104,10 +108,10 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     }
   }
 
-  private async shakeHands(connection: PeerConnection, label: string): Promise<string | undefined> {
+  private async shakeHands(connection: PeerConnection, label: string, timeoutMs: number): Promise<string | undefined> {
     let reply: Message
     try {
-      reply = await this.exchange(connection, this.hello('Hello'), label)
+      reply = await this.exchange(connection, this.hello('Hello'), label, timeoutMs)
     } catch (error) {
       await connection.close()
       throw error
@@ -378,8 +382,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     }
   }
 
-  private async exchange(connection: PeerConnection, message: Message, peer: string): Promise<Message> {
-    const options: ExchangeOptions = {timeoutMs: this.components.settings.requestTimeoutMs, peer}
+  private async exchange(connection: PeerConnection, message: Message, peer: string, timeoutMs = this.components.settings.requestTimeoutMs): Promise<Message> {
+    const options: ExchangeOptions = {timeoutMs, peer}
     this.emit('frames', {direction: 'out', type: message.type, peer_id: this.peerOf.get(connection)})
     return exchange(connection, message, options)
   }

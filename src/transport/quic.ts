@@ -139,8 +139,10 @@ export class QuicEndpoint implements Endpoint {
       socket,
       crypto: serverCrypto(),
       config: quicConfig(this.settings, this.init.certificate),
-      // The handshake bound of accepted connections; like a dial's, at most the idle timeout.
-      minIdleTimeout: Math.min(this.settings.dialTimeoutMs, this.settings.maxIdleTimeoutMs),
+      // The handshake bound of accepted connections: the idle timeout, the longest a dialler may
+      // wait (its patience grows after failed dials; a server that gave up first would waste
+      // every slow handshake). The stateless retry has checked the address already.
+      minIdleTimeout: this.settings.maxIdleTimeoutMs,
       logger: this.logger.getChild('server'),
     })
     server.addEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
@@ -298,7 +300,8 @@ export class QuicEndpoint implements Endpoint {
     })
     this.wrappers.set(connection, wrapped)
     this.live.add(wrapped)
-    void wrapped.closed.then(() => this.live.delete(wrapped))
+    // Kept until quiche lets go (closedP), not only until it stops: stop() waits for stragglers.
+    void connection.closedP.then(() => this.live.delete(wrapped))
     return wrapped
   }
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {DiscoveredPeer} from '../../src/discovery/discovery.js'
-import {Dialer, MAX_CONCURRENT_DIALS} from '../../src/peer/dialer.js'
+import {Dialer, MAX_CONCURRENT_DIALS, MAX_DIAL_PATIENCE_MS, dialPatienceMs} from '../../src/peer/dialer.js'
 import {DEFAULT_RUNTIME_SETTINGS} from '../../src/peer/settings.js'
 import type {PeerAddress} from '../../src/peer/peer-table.js'
 import type {PeerConnection} from '../../src/transport/endpoint.js'
@@ -12,14 +12,15 @@ const settings = {...DEFAULT_RUNTIME_SETTINGS, requestTimeoutMs: 10_000, redialM
 /** Sessions whose dials the test settles by hand, on a clock the test moves. */
 function harness(selfId: string) {
   const clock = {now: 0}
-  const dials: {address: PeerAddress; settle(peerId: string | Error): void}[] = []
+  const dials: {address: PeerAddress; timeoutMs: number | undefined; settle(peerId: string | Error): void}[] = []
   const connected = new Set<string>()
   const announced: string[] = []
   const sessions = {
-    connect: (address: PeerAddress) =>
+    connect: (address: PeerAddress, options: {timeoutMs?: number} = {}) =>
       new Promise<string | undefined>((resolve, reject) => {
         dials.push({
           address,
+          timeoutMs: options.timeoutMs,
           settle: (outcome) => {
             if (outcome instanceof Error) return reject(outcome)
             connected.add(outcome)
@@ -95,5 +96,37 @@ describe('Dialer', () => {
     await tick()
     await tick()
     expect(h.dials.map((d) => d.address.host)).toEqual(peers.slice(0, MAX_CONCURRENT_DIALS + 1).map((p) => p.address.host))
+  })
+
+  it('each failed dial to a peer gives the next one twice the patience, up to the QUIC idle timeout; a success starts over', async () => {
+    const h = harness(SMALL)
+    const patience: (number | undefined)[] = []
+    for (let attempt = 0; attempt < 5; attempt++) {
+      h.clock.now = attempt * 60_000
+      h.dialer.found(mdnsPeer(LARGE))
+      await tick()
+      const dial = h.dials.at(-1)!
+      patience.push(dial.timeoutMs)
+      dial.settle(new Error('QUIC Client create timeout'))
+      await tick()
+    }
+    expect(patience).toEqual([10_000, 20_000, 40_000, MAX_DIAL_PATIENCE_MS, MAX_DIAL_PATIENCE_MS])
+    h.clock.now = 10 * 60_000
+    h.dialer.found(mdnsPeer(LARGE))
+    await tick()
+    h.dials.at(-1)!.settle(LARGE)
+    await tick()
+    // Lost later and found again: a fresh start.
+    h.connected.delete(LARGE)
+    h.clock.now = 11 * 60_000
+    h.dialer.found(mdnsPeer(LARGE))
+    await tick()
+    expect(h.dials.at(-1)!.timeoutMs).toBe(10_000)
+  })
+
+  it('dial patience never drops below the request timeout, whatever the settings', () => {
+    expect(dialPatienceMs(90_000, 0)).toBe(90_000)
+    expect(dialPatienceMs(90_000, 3)).toBe(90_000)
+    expect(dialPatienceMs(1_000, 100)).toBe(MAX_DIAL_PATIENCE_MS)
   })
 })

@@ -35,8 +35,11 @@ describe('peer runtime: watcher gate during an operation', () => {
     await install
     expect(droppedWhileRunning).toBeGreaterThanOrEqual(1000)
     expect(refreshes.filter((r) => r.during && r.only?.includes('big'))).toEqual([])
-    // The operation's own rescan, after it ended.
-    expect(refreshes.filter((r) => !r.during && r.only?.includes('big'))).toHaveLength(1)
-    expect(peer.runtime.watcherStats()?.rescans).toBe(0)
+    // The operation's own rescan, after it ended; events of its last steps that reach the watcher
+    // after it ended (late on a loaded machine) may add one more, never one per event.
+    const after = refreshes.filter((r) => !r.during && r.only?.includes('big')).length
+    expect(after).toBeGreaterThanOrEqual(1)
+    expect(after - 1).toBe(peer.runtime.watcherStats()?.rescans)
+    expect(peer.runtime.watcherStats()?.rescans).toBeLessThanOrEqual(1)
   }, 60_000)
 })
