@@ -8,8 +8,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {CLI, REPO_ROOT} from './cli.js'
-import {readLines} from '../../src/control/ndjson.js'
-import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
+import {type ServeEvent, followServe} from '../../scripts/serve-events.js'
 
 const PREFIX = 'lspr'
 const SUBNET = '10.231.0'
@@ -44,11 +43,6 @@ export interface LanNode {
   ns: string
   address: string
   index: number
-}
-
-export interface ServeEvent {
-  event: string
-  [key: string]: unknown
 }
 
 export interface LanPeer {
@@ -200,30 +194,21 @@ function isAlive(pid: number): boolean {
 }
 
 function follow(node: LanNode, gamesDir: string, child: ResultPromise): LanPeer {
-  const events: ServeEvent[] = []
+  const followed = followServe(node.ns, child)
   const known = new Map<string, number | null>()
-  let stderr = ''
-  // serve prints one JSON event per line; a line past the control socket's limit is not serve's.
-  readLines(child.stdout!, MAX_CONTROL_LINE_BYTES, (line) => {
-    const event = JSON.parse(line) as ServeEvent
-    events.push(event)
-    const id = String(event.peer_id)
-    if (event.event === 'peer_found') known.set(id, null)
-    if (event.event === 'peer_lost') known.delete(id)
-    if (event.event === 'peer_library_changed' && known.has(id)) known.set(id, Number(event.game_count))
-  }, () => child.kill('SIGKILL'))
-  child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
-  const waitFor = async (what: string, check: (event: ServeEvent) => boolean, timeoutMs = 15_000): Promise<ServeEvent> => {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      const found = events.find(check)
-      if (found) return found
-      if (child.exitCode !== null) throw new Error(`serve in ${node.ns} exited (${child.exitCode}) before ${what}: ${stderr}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
+  let folded = 0
+  // Folded as events arrive, not per call: converge() asks every peer about every other one.
+  const knownNow = (): Map<string, number | null> => {
+    for (; folded < followed.events.length; folded++) {
+      const event = followed.events[folded]!
+      const id = String(event.peer_id)
+      if (event.event === 'peer_found') known.set(id, null)
+      if (event.event === 'peer_lost') known.delete(id)
+      if (event.event === 'peer_library_changed' && known.has(id)) known.set(id, Number(event.game_count))
     }
-    throw new Error(`serve in ${node.ns}: timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr}`)
+    return known
   }
-  return {node, gamesDir, child, peerId: '', events, stderr: () => stderr, known: () => known, waitFor}
+  return {node, gamesDir, child, peerId: '', events: followed.events, stderr: followed.stderr, known: knownNow, waitFor: (what, check, timeoutMs = 15_000) => followed.waitFor(what, check, timeoutMs)}
 }
 
 /** Waits until every peer knows every other one with its library; resolves the milliseconds it took. */
