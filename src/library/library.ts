@@ -219,13 +219,10 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     const index: LibraryIndex = {...this.index, games: scan.games}
     const summaries = summarizeIndex(index, this.catalog, this.components.operations)
     const changed = entriesChanged(this.index.games, scan.games)
-    const stamp = digestStamp(index.library_epoch, this.catalog.stamp, activeOperations(index, this.components.operations))
-    // The stored digest is of the stored entries under the stored stamp: reused, nothing is hashed (nor BLAKE3 loaded).
-    const reusable = !changed && this.index.library_digest !== null && this.index.digest_stamp === stamp
-    const step = nextRevision(this.index.library_rev, this.index.library_digest, reusable ? this.index.library_digest! : libraryDigest([...summaries.values()]))
+    index.digest_stamp = digestStamp(index.library_epoch, this.catalog.stamp, activeOperations(index, this.components.operations))
+    const step = nextRevision(this.index.library_rev, this.index.library_digest, this.digestOf(index, summaries, changed))
     index.library_rev = step.library_rev
     index.library_digest = step.library_digest
-    index.digest_stamp = stamp
     const files = new Map([...this.unsaved].filter(([id]) => id in scan.games))
     for (const [id, file] of scan.files) files.set(id, file)
     // A skipped game leaves the library, but its stored hashes stay for when it is readable again.
@@ -234,6 +231,16 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     // A stamp that moved alone is not written: the digest is the same, and a no-op scan writes nothing.
     const needsWrite = step.changed || files.size > 0 || changed || this.store.needsRepair(index)
     return {index, summaries, step, files, removed, needsWrite, report: scan.report}
+  }
+
+  /**
+   * The stored digest is of the stored entries under the stored stamp: when neither moved it
+   * is reused, and nothing is hashed (a no-op scan does not even load BLAKE3).
+   */
+  private digestOf(next: LibraryIndex, summaries: Map<GameId, GameSummary>, entriesMoved: boolean): string {
+    const stored = this.index.library_digest
+    if (!entriesMoved && stored !== null && this.index.digest_stamp === next.digest_stamp) return stored
+    return libraryDigest([...summaries.values()])
   }
 
   /** Game files first, then library-rev.json and the index (a journal record or a checkpoint), then the files of removed games. */
