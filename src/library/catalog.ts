@@ -1,5 +1,6 @@
 // catalog.json: which game IDs exist and their names. A game is only transferable when
 // its ID is listed here; a missing or invalid catalog is an error that names the file.
+import {createHash} from 'node:crypto'
 import {errnoCode, isLanspreadError, LanspreadError} from '../errors.js'
 import {type JsonFileResult, type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
 import {type GameId, isGameId} from './layout.js'
@@ -28,6 +29,7 @@ export const catalogFormat: QuickFormat<CatalogEntry[]> = {
 
 export class Catalog {
   private readonly byId: ReadonlyMap<GameId, CatalogEntry>
+  private stampCache: string | undefined
 
   constructor(entries: readonly CatalogEntry[]) {
     this.byId = new Map(entries.map((entry) => [entry.id, entry]))
@@ -43,6 +45,15 @@ export class Catalog {
 
   get size(): number {
     return this.byId.size
+  }
+
+  /**
+   * A hash of every ID and name (what a summary reads from the catalog), for the stamp
+   * library_digest is stored with: equal stamps mean equal names and listings.
+   */
+  get stamp(): string {
+    this.stampCache ??= createHash('sha256').update(JSON.stringify([...this.byId.values()].map((entry) => [entry.id, entry.name]))).digest('hex')
+    return this.stampCache
   }
 }
 

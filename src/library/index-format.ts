@@ -68,6 +68,7 @@ function indexProblem(value: Record<string, unknown>): string | undefined {
   if (!isLibraryEpoch(value.library_epoch)) return 'library_epoch: not a library epoch'
   if (!isCount(value.library_rev)) return 'library_rev: not a non-negative integer'
   if (value.library_digest !== null && typeof value.library_digest !== 'string') return 'library_digest: not a string or null'
+  if (!isOptionalStamp(value.digest_stamp)) return 'digest_stamp: not a string or null'
   if (typeof value.journal_id !== 'string') return 'journal_id: not a string'
   if (!isObject(value.games)) return 'games: not an object'
   for (const [id, game] of Object.entries(value.games)) {
@@ -102,6 +103,11 @@ function isMark(value: unknown): value is Mark {
 
 function isStamp(value: unknown): value is Record<string, unknown> {
   return isObject(value) && isCount(value.size) && typeof value.mtime_ms === 'number' && Number.isFinite(value.mtime_ms)
+}
+
+/** digest_stamp: a string, null, or absent (written before it existed). */
+export function isOptionalStamp(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string'
 }
 
 export function isCount(value: unknown): value is number {

@@ -8,7 +8,7 @@ import path from 'node:path'
 import {errnoCode, ioError} from '../errors.js'
 import {fsyncPath} from '../fs/durable.js'
 import {lstatOrNull} from '../fs/stat.js'
-import {gameProblem, isCount, isObject} from './index-format.js'
+import {gameProblem, isCount, isObject, isOptionalStamp} from './index-format.js'
 import {isGameId} from './layout.js'
 import {isLibraryEpoch} from './library-epoch.js'
 import type {GameId} from './layout.js'
@@ -90,6 +90,7 @@ function parseRecord(line: string): JournalRecord | string {
   if (!isLibraryEpoch(value.library_epoch)) return 'library_epoch: not a library epoch'
   if (!isCount(value.library_rev)) return 'library_rev: not a non-negative integer'
   if (value.library_digest !== null && typeof value.library_digest !== 'string') return 'library_digest: not a string or null'
+  if (!isOptionalStamp(value.digest_stamp)) return 'digest_stamp: not a string or null'
   if (!isObject(value.games)) return 'games: not an object'
   for (const [id, game] of Object.entries(value.games)) {
     if (!isGameId(id)) return `games: ${JSON.stringify(id)} is not a game ID`
@@ -110,6 +111,7 @@ export type Replayed = {status: 'ok'; index: LibraryIndex; skipped: number} | {s
 export function replayJournal(checkpoint: LibraryIndex, records: readonly JournalRecord[]): Replayed {
   const games: Record<GameId, IndexedGame> = checkpoint.games
   let {library_rev, library_digest} = checkpoint
+  let digestStamp = checkpoint.digest_stamp ?? null
   let skipped = 0
   let applied = 0
   for (const [i, record] of records.entries()) {
@@ -124,9 +126,11 @@ export function replayJournal(checkpoint: LibraryIndex, records: readonly Journa
     for (const id of record.removed) delete games[id]
     library_rev = record.library_rev
     library_digest = record.library_digest
+    // A record without a stamp (an older build wrote it) leaves the digest's inputs unknown.
+    digestStamp = record.digest_stamp ?? null
     applied++
   }
-  return {status: 'ok', index: {...checkpoint, library_rev, library_digest, games}, skipped}
+  return {status: 'ok', index: {...checkpoint, library_rev, library_digest, digest_stamp: digestStamp, games}, skipped}
 }
 
 /** One record's line: the entries of `after` that differ from `before`, and the IDs gone. */
@@ -139,7 +143,7 @@ export function journalLine(journalId: string, before: Readonly<Record<GameId, I
   }
   const removed = Object.keys(before).filter((id) => !(id in after.games))
   const {library_epoch, library_rev, library_digest} = after
-  const record: JournalRecord = {journal_id: journalId, library_epoch, library_rev, library_digest, games, removed}
+  const record: JournalRecord = {journal_id: journalId, library_epoch, library_rev, library_digest, digest_stamp: after.digest_stamp ?? null, games, removed}
   return `${JSON.stringify(record)}\n`
 }
 

@@ -140,9 +140,10 @@ export class IndexStore {
     const current = read.status === 'ok' && read.index?.library_epoch === settled.library_epoch
     // A new epoch starts its own count: no digest, so its first scan publishes a revision.
     const digest = settled.fresh ? null : (read.index?.library_digest ?? null)
+    const digestStamp = settled.fresh ? null : (read.index?.digest_stamp ?? null)
     const games: Record<GameId, IndexedGame> = read.index?.games ?? {}
     const journalId = current ? read.index!.journal_id : NO_JOURNAL
-    const index: LibraryIndex = {version: INDEX_VERSION, library_epoch: settled.library_epoch, library_rev: settled.library_rev, library_digest: digest, journal_id: journalId, games}
+    const index: LibraryIndex = {version: INDEX_VERSION, library_epoch: settled.library_epoch, library_rev: settled.library_rev, library_digest: digest, digest_stamp: digestStamp, journal_id: journalId, games}
     this.onDisk = {
       index: read.status === 'corrupt' ? 'corrupt' : current ? 'ok' : 'stale',
       rev: revFile.status === 'ok' ? revFile.value : undefined,

@@ -14,7 +14,7 @@ import {assertGamesDir} from './games-folder.js'
 import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
-import {type RevisionStep, libraryDigest, nextRevision} from './library-revision.js'
+import {type RevisionStep, digestStamp, libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
 import {type GameFolderReader, type ScanReport, scanGames} from './scanner.js'
 import {errnoWords} from './skipped.js'
@@ -218,7 +218,9 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     })
     const index: LibraryIndex = {...this.index, games: scan.games}
     const summaries = summarizeIndex(index, this.catalog, this.components.operations)
-    const step = nextRevision(this.index.library_rev, this.index.library_digest, libraryDigest([...summaries.values()]))
+    const changed = entriesChanged(this.index.games, scan.games)
+    index.digest_stamp = digestStamp(index.library_epoch, this.catalog.stamp, activeOperations(index, this.components.operations))
+    const step = nextRevision(this.index.library_rev, this.index.library_digest, this.digestOf(index, summaries, changed))
     index.library_rev = step.library_rev
     index.library_digest = step.library_digest
     const files = new Map([...this.unsaved].filter(([id]) => id in scan.games))
@@ -226,8 +228,19 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     // A skipped game leaves the library, but its stored hashes stay for when it is readable again.
     const skipped = new Set(scan.report.skipped.map((s) => s.id))
     const removed = Object.keys(this.index.games).filter((id) => !(id in scan.games) && !skipped.has(id))
-    const needsWrite = step.changed || files.size > 0 || entriesChanged(this.index.games, scan.games) || this.store.needsRepair(index)
+    // A stamp that moved alone is not written: the digest is the same, and a no-op scan writes nothing.
+    const needsWrite = step.changed || files.size > 0 || changed || this.store.needsRepair(index)
     return {index, summaries, step, files, removed, needsWrite, report: scan.report}
+  }
+
+  /**
+   * The stored digest is of the stored entries under the stored stamp: when neither moved it
+   * is reused, and nothing is hashed (a no-op scan does not even load BLAKE3).
+   */
+  private digestOf(next: LibraryIndex, summaries: Map<GameId, GameSummary>, entriesMoved: boolean): string {
+    const stored = this.index.library_digest
+    if (!entriesMoved && stored !== null && this.index.digest_stamp === next.digest_stamp) return stored
+    return libraryDigest([...summaries.values()])
   }
 
   /** Game files first, then library-rev.json and the index (a journal record or a checkpoint), then the files of removed games. */
@@ -314,6 +327,17 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
   const ids = Object.keys(index.games).sort()
   return new Map(ids.map((id) => [id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id))]))
+}
+
+/** The operations running on the index's games, which their summaries (availability) depend on. */
+function activeOperations(index: LibraryIndex, operations: OperationStateReader | undefined): Map<GameId, ActiveOperation> {
+  const active = new Map<GameId, ActiveOperation>()
+  if (!operations) return active
+  for (const id of Object.keys(index.games)) {
+    const kind = operations.activeOperation(id)
+    if (kind !== undefined) active.set(id, kind)
+  }
+  return active
 }
 
 /** Reused entries are the very same objects; only rebuilt ones are compared field by field. */

@@ -145,6 +145,11 @@ export const LibraryIndexSchema = z.object({
   library_rev: z.number().int().nonnegative(),
   /** library_digest of the summaries published at library_rev; null before the first scan. */
   library_digest: z.string().nullable(),
+  /**
+   * What library_digest was computed under besides the entries (library-revision.ts,
+   * digestStamp); absent or null: unknown, the next refresh computes the digest again.
+   */
+  digest_stamp: z.string().nullable().optional(),
   /** Which index.log records build on this checkpoint: those with the same journal_id. */
   journal_id: z.string(),
   games: z.record(z.string(), IndexedGameSchema),
@@ -179,6 +184,8 @@ export const JournalRecordSchema = z.object({
   library_epoch: LibraryEpochSchema,
   library_rev: z.number().int().nonnegative(),
   library_digest: z.string().nullable(),
+  /** The digest_stamp of library_digest; records of builds before it have none. */
+  digest_stamp: z.string().nullable().optional(),
   games: z.record(GameIdSchema, IndexedGameSchema),
   removed: z.array(GameIdSchema),
 })

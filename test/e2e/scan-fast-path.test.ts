@@ -56,7 +56,7 @@ describe('scan without oclif', () => {
     expect(JSON.parse(String(result.stdout)).games.map((g: {id: string}) => g.id)).toEqual(['doom', 'quake3'])
   })
 
-  it('loads neither oclif nor zod nor any network, archive or watcher module', async () => {
+  it('loads neither oclif nor zod nor any network, archive or watcher module; a no-op warm scan not even BLAKE3', async () => {
     const lib = await library()
     const record = path.join(await makeTempDir(), 'imports.txt')
     const run = async (): Promise<string[]> => {
@@ -72,6 +72,9 @@ describe('scan without oclif', () => {
     }
     const cold = await run() // walks both games and writes the index and game files
     const warm = await run()
+    // The cold scan hashes manifests; a warm scan that changed nothing reuses the stored library_digest.
+    expect(cold.some((file) => file.includes('node_modules/@napi-rs/blake-hash'))).toBe(true)
+    expect(warm.filter((file) => /node_modules\/(@napi-rs\/blake-hash|blake3-wasm)/.test(file))).toEqual([])
     for (const loaded of [cold, warm]) {
       expect(loaded.some((url) => url.includes('/dist/library/scanner.js'))).toBe(true) // the hook saw the scan
       for (const heavy of ['@oclif/', '/zod/', '@matrixai/quic', 'chokidar', '/tar/', 'yauzl', '@peculiar/x509', 'multicast-dns', 'listr2', 'cli-progress']) {

@@ -22,6 +22,7 @@ const BROKEN: [string, (doc: ReturnType<typeof index>) => void][] = [
   ['negative rev', (d) => (d.library_rev = -1)],
   ['fractional rev', (d) => (d.library_rev = 1.5)],
   ['digest a number', (d) => ((d as Record<string, unknown>).library_digest = 5)],
+  ['digest_stamp a number', (d) => ((d as Record<string, unknown>).digest_stamp = 7)],
   ['journal_id missing', (d) => delete (d as Partial<{journal_id: string}>).journal_id],
   ['games an array', (d) => ((d as Record<string, unknown>).games = [])],
   ['game null', (d) => ((d.games as Record<string, unknown>).g = null)],
@@ -45,6 +46,12 @@ describe('index.json check', () => {
     const doc = index()
     ;(doc.games.g as Record<string, unknown>).marks = null
     doc.games.g.fingerprint = '-/L'
+    expect(LibraryIndexSchema.safeParse(doc).success).toBe(true)
+    expect(await parseIndex(doc)).toEqual({status: 'ok', index: doc})
+  })
+
+  it.each([['absent', undefined], ['null', null], ['a string', 'lanspread-library-v2 x']])('accepts a digest_stamp that is %s, as the schema does', async (_, stamp) => {
+    const doc = {...index(), ...(stamp === undefined ? {} : {digest_stamp: stamp})}
     expect(LibraryIndexSchema.safeParse(doc).success).toBe(true)
     expect(await parseIndex(doc)).toEqual({status: 'ok', index: doc})
   })

@@ -9,6 +9,7 @@ import {IndexStore, type IndexFailpoint, type IndexStoreOptions} from '../../src
 import {Library, type LibraryComponents} from '../../src/library/library.js'
 import {JournalRecordSchema} from '../../src/library/schemas.js'
 import {parseJournal} from '../../src/library/index-journal.js'
+import {libraryDigest} from '../../src/library/library-revision.js'
 import {stampTree} from '../helpers/stamps.js'
 import {makeTempDir, makeTempLibrary, type TempLibrary} from '../helpers/temp-library.js'
 import {fingerprintParts} from '../helpers/fingerprint-parts.js'
@@ -105,6 +106,21 @@ describe('index.log', () => {
     const checkpoint = await readJson(lib.paths.indexPath)
     expect({...checkpoint, journal_id: ''}).toEqual({...replayed.index, journal_id: ''})
     expect(await seen(lib)).toEqual(live.snapshot())
+  })
+
+  it('carries the stamp of each digest; a record without one (an older build) makes the next refresh compute it', async () => {
+    const lib = await library(['a', 'b'])
+    await fs.writeFile(lib.file('a', 'a.eti'), 'changed')
+    const live = await (await Library.open(lib.paths)).refresh()
+    const [record] = (await fs.readFile(journalOf(lib), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
+    expect(record.digest_stamp).toBe((await new IndexStore(lib.paths).load()).index.digest_stamp)
+    expect(record.digest_stamp).toMatch(/^[0-9a-f]{32}$/)
+    // The older build's record: a digest that is not of these games (as if the catalog had moved since), and no stamp.
+    const {digest_stamp: _, ...older} = {...record, library_digest: 'f'.repeat(64)}
+    await fs.writeFile(journalOf(lib), `${JSON.stringify(older)}\n`)
+    const result = await (await Library.open(lib.paths)).refresh()
+    expect(result.library_digest).toBe(live.library_digest)
+    expect(result.library_digest).toBe(libraryDigest(result.games))
   })
 
   it('is folded into index.json once it outgrows its share of it', async () => {

@@ -29,7 +29,7 @@ describe('index.json', () => {
     expect(Object.keys(index.games)).toEqual(['a'])
     expect(Object.keys(index.games.a).sort()).toEqual(['eti_version', 'file_count', 'fingerprint', 'manifest_hash', 'marks', 'needs_recovery', 'size'])
     const records = (await fs.readFile(`${lib.paths.stateDir}/index.log`, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
-    expect(records).toEqual([{journal_id: index.journal_id, library_epoch: index.library_epoch, library_rev: 2, library_digest: expect.any(String), games: {a: expect.objectContaining({size: 3})}, removed: []}])
+    expect(records).toEqual([{journal_id: index.journal_id, library_epoch: index.library_epoch, library_rev: 2, library_digest: expect.any(String), digest_stamp: expect.any(String), games: {a: expect.objectContaining({size: 3})}, removed: []}])
     const game = await readJson(`${lib.paths.gameFilesDir}/a.json`)
     expect(game.manifest.files.map((f: {path: string}) => f.path)).toEqual(['a.eti', 'version.ini'])
     expect(await readJson(lib.paths.libraryRevPath)).toEqual({library_rev: 2, library_epoch: index.library_epoch})

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises'
 import {describe, expect, it} from 'vitest'
-import {Library, type LibraryDelta} from '../../src/library/library.js'
+import {Library, type LibraryComponents, type LibraryDelta} from '../../src/library/library.js'
 import {libraryDigest, nextRevision} from '../../src/library/library-revision.js'
 import type {GameSummary} from '../../src/library/summary.js'
-import {makeTempLibrary} from '../helpers/temp-library.js'
+import {type TempLibrary, makeTempLibrary} from '../helpers/temp-library.js'
 
 const summary = (id: string, size = 1): GameSummary => ({
   id,
@@ -102,5 +102,94 @@ describe('library_rev', () => {
     expect([during.games[0]!.availability, during.library_rev]).toEqual(['local_only', 2])
     active.delete('a')
     expect((await library.refresh()).games[0]!.availability).toBe('ready')
+  })
+})
+
+describe('a stored library_digest', () => {
+  const POISON = 'f'.repeat(64)
+  /** Every save writes index.json whole (no journal), so a test can replace the stored digest there. */
+  const checkpointOnly: LibraryComponents = {indexStore: {compactAt: () => 0}}
+
+  async function scanFresh(lib: TempLibrary, components: LibraryComponents = {}) {
+    return (await Library.open(lib.paths, {...checkpointOnly, ...components})).refresh()
+  }
+
+  async function editIndex(lib: TempLibrary, edit: (index: Record<string, unknown>) => void): Promise<void> {
+    const index = JSON.parse(await fs.readFile(lib.paths.indexPath, 'utf8')) as Record<string, unknown>
+    edit(index)
+    await fs.writeFile(lib.paths.indexPath, JSON.stringify(index))
+  }
+
+  /** Replaces the stored digest with one no library has: a refresh that reuses it shows it. */
+  const poison = (lib: TempLibrary) => editIndex(lib, (index) => (index.library_digest = POISON))
+
+  async function setup(): Promise<TempLibrary> {
+    const lib = await makeTempLibrary([
+      {id: 'a', name: 'A'},
+      {id: 'b', name: 'B'},
+    ])
+    await lib.writeGame('a', {'version.ini': '1', 'a.eti': 'x'})
+    await lib.writeGame('b', {'version.ini': '2', 'b.eti': 'y'})
+    await scanFresh(lib)
+    return lib
+  }
+
+  it('is reused, not computed, by a fresh refresh in which none of its inputs changed', async () => {
+    const lib = await setup()
+    await poison(lib)
+    const result = await scanFresh(lib)
+    expect([result.library_digest, result.library_rev]).toEqual([POISON, 1])
+  })
+
+  const installing = {activeOperation: (id: string) => (id === 'a' ? ('install' as const) : undefined)}
+  const CHANGES: [string, (lib: TempLibrary) => Promise<unknown>, LibraryComponents?][] = [
+    ['a game changed', (lib) => fs.writeFile(lib.file('a', 'a.eti'), 'bigger')],
+    ['a game appeared', (lib) => lib.writeGame('c', {'c.eti': 'c'})],
+    ['a game was removed', (lib) => fs.rm(lib.file('b'), {recursive: true})],
+    ['the catalog renamed a game', (lib) => lib.writeCatalog([{id: 'a', name: 'A renamed'}, {id: 'b', name: 'B'}])],
+    ['the catalog dropped a game', (lib) => lib.writeCatalog([{id: 'a', name: 'A'}])],
+    ['needs_recovery flipped (our staging folder appeared)', (lib) => lib.writeGame('a', {'.local.installing/.lanspread_owned': ''})],
+    ['an operation started', async () => undefined, {operations: installing}],
+    [
+      'an operation finished',
+      async (lib) => {
+        await scanFresh(lib, {operations: installing})
+        await poison(lib)
+      },
+    ],
+    [
+      'the epoch changed',
+      async (lib) => {
+        const epoch = 'c'.repeat(32)
+        await editIndex(lib, (index) => (index.library_epoch = epoch))
+        const rev = JSON.parse(await fs.readFile(lib.paths.libraryRevPath, 'utf8')) as Record<string, unknown>
+        await fs.writeFile(lib.paths.libraryRevPath, JSON.stringify({...rev, library_epoch: epoch}))
+      },
+    ],
+    ['the stored stamp is another one (another digest encoding)', (lib) => editIndex(lib, (index) => (index.digest_stamp = '0'.repeat(32)))],
+    ['the index has no stamp (written by an older build)', (lib) => editIndex(lib, (index) => delete index.digest_stamp)],
+  ]
+
+  it.each(CHANGES)('is computed again after %s', async (_, change, components) => {
+    const lib = await setup()
+    await poison(lib)
+    await change(lib)
+    const result = await scanFresh(lib, components)
+    expect(result.library_digest).not.toBe(POISON)
+    expect(result.library_digest).toBe(libraryDigest(result.games))
+  })
+
+  it('is computed again in a running library when an operation starts or finishes', async () => {
+    const lib = await setup()
+    const active = new Map<string, 'install'>()
+    const library = await Library.open(lib.paths, {operations: {activeOperation: (id) => active.get(id)}})
+    const before = await library.refresh()
+    active.set('a', 'install')
+    const during = await library.refresh()
+    active.delete('a')
+    const after = await library.refresh()
+    expect([before.library_rev, during.library_rev, after.library_rev]).toEqual([1, 2, 3])
+    for (const result of [before, during, after]) expect(result.library_digest).toBe(libraryDigest(result.games))
+    expect(after.library_digest).toBe(before.library_digest)
   })
 })
