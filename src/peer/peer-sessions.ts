@@ -5,6 +5,7 @@ import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
+import {Backoff} from './backoff.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {connectionToKeep, crossingWindowMs} from '../transport/choose-connection.js'
@@ -44,6 +45,14 @@ export interface PeerSessionsOptions {
 /** Protocol violations after which a connection is dropped. */
 const MAX_VIOLATIONS = 3
 
+/** One peer's pulls: one at a time, coalesced; a failed one is tried again later (backoff). */
+interface PullState {
+  running: boolean
+  again: boolean
+  retry: NodeJS.Timeout | undefined
+  backoff: Backoff
+}
+
 interface PushState {
   sentRev: number
   running: boolean
@@ -58,7 +67,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   /** Handshakes we started and have not finished: the peer may already send requests on them. */
   private readonly handshakes = new WeakMap<PeerConnection, Promise<unknown>>()
   private readonly pushes = new Map<string, PushState>()
-  private readonly pulls = new Map<string, {running: boolean; again: boolean}>()
+  private readonly pulls = new Map<string, PullState>()
   private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
   private stopping = false
 
@@ -151,6 +160,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     const connection = this.connections.get(peerId)
     this.connections.delete(peerId)
     this.pushes.delete(peerId)
+    clearTimeout(this.pulls.get(peerId)?.retry)
     this.pulls.delete(peerId)
     await connection?.close()
   }
@@ -318,8 +328,14 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
 
   /** Pulls a peer's library up to `announced`, one pull per peer at a time. */
   private schedulePull(peerId: string, announced: LibraryPosition): void {
-    const state = this.pulls.get(peerId) ?? {running: false, again: false}
-    this.pulls.set(peerId, state)
+    let state = this.pulls.get(peerId)
+    if (!state) {
+      const {redialMinMs, redialMaxMs} = this.components.settings
+      state = {running: false, again: false, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)}
+      this.pulls.set(peerId, state)
+    }
+    clearTimeout(state.retry)
+    state.retry = undefined
     if (state.running) {
       state.again = true
       return
@@ -328,23 +344,38 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     void this.runPulls(peerId, announced, state)
   }
 
-  private async runPulls(peerId: string, announced: LibraryPosition, state: {running: boolean; again: boolean}): Promise<void> {
+  private async runPulls(peerId: string, announced: LibraryPosition, state: PullState): Promise<void> {
     try {
       do {
         state.again = false
         const record = this.components.table.get(peerId)
         const connection = this.connectionOf(peerId)
         if (!record || !connection || this.stopping) return
-        const outcome = await pullLibrary(record.library, announced, (request) => this.exchange(connection, request, peerId), peerId)
-        if (outcome !== 'current') this.announceLibrary(peerId, outcome)
-        // A later push or summary may have moved the target while we pulled.
-        announced = record.library.position ?? announced
+        try {
+          const outcome = await pullLibrary(record.library, announced, (request) => this.exchange(connection, request, peerId), peerId)
+          state.backoff.reset()
+          if (outcome !== 'current') this.announceLibrary(peerId, outcome)
+          // A later push or summary may have moved the target while we pulled.
+          announced = record.library.position ?? announced
+        } catch (error) {
+          this.components.log('warn', `could not sync the library of peer ${peerId}: ${errorMessage(error)}`)
+          // A reason to pull that came meanwhile (the connection kept after a crossing dial, a
+          // push) tries again at once; otherwise later: with static peers and no mDNS repeating
+          // the announcement, nothing else would ever ask again.
+          if (!state.again) this.retryPullLater(peerId, announced, state)
+        }
       } while (state.again)
-    } catch (error) {
-      this.components.log('warn', `could not sync the library of peer ${peerId}: ${errorMessage(error)}`)
     } finally {
       state.running = false
     }
+  }
+
+  private retryPullLater(peerId: string, announced: LibraryPosition, state: PullState): void {
+    state.retry = setTimeout(() => {
+      state.retry = undefined
+      if (this.pulls.get(peerId) === state) this.schedulePull(peerId, announced)
+    }, state.backoff.next())
+    state.retry.unref()
   }
 
   private announceLibrary(peerId: string, outcome: 'delta' | 'snapshot'): void {

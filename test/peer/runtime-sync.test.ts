@@ -26,6 +26,30 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     for (const p of all) expect(p.runtime.table.list()).toHaveLength(2)
   })
 
+  it('a pull that failed is tried again later, though nothing announces the library again (static peers, no mDNS)', async () => {
+    const b = await startPeer({games: {beta: GAME}})
+    // b's first answer to GetLibrary fails (as a pull on the connection a crossing dial closed does).
+    let failNext = true
+    const snapshot = b.runtime.library.snapshot.bind(b.runtime.library)
+    b.runtime.library.snapshot = () => {
+      const real = snapshot()
+      if (!failNext) return real
+      return new Proxy(real, {
+        get(target, key, receiver) {
+          if (key === 'games' && failNext) {
+            failNext = false
+            throw new Error('the library was busy')
+          }
+          return Reflect.get(target, key, receiver)
+        },
+      })
+    }
+    const a = await startPeer({peers: [b.address]})
+    await eventually(() => a.logs.some((line) => line.includes(`could not sync the library of peer ${b.runtime.peerId}`)), 'the failed pull')
+    await eventually(() => gamesOf(a, b).length === 1, 'the library after the retry')
+    expect(failNext).toBe(false)
+  })
+
   it('a game added, changed or removed reaches the other peers as exactly one delta each', async () => {
     const a = await startPeer({games: {alpha: GAME}})
     const b = await startPeer({peers: [a.address]})
