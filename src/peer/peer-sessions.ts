@@ -358,7 +358,9 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
           // A later push or summary may have moved the target while we pulled.
           announced = record.library.position ?? announced
         } catch (error) {
-          this.components.log('warn', `could not sync the library of peer ${peerId}: ${errorMessage(error)}`)
+          // A pull on a connection replaced meanwhile (a crossing dial) is no news: it is redone.
+          const level = connection.isClosed() ? 'info' : 'warn'
+          this.components.log(level, `could not sync the library of peer ${peerId}${level === 'info' ? ' on a connection closed meanwhile' : ''}: ${errorMessage(error)}; trying again`)
           // A reason to pull that came meanwhile (the connection kept after a crossing dial, a
           // push) tries again at once; otherwise later: with static peers and no mDNS repeating
           // the announcement, nothing else would ever ask again.

@@ -128,7 +128,9 @@ export class FrameReader {
   }
 
   private sourceFailed(cause: unknown): LanspreadError {
-    return new LanspreadError('io', `the stream from ${peerLabel(this.peer)} failed: ${errorMessage(cause)}`, {
+    // A stream reset with no reason (its connection closed) reaches us as null: say what it means.
+    const why = cause === null || cause === undefined || errorMessage(cause) === '' ? 'it was reset (its connection closed?)' : errorMessage(cause)
+    return new LanspreadError('io', `the stream from ${peerLabel(this.peer)} failed: ${why}`, {
       hint: 'the peer reset the stream or went away; lanspread asks again or drops the peer',
       cause,
     })

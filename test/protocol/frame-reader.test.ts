@@ -129,6 +129,18 @@ describe('FrameReader', () => {
     expect(error.message).toBe('the stream from peer peer-9 failed: stream reset by peer')
   })
 
+  it('says "reset" for a source that fails with no reason (QUIC resets a stream of a closed connection with null)', async () => {
+    const source: AsyncIterable<Uint8Array> = {
+      async *[Symbol.asyncIterator]() {
+        yield encodeFrame(SAMPLES.Ping).subarray(0, 3)
+        throw null // eslint-disable-line no-throw-literal
+      },
+    }
+    const error = await rejection(new FrameReader(source, {peer: 'peer-9'}).next())
+    expect(error.code).toBe('io')
+    expect(error.message).toBe('the stream from peer peer-9 failed: it was reset (its connection closed?)')
+  })
+
   it('expect() returns the wanted type, turns an Error reply into its local error, and refuses others', async () => {
     expect(await readerOf(encodeFrame(SAMPLES.HelloAck)).expect('HelloAck')).toEqual(SAMPLES.HelloAck)
     const refused = await rejection(readerOf(encodeFrame({type: 'Error', code: 'busy', message: 'quake3 is being installed'})).expect('GameManifest', 'NotModified'))
