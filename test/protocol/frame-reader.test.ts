@@ -133,7 +133,7 @@ describe('FrameReader', () => {
     const source: AsyncIterable<Uint8Array> = {
       async *[Symbol.asyncIterator]() {
         yield encodeFrame(SAMPLES.Ping).subarray(0, 3)
-        throw null // eslint-disable-line no-throw-literal
+        throw null
       },
     }
     const error = await rejection(new FrameReader(source, {peer: 'peer-9'}).next())
