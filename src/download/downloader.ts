@@ -13,7 +13,7 @@ import {failpoint} from '../ops/failpoints.js'
 import type {GameOperations, OperationResult} from '../ops/game-operations.js'
 import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
-import {ChunkFiles, prepareFile, syncFile} from './chunk-writer.js'
+import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
@@ -51,6 +51,8 @@ export interface DownloadComponents {
   operations: Pick<GameOperations, 'download'>
   /** BLAKE3 (hex) of a chunk; defaults to the current backend on the event loop. */
   hashChunk?(bytes: Uint8Array): Promise<string>
+  /** O_DIRECT writes of page-aligned chunks (`ChunkFiles`); defaults to `directWritesAllowed()` (LANSPREAD_DIRECT_IO). */
+  directWrites?: boolean
   /** fsync of one payload file (tests watch when it happens). */
   syncFile?(file: string): Promise<void>
   now?(): number
@@ -95,7 +97,7 @@ async function fetchPayload(
   const plan = await planDownload(game, manifest)
   throwIfAborted(options.signal, game.id)
   for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
-  const files = new ChunkFiles()
+  const files = new ChunkFiles({direct: components.directWrites ?? directWritesAllowed()})
   const sync = components.syncFile ?? syncFile
   // A file whose last chunk is written is closed and flushed while the others are still fetched.
   const syncs = new FileSyncs(plan.files, plan.missing, async (file) => {
