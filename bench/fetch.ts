@@ -58,6 +58,9 @@ interface ProcessReport {
   /** The main thread's share (the rest: libuv's pool, V8's helpers, worker threads). */
   main_user_ms?: number
   main_sys_ms?: number
+  /** Event-loop utilization in the process's busiest second, and per second (bench/rss-report.mjs). */
+  elu_busiest_second?: number
+  elu_per_second?: number[]
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -370,6 +373,9 @@ async function main(): Promise<void> {
   console.log('')
   console.log('process                          peak RSS   CPU (user + system; main thread user + system)')
   for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${cpuText(report)}`)
+  console.log('')
+  console.log('event loop of each fetch, utilization per second of its life (1 = never idle: receiving, decrypting and hashing wait on each other):')
+  for (const report of reports.filter((r) => r.label.startsWith('fetch') && r.elu_per_second)) console.log(`  ${report.label.padEnd(30)} busiest ${report.elu_busiest_second?.toFixed(2)}; ${report.elu_per_second!.map((u) => u.toFixed(2)).join(' ')}`)
   const peers = [...serveRss, ...reports.filter((r) => r.label.startsWith('fetch'))]
   const maxPeerMb = Math.max(...peers.map((r) => (r.max_rss_kib * 1024) / 1e6))
   console.log('')

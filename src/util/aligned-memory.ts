@@ -1,6 +1,6 @@
 // Page-aligned buffers, so a verified chunk can be written with O_DIRECT (no copy into the page
 // cache); a WebAssembly.Memory is the one allocation JavaScript can make whose start is page-aligned.
-// `isPageAligned` tells a buffer made here (at an aligned offset) from any other.
+// Shared memory, so a worker thread hashes a chunk in place. `isPageAligned` tells these apart.
 
 /** O_DIRECT needs the buffer, the file offset and the length aligned to the device's block; a page covers every usual block size. */
 export const DIRECT_IO_ALIGNMENT = 4096
@@ -9,9 +9,9 @@ const WASM_PAGE = 64 * 1024
 
 /** The part of WebAssembly.Memory used here (@types/node declares no WebAssembly.Memory). */
 interface WasmMemory {
-  readonly buffer: ArrayBuffer
+  readonly buffer: SharedArrayBuffer
 }
-type WasmMemoryConstructor = new (descriptor: {initial: number; maximum: number}) => WasmMemory
+type WasmMemoryConstructor = new (descriptor: {initial: number; maximum: number; shared: boolean}) => WasmMemory
 const WasmMemory = (globalThis as unknown as {WebAssembly: {Memory: WasmMemoryConstructor}}).WebAssembly.Memory
 
 /** The ArrayBuffers allocated here: only these are known to start on a page. */
@@ -26,7 +26,7 @@ export function allocPageAligned(size: number): Buffer {
   const pages = Math.max(1, Math.ceil(size / WASM_PAGE))
   let memory: WasmMemory
   try {
-    memory = new WasmMemory({initial: pages, maximum: pages})
+    memory = new WasmMemory({initial: pages, maximum: pages, shared: true})
   } catch {
     return Buffer.allocUnsafe(size)
   }

@@ -15,6 +15,8 @@ describe('page-aligned buffers', () => {
     expect(isPageAligned(buffer.subarray(0, DIRECT_IO_ALIGNMENT + 5))).toBe(false)
     expect(isPageAligned(Buffer.alloc(DIRECT_IO_ALIGNMENT))).toBe(false)
     expect(allocPageAligned(10).length).toBe(10)
+    // Shared, so a worker thread can hash a chunk without a copy.
+    expect(buffer.buffer).toBeInstanceOf(SharedArrayBuffer)
   })
 
   it.runIf(process.platform === 'linux')('can be written with O_DIRECT, where a plain 4 MiB Buffer is refused', async () => {
