@@ -69,7 +69,13 @@ export class HashWorkers {
     return new Promise<string>((resolve, reject) => {
       slot.pending.set(id, {resolve, reject})
       if (slot.pending.size === 1) slot.worker.ref()
-      slot.worker.postMessage({id, bytes})
+      // Shared memory goes as it is; anything else as a copy of just these bytes, moved (not cloned
+      // again, and not the whole buffer a view may lie in).
+      if (bytes.buffer instanceof SharedArrayBuffer) slot.worker.postMessage({id, bytes})
+      else {
+        const copy = new Uint8Array(bytes)
+        slot.worker.postMessage({id, bytes: copy}, [copy.buffer])
+      }
     })
   }
 

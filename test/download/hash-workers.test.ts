@@ -25,6 +25,9 @@ describe.runIf(native !== undefined)('HashWorkers', () => {
     const inputs = [shared, shared.subarray(4096, 8192 + 3), plain, plain.subarray(7), Buffer.alloc(0)]
     const hashes = await Promise.all(inputs.map((bytes) => workers.hash(bytes)))
     expect(hashes).toEqual(inputs.map((bytes) => blake3Hex(bytes)))
+    // A plain chunk is copied for the worker, never moved away from its owner.
+    expect(plain.length).toBe(256 * 1024)
+    expect(plain[5]).toBe((5 * 31) & 0xff)
   })
 
   it('fails the chunks of a worker that crashes with a clear error, and hashes the next ones in a fresh worker', async () => {
