@@ -4,6 +4,11 @@
 // source; the same fetch over QUIC only (a smaller game); peak RSS of every process; and the
 // bytes a one-chunk update moves. Targets (issue 11 item 9): fetch ≥ 1.0× bare TLS, RSS ≤ 250 MB.
 // Runs the built CLI (bin/run.js → dist/): the npm script builds first.
+// Switches: BENCH_CPU_PROF=DIR (V8 CPU profiles of the fetch and serve processes), BENCH_WARM_PAGES=0
+// (no page-cache warming), LANSPREAD_DIRECT_IO=0 (passed to the fetches: chunks written through
+// the page cache instead of O_DIRECT, to show what direct writes change). The process table gives
+// each process's CPU as user + system and its main thread's share (the rest is libuv's pool:
+// file writes and fsyncs; V8's helpers).
 import {type ChildProcess, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {readFileSync, rmSync} from 'node:fs'
@@ -48,6 +53,14 @@ interface ProcessReport {
   label: string
   max_rss_kib: number
   cpu_ms: number
+  user_ms?: number
+  sys_ms?: number
+  /** The main thread's share (the rest: libuv's pool, V8's helpers, worker threads). */
+  main_user_ms?: number
+  main_sys_ms?: number
+  /** Event-loop utilization in the process's busiest second, and per second (bench/rss-report.mjs). */
+  elu_busiest_second?: number
+  elu_per_second?: number[]
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -181,11 +194,40 @@ async function timeGetGame(serve: Serve, id: string, scratch: string): Promise<{
   })
 }
 
-/** User + system CPU of a running process so far, from /proc/PID/stat (clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+/** utime and stime (ms) of a process or one thread, from /proc/…/stat (clock ticks of 10 ms). */
+function ticksOf(statFile: string): {user: number; sys: number} {
+  const stat = readFileSync(statFile, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
+  return {user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10}
+}
+
+interface CpuSplit {
+  user_ms: number
+  sys_ms: number
+  main_user_ms: number
+  main_sys_ms: number
+}
+
+/** CPU of a running process so far: user and system, and its main thread's share of each. */
+function cpuOf(pid: number): CpuSplit {
+  const all = ticksOf(`/proc/${pid}/stat`)
+  const main = ticksOf(`/proc/${pid}/task/${pid}/stat`)
+  return {user_ms: all.user, sys_ms: all.sys, main_user_ms: main.user, main_sys_ms: main.sys}
+}
+
+const cpuMsOf = (pid: number): number => {
+  const {user_ms, sys_ms} = cpuOf(pid)
+  return user_ms + sys_ms
+}
+
+const minus = (a: CpuSplit, b: CpuSplit): CpuSplit => ({user_ms: a.user_ms - b.user_ms, sys_ms: a.sys_ms - b.sys_ms, main_user_ms: a.main_user_ms - b.main_user_ms, main_sys_ms: a.main_sys_ms - b.main_sys_ms})
+
+/** "user u s + sys y s (main thread u' + y')" of a report, or its total when the split is missing. */
+function cpuText(report: {cpu_ms: number} & Partial<CpuSplit>): string {
+  const s = (ms: number) => (ms / 1000).toFixed(2)
+  if (report.user_ms === undefined || report.sys_ms === undefined) return `${s(report.cpu_ms)} s`
+  const main = report.main_user_ms === undefined ? '' : `  main thread ${s(report.main_user_ms)} + ${s(report.main_sys_ms!)}`
+  return `${s(report.cpu_ms).padStart(5)} s = user ${s(report.user_ms)} + sys ${s(report.sys_ms)}${main}`
 }
 
 function vmHwmKib(pid: number): number {
@@ -264,9 +306,9 @@ async function main(): Promise<void> {
   // (a) fetch over bulk TLS from A and B, hashes warm, into an empty folder.
   process.stderr.write('fetch over bulk TLS from A and B…\n')
   await warmPages(root, gameBytes)
-  const cpuBefore = [serveA, serveB].map((serve) => cpuMsOf(serve.child.pid!))
+  const cpuBefore = [serveA, serveB].map((serve) => cpuOf(serve.child.pid!))
   const fetched = await fetchOnce('fetch (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
-  const serveFetchCpu = [serveA, serveB].map((serve, i) => cpuMsOf(serve.child.pid!) - cpuBefore[i]!)
+  const serveFetchCpu = [serveA, serveB].map((serve, i) => minus(cpuOf(serve.child.pid!), cpuBefore[i]!))
   if (fetched.bytes !== gameBytes) throw new Error(`fetch moved ${fetched.bytes} bytes, the game has ${gameBytes}`)
 
   // The same fetch from A alone: one source process, as the bare stream has.
@@ -298,7 +340,7 @@ async function main(): Promise<void> {
   const update = await fetchOnce('fetch update (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
 
   // (d) peak RSS of every process.
-  const serveRss = [serveA, serveB].map((serve) => ({label: `serve ${serve.name} (whole run)`, max_rss_kib: vmHwmKib(serve.child.pid!), cpu_ms: cpuMsOf(serve.child.pid!)}))
+  const serveRss: ProcessReport[] = [serveA, serveB].map((serve) => ({label: `serve ${serve.name} (whole run)`, max_rss_kib: vmHwmKib(serve.child.pid!), cpu_ms: cpuMsOf(serve.child.pid!), ...cpuOf(serve.child.pid!)}))
   await stopAll()
   const reports = readFileSync(rssFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ProcessReport)
 
@@ -307,7 +349,7 @@ async function main(): Promise<void> {
   const bareRate = mbps(bare.bytes, bare.ms)
   const cores = os.cpus().length
   const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
-  console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}`)
+  console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}; fetch writes chunks ${process.env.LANSPREAD_DIRECT_IO?.trim() === '0' ? 'through the page cache (LANSPREAD_DIRECT_IO=0)' : 'with O_DIRECT (LANSPREAD_DIRECT_IO=0 turns it off)'}`)
   console.log('')
   console.log('first GetGame of the unhashed game (the source reads and hashes it; a second GetGame after it):')
   console.log(`  source A: ${(getGameA.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameA.firstMs).toFixed(0)} MB/s hashed (again: ${getGameA.againMs.toFixed(0)} ms)`)
@@ -321,13 +363,19 @@ async function main(): Promise<void> {
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
   if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
   else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)
-  console.log(`  CPU during the A+B fetch: serve A ${(serveFetchCpu[0]! / 1000).toFixed(2)} s, serve B ${(serveFetchCpu[1]! / 1000).toFixed(2)} s (bare TLS server: see below)`)
+  for (const [i, name] of ['A', 'B'].entries()) {
+    const split = serveFetchCpu[i]!
+    console.log(`  CPU of serve ${name} during the A+B fetch: ${cpuText({cpu_ms: split.user_ms + split.sys_ms, ...split})} (bare TLS server: see below)`)
+  }
   console.log(`  fetch sources: ${fetched.sources.map((s) => `${s.peer_id === serveA.peerId ? 'A' : 'B'} ${(s.bytes / MiB).toFixed(0)} MiB`).join(', ')}; retried chunks ${fetched.retried_chunks}`)
   console.log('')
   console.log(`one-chunk update (one 4 MiB region of ${files[Math.min(1, files.length - 1)]!.name} changed, version 1.0 → 1.1): ${update.bytes} bytes moved, ${update.reused_bytes} reused, ${(update.elapsed_ms / 1000).toFixed(2)} s (the sources rehashed the changed file on GetGame)`)
   console.log('')
-  console.log('process                          peak RSS   CPU')
-  for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${(report.cpu_ms / 1000).toFixed(2)} s`)
+  console.log('process                          peak RSS   CPU (user + system; main thread user + system)')
+  for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${cpuText(report)}`)
+  console.log('')
+  console.log('event loop of each fetch, utilization per second of its life (1 = never idle: receiving, decrypting and hashing wait on each other):')
+  for (const report of reports.filter((r) => r.label.startsWith('fetch') && r.elu_per_second)) console.log(`  ${report.label.padEnd(30)} busiest ${report.elu_busiest_second?.toFixed(2)}; ${report.elu_per_second!.map((u) => u.toFixed(2)).join(' ')}`)
   const peers = [...serveRss, ...reports.filter((r) => r.label.startsWith('fetch'))]
   const maxPeerMb = Math.max(...peers.map((r) => (r.max_rss_kib * 1024) / 1e6))
   console.log('')

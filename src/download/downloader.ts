@@ -13,8 +13,9 @@ import {failpoint} from '../ops/failpoints.js'
 import type {GameOperations, OperationResult} from '../ops/game-operations.js'
 import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
-import {ChunkFiles, prepareFile, syncFile} from './chunk-writer.js'
+import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
+import {downloadHashWorkers} from './hash-workers.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from './sentinel.js'
@@ -49,8 +50,10 @@ export interface DownloadOptions {
 
 export interface DownloadComponents {
   operations: Pick<GameOperations, 'download'>
-  /** BLAKE3 (hex) of a chunk; defaults to the current backend on the event loop. */
+  /** BLAKE3 (hex) of a chunk; defaults to a worker thread (`downloadHashWorkers`), else the current backend on the event loop. */
   hashChunk?(bytes: Uint8Array): Promise<string>
+  /** O_DIRECT writes of page-aligned chunks (`ChunkFiles`); defaults to `directWritesAllowed()` (LANSPREAD_DIRECT_IO). */
+  directWrites?: boolean
   /** fsync of one payload file (tests watch when it happens). */
   syncFile?(file: string): Promise<void>
   now?(): number
@@ -74,12 +77,17 @@ export async function downloadInto(
 ): Promise<DownloadResult> {
   failpoint('download.locked')
   await discardSentinel(game)
+  // Started lazily by the first chunk, stopped when the download ends whichever way.
+  const workers = components.hashChunk ? undefined : downloadHashWorkers()
+  const hashChunk = components.hashChunk ?? (workers ? (bytes: Uint8Array) => workers.hash(bytes) : hashOnEventLoop)
   try {
-    return await fetchPayload(game, selected, options, components, started)
+    return await fetchPayload(game, selected, options, {...components, hashChunk}, started)
   } catch (error) {
     // Recovery would sweep it too; a failed download leaves no scratch behind.
     await fs.rm(game.sentinelTmp, {force: true}).catch(() => undefined)
     throw error
+  } finally {
+    await workers?.close()
   }
 }
 
@@ -95,7 +103,7 @@ async function fetchPayload(
   const plan = await planDownload(game, manifest)
   throwIfAborted(options.signal, game.id)
   for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
-  const files = new ChunkFiles()
+  const files = new ChunkFiles({direct: components.directWrites ?? directWritesAllowed()})
   const sync = components.syncFile ?? syncFile
   // A file whose last chunk is written is closed and flushed while the others are still fetched.
   const syncs = new FileSyncs(plan.files, plan.missing, async (file) => {

@@ -42,8 +42,9 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
   const records = runtime.table.records().filter((record) => options.from === undefined || record.peer_id === options.from)
   if (records.length === 0) throw noPeers(options.from)
   const sources: GameSource[] = []
-  // One pool for every source of the game: chunk buffers are reused, not allocated per chunk.
-  const buffers = new ChunkBufferPool(CHUNK_SIZE)
+  // One pool for every source of the game: chunk buffers are reused, not allocated per chunk,
+  // and page-aligned so the downloader writes them with O_DIRECT.
+  const buffers = new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true})
   try {
     const candidates: SourceCandidate[] = []
     let unreachable = 0

@@ -2,6 +2,7 @@
 // fresh 4 MiB buffer per chunk costs page faults, frees and V8's external-memory GCs (~15% of
 // the downloader's loop in the bench:fetch profile).
 // A buffer goes back only when its bytes are written or dropped, so a reused one is never read.
+import {allocPageAligned} from './aligned-memory.js'
 
 export interface ChunkBufferLease {
   /** At least the length asked for. */
@@ -17,15 +18,18 @@ export class ChunkBufferPool {
    * @param capacity the size of the buffers kept (a larger request gets a buffer of its own)
    * @param maxFree how many free buffers are kept at most (the downloader's memory bound holds
    *   about 64 MiB of chunks in flight, so ~20 of 4 MiB are ever in use)
+   * @param options.pageAligned buffers start on a page (`allocPageAligned`), so the downloader can
+   *   write a chunk with O_DIRECT straight from it
    */
   constructor(
     readonly capacity: number,
     private readonly maxFree = 24,
+    private readonly options: {pageAligned?: boolean} = {},
   ) {}
 
   take(length: number): ChunkBufferLease {
-    if (length > this.capacity) return {buffer: Buffer.allocUnsafe(length), release: () => {}}
-    const buffer = this.free.pop() ?? Buffer.allocUnsafe(this.capacity)
+    if (length > this.capacity) return {buffer: this.allocate(length), release: () => {}}
+    const buffer = this.free.pop() ?? this.allocate(this.capacity)
     let released = false
     return {
       buffer,
@@ -35,6 +39,10 @@ export class ChunkBufferPool {
         if (this.free.length < this.maxFree) this.free.push(buffer)
       },
     }
+  }
+
+  private allocate(size: number): Buffer {
+    return this.options.pageAligned ? allocPageAligned(size) : Buffer.allocUnsafe(size)
   }
 
   /** Free buffers held now, for tests. */
