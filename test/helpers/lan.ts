@@ -39,6 +39,17 @@ export async function ip(args: string[]): Promise<void> {
   if (result.exitCode !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr}`)
 }
 
+/** `ip -n NS -batch -`: several commands in one namespace for one process start. */
+async function ipBatch(ns: string, commands: string[]): Promise<void> {
+  const result = await execa('ip', ['-n', ns, '-batch', '-'], {input: `${commands.join('\n')}\n`, reject: false, timeout: 10_000})
+  if (result.exitCode !== 0) throw new Error(`ip -n ${ns} -batch failed: ${result.stderr}`)
+}
+
+/** A locally administered MAC fixed by the node's index, so neighbours can be pinned before asking. */
+function macOf(node: LanNode): string {
+  return `02:4c:53:00:${(node.index >> 8).toString(16).padStart(2, '0')}:${(node.index & 0xff).toString(16).padStart(2, '0')}`
+}
+
 export interface LanNode {
   ns: string
   address: string
@@ -63,6 +74,8 @@ export class Lan {
   private readonly children = new Set<ResultPromise>()
   private readonly dirs: string[] = []
   private nextIndex = 1
+  private readonly pinned = new Set<LanNode>()
+  private pinning: Promise<void> = Promise.resolve()
 
   private constructor(readonly id: string) {
     this.bridgeNs = `${id}-br`
@@ -84,7 +97,7 @@ export class Lan {
     return lan
   }
 
-  /** A new namespace on the bridge with the next free address. */
+  /** A new namespace on the bridge with the next free address, its neighbours pinned both ways. */
   async addNode(): Promise<LanNode> {
     const index = this.nextIndex++
     if (index > 200) throw new Error('the LAN has no free address left')
@@ -93,12 +106,31 @@ export class Lan {
     await ip(['netns', 'add', node.ns])
     const outer = `v${index}`
     // Made inside the bridge namespace with its peer end born in the node's namespace.
-    await ip(['-n', this.bridgeNs, 'link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.ns])
+    await ip(['-n', this.bridgeNs, 'link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.ns, 'address', macOf(node)])
     await ip(['-n', this.bridgeNs, 'link', 'set', outer, 'master', 'br0', 'up'])
     await ip(['-n', node.ns, 'link', 'set', 'lo', 'up'])
     await ip(['-n', node.ns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0'])
     await ip(['-n', node.ns, 'link', 'set', 'eth0', 'up'])
+    const pinned = this.pinning.then(() => this.pinNeighbours(node))
+    this.pinning = pinned.catch(() => undefined)
+    await pinned
     return node
+  }
+
+  /**
+   * Permanent ARP entries between `node` and every node made before it. All namespaces share
+   * the kernel's one ARP table (gc_thresh3: 1,024 entries by default): 40 nodes need 1,560,
+   * and past the limit the kernel drops entries and refuses new ones ("neighbor table
+   * overflow"), so pairs of peers silently stop reaching each other — a limit of simulating a
+   * LAN on one kernel that real machines, each with its own table, never meet. Permanent
+   * entries are not counted against it. Serialised, so nodes added at once all see each other.
+   */
+  private async pinNeighbours(node: LanNode): Promise<void> {
+    const others = this.nodes.filter((other) => other !== node && this.pinned.has(other))
+    const entry = (other: LanNode) => `neigh replace ${other.address} lladdr ${macOf(other)} dev eth0 nud permanent`
+    if (others.length > 0) await ipBatch(node.ns, others.map(entry))
+    await Promise.all(others.map((other) => ipBatch(other.ns, [entry(node)])))
+    this.pinned.add(node)
   }
 
   /** Runs a command inside a node's namespace (bounded). */
