@@ -19,6 +19,28 @@ describe('TXT record', () => {
     expect(decodeTxt([{}])).toBeUndefined()
   })
 
+  it('gives the same verdict for a record heard again, unspoiled by what a caller did with the last one', () => {
+    const strings = encodeTxt(FIELDS)
+    const first = decodeTxt(strings)!
+    first.library_rev = 999
+    expect(decodeTxt(strings)).toEqual(FIELDS)
+    const bad = encodeTxt(FIELDS).map((b) => (String(b).startsWith('cert=') ? Buffer.from('cert=xyz') : b))
+    expect(decodeTxt(bad)).toBeUndefined()
+    expect(decodeTxt(bad)).toBeUndefined()
+  })
+
+  it('tells apart records whose strings only differ in where they split', () => {
+    const strings = encodeTxt(FIELDS).map(String)
+    expect(decodeTxt(strings)).toEqual(FIELDS)
+    // The same characters joined into one string are one key=value pair: not a valid record.
+    expect(decodeTxt([strings.join('')])).toBeUndefined()
+  })
+
+  it('stays correct past its memory of recent records (thousands of distinct peers)', () => {
+    for (let rev = 0; rev < 2000; rev++) expect(decodeTxt(encodeTxt({...FIELDS, library_rev: rev}))?.library_rev).toBe(rev)
+    expect(decodeTxt(encodeTxt(FIELDS))).toEqual(FIELDS)
+  })
+
   it('keeps the first value of a repeated key (RFC 6763 §6.4)', () => {
     const strings = encodeTxt(FIELDS).map(String)
     expect(decodeTxt([...strings, 'library_rev=99'])?.library_rev).toBe(12)
