@@ -15,7 +15,7 @@ import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
-import {downloadHashWorkers} from './hash-workers.js'
+import {chunkHasher, downloadHashWorkers} from './hash-workers.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from './sentinel.js'
@@ -79,7 +79,7 @@ export async function downloadInto(
   await discardSentinel(game)
   // Started lazily by the first chunk, stopped when the download ends whichever way.
   const workers = components.hashChunk ? undefined : downloadHashWorkers()
-  const hashChunk = components.hashChunk ?? (workers ? (bytes: Uint8Array) => workers.hash(bytes) : hashOnEventLoop)
+  const hashChunk = components.hashChunk ?? chunkHasher(workers, hashOnEventLoop)
   try {
     return await fetchPayload(game, selected, options, {...components, hashChunk}, started)
   } catch (error) {

@@ -2,7 +2,7 @@ import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {HashWorkers, downloadHashWorkers, hashWorkersAllowed, nativeBlake3Module} from '../../src/download/hash-workers.js'
+import {HashWorkers, chunkHasher, downloadHashWorkers, hashWorkersAllowed, nativeBlake3Module} from '../../src/download/hash-workers.js'
 import {LanspreadError} from '../../src/errors.js'
 import {blake3Hex} from '../../src/library/blake3.js'
 import {allocPageAligned} from '../../src/util/aligned-memory.js'
@@ -82,5 +82,19 @@ ${close ? 'await workers.close()' : ''}`
     const workers = downloadHashWorkers({})
     expect(workers).toBeInstanceOf(HashWorkers)
     await workers?.close()
+  })
+})
+
+describe('chunkHasher', () => {
+  it('sends chunks in shared memory to the worker and hashes copies (QUIC replies) on the loop', async () => {
+    const sent: string[] = []
+    const workers = {hash: async () => (sent.push('worker'), 'w')}
+    const onLoop = async () => (sent.push('loop'), 'l')
+    const hash = chunkHasher(workers, onLoop)
+    expect(await hash(allocPageAligned(4096))).toBe('w')
+    expect(await hash(Buffer.alloc(4096))).toBe('l')
+    expect(await hash(new Uint8Array(16))).toBe('l')
+    expect(sent).toEqual(['worker', 'loop', 'loop'])
+    expect(chunkHasher(undefined, onLoop)).toBe(onLoop)
   })
 })
