@@ -30,6 +30,8 @@ export function encodeTxt(fields: TxtFields): Buffer[] {
  */
 const recent = new Map<string, TxtFields | undefined>()
 const RECENT_MAX = 512
+/** Ours are ~500 characters; longer ones (hostile, or another program's) are checked each time, not kept. */
+const RECENT_KEY_MAX = 2048
 
 /** The fields of a TXT record another host sent, or undefined when it is not a valid lanspread record. */
 export function decodeTxt(data: unknown): TxtFields | undefined {
@@ -45,6 +47,7 @@ export function decodeTxt(data: unknown): TxtFields | undefined {
     return known && {...known}
   }
   const fields = validate(strings)
+  if (key.length > RECENT_KEY_MAX) return fields
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!)
   recent.set(key, fields)
   return fields && {...fields}

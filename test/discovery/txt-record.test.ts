@@ -41,6 +41,13 @@ describe('TXT record', () => {
     expect(decodeTxt(encodeTxt(FIELDS))).toEqual(FIELDS)
   })
 
+  it('checks an oversized record every time rather than keeping it', () => {
+    const padded = [...encodeTxt(FIELDS).map(String), `padding=${'x'.repeat(3000)}`]
+    expect(decodeTxt(padded)).toEqual(FIELDS)
+    expect(decodeTxt(padded)).toEqual(FIELDS)
+    expect(decodeTxt([...padded.slice(0, -1).filter((s) => !s.startsWith('cert=')), padded.at(-1)!])).toBeUndefined()
+  })
+
   it('keeps the first value of a repeated key (RFC 6763 §6.4)', () => {
     const strings = encodeTxt(FIELDS).map(String)
     expect(decodeTxt([...strings, 'library_rev=99'])?.library_rev).toBe(12)
