@@ -27,6 +27,14 @@ export interface DialerComponents {
  */
 export const MAX_CONCURRENT_DIALS = 8
 
+/**
+ * Of those, how many may be retries of peers whose last dial failed. Retries wait longer
+ * (dialPatienceMs, up to a minute), so a few peers that answer mDNS but not QUIC (a firewall
+ * that lets one port through) would otherwise hold every slot and starve first dials to
+ * reachable peers; first dials also go before retries in the queue.
+ */
+export const MAX_RETRY_DIALS = MAX_CONCURRENT_DIALS / 2
+
 /** The most a dial may wait: QUIC's idle timeout bounds a handshake anyway. */
 export const MAX_DIAL_PATIENCE_MS = 60_000
 
@@ -34,8 +42,8 @@ export const MAX_DIAL_PATIENCE_MS = 60_000
  * How long a dial (and its Hello) may take after `failures` dials to that peer timed out or
  * failed: the request timeout, doubled per failure. On a machine so loaded that handshakes
  * outlast the request timeout, a fixed bound abandons every handshake just before it would
- * finish and redoes it from scratch (40 peers on 2 cores: pairs that never connected in
- * minutes); a peer that is simply gone costs only a longer-held dial slot.
+ * finish and redoes it from scratch; a peer that is simply gone costs a longer-held retry
+ * slot (MAX_RETRY_DIALS keeps those from starving first dials).
  */
 export function dialPatienceMs(requestTimeoutMs: number, failures: number): number {
   return Math.min(requestTimeoutMs * 2 ** Math.min(failures, 16), Math.max(requestTimeoutMs, MAX_DIAL_PATIENCE_MS))
@@ -53,8 +61,7 @@ export class Dialer {
   private readonly loops = new Map<string, Promise<void>>()
   private readonly pending = new Map<string, Pending>()
   private readonly abort = new AbortController()
-  private dialling = 0
-  private readonly waiting: (() => void)[] = []
+  private readonly slots = new DialSlots(MAX_CONCURRENT_DIALS, MAX_RETRY_DIALS)
   private readonly now: () => number
   private readonly random: () => number
 
@@ -102,12 +109,13 @@ export class Dialer {
   }
 
   private async dialOnce(peer: DiscoveredPeer): Promise<void> {
-    if (this.dialling >= MAX_CONCURRENT_DIALS) await new Promise<void>((resolve) => this.waiting.push(resolve))
-    this.dialling++
+    const failures = (peer.peer_id ? this.pending.get(peer.peer_id)?.failures : undefined) ?? 0
+    const retry = failures > 0
+    const turn = this.slots.take(retry)
+    if (turn) await turn
     try {
       // It may have dialled us while this dial waited its turn.
       if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) return
-      const failures = (peer.peer_id ? this.pending.get(peer.peer_id)?.failures : undefined) ?? 0
       const peerId = await this.components.sessions.connect(peer.address, {timeoutMs: dialPatienceMs(this.components.settings.requestTimeoutMs, failures)})
       if (peerId) this.pending.delete(peerId)
     } catch (error) {
@@ -118,8 +126,7 @@ export class Dialer {
       }
       this.components.log('warn', `could not reach peer at ${formatAddress(peer.address)}: ${errorMessage(error)}`)
     } finally {
-      this.dialling--
-      this.waiting.shift()?.()
+      this.slots.give(retry)
     }
   }
 
@@ -165,5 +172,50 @@ export class Dialer {
         resolve()
       }, {once: true})
     })
+  }
+}
+
+/** The dial slots: at most `max` dials at once, at most `maxRetries` of them retries; first dials are let in first. */
+class DialSlots {
+  private inFlight = 0
+  private retries = 0
+  private readonly queue: {retry: boolean; enter: () => void}[] = []
+
+  constructor(
+    private readonly max: number,
+    private readonly maxRetries: number,
+  ) {}
+
+  /** Holds a slot for this dial at once, or returns the wait for one (so a free slot costs no tick). */
+  take(retry: boolean): Promise<void> | undefined {
+    if (this.fits(retry)) return void this.hold(retry)
+    return new Promise<void>((enter) => this.queue.push({retry, enter}))
+  }
+
+  give(retry: boolean): void {
+    this.inFlight--
+    if (retry) this.retries--
+    this.admitWaiting()
+  }
+
+  private fits(retry: boolean): boolean {
+    return this.inFlight < this.max && (!retry || this.retries < this.maxRetries)
+  }
+
+  private hold(retry: boolean): void {
+    this.inFlight++
+    if (retry) this.retries++
+  }
+
+  private admitWaiting(): void {
+    for (;;) {
+      const first = this.queue.findIndex((waiter) => !waiter.retry)
+      const next = first >= 0 ? first : this.queue.findIndex(() => true)
+      const waiter = this.queue[next]
+      if (!waiter || !this.fits(waiter.retry)) return
+      this.queue.splice(next, 1)
+      this.hold(waiter.retry)
+      waiter.enter()
+    }
   }
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {DiscoveredPeer} from '../../src/discovery/discovery.js'
-import {Dialer, MAX_CONCURRENT_DIALS, MAX_DIAL_PATIENCE_MS, dialPatienceMs} from '../../src/peer/dialer.js'
+import {Dialer, MAX_CONCURRENT_DIALS, MAX_DIAL_PATIENCE_MS, MAX_RETRY_DIALS, dialPatienceMs} from '../../src/peer/dialer.js'
 import {DEFAULT_RUNTIME_SETTINGS} from '../../src/peer/settings.js'
 import type {PeerAddress} from '../../src/peer/peer-table.js'
 import type {PeerConnection} from '../../src/transport/endpoint.js'
@@ -96,6 +96,35 @@ describe('Dialer', () => {
     await tick()
     await tick()
     expect(h.dials.map((d) => d.address.host)).toEqual(peers.slice(0, MAX_CONCURRENT_DIALS + 1).map((p) => p.address.host))
+  })
+
+  it(`retries of peers whose dial failed hold at most ${MAX_RETRY_DIALS} slots, and first dials go ahead of them in the queue`, async () => {
+    const h = harness(SMALL)
+    const peer = (i: number, net: number) => mdnsPeer(`9${String(net * 100 + i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.${net}.${i}`)
+    const unreachable = Array.from({length: MAX_CONCURRENT_DIALS}, (_, i) => peer(i, 1))
+    for (const p of unreachable) h.dialer.found(p)
+    for (const dial of h.dials) dial.settle(new Error('QUIC Client create timeout'))
+    await tick()
+    // They answer mDNS again: only half the slots go to their retries.
+    h.clock.now = 60_000
+    for (const p of unreachable) h.dialer.found(p)
+    await tick()
+    expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS + MAX_RETRY_DIALS)
+    // Reachable peers found meanwhile are dialled at once, in the slots left.
+    const fresh = Array.from({length: MAX_CONCURRENT_DIALS - MAX_RETRY_DIALS + 1}, (_, i) => peer(i, 2))
+    for (const p of fresh) h.dialer.found(p)
+    await tick()
+    expect(h.dials.slice(MAX_CONCURRENT_DIALS + MAX_RETRY_DIALS).map((d) => d.address.host)).toEqual(fresh.slice(0, -1).map((p) => p.address.host))
+    // A retry ends: the waiting first dial takes the slot, not a waiting retry.
+    h.dials[MAX_CONCURRENT_DIALS]!.settle(new Error('QUIC Client create timeout'))
+    await tick()
+    expect(h.dials.at(-1)!.address.host).toBe(fresh.at(-1)!.address.host)
+    // A first dial ends with no first dial waiting: a retry may have its slot (retries under the cap).
+    const count = h.dials.length
+    h.dials[MAX_CONCURRENT_DIALS + MAX_RETRY_DIALS]!.settle(fresh[0]!.peer_id!)
+    await tick()
+    expect(h.dials).toHaveLength(count + 1)
+    expect(h.dials.at(-1)!.address.host).toBe(unreachable[MAX_RETRY_DIALS]!.address.host)
   })
 
   it('each failed dial to a peer gives the next one twice the patience, up to the QUIC idle timeout; a success starts over', async () => {
