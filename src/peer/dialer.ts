@@ -114,11 +114,13 @@ export class Dialer {
     const turn = this.slots.take(retry)
     if (turn) await turn
     try {
-      // It may have dialled us while this dial waited its turn.
-      if (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id)) return
-      const peerId = await this.components.sessions.connect(peer.address, {timeoutMs: dialPatienceMs(this.components.settings.requestTimeoutMs, failures)})
+      // It may have dialled us while this dial waited its turn, or serve may be stopping.
+      if (this.abort.signal.aborted || (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id))) return
+      const timeoutMs = dialPatienceMs(this.components.settings.requestTimeoutMs, failures)
+      const peerId = await this.components.sessions.connect(peer.address, {timeoutMs, signal: this.abort.signal})
       if (peerId) this.pending.delete(peerId)
     } catch (error) {
+      if (this.abort.signal.aborted) return
       const state = peer.peer_id ? this.pending.get(peer.peer_id) : undefined
       if (state) {
         state.notBefore = this.now() + state.backoff.next()
@@ -143,7 +145,7 @@ export class Dialer {
       try {
         // A fixed bound: a static peer is down far more often than slow, and a long dial would
         // notice its return late (QUIC's retransmissions back off).
-        peerId = await this.components.sessions.connect(peer.address)
+        peerId = await this.components.sessions.connect(peer.address, {signal: this.abort.signal})
         if (peerId === undefined) return // refused (ourselves, another protocol, a wrong certificate): logged already
         backoff.reset()
         reported = false

@@ -10,7 +10,7 @@ import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPu
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {connectionToKeep, crossingWindowMs} from '../transport/choose-connection.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
-import type {ByteStream, Endpoint, PeerConnection} from '../transport/endpoint.js'
+import type {ByteStream, DialOptions, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
 import type {PeerAddress, PeerTable} from './peer-table.js'
@@ -105,14 +105,18 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
    * Dials an address and shakes hands; resolves the peer_id, or undefined when refused.
    * `timeoutMs` bounds the dial and the Hello each (default: the request timeout).
    */
-  async connect(address: PeerAddress, options: {timeoutMs?: number} = {}): Promise<string | undefined> {
+  async connect(address: PeerAddress, options: DialOptions = {}): Promise<string | undefined> {
     const timeoutMs = options.timeoutMs ?? this.components.settings.requestTimeoutMs
-    const connection = await this.components.endpoint.dial(address.host, address.port, {timeoutMs})
+    const connection = await this.components.endpoint.dial(address.host, address.port, {...options, timeoutMs})
     const handshake = this.shakeHands(connection, `${address.host}:${address.port}`, timeoutMs)
     this.handshakes.set(connection, handshake)
+    // Given up (serve stopping): closing the connection ends the Hello exchange at once.
+    const giveUp = (): void => void connection.close()
+    options.signal?.addEventListener('abort', giveUp, {once: true})
     try {
       return await handshake
     } finally {
+      options.signal?.removeEventListener('abort', giveUp)
       this.handshakes.delete(connection)
     }
   }

@@ -58,6 +58,8 @@ export interface TrafficCounters {
 
 export interface DialOptions {
   timeoutMs?: number
+  /** Gives the dial up at once (serve stopping): it fails instead of waiting out its bound. */
+  signal?: AbortSignal
 }
 
 export interface Endpoint {

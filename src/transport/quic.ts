@@ -196,7 +196,7 @@ export class QuicEndpoint implements Endpoint {
           config: quicConfig(this.settings, this.init.certificate),
           logger: this.logger.getChild('client'),
         },
-        {timer: timeoutMs},
+        {timer: timeoutMs, ...(options.signal ? {signal: options.signal} : {})},
       )
     } catch (error) {
       throw new LanspreadError('io', `could not connect to peer at ${formatAddress(host, port)}: ${describeQuicError(error)}`, {

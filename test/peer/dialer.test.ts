@@ -12,15 +12,18 @@ const settings = {...DEFAULT_RUNTIME_SETTINGS, requestTimeoutMs: 10_000, redialM
 /** Sessions whose dials the test settles by hand, on a clock the test moves. */
 function harness(selfId: string) {
   const clock = {now: 0}
-  const dials: {address: PeerAddress; timeoutMs: number | undefined; settle(peerId: string | Error): void}[] = []
+  const dials: {address: PeerAddress; timeoutMs: number | undefined; signal: AbortSignal | undefined; settle(peerId: string | Error): void}[] = []
   const connected = new Set<string>()
   const announced: string[] = []
   const sessions = {
-    connect: (address: PeerAddress, options: {timeoutMs?: number} = {}) =>
+    connect: (address: PeerAddress, options: {timeoutMs?: number; signal?: AbortSignal} = {}) =>
       new Promise<string | undefined>((resolve, reject) => {
+        // Like the endpoint: an aborted dial fails at once.
+        options.signal?.addEventListener('abort', () => reject(new Error('could not connect: aborted')), {once: true})
         dials.push({
           address,
           timeoutMs: options.timeoutMs,
+          signal: options.signal,
           settle: (outcome) => {
             if (outcome instanceof Error) return reject(outcome)
             connected.add(outcome)
@@ -31,8 +34,9 @@ function harness(selfId: string) {
     connectionOf: (peerId: string) => (connected.has(peerId) ? ({} as PeerConnection) : undefined),
     announced: (peerId: string) => void announced.push(peerId),
   }
-  const dialer = new Dialer({selfId, sessions, settings, log: () => {}, now: () => clock.now, random: () => 0.5})
-  return {clock, dials, connected, announced, dialer}
+  const warnings: string[] = []
+  const dialer = new Dialer({selfId, sessions, settings, log: (level, message) => void (level === 'warn' && warnings.push(message)), now: () => clock.now, random: () => 0.5})
+  return {clock, dials, connected, announced, dialer, warnings}
 }
 
 function mdnsPeer(peerId: string, host = '10.0.0.2'): DiscoveredPeer {
@@ -151,6 +155,22 @@ describe('Dialer', () => {
     h.dialer.found(mdnsPeer(LARGE))
     await tick()
     expect(h.dials.at(-1)!.timeoutMs).toBe(10_000)
+  })
+
+  it('stop gives up the dials in flight and the queued ones at once, quietly (serve must not wait out a minute-long dial)', async () => {
+    const h = harness(SMALL)
+    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) => mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.3.${i}`))
+    for (const peer of peers) h.dialer.found(peer)
+    h.dialer.found({address: {host: '10.0.4.1', port: 4870}, persistent: true})
+    await tick()
+    expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS + 1)
+    expect(h.dials.every((dial) => dial.signal !== undefined && !dial.signal.aborted)).toBe(true)
+    // None of these dials ever settles by itself: stop() must not wait for them.
+    await h.dialer.stop()
+    expect(h.dials.every((dial) => dial.signal!.aborted)).toBe(true)
+    // The queued ones were let in and saw serve stopping: no new dial, no warning.
+    expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS + 1)
+    expect(h.warnings).toEqual([])
   })
 
   it('dial patience never drops below the request timeout, whatever the settings', () => {

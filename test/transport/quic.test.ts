@@ -148,6 +148,20 @@ describe('QUIC endpoint', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 
+  it('gives a dial up as soon as its signal aborts, long before its timeout', async () => {
+    const a = await startEndpoint()
+    const b = await startEndpoint()
+    const deadPort = b.port
+    await b.endpoint.stop()
+    const abort = new AbortController()
+    const started = Date.now()
+    const dial = a.endpoint.dial('127.0.0.1', deadPort, {timeoutMs: 30_000, signal: abort.signal})
+    setTimeout(() => abort.abort(), 100)
+    await expect(dial).rejects.toMatchObject({code: 'io', message: expect.stringContaining(`could not connect to peer at 127.0.0.1:${deadPort}`)})
+    // Bounded by the abort, not by the 30 s timeout (a generous margin for a loaded machine).
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
   it('stops quickly with live connections and a stream in flight, and the peer sees the close', async () => {
     const a = await startEndpoint({stopTimeoutMs: 1_000})
     const b = await startEndpoint()
