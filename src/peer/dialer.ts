@@ -212,7 +212,7 @@ class DialSlots {
   private admitWaiting(): void {
     for (;;) {
       const first = this.queue.findIndex((waiter) => !waiter.retry)
-      const next = first >= 0 ? first : this.queue.findIndex(() => true)
+      const next = Math.max(first, 0)
       const waiter = this.queue[next]
       if (!waiter || !this.fits(waiter.retry)) return
       this.queue.splice(next, 1)

@@ -1,17 +1,18 @@
 // The conversations with other peers over their connections: the handshake (Hello/HelloAck,
 // certificate pin, one connection per pair), serving their requests, pulling their library
-// when it moved, and pushing ours after each local revision (one coalesced delta per peer).
+// when it moved (LibraryPulls), and pushing ours after each local revision (one coalesced
+// delta per peer).
 import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
-import {Backoff} from './backoff.js'
-import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush, pullLibrary} from '../sync/library-sync.js'
+import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {connectionToKeep, crossingWindowMs} from '../transport/choose-connection.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
 import type {ByteStream, DialOptions, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
+import {LibraryPulls} from './library-pulls.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
 import type {PeerAddress, PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
@@ -45,14 +46,6 @@ export interface PeerSessionsOptions {
 /** Protocol violations after which a connection is dropped. */
 const MAX_VIOLATIONS = 3
 
-/** One peer's pulls: one at a time, coalesced; a failed one is tried again later (backoff). */
-interface PullState {
-  running: boolean
-  again: boolean
-  retry: NodeJS.Timeout | undefined
-  backoff: Backoff
-}
-
 interface PushState {
   sentRev: number
   running: boolean
@@ -67,7 +60,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   /** Handshakes we started and have not finished: the peer may already send requests on them. */
   private readonly handshakes = new WeakMap<PeerConnection, Promise<unknown>>()
   private readonly pushes = new Map<string, PushState>()
-  private readonly pulls = new Map<string, PullState>()
+  private readonly pulls: LibraryPulls
   private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
   private stopping = false
 
@@ -76,6 +69,14 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     private readonly components: PeerSessionsComponents,
   ) {
     super()
+    this.pulls = new LibraryPulls({
+      table: components.table,
+      settings: components.settings,
+      log: components.log,
+      connectionOf: (peerId) => (this.stopping ? undefined : this.connectionOf(peerId)),
+      exchange: (connection, request, peerId) => this.exchange(connection, request, peerId),
+      changed: (peerId, outcome) => this.announceLibrary(peerId, outcome),
+    })
     components.endpoint.onStream((stream, connection) => this.serve(stream, connection))
     components.endpoint.on('connection', (connection) => this.expectHello(connection))
   }
@@ -134,7 +135,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       throw protocolViolation(label, `answered Hello with ${reply.type}`)
     }
     if (!(await this.admit(connection, reply))) return undefined
-    this.schedulePull(reply.peer_id, reply)
+    this.pulls.schedule(reply.peer_id, reply)
     return reply.peer_id
   }
 
@@ -144,7 +145,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
    */
   announced(peerId: string, position: LibraryPosition): void {
     if (this.components.table.get(peerId)?.library.isCurrent(position.library_epoch, position.library_digest)) return
-    this.schedulePull(peerId, position)
+    this.pulls.schedule(peerId, position)
   }
 
   /** After a local revision: one coalesced push to every connected peer. */
@@ -164,8 +165,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     const connection = this.connections.get(peerId)
     this.connections.delete(peerId)
     this.pushes.delete(peerId)
-    clearTimeout(this.pulls.get(peerId)?.retry)
-    this.pulls.delete(peerId)
+    this.pulls.forget(peerId)
     await connection?.close()
   }
 
@@ -291,7 +291,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
         this.receiveDelta(peerId, message)
         return undefined
       case 'LibrarySummary':
-        this.schedulePull(peerId, message)
+        this.pulls.schedule(peerId, message)
         return undefined
       case 'Ping':
         return {type: 'Pong'}
@@ -313,7 +313,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     if (!(await this.admit(connection, hello))) {
       throw new LanspreadError('invalid_input', `Hello from ${connection.remoteHost} refused`, {hint: 'see the log of the refusing peer'})
     }
-    this.schedulePull(hello.peer_id, hello)
+    this.pulls.schedule(hello.peer_id, hello)
     return this.hello('HelloAck')
   }
 
@@ -327,61 +327,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     }
     if (outcome === 'stale') return
     // A gap, a new epoch or a digest that does not match: ask for what we are missing.
-    this.schedulePull(peerId, {library_epoch: delta.library_epoch, library_rev: delta.to_rev, library_digest: delta.library_digest})
-  }
-
-  /** Pulls a peer's library up to `announced`, one pull per peer at a time. */
-  private schedulePull(peerId: string, announced: LibraryPosition): void {
-    let state = this.pulls.get(peerId)
-    if (!state) {
-      const {redialMinMs, redialMaxMs} = this.components.settings
-      state = {running: false, again: false, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)}
-      this.pulls.set(peerId, state)
-    }
-    clearTimeout(state.retry)
-    state.retry = undefined
-    if (state.running) {
-      state.again = true
-      return
-    }
-    state.running = true
-    void this.runPulls(peerId, announced, state)
-  }
-
-  private async runPulls(peerId: string, announced: LibraryPosition, state: PullState): Promise<void> {
-    try {
-      do {
-        state.again = false
-        const record = this.components.table.get(peerId)
-        const connection = this.connectionOf(peerId)
-        if (!record || !connection || this.stopping) return
-        try {
-          const outcome = await pullLibrary(record.library, announced, (request) => this.exchange(connection, request, peerId), peerId)
-          state.backoff.reset()
-          if (outcome !== 'current') this.announceLibrary(peerId, outcome)
-          // A later push or summary may have moved the target while we pulled.
-          announced = record.library.position ?? announced
-        } catch (error) {
-          // A pull on a connection replaced meanwhile (a crossing dial) is no news: it is redone.
-          const level = connection.isClosed() ? 'info' : 'warn'
-          this.components.log(level, `could not sync the library of peer ${peerId}${level === 'info' ? ' on a connection closed meanwhile' : ''}: ${errorMessage(error)}; trying again`)
-          // A reason to pull that came meanwhile (the connection kept after a crossing dial, a
-          // push) tries again at once; otherwise later: with static peers and no mDNS repeating
-          // the announcement, nothing else would ever ask again.
-          if (!state.again) this.retryPullLater(peerId, announced, state)
-        }
-      } while (state.again)
-    } finally {
-      state.running = false
-    }
-  }
-
-  private retryPullLater(peerId: string, announced: LibraryPosition, state: PullState): void {
-    state.retry = setTimeout(() => {
-      state.retry = undefined
-      if (this.pulls.get(peerId) === state) this.schedulePull(peerId, announced)
-    }, state.backoff.next())
-    state.retry.unref()
+    this.pulls.schedule(peerId, {library_epoch: delta.library_epoch, library_rev: delta.to_rev, library_digest: delta.library_digest})
   }
 
   private announceLibrary(peerId: string, outcome: 'delta' | 'snapshot'): void {
