@@ -73,7 +73,7 @@ function countActivity(peers: readonly LanPeer[]): Record<string, number> {
   for (const peer of peers) {
     for (const event of peer.events) {
       if (event.event === 'peer_lost') add('peer_lost')
-      if (event.event === 'peer_library_changed') add(`pulled_${String(event.outcome)}`)
+      if (event.event === 'peer_library_changed') add(`library_${String(event.outcome)}`)
     }
     for (const line of peer.stderr().split('\n')) {
       const match = /^TRACE \d+ (\S+)/.exec(line)

@@ -4,6 +4,7 @@
 // delta per peer).
 import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {HANDSHAKE_GAMES_MAX} from '../protocol/limits.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush} from '../sync/library-sync.js'
@@ -41,6 +42,8 @@ export interface PeerSessionsOptions {
   /** Extra features announced in Hello (e.g. bulk-tls) and the bulk port. */
   features?: string[]
   bulkPort?: number
+  /** The largest library sent inside Hello / HelloAck (default HANDSHAKE_GAMES_MAX; 0: never). */
+  handshakeGamesMax?: number
 }
 
 /** Protocol violations after which a connection is dropped. */
@@ -135,6 +138,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       throw protocolViolation(label, `answered Hello with ${reply.type}`)
     }
     if (!(await this.admit(connection, reply))) return undefined
+    this.takeHandshakeLibrary(reply)
     this.pulls.schedule(reply.peer_id, reply)
     return reply.peer_id
   }
@@ -181,6 +185,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private hello<T extends 'Hello' | 'HelloAck'>(type: T): Hello | HelloAck {
     const position = this.components.library.position()
     const features = this.options.features ?? []
+    const gamesMax = this.options.handshakeGamesMax ?? HANDSHAKE_GAMES_MAX
+    const games = gamesMax > 0 ? this.components.library.games() : []
     return {
       type,
       peer_id: this.options.peerId,
@@ -190,7 +196,21 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       listen_port: this.components.endpoint.address().port,
       ...(features.includes(FEATURE_BULK_TLS) && this.options.bulkPort ? {bulk_port: this.options.bulkPort} : {}),
       hostname: this.options.hostname,
+      ...(gamesMax > 0 && games.length <= gamesMax ? {games} : {}),
     } as Hello | HelloAck
+  }
+
+  /**
+   * A small library comes inside the handshake: taken as a snapshot when it matches the
+   * announced digest, it saves the GetLibrary round trip (a third of the packets of a first
+   * contact). One that does not match is ignored; the pull scheduled next asks for it.
+   */
+  private takeHandshakeLibrary(hello: Hello | HelloAck): void {
+    if (!hello.games) return
+    const library = this.components.table.get(hello.peer_id)?.library
+    if (!library || library.isCurrent(hello.library_epoch, hello.library_digest)) return
+    const {library_epoch, library_rev, library_digest, games} = hello
+    if (library.applySnapshot({library_epoch, library_rev, library_digest, games}) === 'applied') this.announceLibrary(hello.peer_id, 'snapshot')
   }
 
   /**
@@ -313,6 +333,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     if (!(await this.admit(connection, hello))) {
       throw new LanspreadError('invalid_input', `Hello from ${connection.remoteHost} refused`, {hint: 'see the log of the refusing peer'})
     }
+    this.takeHandshakeLibrary(hello)
     this.pulls.schedule(hello.peer_id, hello)
     return this.hello('HelloAck')
   }

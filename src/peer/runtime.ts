@@ -47,6 +47,8 @@ export interface PeerRuntimeOptions {
   watch?: boolean
   /** Serve chunks over bulk TLS too (on by default; `--no-bulk` turns it off). */
   bulk?: boolean
+  /** The largest library sent inside Hello / HelloAck (PeerSessionsOptions). */
+  handshakeGamesMax?: number
 }
 
 export type LogLevel = 'info' | 'warn'
@@ -176,7 +178,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const bulk = options.bulk === false ? undefined : await startBulk(options.host, tls, table, games, log)
     if (bulk) undo.push(() => bulk.server.stop())
     const sessions = new PeerSessions(
-      {peerId: identity.peer_id, hostname: os.hostname(), ...(bulk ? {features: [FEATURE_BULK_TLS], bulkPort: bulk.port} : {})},
+      {
+        peerId: identity.peer_id,
+        hostname: os.hostname(),
+        ...(bulk ? {features: [FEATURE_BULK_TLS], bulkPort: bulk.port} : {}),
+        ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
+      },
       {endpoint, table, pins, library: view, settings, log},
     )
     sessions.handle('GetGame', games.handle)

@@ -10,6 +10,13 @@ export const FRAME_PREFIX_BYTES = 4
 /** Games in one LibrarySnapshot or GameList, and entries in one LibraryDelta. */
 export const MAX_GAMES_PER_MESSAGE = 100_000
 
+/**
+ * Most games a peer sends inside its Hello / HelloAck (`games`, ~250 bytes each): a library
+ * this small costs less in the handshake than a GetLibrary round trip after it. A larger one
+ * is pulled as before. A sender's choice, not a bound on what is received.
+ */
+export const HANDSHAKE_GAMES_MAX = 256
+
 /** Files in one GameManifest. */
 export const MAX_FILES_PER_MANIFEST = 100_000
 

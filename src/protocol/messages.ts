@@ -38,10 +38,20 @@ const handshake = {
   /** The TLS-over-TCP port for chunk bytes, present when `features` holds "bulk-tls". */
   bulk_port: PortSchema.optional(),
   hostname: HostnameSchema.optional(),
+  /**
+   * The sender's games at `library_rev` (its snapshot), sent when the library is small
+   * (HANDSHAKE_GAMES_MAX): the receiver takes it if it matches `library_digest` and needs no
+   * GetLibrary. Absent: pull as usual. A peer that does not know the field strips it.
+   */
+  games: GameListSchema.optional(),
 }
 
-export const HelloSchema = z.object({type: z.literal('Hello'), ...handshake})
-export const HelloAckSchema = z.object({type: z.literal('HelloAck'), ...handshake})
+const checkHandshakeGames = (message: {games?: {id: string}[] | undefined}, ctx: z.RefinementCtx): void => {
+  if (message.games) checkUniqueIds(message.games.map((game) => game.id), ['games'], ctx)
+}
+
+export const HelloSchema = z.object({type: z.literal('Hello'), ...handshake}).superRefine(checkHandshakeGames)
+export const HelloAckSchema = z.object({type: z.literal('HelloAck'), ...handshake}).superRefine(checkHandshakeGames)
 
 export const LibrarySummarySchema = z.object({
   type: z.literal('LibrarySummary'),

@@ -29,7 +29,7 @@ export interface TestPeer {
 }
 
 export async function startPeer(
-  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; port?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean} = {},
+  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; port?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean; handshakeGamesMax?: number} = {},
 ): Promise<TestPeer> {
   const games = options.games ?? {}
   const library = options.library ?? (await makeTempLibrary(Object.keys(games).map((id) => ({id, name: id}))))
@@ -45,6 +45,7 @@ export async function startPeer(
     transport: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500},
     watch: options.watch ?? true,
     bulk: options.bulk ?? true,
+    ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
     },
     // From the very start: recovery and the first dials log before start() resolves.
     (event, data) => {

@@ -38,7 +38,7 @@ const handshake = {
 
 /** One valid message of every type (the test checks that none is missing). */
 export const SAMPLES: {readonly [T in MessageType]: Extract<Message, {type: T}>} = {
-  Hello: {type: 'Hello', ...handshake},
+  Hello: {type: 'Hello', ...handshake, games: [summary('quake3')]},
   HelloAck: {type: 'HelloAck', peer_id: PEER_ID, proto_ver: 1, library_rev: 0, library_epoch: 'e', library_digest: HASH_A, features: [], listen_port: 1},
   LibrarySummary: {type: 'LibrarySummary', library_rev: 7, library_epoch: EPOCH, library_digest: HASH_B, game_count: 2},
   GetLibrary: {type: 'GetLibrary', since: {library_epoch: EPOCH, library_rev: 5}},

@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
@@ -7,6 +8,7 @@ import {loadOrCreateCertificate} from '../../src/transport/certs.js'
 import type {PeerConnection} from '../../src/transport/endpoint.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {eventually, gamesOf, startPeer} from '../helpers/peers.js'
+import {EPOCH, summary} from '../helpers/protocol.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
 
 const GAME = {'version.ini': '1.0\n', 'data.eti': 'archive bytes'}
@@ -69,6 +71,21 @@ describe('peer runtime against hostile peers', () => {
     // A connection that never says Hello is closed after the request timeout (3 s here).
     await eventually(() => silent.isClosed(), 'the silent connection closed', 8000)
     await b.runtime.sessions.ping(a.runtime.peerId)
+  })
+
+  it('does not take games in a Hello that do not match its digest: it asks for the library instead', async () => {
+    const a = await startPeer({games: {alpha: GAME}})
+    const asked: string[] = []
+    a.runtime.sessions.on('frames', (frame) => {
+      if (frame.direction === 'out') asked.push(frame.type)
+    })
+    const liar = await rawClient(a.address.port)
+    const liarId = randomUUID()
+    const hello = {type: 'Hello' as const, peer_id: liarId, proto_ver: 1, library_rev: 3, library_epoch: EPOCH, library_digest: 'f'.repeat(64), features: [], listen_port: 9, games: [summary('doom')]}
+    expect(await sendRaw(liar, encodeFrame(hello))).toMatchObject({type: 'HelloAck', games: [{id: 'alpha'}]})
+    await eventually(() => asked.includes('GetLibrary'), 'a pull of the liar\'s library')
+    expect(a.runtime.table.get(liarId)?.library.gameCount).toBe(0)
+    expect(a.runtime.table.get(liarId)?.library.position).toBeUndefined()
   })
 
   it('refuses an impostor that claims a known peer_id with another certificate, and keeps the real peer', async () => {

@@ -17,6 +17,23 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     expect(b.runtime.table.get(a.runtime.peerId)?.library.position?.library_epoch).toBe(a.runtime.position().library_epoch)
   })
 
+  it('small libraries travel inside the handshake: two peers sync without a single GetLibrary', async () => {
+    const a = await startPeer({games: {alpha: GAME, beta: GAME}})
+    const b = await startPeer({games: {gamma: GAME}, peers: [a.address]})
+    await eventually(() => gamesOf(b, a).length === 2 && gamesOf(a, b).length === 1, 'both libraries synced')
+    expect([...a.received, ...b.received]).not.toContain('GetLibrary')
+    expect(b.runtime.table.get(a.runtime.peerId)?.library.position).toEqual(a.runtime.position())
+  })
+
+  it('a library larger than the handshake carries is pulled after it', async () => {
+    // a's two games are over the bound; b's one game still comes in its Hello.
+    const a = await startPeer({games: {alpha: GAME, beta: GAME}, handshakeGamesMax: 1})
+    const b = await startPeer({games: {gamma: GAME}, peers: [a.address], handshakeGamesMax: 1})
+    await eventually(() => gamesOf(b, a).length === 2 && gamesOf(a, b).length === 1, 'both libraries synced')
+    expect(a.received.filter((type) => type === 'GetLibrary')).toHaveLength(1)
+    expect(b.received).not.toContain('GetLibrary')
+  })
+
   it('three peers all converge', async () => {
     const a = await startPeer({games: {alpha: GAME}})
     const b = await startPeer({games: {beta: GAME}, peers: [a.address]})
@@ -27,7 +44,8 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
   })
 
   it('a pull that failed is tried again later, though nothing announces the library again (static peers, no mDNS)', async () => {
-    const b = await startPeer({games: {beta: GAME}})
+    // b's library is pulled, not sent in its HelloAck.
+    const b = await startPeer({games: {beta: GAME}, handshakeGamesMax: 0})
     // b's first answer to GetLibrary fails (as a pull on the connection a crossing dial closed does).
     let failNext = true
     const snapshot = b.runtime.library.snapshot.bind(b.runtime.library)

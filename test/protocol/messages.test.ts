@@ -84,6 +84,14 @@ describe('message schemas', () => {
     expect(refusal({...SAMPLES.LibraryDelta, added: [summary('a')], updated: [], removed: ['a']})).toContain('appears more than once')
   })
 
+  it('takes the games of a handshake as a snapshot list: bounded, each game once, optional', () => {
+    expect(refusal({...SAMPLES.Hello, games: [summary('a'), summary('a')]})).toContain('game "a" appears more than once')
+    expect(refusal({...SAMPLES.HelloAck, games: [summary('a'), summary('a')]})).toContain('HelloAck')
+    expect(refusal({...SAMPLES.HelloAck, games: [{id: 'a'}]})).toContain('HelloAck.games')
+    const {games: _, ...withoutGames} = SAMPLES.Hello
+    expect(parseMessage(withoutGames)).toEqual(withoutGames)
+  })
+
   it('refuses a delta that does not move forward', () => {
     expect(refusal({...SAMPLES.LibraryDelta, from_rev: 7, to_rev: 7})).toContain('LibraryDelta.to_rev: must be greater than from_rev')
     expect(refusal({...SAMPLES.LibraryDelta, from_rev: 8, to_rev: 7})).toContain('to_rev')
