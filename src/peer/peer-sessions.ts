@@ -203,12 +203,16 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   /**
    * A small library comes inside the handshake: taken as a snapshot when it matches the
    * announced digest, it saves the GetLibrary round trip (a third of the packets of a first
-   * contact). One that does not match is ignored; the pull scheduled next asks for it.
+   * contact). One that does not match is ignored; the pull scheduled next asks for it. One
+   * older than what we hold (a Hello built before a delta that overtook it on the previous
+   * connection) is old news: revisions only grow within an epoch.
    */
   private takeHandshakeLibrary(hello: Hello | HelloAck): void {
     if (!hello.games) return
     const library = this.components.table.get(hello.peer_id)?.library
     if (!library || library.isCurrent(hello.library_epoch, hello.library_digest)) return
+    const held = library.position
+    if (held && held.library_epoch === hello.library_epoch && held.library_rev >= hello.library_rev) return
     const {library_epoch, library_rev, library_digest, games} = hello
     if (library.applySnapshot({library_epoch, library_rev, library_digest, games}) === 'applied') this.announceLibrary(hello.peer_id, 'snapshot')
   }

@@ -2,6 +2,8 @@ import {randomUUID} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
+import {libraryDigest} from '../../src/library/library-revision.js'
+import type {GameSummary} from '../../src/library/summary.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {loadOrCreateCertificate} from '../../src/transport/certs.js'
@@ -13,12 +15,17 @@ import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
 
 const GAME = {'version.ini': '1.0\n', 'data.eti': 'archive bytes'}
 
-async function rawClient(port: number): Promise<PeerConnection> {
+/** A bare QUIC endpoint with its own certificate: it dials, and answers nothing. */
+async function rawEndpoint(): Promise<QuicEndpoint> {
   const certificate = await loadOrCreateCertificate(await makeTempDir())
   const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500}}, {log: () => {}})
   await endpoint.start({host: '127.0.0.1', port: 0})
   onTestFinished(() => endpoint.stop())
-  return endpoint.dial('127.0.0.1', port, {timeoutMs: 3000})
+  return endpoint
+}
+
+async function rawClient(port: number): Promise<PeerConnection> {
+  return (await rawEndpoint()).dial('127.0.0.1', port, {timeoutMs: 3000})
 }
 
 /** Sends raw bytes on a new stream and returns the first frame of the answer (or undefined). */
@@ -86,6 +93,19 @@ describe('peer runtime against hostile peers', () => {
     await eventually(() => asked.includes('GetLibrary'), 'a pull of the liar\'s library')
     expect(a.runtime.table.get(liarId)?.library.gameCount).toBe(0)
     expect(a.runtime.table.get(liarId)?.library.position).toBeUndefined()
+  })
+
+  it('never rolls a library back to an older Hello (one built before a delta that overtook it)', async () => {
+    const a = await startPeer()
+    const endpoint = await rawEndpoint()
+    const peerId = randomUUID()
+    const helloAt = (rev: number, games: GameSummary[]) => ({type: 'Hello' as const, peer_id: peerId, proto_ver: 1, library_rev: rev, library_epoch: EPOCH, library_digest: libraryDigest(games), features: [], listen_port: 9, games})
+    const held = () => a.runtime.table.get(peerId)?.library
+    await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(3, [summary('doom'), summary('quake3')])))
+    expect(held()?.position?.library_rev).toBe(3)
+    expect(await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(2, [summary('doom')])))).toMatchObject({type: 'HelloAck'})
+    expect(held()?.position?.library_rev).toBe(3)
+    expect(held()?.gameCount).toBe(2)
   })
 
   it('refuses an impostor that claims a known peer_id with another certificate, and keeps the real peer', async () => {
