@@ -1,7 +1,6 @@
 // What at a game root shows an interrupted operation (SPEC §3): an intent log, the staging
 // or backup folder, download scratch. Stamped from the fingerprint's own readdir, so a warm
 // scan reads the intent log only when its size or mtime changed.
-import type {Dirent} from 'node:fs'
 import fs from 'node:fs/promises'
 import {lstatOrNull, lstatOrNullSync} from '../fs/stat.js'
 import {BACKUP_DIR, INSTALLING_DIR, INTENT_LOG, OWNED_MARKER, SENTINEL_DISCARDED, SENTINEL_TMP} from './layout.js'
@@ -17,9 +16,9 @@ export function isMarkName(name: string): boolean {
 }
 
 /** The stamp of one root entry named like a mark; undefined when it vanished meanwhile. */
-export function stampMark(root: string, entry: Dirent): Mark | undefined {
-  const stat = lstatOrNullSync(`${root}/${entry.name}`)
-  return stat ? {name: entry.name, dir: stat.isDirectory(), size: stat.size, mtime_ms: stat.mtimeMs} : undefined
+export function stampMark(root: string, name: string): Mark | undefined {
+  const stat = lstatOrNullSync(`${root}/${name}`)
+  return stat ? {name, dir: stat.isDirectory(), size: stat.size, mtime_ms: stat.mtimeMs} : undefined
 }
 
 /** `previous` null: never read (an entry from an older index), so never equal. */
