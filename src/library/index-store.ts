@@ -214,21 +214,23 @@ export class IndexStore {
   }
 
   private async readIndex(): Promise<IndexRead> {
-    let raw: string
+    // Read as bytes, decoded once: a 'utf8' readFile decodes chunk by chunk through a
+    // StringDecoder, and the byte count is then free.
+    let bytes: Buffer
     try {
-      raw = await fs.readFile(this.paths.indexPath, 'utf8')
+      bytes = await fs.readFile(this.paths.indexPath)
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return {status: 'missing'}
       throw ioError('read', this.paths.indexPath, error)
     }
     let json: unknown
     try {
-      json = JSON.parse(raw)
+      json = JSON.parse(bytes.toString('utf8'))
     } catch (error) {
       return {status: 'corrupt', culprit: 'index', reason: `not valid JSON (${(error as Error).message})`}
     }
     const parsed = await parseIndex(json)
-    const checkpointBytes = Buffer.byteLength(raw)
+    const checkpointBytes = bytes.length
     // The journal of an older or broken checkpoint is not its own: the next save compacts and removes it.
     if (parsed.status === 'v2') return {status: 'v2', index: parsed.index, checkpointBytes}
     if (parsed.status === 'v1') return {status: 'v1', index: parsed.index, migrated: parsed.files, checkpointBytes}

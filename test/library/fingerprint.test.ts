@@ -18,6 +18,15 @@ describe('readFingerprint', () => {
     expect(marks).toEqual([])
   })
 
+  it.each([3, 40])('lists %i archives by name in code-unit order, whatever order the folder lists them in', async (count) => {
+    const root = await makeTempDir()
+    const names = Array.from({length: count}, (_, i) => `${i % 2 ? 'b' : 'B'}${String(count - i).padStart(2, '0')}.eti`)
+    for (const name of names) await fs.writeFile(path.join(root, name), name)
+    const listed = readFingerprint(root).fingerprint.split('/').filter((part) => part.endsWith('.eti'))
+    expect(listed).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+    expect(listed[0]!.startsWith('B')).toBe(true)
+  })
+
   it('stamps the marks of an interrupted operation, files and folders alike', async () => {
     const root = await makeTempDir()
     await fs.writeFile(path.join(root, '.lanspread.json'), '{}')
