@@ -4,6 +4,7 @@
 // delta per peer).
 import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
+import type {GameSummary} from '../library/summary.js'
 import {HANDSHAKE_GAMES_MAX} from '../protocol/limits.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
@@ -185,8 +186,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private hello<T extends 'Hello' | 'HelloAck'>(type: T): Hello | HelloAck {
     const position = this.components.library.position()
     const features = this.options.features ?? []
-    const gamesMax = this.options.handshakeGamesMax ?? HANDSHAKE_GAMES_MAX
-    const games = gamesMax > 0 ? this.components.library.games() : []
+    const games = this.handshakeGames()
     return {
       type,
       peer_id: this.options.peerId,
@@ -196,23 +196,28 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       listen_port: this.components.endpoint.address().port,
       ...(features.includes(FEATURE_BULK_TLS) && this.options.bulkPort ? {bulk_port: this.options.bulkPort} : {}),
       hostname: this.options.hostname,
-      ...(gamesMax > 0 && games.length <= gamesMax ? {games} : {}),
+      ...(games ? {games} : {}),
     } as Hello | HelloAck
+  }
+
+  /** Our games, to send inside a handshake when the library is that small (HANDSHAKE_GAMES_MAX). */
+  private handshakeGames(): GameSummary[] | undefined {
+    const max = this.options.handshakeGamesMax ?? HANDSHAKE_GAMES_MAX
+    if (max === 0) return undefined
+    const games = this.components.library.games()
+    return games.length <= max ? games : undefined
   }
 
   /**
    * A small library comes inside the handshake: taken as a snapshot when it matches the
    * announced digest, it saves the GetLibrary round trip (a third of the packets of a first
-   * contact). One that does not match is ignored; the pull scheduled next asks for it. One
-   * older than what we hold (a Hello built before a delta that overtook it on the previous
-   * connection) is old news: revisions only grow within an epoch.
+   * contact). One that does not match is ignored, and the pull scheduled next asks for it;
+   * one older than what we hold (a Hello overtaken by a delta) is ignored by applySnapshot.
    */
   private takeHandshakeLibrary(hello: Hello | HelloAck): void {
     if (!hello.games) return
     const library = this.components.table.get(hello.peer_id)?.library
     if (!library || library.isCurrent(hello.library_epoch, hello.library_digest)) return
-    const held = library.position
-    if (held && held.library_epoch === hello.library_epoch && held.library_rev >= hello.library_rev) return
     const {library_epoch, library_rev, library_digest, games} = hello
     if (library.applySnapshot({library_epoch, library_rev, library_digest, games}) === 'applied') this.announceLibrary(hello.peer_id, 'snapshot')
   }

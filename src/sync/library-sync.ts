@@ -63,8 +63,10 @@ export async function pullLibrary(remote: RemoteLibrary, announced: LibraryPosit
   return applySnapshotOrThrow(remote, reply, peer)
 }
 
-function applySnapshotOrThrow(remote: RemoteLibrary, snapshot: LibrarySnapshot, peer: string): 'snapshot' {
-  if (remote.applySnapshot(snapshot) === 'applied') return 'snapshot'
+function applySnapshotOrThrow(remote: RemoteLibrary, snapshot: LibrarySnapshot, peer: string): 'snapshot' | 'current' {
+  const outcome = remote.applySnapshot(snapshot)
+  if (outcome === 'applied') return 'snapshot'
+  if (outcome === 'stale') return 'current'
   throw new LanspreadError('integrity', `peer ${peer} sent a library snapshot whose games do not match its own digest`, {
     hint: 'the peer is broken or hostile; its library is ignored until it sends a consistent one',
   })

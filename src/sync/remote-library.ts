@@ -50,8 +50,13 @@ export class RemoteLibrary {
     return this.epoch === epoch && this.digest === digest
   }
 
-  /** A snapshot replaces everything; it is refused only if its own digest does not match it. */
-  applySnapshot(snapshot: RemoteSnapshot): 'applied' | 'digest_mismatch' {
+  /**
+   * A snapshot replaces everything. It is refused if its own digest does not match it, and
+   * ignored as old news when it is of our epoch at a lower revision than we hold: a delta
+   * pushed on another stream (or connection) overtook it on the way.
+   */
+  applySnapshot(snapshot: RemoteSnapshot): 'applied' | 'stale' | 'digest_mismatch' {
+    if (snapshot.library_epoch === this.epoch && this.rev !== undefined && snapshot.library_rev < this.rev) return 'stale'
     const games = new Map(snapshot.games.map((game) => [game.id, game]))
     if (libraryDigest([...games.values()]) !== snapshot.library_digest) return 'digest_mismatch'
     this.games = games

@@ -48,6 +48,15 @@ describe('RemoteLibrary', () => {
     expect(remote.position).toBeUndefined()
   })
 
+  it('ignores a snapshot of its epoch older than what it holds (overtaken by a delta), and takes one of a new epoch', () => {
+    const remote = new RemoteLibrary()
+    remote.applySnapshot(snapshotOf([game('a'), game('b')], 5))
+    expect(remote.applySnapshot(snapshotOf([game('a')], 4))).toBe('stale')
+    expect(remote.position?.library_rev).toBe(5)
+    expect(remote.applySnapshot(snapshotOf([game('a')], 1, 'e2'))).toBe('applied')
+    expect(remote.list().map((g) => g.id)).toEqual(['a'])
+  })
+
   it('knows when it is current', () => {
     const remote = new RemoteLibrary()
     const snap = snapshotOf([game('a')], 2)
