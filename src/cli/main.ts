@@ -1,10 +1,9 @@
 // The entry point behind bin/run.js and bin/dev.js: oclif's run, plus one promise it does
 // not keep by itself: under --json, an error no command caught (help, autocomplete, a plugin)
 // still ends as the one JSON error document on stdout. A plain `scan` skips oclif (fast-scan.ts),
-// so @oclif/core is imported only past that point.
+// so @oclif/core, and everything else, is imported only past that point.
 import {handleClosedOutput} from './closed-output.js'
-import {fastScanFlags, runFastScan} from './fast-scan.js'
-import {argvWantsJson, reportFailure, toFailure} from './failure.js'
+import {fastScanFlags} from './fast-scan-flags.js'
 
 export interface MainOptions {
   /** import.meta.url of the bin script: where oclif finds package.json. */
@@ -13,13 +12,24 @@ export interface MainOptions {
   development?: boolean
 }
 
+/**
+ * fast-scan.ts as the build bundled it (scripts/bundle-fast-scan.mjs), relative to dist/cli/.
+ * A variable, so that TypeScript does not look for it among the sources.
+ */
+const FAST_SCAN_BUNDLE = '../bundle/fast-scan.js'
+
+type FastScanModule = typeof import('./fast-scan.js')
+
 export async function main({dir, development = false}: MainOptions): Promise<void> {
   if (development) process.env.NODE_ENV = 'development'
   const argv = process.argv.slice(2)
   handleClosedOutput(argv[0] === 'serve')
   const fast = fastScanFlags(argv)
-  if (fast) return runFastScan(fast)
-  const {flush, handle, run, settings} = await import('@oclif/core')
+  if (fast) {
+    const {runFastScan} = development ? await import('./fast-scan.js') : ((await import(FAST_SCAN_BUNDLE)) as FastScanModule)
+    return runFastScan(fast)
+  }
+  const [{flush, handle, run, settings}, {argvWantsJson, reportFailure, toFailure}] = await Promise.all([import('@oclif/core'), import('./failure.js')])
   if (development) settings.debug = true
   try {
     await run(argv, dir)

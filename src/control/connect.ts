@@ -1,7 +1,8 @@
 // The first step of attaching to serve, kept free of everything but node:net: commands that
-// run without serve (the common case of `scan`) pay one failed connect and load nothing more.
+// run without serve (the common case of `scan`) pay one lstat and load nothing more.
 import net from 'node:net'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
+import {lstatOrNullSync} from '../fs/stat.js'
 
 /** Errors that mean "no serve is listening there". */
 const NOBODY_LISTENS = new Set(['ENOENT', 'ENOTDIR', 'ECONNREFUSED', 'ENOTSOCK'])
@@ -10,6 +11,8 @@ export const CONNECT_TIMEOUT_MS = 2000
 
 /** A socket connected to serve's control socket, or undefined when nobody listens there. */
 export async function connectControlSocket(socketPath: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<net.Socket | undefined> {
+  // No socket there: nobody listens, and a connect attempt (a socket, an error object) would only say so slower.
+  if (!lstatOrNullSync(socketPath)?.isSocket()) return undefined
   const socket = net.createConnection(socketPath)
   try {
     await new Promise<void>((resolve, reject) => {

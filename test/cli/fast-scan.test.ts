@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {fastScanFlags} from '../../src/cli/fast-scan.js'
+import {fastScanFlags} from '../../src/cli/fast-scan-flags.js'
 
 describe('fastScanFlags', () => {
   it('takes the plain forms of scan, values with or without =', () => {

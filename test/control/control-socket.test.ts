@@ -62,6 +62,18 @@ describe('control socket', () => {
     await new Promise<void>((r) => stale.listen(path.join(dir, 'stale.sock'), r))
     await new Promise<void>((r) => stale.close(() => r()))
     expect(await ControlClient.connect(path.join(dir, 'stale.sock'))).toBeUndefined()
+    await fs.writeFile(path.join(dir, 'file.sock'), 'not a socket')
+    expect(await ControlClient.connect(path.join(dir, 'file.sock'))).toBeUndefined()
+  })
+
+  it('does not follow a symbolic link planted where the socket should be', async () => {
+    const {socketPath} = await startServer()
+    const link = path.join(await makeTempDir(), 'control.sock')
+    await fs.symlink(socketPath, link)
+    expect(await ControlClient.connect(link)).toBeUndefined()
+    const client = await ControlClient.connect(socketPath)
+    expect(client).toBeDefined()
+    client?.close()
   })
 
   it('answers garbage with an error line and keeps serving other clients', async () => {

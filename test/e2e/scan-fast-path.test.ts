@@ -1,6 +1,7 @@
 // A plain `lanspread scan` runs without oclif (cli/fast-scan.ts). It must print, warn, fail
 // and exit exactly as the oclif command does (reached here by a trailing `--`, which only
 // oclif parses), and its module graph must stay free of oclif, zod and the network stack.
+// It runs from the build's bundle (dist/bundle/), which these tests run as users do.
 import {readFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -76,7 +77,10 @@ describe('scan without oclif', () => {
     expect(cold.some((file) => file.includes('node_modules/@napi-rs/blake-hash'))).toBe(true)
     expect(warm.filter((file) => /node_modules\/(@napi-rs\/blake-hash|blake3-wasm)/.test(file))).toEqual([])
     for (const loaded of [cold, warm]) {
-      expect(loaded.some((url) => url.includes('/dist/library/scanner.js'))).toBe(true) // the hook saw the scan
+      // The build's bundle runs the scan (scripts/bundle-fast-scan.mjs): of dist/'s loose modules only main's own.
+      expect(loaded.some((url) => url.includes('/dist/bundle/fast-scan.js'))).toBe(true)
+      const loose = new Set(loaded.filter((url) => /\/dist\/(?!bundle\/)/.test(url)).map((url) => url.replace(/^.*\/dist\//, '')))
+      expect([...loose].sort()).toEqual(['cli/closed-output.js', 'cli/fast-scan-flags.js', 'cli/main.js'])
       for (const heavy of ['@oclif/', '/zod/', '@matrixai/quic', 'chokidar', '/tar/', 'yauzl', '@peculiar/x509', 'multicast-dns', 'listr2', 'cli-progress']) {
         expect(loaded.filter((url) => url.includes(`node_modules/${heavy.replace(/^\//, '')}`))).toEqual([])
       }

@@ -3,8 +3,8 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ioError} from '../../src/errors.js'
 import {Library} from '../../src/library/library.js'
-import {type GameFolderReader, diskReader} from '../../src/library/scanner.js'
-import {makeTempLibrary, setMtime} from '../helpers/temp-library.js'
+import {type GameFolderReader, diskReader, scanGames} from '../../src/library/scanner.js'
+import {makeTempDir, makeTempLibrary, setMtime} from '../helpers/temp-library.js'
 
 const CATALOG = [
   {id: 'alpha', name: 'Alpha'},
@@ -250,5 +250,51 @@ describe('a game left mid-operation', () => {
     expect((await library.refresh()).games[0]!.needs_recovery).toBe(true)
     await lib.writeGame('g', {'.lanspread.json': '{"intent":"None"}'})
     expect((await library.refresh()).games[0]!.needs_recovery).toBe(false)
+  })
+})
+
+describe('the warm fingerprint loop', () => {
+  /** 200 game folders whose fingerprints all match the index, read by `readRoot`. */
+  async function warmScan(readRoot: () => void): Promise<{calls: number; turnsAt: number[]}> {
+    const gamesDir = await makeTempDir()
+    const ids = Array.from({length: 200}, (_, i) => `g${String(i).padStart(3, '0')}`)
+    await Promise.all(ids.map((id) => fs.mkdir(path.join(gamesDir, id))))
+    const previous = Object.fromEntries(ids.map((id) => [id, {fingerprint: '-/-', marks: [], needs_recovery: false, eti_version: null, size: 0, manifest_hash: 'h', file_count: 0}]))
+    let calls = 0
+    const reader: GameFolderReader = {
+      readRoot: () => {
+        calls++
+        readRoot()
+        return {fingerprint: '-/-', marks: []}
+      },
+      readManifest: () => Promise.reject(new Error('a warm scan walks no game')),
+    }
+    // Every turn of the event loop while the scan runs, as serve's timers and sockets would get it.
+    const turnsAt: number[] = []
+    let watching = true
+    const watch = (): void => {
+      if (!watching) return
+      turnsAt.push(calls)
+      setImmediate(watch)
+    }
+    setImmediate(watch)
+    const result = await scanGames({gamesDir, previous, loadGameFile: async () => undefined, reader})
+    watching = false
+    expect(result.report.reused).toBe(200)
+    return {calls, turnsAt: turnsAt.filter((at) => at > 0 && at < 200)}
+  }
+
+  it('lets the event loop in while it runs long', async () => {
+    // 0.5 ms a game: 100 ms of fingerprints, which serve must not spend deaf to its peers.
+    const {turnsAt} = await warmScan(() => {
+      const until = performance.now() + 0.5
+      while (performance.now() < until);
+    })
+    expect(turnsAt.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('does not stop for the event loop when it is quick (each turn costs a fresh process CPU)', async () => {
+    const {turnsAt} = await warmScan(() => undefined)
+    expect(turnsAt).toEqual([])
   })
 })
