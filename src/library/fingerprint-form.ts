@@ -1,7 +1,7 @@
 // How a fingerprint is kept in the index (version 3): its parts in one string. Equal
 // fingerprints are equal strings, and one string per game instead of seven objects makes
 // the index a third smaller and a warm `scan` from a fresh process cheaper to load and compare.
-import type {FileStamp, Fingerprint, FingerprintParts} from './schemas.js'
+import type {Fingerprint, FingerprintParts} from './schemas.js'
 
 /**
  * "<sentinel>/<local>" then "/<archive name>/<stamp>" per archive, sorted by name; a stamp is
@@ -11,9 +11,31 @@ import type {FileStamp, Fingerprint, FingerprintParts} from './schemas.js'
 export const FINGERPRINT_PATTERN = /^(?:-|\d+@[^/]+)\/[L-](?:\/[^/]+\/\d+@[^/]+)*$/
 
 export function encodeFingerprint(parts: FingerprintParts): Fingerprint {
-  let form = `${parts.sentinel ? stampForm(parts.sentinel) : '-'}/${parts.local_dir ? 'L' : '-'}`
-  for (const archive of parts.archives) form += `/${archive.name}/${stampForm(archive)}`
+  const {sentinel} = parts
+  let form = rootForm(sentinel ? stampForm(sentinel.size, sentinel.mtime_ms) : NO_SENTINEL, parts.local_dir)
+  for (const archive of parts.archives) form += archiveForm(archive.name, stampForm(archive.size, archive.mtime_ms))
   return form
+}
+
+// The pieces of the form, from plain numbers: a warm scan builds one form per game straight
+// from its lstats (fingerprint.ts), with no stamp objects in between.
+
+/** String(number) is the shortest form that reads back as the same number. */
+export function stampForm(size: number, mtimeMs: number): string {
+  return `${size}@${mtimeMs}`
+}
+
+/** The sentinel part when version.ini is not a regular file. */
+export const NO_SENTINEL = '-'
+
+/** The start of the form: the sentinel's stamp (or NO_SENTINEL), then local/. */
+export function rootForm(sentinel: string, localDir: boolean): string {
+  return `${sentinel}/${localDir ? 'L' : '-'}`
+}
+
+/** One archive's part, appended in name order. */
+export function archiveForm(name: string, stamp: string): string {
+  return `/${name}/${stamp}`
 }
 
 /** `version.ini` was a regular file when the fingerprint was read. */
@@ -28,9 +50,4 @@ export function fingerprintHasLocalDir(fingerprint: Fingerprint): boolean {
 
 export function isFingerprint(value: unknown): value is Fingerprint {
   return typeof value === 'string' && FINGERPRINT_PATTERN.test(value)
-}
-
-/** String(number) is the shortest form that reads back as the same number. */
-function stampForm(stamp: FileStamp): string {
-  return `${stamp.size}@${stamp.mtime_ms}`
 }

@@ -6,9 +6,9 @@ import {readdirSync} from 'node:fs'
 import {ioError} from '../errors.js'
 import {lstatOrNullSync} from '../fs/stat.js'
 import {LOCAL_DIR, SENTINEL, isArchiveName} from './layout.js'
-import {encodeFingerprint} from './fingerprint-form.js'
+import {NO_SENTINEL, archiveForm, rootForm, stampForm} from './fingerprint-form.js'
 import {type Mark, isMarkName, stampMark} from './recovery-marks.js'
-import type {Fingerprint, FingerprintParts} from './schemas.js'
+import type {Fingerprint} from './schemas.js'
 
 export type {Fingerprint} from './schemas.js'
 
@@ -19,11 +19,11 @@ export interface RootReading {
 }
 
 /**
- * Reads a fingerprint with synchronous calls: one readdir and a few lstats of cached
- * metadata cost ~20 µs in all this way, against ~80 µs through the thread pool, and a warm
- * scan is nothing but these. The scanner yields to the event loop between batches.
+ * Reads the fingerprint of `root` (an absolute game root: a validated ID under the games
+ * folder) with synchronous calls: one readdir and a few lstats of cached metadata cost
+ * ~20 µs in all this way, against ~80 µs through the thread pool, and a warm scan is nothing
+ * but these. The scanner yields to the event loop between slices of them.
  */
-/** `root` is an absolute game root (a validated ID under the games folder). */
 export function readFingerprint(root: string): RootReading {
   // Names only: every name that matters is lstat'ed anyway, so a Dirent per entry (5,000
   // games: ~35,000 objects) would only feed the garbage collector.
@@ -33,7 +33,7 @@ export function readFingerprint(root: string): RootReading {
   } catch (error) {
     throw ioError('list', root, error)
   }
-  const archives: FingerprintParts['archives'] = []
+  const archives: string[] = []
   const marks: Mark[] = []
   for (const name of names) {
     if (isMarkName(name)) {
@@ -41,19 +41,19 @@ export function readFingerprint(root: string): RootReading {
       if (mark) marks.push(mark)
       continue
     }
-    if (!isArchiveName(name)) continue
+    if (isArchiveName(name)) archives.push(name)
+  }
+  sortInPlace(archives, (name) => name)
+  sortInPlace(marks, (mark) => mark.name)
+  // The string form straight from each lstat: no stamp objects in between, for every game of every scan.
+  const sentinel = lstatOrNullSync(`${root}/${SENTINEL}`)
+  const localDir = lstatOrNullSync(`${root}/${LOCAL_DIR}`)?.isDirectory() ?? false
+  let fingerprint = rootForm(sentinel?.isFile() ? stampForm(sentinel.size, sentinel.mtimeMs) : NO_SENTINEL, localDir)
+  for (const name of archives) {
     const stat = lstatOrNullSync(`${root}/${name}`)
     // Not a regular file (a folder or a link named like an archive), or vanished since the readdir.
-    if (stat?.isFile()) archives.push({name, size: stat.size, mtime_ms: stat.mtimeMs})
+    if (stat?.isFile()) fingerprint += archiveForm(name, stampForm(stat.size, stat.mtimeMs))
   }
-  sortByName(archives)
-  sortByName(marks)
-  const sentinel = lstatOrNullSync(`${root}/${SENTINEL}`)
-  const fingerprint = encodeFingerprint({
-    archives,
-    sentinel: sentinel?.isFile() ? {size: sentinel.size, mtime_ms: sentinel.mtimeMs} : null,
-    local_dir: lstatOrNullSync(`${root}/${LOCAL_DIR}`)?.isDirectory() ?? false,
-  })
   return {fingerprint, marks}
 }
 
@@ -61,18 +61,18 @@ export function readFingerprint(root: string): RootReading {
 const INSERTION_SORT_MAX = 16
 
 /**
- * Sorts a root's archives or marks by name (code units). A warm scan sorts two small lists
- * for every game, and those allocations alone were ~4 MB at 5,000 games.
+ * Sorts a root's archive names or marks by name (code units). A warm scan sorts two small
+ * lists for every game, and those allocations alone were ~4 MB at 5,000 games.
  */
-function sortByName(list: {name: string}[]): void {
+function sortInPlace<T>(list: T[], nameOf: (item: T) => string): void {
   if (list.length > INSERTION_SORT_MAX) {
-    list.sort((a, b) => compareCodeUnits(a.name, b.name))
+    list.sort((a, b) => compareCodeUnits(nameOf(a), nameOf(b)))
     return
   }
   for (let i = 1; i < list.length; i++) {
     const item = list[i]!
     let j = i - 1
-    for (; j >= 0 && compareCodeUnits(list[j]!.name, item.name) > 0; j--) list[j + 1] = list[j]!
+    for (; j >= 0 && compareCodeUnits(nameOf(list[j]!), nameOf(item)) > 0; j--) list[j + 1] = list[j]!
     list[j + 1] = item
   }
 }

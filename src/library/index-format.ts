@@ -71,8 +71,10 @@ function indexProblem(value: Record<string, unknown>): string | undefined {
   if (!isOptionalStamp(value.digest_stamp)) return 'digest_stamp: not a string or null'
   if (typeof value.journal_id !== 'string') return 'journal_id: not a string'
   if (!isObject(value.games)) return 'games: not an object'
-  for (const [id, game] of Object.entries(value.games)) {
-    const problem = gameProblem(game)
+  const games = value.games
+  // Keys, not entries: a pair array per game is 5,000 allocations a `scan` never needed.
+  for (const id of Object.keys(games)) {
+    const problem = gameProblem(games[id])
     if (problem) return `games.${id}.${problem}`
   }
   return undefined

@@ -218,7 +218,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     })
     const index: LibraryIndex = {...this.index, games: scan.games}
     const summaries = summarizeIndex(index, this.catalog, this.components.operations)
-    const changed = entriesChanged(this.index.games, scan.games)
+    const changed = !scan.sameEntries && entriesChanged(this.index.games, scan.games)
     index.digest_stamp = digestStamp(index.library_epoch, this.catalog.stamp, activeOperations(index, this.components.operations))
     const step = nextRevision(this.index.library_rev, this.index.library_digest, this.digestOf(index, summaries, changed))
     index.library_rev = step.library_rev

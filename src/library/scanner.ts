@@ -69,6 +69,8 @@ export interface ScanReport {
 
 export interface ScanResult {
   games: Record<GameId, IndexedGame>
+  /** `games` holds the very entries of `previous`, no more, no fewer: nothing in the index moved. */
+  sameEntries: boolean
   /** Game files that differ from the stored ones: the next save writes exactly these. */
   files: Map<GameId, GameFile>
   report: ScanReport
@@ -86,6 +88,7 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const remarked: {id: GameId; reading: RootReading; cached: IndexedGame}[] = []
   const skipped: SkippedGame[] = []
   let unreadable = 0
+  let reusedAsIs = 0
   let sliceStarted = performance.now()
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!
@@ -97,7 +100,10 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
     }
     if (options.full || !cached || cached.fingerprint !== reading.fingerprint) stale.push({id, reading})
     else if (!marksEqual(cached.marks, reading.marks)) remarked.push({id, reading, cached})
-    else games[id] = cached
+    else {
+      games[id] = cached
+      reusedAsIs++
+    }
     // Fingerprints are read synchronously: let timers and sockets run between slices (the clock read every 64 games).
     if ((i & 63) === 63 && performance.now() - sliceStarted >= FINGERPRINT_SLICE_MS) {
       await setImmediate()
@@ -120,6 +126,7 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
   const rescanned = stale.map(({id}) => id).filter((id) => !skippedIds.has(id) && id in games)
   return {
     games,
+    sameEntries: walks.length === 0 && unreadable === 0 && reusedAsIs === countLooked(options),
     files,
     report: {
       scanned: ids.length,
@@ -130,6 +137,15 @@ export async function scanGames(options: ScanOptions): Promise<ScanResult> {
       elapsed_ms: Math.round(performance.now() - started),
     },
   }
+}
+
+/**
+ * How many entries of `previous` this scan looked at: all of them, or those of `only`. The
+ * entries it reused as they were are among these (one per game folder), so the same count
+ * means every one of them was found unchanged.
+ */
+function countLooked({previous, only}: ScanOptions): number {
+  return only ? new Set(only.filter((id) => Object.hasOwn(previous, id))).size : Object.keys(previous).length
 }
 
 type Walk = {id: GameId; reading: RootReading; cached?: IndexedGame}
@@ -206,7 +222,9 @@ export async function readEtiVersion(sentinel: string): Promise<string | null> {
   }
 }
 
+/** The game folders among `only` that exist, each once (as a listing of the games folder would give them). */
 async function presentAmong(gamesDir: string, only: readonly GameId[]): Promise<{ids: GameId[]; ignored: string[]}> {
-  const present = await Promise.all(only.map(async (id) => (await lstatOrNull(gamePaths(gamesDir, id).root))?.isDirectory() ?? false))
-  return {ids: only.filter((_, i) => present[i]), ignored: []}
+  const unique = [...new Set(only)]
+  const present = await Promise.all(unique.map(async (id) => (await lstatOrNull(gamePaths(gamesDir, id).root))?.isDirectory() ?? false))
+  return {ids: unique.filter((_, i) => present[i]), ignored: []}
 }

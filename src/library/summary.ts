@@ -13,15 +13,16 @@ export type ActiveOperation = 'download' | 'install' | 'update' | 'uninstall' | 
 
 export function summarize(id: string, game: IndexedGame, catalog: Catalog, active: ActiveOperation | undefined): GameSummary {
   const downloaded = fingerprintHasSentinel(game.fingerprint)
+  const listed = catalog.get(id)
   return {
     id,
-    name: catalog.get(id)?.name ?? id,
+    name: listed?.name ?? id,
     eti_version: downloaded ? game.eti_version : null,
     size: game.size,
     downloaded,
     installed: fingerprintHasLocalDir(game.fingerprint),
     manifest_hash: game.manifest_hash,
-    availability: availability(catalog.has(id) && !game.needs_recovery, downloaded, active),
+    availability: availability(listed !== undefined && !game.needs_recovery, downloaded, active),
     needs_recovery: game.needs_recovery,
   }
 }

@@ -3,7 +3,8 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ioError} from '../../src/errors.js'
 import {Library} from '../../src/library/library.js'
-import {type GameFolderReader, diskReader, scanGames} from '../../src/library/scanner.js'
+import type {IndexedGame} from '../../src/library/index-format.js'
+import {type GameFolderReader, type ScanOptions, diskReader, scanGames} from '../../src/library/scanner.js'
 import {makeTempDir, makeTempLibrary, setMtime} from '../helpers/temp-library.js'
 
 const CATALOG = [
@@ -296,5 +297,41 @@ describe('the warm fingerprint loop', () => {
   it('does not stop for the event loop when it is quick (each turn costs a fresh process CPU)', async () => {
     const {turnsAt} = await warmScan(() => undefined)
     expect(turnsAt).toEqual([])
+  })
+})
+
+describe('sameEntries (a scan that moved nothing in the index)', () => {
+  /** The index entries after a scan of the library as it is now. */
+  async function entriesNow(lib: Awaited<ReturnType<typeof twoGames>>): Promise<Record<string, IndexedGame>> {
+    const library = await Library.open(lib.paths)
+    const {games} = await library.refresh()
+    return Object.fromEntries(games.map((g) => [g.id, library.indexedGame(g.id)!]))
+  }
+  const scan = (lib: Awaited<ReturnType<typeof twoGames>>, previous: Record<string, IndexedGame>, extra: Partial<ScanOptions> = {}) =>
+    scanGames({gamesDir: lib.gamesDir, previous, loadGameFile: async () => undefined, ...extra})
+
+  it('is true for a warm scan that found every game as it was, listing or by ID', async () => {
+    const lib = await twoGames()
+    const previous = await entriesNow(lib)
+    expect((await scan(lib, previous)).sameEntries).toBe(true)
+    expect((await scan(lib, previous, {only: ['alpha', 'alpha']})).sameEntries).toBe(true)
+  })
+
+  it('is false when a game left, came, changed or could not be read', async () => {
+    const lib = await twoGames()
+    const previous = await entriesNow(lib)
+    await fs.rename(lib.file('beta'), `${lib.gamesDir}-beta`)
+    expect((await scan(lib, previous)).sameEntries).toBe(false)
+    // The same ID twice must not stand in for the one that left.
+    expect((await scan(lib, previous, {only: ['alpha', 'alpha', 'beta']})).sameEntries).toBe(false)
+    await fs.rename(`${lib.gamesDir}-beta`, lib.file('beta'))
+    expect((await scan(lib, previous)).sameEntries).toBe(true)
+    await lib.writeGame('gamma', {'version.ini': '1'})
+    expect((await scan(lib, previous)).sameEntries).toBe(false)
+    await fs.rm(lib.file('gamma'), {recursive: true})
+    await fs.writeFile(lib.file('alpha', 'version.ini'), '1.1\n')
+    expect((await scan(lib, previous)).sameEntries).toBe(false)
+    const now = await entriesNow(lib)
+    expect((await scan(lib, now, {reader: deniedFor(new Set(['beta']), 'root')})).sameEntries).toBe(false)
   })
 })
