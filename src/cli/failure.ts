@@ -11,7 +11,9 @@ export interface Failure {
 
 /** The one JSON document on stdout: plain JSON.stringify, compact, one line (scripts parse it; `jq` pretty-prints). */
 export function writeJson(document: unknown): void {
-  process.stdout.write(`${JSON.stringify(document)}\n`)
+  // Two writes, not one string: a scan's document is megabytes, and appending the newline would copy it.
+  process.stdout.write(JSON.stringify(document))
+  process.stdout.write('\n')
 }
 
 /** Prints a failure and sets the exit code; `extra` adds fields beside `error` in the JSON document. */

@@ -41,8 +41,15 @@ export function isReservedName(name: string): boolean {
   return RESERVED_ROOT_NAMES.has(name) || name.startsWith(`${INTENT_LOG}.`)
 }
 
+/** `<something>.eti`, the letters in any case. Compared in place: a warm scan asks this of every root entry of every game. */
 export function isArchiveName(name: string): boolean {
-  return name.toLowerCase().endsWith(ARCHIVE_EXTENSION) && name.length > ARCHIVE_EXTENSION.length
+  const start = name.length - ARCHIVE_EXTENSION.length
+  if (start <= 0 || name[start] !== '.') return false
+  for (let i = 1; i < ARCHIVE_EXTENSION.length; i++) {
+    // | 0x20 lower-cases an ASCII capital and maps no other code unit onto a lower-case letter.
+    if ((name.charCodeAt(start + i) | 0x20) !== ARCHIVE_EXTENSION.charCodeAt(i)) return false
+  }
+  return true
 }
 
 /** The paths of one game root. */

@@ -325,8 +325,9 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 }
 
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
-  const ids = Object.keys(index.games).sort()
-  return new Map(ids.map((id) => [id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id))]))
+  const summaries = new Map<GameId, GameSummary>()
+  for (const id of Object.keys(index.games).sort()) summaries.set(id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id)))
+  return summaries
 }
 
 /** The operations running on the index's games, which their summaries (availability) depend on. */

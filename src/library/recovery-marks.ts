@@ -11,9 +11,12 @@ const MARK_NAMES: ReadonlySet<string> = new Set([INTENT_LOG, INSTALLING_DIR, BAC
 
 export type {Mark} from './schemas.js'
 
+/** Every mark name starts with a dot: asked of every root entry of every game, most answer at the first character. */
 export function isMarkName(name: string): boolean {
-  return MARK_NAMES.has(name)
+  return name.charCodeAt(0) === DOT && MARK_NAMES.has(name)
 }
+
+const DOT = 0x2e
 
 /** The stamp of one root entry named like a mark; undefined when it vanished meanwhile. */
 export function stampMark(root: string, name: string): Mark | undefined {

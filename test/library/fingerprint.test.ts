@@ -2,6 +2,8 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {readFingerprint} from '../../src/library/fingerprint.js'
+import {BACKUP_DIR, INSTALLING_DIR, INTENT_LOG, SENTINEL_DISCARDED, SENTINEL_TMP, isArchiveName} from '../../src/library/layout.js'
+import {isMarkName} from '../../src/library/recovery-marks.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 
 describe('readFingerprint', () => {
@@ -37,5 +39,23 @@ describe('readFingerprint', () => {
       ['.lanspread.json', false],
       ['.local.installing', true],
     ])
+  })
+})
+
+describe('isArchiveName', () => {
+  it('takes <name>.eti with the letters in any case, and nothing that only looks close', () => {
+    for (const name of ['game.eti', 'GAME.ETI', 'x.eTi', 'a b.Eti', '.x.eti', 'é.ETI']) expect(isArchiveName(name), name).toBe(true)
+    // '\u000e' | 0x20 is '.': the dot is compared as it is; a bare '.eti' names nothing.
+    for (const name of ['.eti', 'eti', 'a.et', 'a.etix', 'a.eti ', 'a\u000eeti', 'a\u000eETI', 'a.e\u0130i', 'a,eti', 'a.ẹti']) expect(isArchiveName(name), JSON.stringify(name)).toBe(false)
+  })
+})
+
+describe('isMarkName', () => {
+  it('knows every reserved name that marks an interrupted operation (they all start with a dot), and no other', () => {
+    for (const name of [INTENT_LOG, INSTALLING_DIR, BACKUP_DIR, SENTINEL_TMP, SENTINEL_DISCARDED]) {
+      expect(name.startsWith('.'), name).toBe(true)
+      expect(isMarkName(name), name).toBe(true)
+    }
+    for (const name of ['local', 'version.ini', '.hidden', 'lanspread.json', `${INTENT_LOG}.tmp`]) expect(isMarkName(name), name).toBe(false)
   })
 })
