@@ -5,14 +5,23 @@ import type {NetworkGame} from '../peer/network-library.js'
 import type {PeerInfo} from '../peer/peer-table.js'
 import type {GameSummary} from '../library/summary.js'
 
+/**
+ * Columns padded to their widest cell, two spaces apart, no trailing blanks. Loops rather
+ * than spreads and per-row arrays: `scan` prints a row for each of thousands of games.
+ */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)))
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()
-  return [line(headers), ...rows.map(line)].join('\n')
+  const widths = headers.map((header) => header.length)
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (row[i] ?? '').length)
+  }
+  const line = (cells: readonly string[]): string => {
+    let text = ''
+    for (let i = 0; i < cells.length; i++) text += i === cells.length - 1 ? cells[i]! : `${cells[i]!.padEnd(widths[i]!)}  `
+    return text.trimEnd()
+  }
+  const lines = [line(headers)]
+  for (const row of rows) lines.push(line(row))
+  return lines.join('\n')
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
