@@ -25,10 +25,7 @@ export async function main({dir, development = false}: MainOptions): Promise<voi
   const argv = process.argv.slice(2)
   handleClosedOutput(argv[0] === 'serve')
   const fast = fastScanFlags(argv)
-  if (fast) {
-    const {runFastScan} = development ? await import('./fast-scan.js') : ((await import(FAST_SCAN_BUNDLE)) as FastScanModule)
-    return runFastScan(fast)
-  }
+  if (fast) return (await loadFastScan(development)).runFastScan(fast)
   const [{flush, handle, run, settings}, {argvWantsJson, reportFailure, toFailure}] = await Promise.all([import('@oclif/core'), import('./failure.js')])
   if (development) settings.debug = true
   try {
@@ -41,6 +38,17 @@ export async function main({dir, development = false}: MainOptions): Promise<voi
     }
     reportFailure(toFailure(error), true)
     if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+  }
+}
+
+/** The bundle, or the same code as loose modules: from the sources, or from a build made without its last step (tsc alone). */
+async function loadFastScan(development: boolean): Promise<FastScanModule> {
+  if (development) return import('./fast-scan.js')
+  try {
+    return (await import(FAST_SCAN_BUNDLE)) as FastScanModule
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    return import('./fast-scan.js')
   }
 }
 

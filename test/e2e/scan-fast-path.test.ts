@@ -50,6 +50,22 @@ describe('scan without oclif', () => {
     expect(String(fast.stderr)).toBe(String(oclif.stderr))
   })
 
+  it('runs from the loose modules, with the same output, when the build has no bundle (tsc alone)', async () => {
+    const lib = await library()
+    const copy = await makeTempDir()
+    await fs.cp(path.join(REPO_ROOT, 'dist'), path.join(copy, 'dist'), {recursive: true})
+    await fs.cp(path.join(REPO_ROOT, 'bin'), path.join(copy, 'bin'), {recursive: true})
+    await fs.copyFile(path.join(REPO_ROOT, 'package.json'), path.join(copy, 'package.json'))
+    await fs.symlink(path.join(REPO_ROOT, 'node_modules'), path.join(copy, 'node_modules'))
+    await fs.rm(path.join(copy, 'dist', 'bundle'), {recursive: true})
+    await runCli(['scan', '--games', lib.gamesDir])
+    const bundled = await runCli(['scan', '--json', '--games', lib.gamesDir])
+    const loose = await execa('node', [path.join(copy, 'bin', 'run.js'), 'scan', '--json', '--games', lib.gamesDir], {reject: false, env: {LANSPREAD_GAMES: ''}, timeout: 20_000, stdin: 'ignore'})
+    expect(loose.exitCode).toBe(0)
+    expect(comparable(String(loose.stdout))).toBe(comparable(String(bundled.stdout)))
+    expect(String(loose.stderr)).toBe(String(bundled.stderr))
+  })
+
   it('reads LANSPREAD_GAMES as the --games flag does', async () => {
     const lib = await library()
     const result = await runCli(['scan', '--json'], {env: {LANSPREAD_GAMES: lib.gamesDir}})
