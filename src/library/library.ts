@@ -227,7 +227,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     for (const [id, file] of scan.files) files.set(id, file)
     // A skipped game leaves the library, but its stored hashes stay for when it is readable again.
     const skipped = new Set(scan.report.skipped.map((s) => s.id))
-    const removed = Object.keys(this.index.games).filter((id) => !(id in scan.games) && !skipped.has(id))
+    const removed = scan.sameEntries ? [] : Object.keys(this.index.games).filter((id) => !(id in scan.games) && !skipped.has(id))
     // A stamp that moved alone is not written: the digest is the same, and a no-op scan writes nothing.
     const needsWrite = step.changed || files.size > 0 || changed || this.store.needsRepair(index)
     return {index, summaries, step, files, removed, needsWrite, report: scan.report}
