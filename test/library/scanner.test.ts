@@ -317,6 +317,19 @@ describe('sameEntries (a scan that moved nothing in the index)', () => {
     expect((await scan(lib, previous, {only: ['alpha', 'alpha']})).sameEntries).toBe(true)
   })
 
+  it('builds new entries when something moved, and leaves the ones it was given untouched', async () => {
+    const lib = await twoGames()
+    const previous = await entriesNow(lib)
+    const before = JSON.stringify(previous)
+    await fs.writeFile(lib.file('alpha', 'version.ini'), '1.1\n')
+    await lib.writeGame('gamma', {'version.ini': '1'})
+    const after = await scan(lib, previous)
+    expect(after.games).not.toBe(previous)
+    expect(Object.keys(after.games)).toEqual(['beta', 'alpha', 'gamma'])
+    expect(after.games.beta).toBe(previous.beta)
+    expect(JSON.stringify(previous)).toBe(before)
+  })
+
   it('is false when a game left, came, changed or could not be read', async () => {
     const lib = await twoGames()
     const previous = await entriesNow(lib)
