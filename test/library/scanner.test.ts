@@ -333,11 +333,12 @@ describe('sameEntries (a scan that moved nothing in the index)', () => {
   it('is false when a game left, came, changed or could not be read', async () => {
     const lib = await twoGames()
     const previous = await entriesNow(lib)
-    await fs.rename(lib.file('beta'), `${lib.gamesDir}-beta`)
+    const away = path.join(await makeTempDir(), 'beta')
+    await fs.rename(lib.file('beta'), away)
     expect((await scan(lib, previous)).sameEntries).toBe(false)
     // The same ID twice must not stand in for the one that left.
     expect((await scan(lib, previous, {only: ['alpha', 'alpha', 'beta']})).sameEntries).toBe(false)
-    await fs.rename(`${lib.gamesDir}-beta`, lib.file('beta'))
+    await fs.rename(away, lib.file('beta'))
     expect((await scan(lib, previous)).sameEntries).toBe(true)
     await lib.writeGame('gamma', {'version.ini': '1'})
     expect((await scan(lib, previous)).sameEntries).toBe(false)
