@@ -255,10 +255,10 @@ describe('a game left mid-operation', () => {
 })
 
 describe('the warm fingerprint loop', () => {
-  /** 200 game folders whose fingerprints all match the index, read by `readRoot`. */
-  async function warmScan(readRoot: () => void): Promise<{calls: number; turnsAt: number[]}> {
+  /** `count` game folders whose fingerprints all match the index, read by `readRoot`. */
+  async function warmScan(readRoot: () => void, count = 200): Promise<{calls: number; turnsAt: number[]}> {
     const gamesDir = await makeTempDir()
-    const ids = Array.from({length: 200}, (_, i) => `g${String(i).padStart(3, '0')}`)
+    const ids = Array.from({length: count}, (_, i) => `g${String(i).padStart(3, '0')}`)
     await Promise.all(ids.map((id) => fs.mkdir(path.join(gamesDir, id))))
     const previous = Object.fromEntries(ids.map((id) => [id, {fingerprint: '-/-', marks: [], needs_recovery: false, eti_version: null, size: 0, manifest_hash: 'h', file_count: 0}]))
     let calls = 0
@@ -281,16 +281,25 @@ describe('the warm fingerprint loop', () => {
     setImmediate(watch)
     const result = await scanGames({gamesDir, previous, loadGameFile: async () => undefined, reader})
     watching = false
-    expect(result.report.reused).toBe(200)
-    return {calls, turnsAt: turnsAt.filter((at) => at > 0 && at < 200)}
+    expect(result.report.reused).toBe(count)
+    return {calls, turnsAt: turnsAt.filter((at) => at > 0 && at < count)}
+  }
+
+  /** Spins for `ms` of wall time: a game folder on a slow disk. */
+  const busy = (ms: number) => (): void => {
+    const until = performance.now() + ms
+    while (performance.now() < until);
   }
 
   it('lets the event loop in while it runs long', async () => {
     // 0.5 ms a game: 100 ms of fingerprints, which serve must not spend deaf to its peers.
-    const {turnsAt} = await warmScan(() => {
-      const until = performance.now() + 0.5
-      while (performance.now() < until);
-    })
+    const {turnsAt} = await warmScan(busy(0.5))
+    expect(turnsAt.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('lets the event loop in within a few games when each game is slow to read', async () => {
+    // 5 ms a game (a network disk): 30 games are 150 ms, and a slice may not wait for dozens of them.
+    const {turnsAt} = await warmScan(busy(5), 30)
     expect(turnsAt.length).toBeGreaterThanOrEqual(2)
   })
 
