@@ -1,20 +1,20 @@
 // The conversations with other peers over their connections: the handshake (Hello/HelloAck,
 // certificate pin, one connection per pair), serving their requests, pulling their library
-// when it moved (LibraryPulls), and pushing ours after each local revision (one coalesced
-// delta per peer).
+// when it moved (LibraryPulls), and pushing ours after each local revision (LibraryPushes).
 import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
 import type {GameSummary} from '../library/summary.js'
 import {HANDSHAKE_GAMES_MAX} from '../protocol/limits.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
-import {type LibraryPosition, type LocalLibraryView, answerGetLibrary, deltaToPush} from '../sync/library-sync.js'
+import {type LibraryPosition, type LocalLibraryView, answerGetLibrary} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {connectionToKeep, crossingWindowMs} from '../transport/choose-connection.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
 import type {ByteStream, DialOptions, Endpoint, PeerConnection} from '../transport/endpoint.js'
 import type {PinStore} from '../transport/pins.js'
 import {LibraryPulls} from './library-pulls.js'
+import {LibraryPushes} from './library-pushes.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
 import type {PeerAddress, PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
@@ -50,12 +50,6 @@ export interface PeerSessionsOptions {
 /** Protocol violations after which a connection is dropped. */
 const MAX_VIOLATIONS = 3
 
-interface PushState {
-  sentRev: number
-  running: boolean
-  again: boolean
-}
-
 export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private readonly connections = new Map<string, PeerConnection>()
   private readonly peerOf = new WeakMap<PeerConnection, string>()
@@ -63,8 +57,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private readonly admittedAt = new WeakMap<PeerConnection, number>()
   /** Handshakes we started and have not finished: the peer may already send requests on them. */
   private readonly handshakes = new WeakMap<PeerConnection, Promise<unknown>>()
-  private readonly pushes = new Map<string, PushState>()
   private readonly pulls: LibraryPulls
+  private readonly pushes: LibraryPushes
   private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
   private stopping = false
 
@@ -80,6 +74,13 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       connectionOf: (peerId) => (this.stopping ? undefined : this.connectionOf(peerId)),
       exchange: (connection, request, peerId) => this.exchange(connection, request, peerId),
       changed: (peerId, outcome) => this.announceLibrary(peerId, outcome),
+    })
+    this.pushes = new LibraryPushes({
+      library: components.library,
+      settings: components.settings,
+      log: components.log,
+      connectionOf: (peerId) => (this.stopping ? undefined : this.connectionOf(peerId)),
+      sent: (peerId, type) => this.emit('frames', {direction: 'out', type, peer_id: peerId}),
     })
     components.endpoint.onStream((stream, connection) => this.serve(stream, connection))
     components.endpoint.on('connection', (connection) => this.expectHello(connection))
@@ -155,7 +156,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
 
   /** After a local revision: one coalesced push to every connected peer. */
   pushAll(): void {
-    for (const peerId of this.connections.keys()) void this.push(peerId)
+    this.pushes.pushAll()
   }
 
   /** Tells every peer we leave (bounded), so they drop us at once. */
@@ -169,7 +170,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   async drop(peerId: string): Promise<void> {
     const connection = this.connections.get(peerId)
     this.connections.delete(peerId)
-    this.pushes.delete(peerId)
+    this.pushes.forget(peerId)
     this.pulls.forget(peerId)
     await connection?.close()
   }
@@ -256,7 +257,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
       bulk_port: hello.features.includes(FEATURE_BULK_TLS) ? (hello.bulk_port ?? null) : null,
       cert_fingerprint: fingerprint,
     })
-    if (!this.pushes.has(hello.peer_id)) this.pushes.set(hello.peer_id, {sentRev: this.components.library.position().library_rev, running: false, again: false})
+    this.pushes.admitted(hello.peer_id)
     return true
   }
 
@@ -365,34 +366,6 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     if (!record) return
     this.components.table.libraryChanged(peerId)
     this.emit('peer_library_changed', {peer_id: peerId, outcome, library_rev: record.library.position?.library_rev ?? 0, game_count: record.library.gameCount})
-  }
-
-  /** Pushes what changed since the last push to this peer; pushes coalesce while one runs. */
-  private async push(peerId: string): Promise<void> {
-    const state = this.pushes.get(peerId)
-    if (!state) return
-    if (state.running) {
-      state.again = true
-      return
-    }
-    state.running = true
-    try {
-      do {
-        state.again = false
-        const connection = this.connectionOf(peerId)
-        if (!connection || this.stopping) return
-        const position = this.components.library.position()
-        if (position.library_rev === state.sentRev) return
-        const message: Message = deltaToPush(this.components.library, state.sentRev) ?? {type: 'LibrarySummary', ...position, game_count: this.components.library.games().length}
-        await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: peerId})
-        this.emit('frames', {direction: 'out', type: message.type, peer_id: peerId})
-        state.sentRev = position.library_rev
-      } while (state.again)
-    } catch (error) {
-      this.components.log('warn', `could not send our library change to peer ${peerId}: ${errorMessage(error)}`)
-    } finally {
-      state.running = false
-    }
   }
 
   private async exchange(connection: PeerConnection, message: Message, peer: string, timeoutMs = this.components.settings.requestTimeoutMs): Promise<Message> {
