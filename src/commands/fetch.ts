@@ -8,6 +8,7 @@ import type {LanspreadPaths} from '../config.js'
 import {mdnsAllowed} from '../discovery/mdns-switch.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
 import {LanspreadError} from '../errors.js'
+import {assertGamesDir} from '../library/games-folder.js'
 import type {FetchedGame} from '../peer/fetch-games.js'
 
 export default class Fetch extends LanspreadCommand {
@@ -70,6 +71,8 @@ export default class Fetch extends LanspreadCommand {
     peers: string[],
     discovery: {meetTimeoutMs: number; mdns: boolean; interfaces: string[]},
   ): Promise<{games: FetchedGame[]}> {
+    // A missing games folder is the first thing to say, before any word about peers.
+    await assertGamesDir(paths.gamesDir)
     if (peers.length === 0 && !discovery.mdns) {
       throw new LanspreadError('no_peers', 'no peers to fetch from: lanspread serve is not running, mDNS is off and no --peer was given', {
         hint: `start \`lanspread serve\` (it finds the peers), leave mDNS on, or name them: lanspread fetch ${request.ids.join(' ')} --peer HOST:PORT`,

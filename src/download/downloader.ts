@@ -46,6 +46,8 @@ export interface DownloadOptions {
   signal?: AbortSignal
   limits?: Partial<SchedulerLimits>
   onProgress?(progress: DownloadProgress): void
+  /** Runs once every file is verified, just before the sentinel: fetch keeps the game's catalog entry here. */
+  beforePublish?(): Promise<void>
 }
 
 export interface DownloadComponents {
@@ -142,6 +144,7 @@ async function fetchPayload(
   throwIfAborted(options.signal, game.id)
   const removed = await removeStalePayload(game.root, manifest)
   failpoint('download.stale-removed')
+  await options.beforePublish?.()
   await publishSentinel(game)
   failpoint('download.sentinel-published')
   return {

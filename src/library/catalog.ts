@@ -1,5 +1,6 @@
 // catalog.json: which game IDs exist and their names. A game is only transferable when
-// its ID is listed here; a missing or invalid catalog is an error that names the file.
+// its ID is listed here (or was learned with a download); a missing catalog is an empty one,
+// an invalid one an error that names the file.
 import {createHash} from 'node:crypto'
 import {errnoCode, isLanspreadError, LanspreadError} from '../errors.js'
 import {type JsonFileResult, type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
@@ -63,16 +64,25 @@ export class Catalog {
 const CATALOG_HINT = 'it must be a JSON array like [{"id": "quake3", "name": "Quake III Arena"}]; fix the file or pass --catalog PATH'
 
 export async function loadCatalog(file: string): Promise<Catalog> {
+  return new Catalog((await loadCatalogEntries(file)) ?? [])
+}
+
+/**
+ * The entries of catalog.json, or undefined when there is none: a fresh machine has no
+ * catalog yet and must still serve and fetch (SPEC §2.3), so the caller says so once.
+ */
+export async function loadCatalogEntries(file: string): Promise<CatalogEntry[] | undefined> {
   const result = await readCatalogFile(file)
-  if (result.status === 'missing') {
-    throw new LanspreadError('invalid_input', `catalog not found: ${file}`, {
-      hint: `create it (a JSON array like [{"id": "quake3", "name": "Quake III Arena"}]) or pass --catalog PATH`,
-    })
-  }
+  if (result.status === 'missing') return undefined
   if (result.status === 'invalid') {
     throw new LanspreadError('invalid_input', `catalog ${file} is invalid: ${result.reason}`, {hint: CATALOG_HINT})
   }
-  return new Catalog(result.value)
+  return result.value
+}
+
+/** The warning for a missing catalog.json. */
+export function missingCatalogWarning(file: string): string {
+  return `no catalog at ${file}: using an empty one (games fetched from peers are still offered on); create it to offer your own games, or pass --catalog PATH`
 }
 
 /** Reading a folder fails with EISDIR, which would read as a disk error; say what is wrong instead. */

@@ -7,12 +7,13 @@ import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError, errnoCode, isLanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
-import {type Catalog, loadCatalog} from './catalog.js'
+import {type Catalog, type CatalogEntry, loadCatalogEntries, missingCatalogWarning} from './catalog.js'
 import type {ContentHashCache} from './content-hashes.js'
 import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
 import {assertGamesDir} from './games-folder.js'
 import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
+import {learnedCatalogPath, loadLearnedCatalog, mergedCatalog, saveLearnedCatalog, withLearned} from './learned-catalog.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {type RevisionStep, digestStamp, libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
@@ -97,10 +98,12 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   private refreshing: Promise<unknown> = Promise.resolve()
   /** Game files not on disk yet: migrated from a version-1 index, or kept in memory only. */
   private unsaved: Map<GameId, GameFile>
+  /** The catalog is the user's catalog.json over the entries learned with downloads. */
+  private catalog: Catalog
 
   private constructor(
     readonly paths: LanspreadPaths,
-    private catalog: Catalog,
+    private catalogs: Catalogs,
     private readonly store: IndexStore,
     private index: LibraryIndex,
     migrated: Map<GameId, GameFile>,
@@ -109,15 +112,17 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
     super()
     this.games = new GameStore(paths.gameFilesDir)
     this.unsaved = migrated
+    this.catalog = mergedCatalog(catalogs.user ?? [], catalogs.learned)
   }
 
   static async open(paths: LanspreadPaths, components: LibraryComponents = {}): Promise<Library> {
     await assertGamesDir(paths.gamesDir)
-    const catalog = await loadCatalog(paths.catalogPath)
+    const logger = components.logger ?? stderrLogger
+    const catalogs = await readCatalogs(paths, logger, undefined)
     const store = new IndexStore(paths, components.indexStore)
     const {index, warnings, migrated} = await store.load()
-    for (const warning of warnings) (components.logger ?? stderrLogger).warn(warning)
-    return new Library(paths, catalog, store, index, migrated, components)
+    for (const warning of warnings) logger.warn(warning)
+    return new Library(paths, catalogs, store, index, migrated, components)
   }
 
   get libraryRev(): number {
@@ -156,12 +161,41 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 
   /** Reads the catalog again (serve watches it) and refreshes: names and transferability may change. */
   async reloadCatalog(): Promise<RefreshResult> {
-    const catalog = await loadCatalog(this.paths.catalogPath)
-    return this.refreshing.then(async () => {
-      // The delta compares against the summaries under the old catalog: build them before the swap.
-      this.summaryCache ??= summarizeIndex(this.index, this.catalog, this.components.operations)
-      this.catalog = catalog
-    }).then(() => this.refresh())
+    const catalogs = await readCatalogs(this.paths, this.logger, this.catalogs)
+    return this.refreshing.then(() => this.swapCatalogs(catalogs)).then(() => this.refresh())
+  }
+
+  /**
+   * Keeps the catalog entry a download brought (SPEC §2.3), before its sentinel is published,
+   * so the rescan that ends the download finds the game transferable. Only the downloader
+   * calls it, for a game downloaded complete: a peer cannot make the file grow otherwise.
+   */
+  async learn(entry: CatalogEntry): Promise<void> {
+    if (this.components.readOnly) return
+    const file = learnedCatalogPath(this.paths.stateDir)
+    const save = async (): Promise<CatalogEntry[]> => {
+      // Another process (a one-shot fetch) may have learned meanwhile: add to its list.
+      const learned = await loadLearnedCatalog(file, (m) => this.logger.warn(m))
+      const next = withLearned(learned, entry)
+      if (next) await saveLearnedCatalog(file, next)
+      return next ?? learned
+    }
+    let learned: CatalogEntry[]
+    try {
+      learned = await this.withIndexLock('learn', save)
+    } catch (error) {
+      if (!isStateNotWritable(error)) throw error
+      this.warnNotWritable(error, `the catalog entry of ${entry.id} is kept in memory only`)
+      learned = withLearned(this.catalogs.learned, entry) ?? [...this.catalogs.learned]
+    }
+    await this.refreshing.then(() => this.swapCatalogs({...this.catalogs, learned}))
+  }
+
+  private swapCatalogs(catalogs: Catalogs): void {
+    // The delta compares against the summaries under the old catalog: build them before the swap.
+    this.summaryCache ??= summarizeIndex(this.index, this.catalog, this.components.operations)
+    this.catalogs = catalogs
+    this.catalog = mergedCatalog(catalogs.user ?? [], catalogs.learned)
   }
 
   private async refreshNow(options: RefreshOptions): Promise<RefreshResult> {
@@ -322,6 +356,20 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   private get logger(): Logger {
     return this.components.logger ?? stderrLogger
   }
+}
+
+interface Catalogs {
+  /** catalog.json's entries; undefined while there is none. */
+  user: CatalogEntry[] | undefined
+  learned: CatalogEntry[]
+}
+
+/** Both catalogs; a missing catalog.json is said once, not again on each reload while it stays missing. */
+async function readCatalogs(paths: LanspreadPaths, logger: Logger, previous: Catalogs | undefined): Promise<Catalogs> {
+  const user = await loadCatalogEntries(paths.catalogPath)
+  if (user === undefined && (previous === undefined || previous.user !== undefined)) logger.warn(missingCatalogWarning(paths.catalogPath))
+  const learned = await loadLearnedCatalog(learnedCatalogPath(paths.stateDir), (m) => logger.warn(m))
+  return {user, learned}
 }
 
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {

@@ -10,7 +10,9 @@ import type {DownloadProgress} from '../download/progress.js'
 import {QuicGameSource} from '../download/quic-game-source.js'
 import type {SourceCandidate} from '../download/source-selection.js'
 import {LanspreadError} from '../errors.js'
+import type {CatalogEntry} from '../library/catalog.js'
 import type {GameId} from '../library/layout.js'
+import {learnedEntry} from '../library/learned-catalog.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
 import type {PeerRecord} from './peer-table.js'
 import type {PeerRuntime} from './runtime.js'
@@ -68,7 +70,7 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
       })
     }
     const result: DownloadResult = await downloadGame(
-      {id, candidates, ...(options.signal ? {signal: options.signal} : {}), ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {})},
+      {id, candidates, beforePublish: () => runtime.library.learn(entryFrom(id, records)), ...(options.signal ? {signal: options.signal} : {}), ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {})},
       {operations: runtime.operations},
     )
     const installed = options.install ? (await runtime.operations.install(id), true) : false
@@ -103,6 +105,12 @@ function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean, buff
     control: quic,
     buffers,
   })
+}
+
+/** The catalog entry that comes with a download (SPEC §2.3): the name a ready source gives the game. */
+function entryFrom(id: GameId, records: readonly PeerRecord[]): CatalogEntry {
+  const ready = records.map((record) => record.library.get(id)).find((summary) => summary?.availability === 'ready')
+  return learnedEntry(id, ready?.name)
 }
 
 function noPeers(from: string | undefined): LanspreadError {

@@ -12,6 +12,7 @@ import type {AdvertisedLibrary, DiscoverySource} from '../discovery/discovery.js
 import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import type {LibraryDelta} from '../library/library-delta.js'
+import {assertGamesDir} from '../library/games-folder.js'
 import {Library} from '../library/library.js'
 import {loadOrCreatePeerIdentity} from '../library/identity.js'
 import {GameOperations} from '../ops/game-operations.js'
@@ -131,6 +132,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
   static async start(options: PeerRuntimeOptions, onEvent?: RuntimeEventSink): Promise<PeerRuntime> {
     const {paths} = options
+    // Before the lock, which would create the state folder (and the games folder with it) by default inside it.
+    await assertGamesDir(paths.gamesDir)
     const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'}).catch((error: unknown) => {
       if (!isLanspreadError(error, 'busy')) throw error
       throw new LanspreadError('busy', `another lanspread serve already runs for ${paths.stateDir} (${error.message.replace(/^.* is busy: /, '')})`, {

@@ -164,7 +164,7 @@ describe('lanspread recover', () => {
     const result = await runCli(['recover', 'g', '--json', ...games])
     expect(result.exitCode).toBe(0)
     expect(json(result)).toMatchObject({games: [{id: 'g', action: 'rolled_forward'}]})
-    expect(String(result.stderr)).toContain('catalog not found')
+    expect(String(result.stderr)).toContain(`no catalog at ${lib.paths.catalogPath}`)
     await fs.access(lib.file('other', '.local.backup', 'x'))
   })
 })

@@ -13,7 +13,6 @@ describe('catalog', () => {
   })
 
   it.each([
-    ['missing', null, 'catalog not found'],
     ['not JSON', '[{"id":', 'not valid JSON'],
     ['not an array', '{"id":"a","name":"A"}', 'invalid'],
     ['an invalid ID', '[{"id":"../etc","name":"x"}]', '[0].id'],
@@ -21,12 +20,17 @@ describe('catalog', () => {
     ['a duplicate ID', '[{"id":"a","name":"A"},{"id":"a","name":"B"}]', 'duplicate game ID "a"'],
   ])('is an invalid_input error naming the file when %s', async (_, content, fragment) => {
     const lib = await makeTempLibrary()
-    if (content === null) await fs.rm(lib.paths.catalogPath)
-    else await fs.writeFile(lib.paths.catalogPath, content)
+    await fs.writeFile(lib.paths.catalogPath, content)
     const error = await loadCatalog(lib.paths.catalogPath).catch((e: unknown) => e)
     expect(error).toMatchObject({code: 'invalid_input', message: expect.stringContaining(lib.paths.catalogPath)})
     expect((error as Error).message).toContain(fragment)
     expect((error as {hint?: string}).hint).toMatch(/--catalog/)
+  })
+
+  it('is empty when the file is missing', async () => {
+    const lib = await makeTempLibrary()
+    await fs.rm(lib.paths.catalogPath)
+    expect((await loadCatalog(lib.paths.catalogPath)).size).toBe(0)
   })
 
   it('says a catalog path that is a folder is a folder, not a catalog file', async () => {
