@@ -132,6 +132,21 @@ describe('downloadGame', () => {
     expect(await fs.readFile(path.join(root, 'local/save.dat'), 'utf8')).toBe('mine')
   })
 
+  it('learns the catalog entry only of a game downloaded complete, before the sentinel, so it ends ready', async () => {
+    const {download, library} = await setup([])
+    const game = fakeGame('g', FILES, CHUNK)
+    const learned: string[] = []
+    const learn = async () => {
+      learned.push('g')
+      await library.learn({id: 'g', name: 'G from a peer'})
+    }
+    await expect(download([new FakeSource('liar', game, {lies: (r) => r.path === 'data/b.bin'})], {beforePublish: learn})).rejects.toMatchObject({code: 'integrity'})
+    expect(learned).toEqual([])
+    await download([new FakeSource('p1', game)], {beforePublish: learn})
+    expect(learned).toEqual(['g'])
+    expect(library.summary('g')).toMatchObject({name: 'G from a peer', availability: 'ready', downloaded: true})
+  })
+
   it('drops a source whose requests fail and finishes from the others', async () => {
     const {download, root} = await setup()
     const game = fakeGame('g', FILES, CHUNK)
