@@ -33,22 +33,33 @@ describe('a game left mid-operation', () => {
 })
 
 describe('a game folder that cannot be read', () => {
-  // As root, chmod 000 does not stop reads: run the CLI as nobody (test/library injects the failure as well).
+  /**
+   * As root, chmod 000 does not stop reads (CAP_DAC_OVERRIDE): root runs the CLI without its
+   * two permission-override capabilities, so it meets the mode bits as a plain user would.
+   * Staying root, not becoming nobody, it still reads the CLI wherever the clone lives (a 0700
+   * home, /root, a mktemp -d folder). A plain user meets the mode bits as it is.
+   */
+  function withoutPermissionOverride([file, ...args]: [string, ...string[]]): [string, string[]] {
+    if (process.getuid?.() !== 0) return [file, args]
+    const caps = '-dac_override,-dac_read_search'
+    return ['setpriv', [`--bounding-set=${caps}`, `--inh-caps=${caps}`, '--', file, ...args]]
+  }
+
   it('is skipped with the reason, as a user without permission, and the rest is scanned', async () => {
     const lib = await library()
-    await execa('chown', ['-R', '65534:65534', lib.gamesDir])
     await fs.chmod(lib.file('doom'), 0o000)
-    const asNobody = async (args: string[]) =>
-      execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', CLI, ...args], {reject: false, env: {HOME: lib.gamesDir, LANSPREAD_GAMES: ''}, timeout: 20_000, stdin: 'ignore'})
-    const probe = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true'], {reject: false})
-    if (probe.exitCode !== 0) return // setpriv unavailable here; the injected test still runs
-    const scan = await asNobody(['scan', '--json', '--games', lib.gamesDir])
+    const asPlainUser = async (args: string[]) =>
+      execa(...withoutPermissionOverride(['node', CLI, ...args]), {reject: false, env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'}, timeout: 20_000, stdin: 'ignore'})
+    // The folder must really be unreadable to the CLI, or the test would prove nothing.
+    const probe = await execa(...withoutPermissionOverride(['node', '-e', `require('node:fs').readdirSync(${JSON.stringify(lib.file('doom'))})`]), {reject: false})
+    expect(String(probe.stderr)).toContain('EACCES')
+    const scan = await asPlainUser(['scan', '--json', '--games', lib.gamesDir])
     expect(scan.exitCode).toBe(0)
     const doc = json<{games: {id: string}[]; scan: {skipped: {id: string; reason: string}[]}}>(scan)
     expect(doc.games.map((g) => g.id)).toEqual(['quake3'])
     expect(doc.scan.skipped).toEqual([{id: 'doom', reason: expect.stringContaining('permission denied')}])
     expect(String(scan.stderr)).toContain('skipped game folder doom: permission denied')
-    const shown = await asNobody(['library', '--games', lib.gamesDir])
+    const shown = await asPlainUser(['library', '--games', lib.gamesDir])
     expect(shown.exitCode).toBe(0)
     expect(String(shown.stdout)).toContain('quake3')
   })
