@@ -54,6 +54,11 @@ describe('a fresh games folder without catalog.json', () => {
     await serve.waitFor('the new game', (e) => e.event === 'library_changed' && JSON.stringify(e).includes('quake'))
     expect(warningsIn(serve.stderr(), path.join(games, 'catalog.json'))).toBe(1)
     expect(serve.events.map((e) => JSON.stringify(e)).join('\n')).not.toContain('no catalog')
+    // The catalog written later is read: the game becomes transferable.
+    await fs.writeFile(path.join(games, 'catalog.json'), JSON.stringify([{id: 'quake', name: 'Quake'}]))
+    await serve.waitFor('quake ready', (e) => e.event === 'library_changed' && (e as {updated?: string[]}).updated?.includes('quake') === true)
+    const shown = json<{games: {id: string; availability: string}[]}>(await runCli(['library', '--json', '--games', games]))
+    expect(shown.games).toEqual([expect.objectContaining({id: 'quake', availability: 'ready'})])
   })
 
   it('an invalid catalog is still an error naming the file', async () => {
