@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'integrity',
   'io',
   'protocol',
+  'address_unavailable',
+  'not_running',
   'interrupted',
   'terminated',
   'internal',

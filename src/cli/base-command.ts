@@ -61,8 +61,13 @@ export abstract class LanspreadCommand extends Command {
     writeJson(json)
   }
 
+  /** Whether a failure is printed as one JSON document on stdout (serve, whose --json is its own, says so from argv). */
+  protected failsAsJson(): boolean {
+    return this.jsonEnabled()
+  }
+
   override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    reportFailure(toFailure(error), this.jsonEnabled())
+    reportFailure(toFailure(error), this.failsAsJson())
     if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return undefined
   }

@@ -90,7 +90,7 @@ export class BulkTlsServer {
 
   async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new LanspreadError('io', `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
+      const onError = (error: Error): void => reject(new LanspreadError(listenErrorCode(error), `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
         hint: 'another program may use that port; choose another one or 0 for any free port',
         cause: error,
       }))
@@ -263,4 +263,10 @@ function framesReply(framed: Uint8Array, rawLength: number): boolean {
   if (framed.length < FRAME_PREFIX_BYTES) return false
   const body = new DataView(framed.buffer, framed.byteOffset, FRAME_PREFIX_BYTES).getUint32(0)
   return framed.length === FRAME_PREFIX_BYTES + body + rawLength
+}
+
+/** A port taken or an address that is not ours is not a filesystem error (exit 13, not 11). */
+function listenErrorCode(error: Error): 'address_unavailable' | 'io' {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' ? 'address_unavailable' : 'io'
 }
