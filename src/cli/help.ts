@@ -20,7 +20,8 @@ class LanspreadCommandHelp extends CommandHelp {
   protected override usage(): string {
     let text = super.usage()
     for (const [name, flag] of Object.entries(this.command.flags ?? {})) {
-      if (flag.type === 'boolean' && flag.allowNo === true && flag.default === true) text = text.replace(`[--${name}]`, `[--no-${name}]`)
+      // The manifest drops boolean defaults; every --[no-]X flag of ours is on by default.
+      if (flag.type === 'boolean' && flag.allowNo === true && flag.default !== false) text = text.replace(`[--${name}]`, `[--no-${name}]`)
     }
     return text
   }

@@ -61,5 +61,12 @@ describe('Ctrl-C on a fetch through serve (real processes on loopback)', () => {
     expect(game.reused_bytes).toBeGreaterThanOrEqual(4 * MiB)
     expect(game.bytes).toBeLessThan(payload.length)
     expect((await fs.readFile(target)).equals(payload)).toBe(true)
+
+    // serve A logged the upload once when it started (not per chunk), with the time in front.
+    const started = serveA.stderr().split('\n').filter((line) => line.includes(`upload of quake to peer ${serveB.peerId} started`))
+    expect(started.length).toBeGreaterThanOrEqual(1)
+    expect(started.length).toBeLessThanOrEqual(2)
+    for (const line of started) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z upload of quake/)
+    expect(serveA.stderr()).not.toContain('undefined')
   }, 180_000)
 })

@@ -50,4 +50,28 @@ describe('serve as a service', () => {
     expect(error.message).toContain(path.join(a.gamesDir, 'nowhere'))
     expect(String(result.stdout).trim().split('\n')).toHaveLength(1)
   })
+
+  it('status without serve says so and exits 14; with serve it reports uptime, peers, downloads and uploads', async () => {
+    const a = await libraryWith(['alpha'])
+    const down = await runCli(['status', '--games', a.gamesDir, '--json'])
+    expect(down.exitCode).toBe(14)
+    expect(json<ErrorDoc>(down).error).toMatchObject({code: 'not_running', message: `lanspread serve is not running for ${path.join(a.gamesDir, '.lanspread')}`})
+
+    const serve = await startServe(a.gamesDir)
+    const up = await runCli(['status', '--games', a.gamesDir, '--json'])
+    expect(up.exitCode).toBe(0)
+    expect(json(up)).toMatchObject({running: true, peer_id: serve.peerId, port: serve.port, peers: [], downloads: [], uploads: [], uptime_ms: expect.any(Number), started_at: expect.any(String)})
+    const human = await runCli(['status', '--games', a.gamesDir])
+    expect(String(human.stdout)).toContain(`serve is running: peer ${serve.peerId} on 127.0.0.1:${serve.port}, up `)
+    expect(String(human.stdout)).toContain('No downloads in progress.')
+  })
+
+  it('peers without serve says on stderr that it browses mDNS instead, and fails (exit 9) when nobody answered', async () => {
+    const a = await libraryWith(['alpha'])
+    // mDNS on the loopback interface only: nothing leaves this machine.
+    const result = await runCli(['peers', '--games', a.gamesDir, '--interface', '127.0.0.1', '--wait', '1', '--json'], {env: {LANSPREAD_MDNS: '1'}})
+    expect(String(result.stderr)).toContain(`lanspread serve is not running for ${path.join(a.gamesDir, '.lanspread')}: listening to mDNS for 1 s instead`)
+    expect(result.exitCode).toBe(9)
+    expect(json<ErrorDoc>(result).error).toMatchObject({code: 'no_peers', message: expect.stringContaining('lanspread serve is not running')})
+  })
 })
