@@ -36,14 +36,12 @@ export class ControlJobs {
     return {job: token, outcome: 'cancelling'}
   }
 
-  /** The downloads in progress, newest progress of each game. */
+  /** The downloads in progress, newest progress of each game (a game fetched already, now installing or waiting for the next, is not one). */
   downloads(): DownloadProgress[] {
     const all: DownloadProgress[] = []
-    for (const job of this.jobs.values()) all.push(...job.progress.values())
+    for (const job of this.jobs.values()) {
+      for (const progress of job.progress.values()) if (progress.done_bytes < progress.total_bytes) all.push(progress)
+    }
     return all
-  }
-
-  list(): Job[] {
-    return [...this.jobs.values()]
   }
 }
