@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'integrity',
   'io',
   'protocol',
+  'address_unavailable',
+  'not_running',
   'interrupted',
   'terminated',
   'internal',
@@ -78,7 +80,7 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
 const ERRNO_HINTS: Readonly<Record<string, string>> = {
   EACCES: 'give your user read and write access to that path (or run lanspread as the user who owns the games folder)',
   EPERM: 'give your user read and write access to that path (or run lanspread as the user who owns the games folder)',
-  EROFS: 'mount that file system read-write, or use --state-dir to keep lanspread\'s state on a writable disk',
+  EROFS: 'mount that file system read-write, then run the command again (only a path in lanspread\'s state folder can move elsewhere, with --state-dir PATH)',
   ENOSPC: 'free some disk space, then run the command again',
   EDQUOT: 'free some space within your disk quota, then run the command again',
   ENOTDIR: 'a file stands where a folder is expected: move it away, then run the command again',
@@ -111,10 +113,7 @@ export function ioError(action: string, path: string, cause: unknown, options: {
   return new LanspreadError('io', `could not ${action} ${path}: ${describeIoError(cause)}`, {hint, cause})
 }
 
-/**
- * What to do when a game's files are missing or damaged. One place, so the hint changes
- * with the command set: the fetch command arrives with the peer runtime.
- */
+/** What to do when a game's files are missing or damaged: one place, so every hint names the same command. */
 export function getGameAgainHint(id: string, what = 'the game'): string {
-  return `download ${what} again: copy the game folder ${id}/ from a machine that has it (\`lanspread fetch ${id}\` will do this once the peer runtime is in)`
+  return `download ${what} again: run \`lanspread fetch ${id}\` (it fetches the game folder ${id}/ from the peers that have it)`
 }

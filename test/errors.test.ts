@@ -36,9 +36,18 @@ describe('ioError', () => {
 })
 
 describe('getGameAgainHint', () => {
-  it('names the game and says honestly that lanspread fetch is still to come', () => {
+  it('names the game and the fetch command that gets it again', () => {
     const hint = getGameAgainHint('quake3')
     expect(hint).toContain('quake3/')
-    expect(hint).toContain('`lanspread fetch quake3` will do this once the peer runtime is in')
+    expect(hint).toContain('run `lanspread fetch quake3`')
+    expect(hint).not.toContain('once the peer runtime is in')
+  })
+})
+
+describe('the hint of a read-only file system', () => {
+  it('does not send a write inside a game folder to --state-dir', () => {
+    const hint = ioError('write', '/srv/games/quake3/local/x', systemError('EROFS')).hint!
+    expect(hint).toMatch(/^mount that file system read-write, then run the command again/)
+    expect(hint).not.toContain("use --state-dir to keep lanspread's state")
   })
 })

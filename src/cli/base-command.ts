@@ -4,7 +4,7 @@
 import {Command, Flags} from '@oclif/core'
 import {type LanspreadPaths, resolvePaths} from '../config.js'
 import {reportFailure, toFailure, writeJson} from './failure.js'
-import {commandInterruptNotice, gameInterruptNotice, handleInterrupts, type InterruptNotice} from './interrupt.js'
+import {commandInterruptNotice, gameInterruptNotice, handleInterrupts, type InterruptNotice, type StopSignal} from './interrupt.js'
 
 export abstract class LanspreadCommand extends Command {
   static override enableJsonFlag = true
@@ -17,10 +17,14 @@ export abstract class LanspreadCommand extends Command {
     }),
     'state-dir': Flags.string({description: "this peer's state folder [default: <games>/.lanspread]", helpGroup: 'GLOBAL'}),
     catalog: Flags.string({description: 'catalog file [default: <games>/catalog.json]', helpGroup: 'GLOBAL'}),
+    // Our words, not oclif's "Format output as json.": what a script can rely on.
+    json: Flags.boolean({description: 'print one JSON document on stdout and nothing else there (a failure too: {"error": {code, message, hint}})', helpGroup: 'GLOBAL'}),
   }
 
   /** What Ctrl-C or SIGTERM reports; commands that change a game name it with explainInterrupt. */
   private interruptNotice: InterruptNotice | undefined
+  /** While set, Ctrl-C and SIGTERM call it instead of stopping the command at once. */
+  private interruptTakeover: ((signal: StopSignal) => void) | undefined
 
   private currentInterruptNotice(): InterruptNotice {
     return this.interruptNotice ?? commandInterruptNotice(this.id)
@@ -35,6 +39,7 @@ export abstract class LanspreadCommand extends Command {
     handleInterrupts(
       () => this.currentInterruptNotice(),
       () => this.jsonEnabled(),
+      () => this.interruptTakeover,
     )
   }
 
@@ -45,6 +50,11 @@ export abstract class LanspreadCommand extends Command {
   /** From here on, Ctrl-C or SIGTERM says that game `id` is left for recovery and how it gets repaired. */
   protected explainInterrupt(id: string): void {
     this.interruptNotice = gameInterruptNotice(id)
+  }
+
+  /** A command waiting on serve handles Ctrl-C itself (it cancels its job there); undefined gives it back. */
+  protected takeInterrupts(handler: ((signal: StopSignal) => void) | undefined): void {
+    this.interruptTakeover = handler
   }
 
   protected setInterruptNotice(notice: InterruptNotice): void {
@@ -61,8 +71,13 @@ export abstract class LanspreadCommand extends Command {
     writeJson(json)
   }
 
+  /** Whether a failure is printed as one JSON document on stdout (serve, whose --json is its own, says so from argv). */
+  protected failsAsJson(): boolean {
+    return this.jsonEnabled()
+  }
+
   override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    reportFailure(toFailure(error), this.jsonEnabled())
+    reportFailure(toFailure(error, this.id), this.failsAsJson())
     if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return undefined
   }

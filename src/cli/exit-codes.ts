@@ -15,6 +15,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   integrity: 10,
   io: 11,
   protocol: 12,
+  address_unavailable: 13,
+  not_running: 14,
   interrupted: 130,
   terminated: 143,
 }
@@ -31,6 +33,8 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   no_peers: 'no peers',
   integrity: 'integrity failure (a file changed while it was read, a hash mismatch)',
   protocol: 'protocol error: a peer sent a frame that is not valid (too large, truncated, not JSON, wrong fields)',
+  address_unavailable: 'cannot listen: the port is in use by another program, or the address is not one of this machine\'s',
+  not_running: 'lanspread serve is not running (`lanspread status`)',
   io: 'filesystem error (permission denied, read-only file system, disk full, …)',
   interrupted: 'interrupted by Ctrl-C (SIGINT); the game is repaired by the next operation or `lanspread recover`',
   terminated: 'terminated by SIGTERM; the game is repaired by the next operation or `lanspread recover`',

@@ -33,11 +33,12 @@ export function argvWantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes('--json')
 }
 
-export function toFailure(error: Error & {oclif?: {exit?: number}}): Failure {
+/** `command` names the command in the usage hint (`lanspread fetch --help`); without it, `lanspread help`. */
+export function toFailure(error: Error & {oclif?: {exit?: number}}, command?: string): Failure {
   if (isLanspreadError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
   // oclif's own parse errors (unknown flag, missing argument, bad value) exit with 2.
   if (error.oclif?.exit === 2 || /Parse|Flag|Arg/.test(error.constructor.name)) {
-    return {code: 'usage', message: oneLine(error.message), hint: 'see `lanspread COMMAND --help` for the flags and arguments'}
+    return {code: 'usage', message: oneLine(error.message), hint: command ? `see \`lanspread ${command} --help\` for the flags and arguments` : 'see `lanspread help` for the commands, their flags and arguments'}
   }
   return {
     code: 'internal',

@@ -1,6 +1,6 @@
 // The top-level help (`lanspread`, `lanspread help`, `lanspread --help`): oclif's command
 // list, then the global flags, environment variables, exit codes and one example per command.
-import {type Command, Help} from '@oclif/core'
+import {type Command, CommandHelp, Help} from '@oclif/core'
 import {LanspreadCommand} from './base-command.js'
 import {exitCodeRows} from './exit-codes.js'
 
@@ -12,7 +12,23 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ['LANSPREAD_FAILPOINT', 'for crash tests: kill the process at a named step (see IMPL_DECISIONS.md)'],
 ]
 
+/**
+ * oclif writes a flag that is on by default (`--[no-]bulk`) as `[--bulk]` in the usage line;
+ * users type the `--no-` form, so the line shows that.
+ */
+class LanspreadCommandHelp extends CommandHelp {
+  protected override usage(): string {
+    let text = super.usage()
+    for (const [name, flag] of Object.entries(this.command.flags ?? {})) {
+      // The manifest drops boolean defaults; every --[no-]X flag of ours is on by default.
+      if (flag.type === 'boolean' && flag.allowNo === true && flag.default !== false) text = text.replace(`[--${name}]`, `[--no-${name}]`)
+    }
+    return text
+  }
+}
+
 export default class LanspreadHelp extends Help {
+  protected override CommandHelpClass = LanspreadCommandHelp
   protected override async showRootHelp(): Promise<void> {
     await super.showRootHelp()
     this.log(this.section('GLOBAL FLAGS', globalFlagRows()))
@@ -36,11 +52,10 @@ export default class LanspreadHelp extends Help {
 }
 
 function globalFlagRows(): [string, string][] {
-  const rows = Object.entries(LanspreadCommand.baseFlags).map(([name, flag]): [string, string] => {
+  return Object.entries(LanspreadCommand.baseFlags).map(([name, flag]): [string, string] => {
     const env = 'env' in flag && typeof flag.env === 'string' ? ` (env ${flag.env})` : ''
-    return [`--${name}=<value>`, `${flag.description ?? ''}${env}`]
+    return [flag.type === 'boolean' ? `--${name}` : `--${name}=<value>`, `${flag.description ?? ''}${env}`]
   })
-  return [...rows, ['--json', 'print one JSON document on stdout and nothing else there (errors too: {"error": {code, message, hint}})']]
 }
 
 function firstExample(command: Command.Loadable): string | undefined {

@@ -10,12 +10,19 @@ export interface InterruptNotice {
   hint: string
 }
 
-const SIGNAL_CODES = {SIGINT: 'interrupted', SIGTERM: 'terminated'} as const
+export const SIGNAL_CODES = {SIGINT: 'interrupted', SIGTERM: 'terminated'} as const
+export type StopSignal = keyof typeof SIGNAL_CODES
 
-/** Installs the handlers; `notice` is read when a signal arrives, so it can name the game chosen later. */
-export function handleInterrupts(notice: () => InterruptNotice, json: () => boolean): void {
-  for (const signal of Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]) {
+/**
+ * Installs the handlers; `notice` is read when a signal arrives, so it can name the game chosen
+ * later. `takeover` returns a handler while a command waits on serve: it cancels serve's work
+ * and reports what happened itself, instead of exiting at once.
+ */
+export function handleInterrupts(notice: () => InterruptNotice, json: () => boolean, takeover: () => ((signal: StopSignal) => void) | undefined = () => undefined): void {
+  for (const signal of Object.keys(SIGNAL_CODES) as StopSignal[]) {
     process.on(signal, () => {
+      const handler = takeover()
+      if (handler) return handler(signal)
       // The progress bar hides the cursor; give it back to the terminal.
       if (process.stderr.isTTY) process.stderr.write('\u001B[?25h')
       const {message, hint} = notice()
@@ -29,7 +36,7 @@ export function handleInterrupts(notice: () => InterruptNotice, json: () => bool
 
 /** What Ctrl-C says during a command that changes no game. */
 export function commandInterruptNotice(command: string | undefined): InterruptNotice {
-  return {message: `lanspread ${command} stopped`, hint: "run it again (lanspread's writes are atomic: nothing is left half-written)"}
+  return {message: `lanspread ${command} stopped`, hint: 'run it again'}
 }
 
 export function gameInterruptNotice(id: string): InterruptNotice {

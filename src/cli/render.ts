@@ -56,8 +56,18 @@ export function gamesTable(games: readonly GameSummary[]): string {
 export function libraryWarnings(games: readonly GameSummary[], skipped: readonly SkippedGame[] = []): string[] {
   return [
     ...skipped.map((game) => `skipped game folder ${game.id}: ${game.reason}`),
-    ...games.filter((game) => game.needs_recovery).map((game) => `game ${game.id} holds an interrupted operation: run \`lanspread recover ${game.id}\``),
+    ...games.filter((game) => game.needs_recovery).map((game) => `game ${game.id} holds ${repairAdvice(game)}`),
   ]
+}
+
+/**
+ * What repairs a game left mid-operation. Not downloaded means an interrupted download (an
+ * install needs a downloaded game; an uninstall keeps version.ini): fetch resumes it, from
+ * the chunks on disk, where recover would only clear its scratch.
+ */
+function repairAdvice(game: GameSummary): string {
+  if (!game.downloaded) return `an interrupted download: run \`lanspread fetch ${game.id}\` to resume it`
+  return `an interrupted operation: run \`lanspread recover ${game.id}\``
 }
 
 export function gameDetails(game: GameSummary): string {
@@ -71,7 +81,7 @@ export function gameDetails(game: GameSummary): string {
       ['downloaded', game.downloaded ? 'yes' : 'no'],
       ['installed', game.installed ? 'yes' : 'no'],
       ['availability', game.availability],
-      ['needs recovery', game.needs_recovery ? `yes: run \`lanspread recover ${game.id}\`` : 'no'],
+      ['needs recovery', game.needs_recovery ? `yes: ${repairAdvice(game)}` : 'no'],
       ['manifest hash', game.manifest_hash],
     ],
   )
@@ -94,11 +104,30 @@ export function networkGamesTable(games: readonly NetworkGame[]): string {
   )
 }
 
-/** `peers`: the peers serve knows. */
-export function peersTable(peers: readonly PeerInfo[]): string {
+/** `peers`: the peers serve knows; LAST SEEN relative ("3 s ago"), the ISO time stays in JSON. */
+export function peersTable(peers: readonly PeerInfo[], now = Date.now()): string {
   if (peers.length === 0) return 'No peers.'
   return table(
     ['PEER', 'HOSTNAME', 'ADDRESSES', 'GAMES', 'REV', 'LAST SEEN'],
-    peers.map((peer) => [peer.peer_id, peer.hostname ?? '-', peer.addresses.join(' '), String(peer.game_count), peer.library_rev === null ? '-' : String(peer.library_rev), peer.last_seen]),
+    peers.map((peer) => [peer.peer_id, peer.hostname ?? '-', peer.addresses.join(' '), String(peer.game_count), peer.library_rev === null ? '-' : String(peer.library_rev), ago(peer.last_seen, now)]),
   )
+}
+
+/** "3 s ago", "5 min ago", "2 h ago"; the ISO text itself when it is not a time. */
+export function ago(iso: string, now = Date.now()): string {
+  const then = Date.parse(iso)
+  if (Number.isNaN(then)) return iso
+  return `${formatDuration(Math.max(0, now - then))} ago`
+}
+
+/** A duration in its largest fitting unit: "3 s", "5 min", "2 h 10 min", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s} s`
+  const min = Math.floor(s / 60)
+  if (min < 60) return `${min} min`
+  const h = Math.floor(min / 60)
+  if (h < 24) return `${h} h${min % 60 === 0 ? '' : ` ${min % 60} min`}`
+  const d = Math.floor(h / 24)
+  return `${d} d${h % 24 === 0 ? '' : ` ${h % 24} h`}`
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {formatBytes, table} from '../cli/render.js'
 import {byteProgressBar} from '../cli/progress.js'
+import {runServeJob} from '../cli/serve-job.js'
 import {attachToServe} from '../control/attach.js'
 import type {DownloadProgress} from '../download/progress.js'
 import type {LanspreadPaths} from '../config.js'
@@ -40,6 +41,7 @@ export default class Fetch extends LanspreadCommand {
     const {argv, flags} = await this.parse(Fetch)
     const ids = argv as string[]
     const paths = this.resolvePaths(flags)
+    this.setInterruptNotice({message: `the fetch of ${ids.join(', ')} stopped`, hint: resumeHint(ids)})
     const request = {ids, install: flags.install, bulk: flags.bulk, ...(flags.from === undefined ? {} : {from: flags.from})}
     const document = (await this.viaServe(paths, request)) ?? (await this.oneShot(paths, request, flags.peer ?? [], {meetTimeoutMs: flags['wait-peers'] * 1000, mdns: mdnsAllowed(flags.mdns), interfaces: flags.interface ?? []}))
     if (!this.jsonEnabled()) this.log(fetchedTable(document.games))
@@ -58,7 +60,15 @@ export default class Fetch extends LanspreadCommand {
           if (event === 'download_progress' && request.ids.includes(progress.id)) bar.update(progress.done_bytes, progress.total_bytes, progressLabel(progress))
         })
       }
-      return (await client.request('fetch', request)) as {games: FetchedGame[]}
+      const {result, lateSignal} = await runServeJob<{games: FetchedGame[]}>(client, {
+        command: 'fetch',
+        args: request,
+        what: `the fetch of ${request.ids.join(', ')}`,
+        resumeHint: resumeHint(request.ids),
+        takeInterrupts: (handler) => this.takeInterrupts(handler),
+      })
+      if (lateSignal) this.warnLine(`the fetch of ${request.ids.join(', ')} had finished in serve before the cancel reached it: nothing was cancelled`)
+      return result
     } finally {
       bar.stop()
       client.close()
@@ -83,6 +93,9 @@ export default class Fetch extends LanspreadCommand {
     const {withOneShotPeer} = await import('../peer/one-shot.js')
     const {fetchGames} = await import('../peer/fetch-games.js')
     const bar = byteProgressBar(!this.jsonEnabled())
+    // Up to --wait-peers seconds pass before the first byte: say what happens meanwhile.
+    const where = [...peers, ...(discovery.mdns ? ['mDNS'] : [])].join(', ')
+    process.stderr.write(`lanspread serve is not running: looking for peers (${where}) for up to ${discovery.meetTimeoutMs / 1000} s…\n`)
     try {
       return await withOneShotPeer({paths, peers: addresses, bulk: request.bulk, ...discovery, log: (m) => this.warnLine(m)}, (runtime) =>
         fetchGames(runtime, {
@@ -94,6 +107,10 @@ export default class Fetch extends LanspreadCommand {
       bar.stop()
     }
   }
+}
+
+function resumeHint(ids: readonly string[]): string {
+  return `the chunks already on disk are kept: \`lanspread fetch ${ids.join(' ')}\` resumes from them`
 }
 
 function progressLabel(progress: DownloadProgress): string {

@@ -2,7 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {byteProgressBar} from '../cli/progress.js'
 import type {InstallResult} from '../ops/install.js'
-import {requestServe} from '../control/attach.js'
+import {runServeJob} from '../cli/serve-job.js'
+import {attachToServe} from '../control/attach.js'
+import type {LanspreadPaths} from '../config.js'
 import type {OperationResult} from '../ops/game-operations.js'
 import {openOperations} from '../ops/open.js'
 
@@ -25,8 +27,8 @@ export default class Install extends LanspreadCommand {
     const {args, flags} = await this.parse(Install)
     const paths = this.resolvePaths(flags)
     // While serve runs it owns every operation: it installs, and the game shows busy to everyone meanwhile.
-    const viaServe = await requestServe<OperationResult<InstallResult>>(paths, 'install', {id: args.id, update: flags.update, clean: flags.clean})
-    if (viaServe) return this.report(args.id, viaServe.result)
+    const viaServe = await this.viaServe(paths, args.id, {update: flags.update, clean: flags.clean})
+    if (viaServe) return this.report(args.id, viaServe)
     const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)})
     this.explainInterrupt(args.id)
     const bar = byteProgressBar(!this.jsonEnabled())
@@ -40,6 +42,25 @@ export default class Install extends LanspreadCommand {
       return this.report(args.id, result)
     } finally {
       bar.stop()
+    }
+  }
+
+  /** Through serve; Ctrl-C meanwhile asks serve to cancel, and serve finishes an install (see docs/decisions/cancel-through-serve.md). */
+  private async viaServe(paths: LanspreadPaths, id: string, options: {update: boolean; clean: boolean}): Promise<OperationResult<InstallResult> | undefined> {
+    const client = await attachToServe(paths)
+    if (!client) return undefined
+    try {
+      const {result, lateSignal} = await runServeJob<OperationResult<InstallResult>>(client, {
+        command: 'install',
+        args: {id, ...options},
+        what: `the install of ${id}`,
+        resumeHint: `run \`lanspread install ${id}\` again`,
+        takeInterrupts: (handler) => this.takeInterrupts(handler),
+      })
+      if (lateSignal) this.warnLine(`serve finished the install of ${id} despite Ctrl-C: an install through serve is not stopped midway`)
+      return result
+    } finally {
+      client.close()
     }
   }
 

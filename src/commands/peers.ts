@@ -43,8 +43,9 @@ export default class Peers extends LanspreadCommand {
       return result
     }
     const expect = flags.expect
-    const waitMs = (flags.wait ?? (expect === undefined ? undefined : 3)) ?? 0
-    const document = (await this.fromServe(paths, waitMs, expect)) ?? (await this.fromMdns(paths, flags.wait ?? 3, expect, flags.mdns, flags.interface ?? []))
+    // --wait is in seconds on both paths (serve's peer table, or an mDNS browse).
+    const waitS = (flags.wait ?? (expect === undefined ? undefined : 3)) ?? 0
+    const document = (await this.fromServe(paths, waitS * 1000, expect)) ?? (await this.fromMdns(paths, flags.wait ?? 3, expect, flags.mdns, flags.interface ?? []))
     if (expect !== undefined && document.peers.length < expect) throw tooFew(document.peers.length, expect, document.where)
     if (!this.jsonEnabled()) this.log(peersTable(document.peers))
     return {peers: document.peers, source: document.source}
@@ -65,9 +66,14 @@ export default class Peers extends LanspreadCommand {
 
   private async fromMdns(paths: LanspreadPaths, waitS: number, expect: number | undefined, mdns: boolean, interfaces: string[]): Promise<PeersDocument & {where: string}> {
     if (!mdnsAllowed(mdns)) throw serveNotRunning(paths)
+    // Never a silent fallback: the user learns that serve is not running, and what is done instead.
+    process.stderr.write(`lanspread serve is not running for ${paths.stateDir}: listening to mDNS for ${waitS} s instead\n`)
     const {browsePeers} = await import('../discovery/browse.js')
     const found = await browsePeers({interfaces, waitMs: waitS * 1000, ...(expect === undefined ? {} : {expect}), log: (message) => this.warnLine(message)})
-    return {peers: found.peers, source: 'mdns', where: `over mDNS for ${waitS} s on ${found.interfaces.join(', ') || 'no interface'} (lanspread serve is not running for ${paths.stateDir})`}
+    const where = `over mDNS for ${waitS} s on ${found.interfaces.join(', ') || 'no interface'} (lanspread serve is not running for ${paths.stateDir})`
+    // "No peers." with exit 0 would read as an empty LAN; without serve it only means nobody answered.
+    if (found.peers.length === 0 && expect === undefined) throw tooFew(0, 1, where)
+    return {peers: found.peers, source: 'mdns', where}
   }
 }
 

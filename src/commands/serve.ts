@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
+import {argvWantsJson} from '../cli/failure.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
 import {serveUntilSignal} from '../peer/serve.js'
 
@@ -33,6 +34,11 @@ export default class Serve extends LanspreadCommand {
     bulk: Flags.boolean({description: 'serve chunk bytes over TLS-over-TCP too (--no-bulk: QUIC only)', default: true, allowNo: true}),
     mdns: Flags.boolean({description: 'find peers and be found over mDNS / DNS-SD (--no-mdns: only --peer)', default: true, allowNo: true}),
     interface: Flags.string({description: 'run mDNS on this interface NAME or IPv4 ADDRESS (repeatable; default: every non-internal IPv4 interface)', multiple: true}),
+  }
+
+  // A failure under --json is one JSON document on stdout, like every other command's (a script reads stdout).
+  protected override failsAsJson(): boolean {
+    return argvWantsJson(this.argv)
   }
 
   async run(): Promise<void> {

@@ -4,7 +4,7 @@
 import {z} from 'zod'
 import {ERROR_CODES} from '../errors.js'
 
-export const CONTROL_COMMANDS = ['status', 'peers', 'forget', 'library', 'library_peers', 'scan', 'install', 'uninstall', 'recover', 'fetch', 'subscribe'] as const
+export const CONTROL_COMMANDS = ['status', 'peers', 'forget', 'library', 'library_peers', 'scan', 'install', 'uninstall', 'recover', 'fetch', 'cancel', 'subscribe'] as const
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number]
 
 /** One request line: `args` is validated again by the handler of its command. */
@@ -33,3 +33,20 @@ export type ControlEvent = z.infer<typeof ControlEventSchema>
 
 /** The longest line either side accepts: a library of 100,000 games fits well below it. */
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024 * 1024
+
+/**
+ * A job token a client picks for its fetch or install, so that it can `cancel` that work
+ * (Ctrl-C): serve never guesses which request an interrupted command meant.
+ */
+export const JobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
+
+export const CancelArgsSchema = z.object({job: JobIdSchema})
+export type CancelArgs = z.infer<typeof CancelArgsSchema>
+
+/**
+ * What `cancel` did: `cancelling` (the job stops; its request fails with code `interrupted`),
+ * `not_cancellable` (an install runs to its end, see docs/decisions/cancel-through-serve.md),
+ * `unknown` (no such job runs: it finished already, or never began).
+ */
+export const CancelResultSchema = z.object({job: JobIdSchema, outcome: z.enum(['cancelling', 'not_cancellable', 'unknown'])})
+export type CancelResult = z.infer<typeof CancelResultSchema>

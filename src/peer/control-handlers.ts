@@ -1,21 +1,23 @@
 // What serve does for each control-socket command: the same core calls the commands make on
 // disk when serve is not running, so both paths return the same documents.
 import {z} from 'zod'
+import {CancelArgsSchema, JobIdSchema} from '../control/messages.js'
 import type {ControlHandler} from '../control/server.js'
 import {LanspreadError} from '../errors.js'
 import {describeIssues} from '../fs/read-json.js'
 import type {DownloadProgress} from '../download/progress.js'
+import {ControlJobs} from './control-jobs.js'
 import {fetchGames} from './fetch-games.js'
 import {networkLibrary} from './network-library.js'
 import type {PeerRuntime} from './runtime.js'
 
 const IdArgs = z.object({id: z.string().optional()})
 const ScanArgs = z.object({full: z.boolean().optional()})
-const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), clean: z.boolean().optional()})
+const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), clean: z.boolean().optional(), job: JobIdSchema.optional()})
 const UninstallArgs = z.object({id: z.string()})
 const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
 const ForgetArgs = z.object({peer_id: z.string()})
-const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional()})
+const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional(), job: JobIdSchema.optional()})
 
 /** Progress events of a download reach subscribers at most this often. */
 const PROGRESS_EVENT_MS = 250
@@ -50,12 +52,28 @@ function parse<S extends z.ZodType>(schema: S, args: unknown, command: string): 
 }
 
 export function controlHandler(runtime: PeerRuntime): ControlHandler {
+  const jobs = new ControlJobs()
+  const startedAt = Date.now()
   return async (command, args) => {
     switch (command) {
       case 'status': {
         const address = runtime.endpoint.address()
-        return {peer_id: runtime.peerId, host: address.host, port: address.port, ...runtime.position(), peers: runtime.table.list().length, traffic: runtime.endpoint.traffic()}
+        return {
+          running: true,
+          peer_id: runtime.peerId,
+          host: address.host,
+          port: address.port,
+          ...runtime.position(),
+          started_at: new Date(startedAt).toISOString(),
+          uptime_ms: Date.now() - startedAt,
+          peers: runtime.table.list(),
+          downloads: jobs.downloads(),
+          uploads: runtime.games.uploads.list(),
+          traffic: runtime.endpoint.traffic(),
+        }
       }
+      case 'cancel':
+        return jobs.cancel(parse(CancelArgsSchema, args, command).job)
       case 'peers':
         return {peers: runtime.table.list()}
       case 'forget': {
@@ -77,17 +95,31 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
         return {library_rev, library_epoch, library_digest, games, scan: report}
       }
       case 'install': {
-        const {id, update, clean} = parse(InstallArgs, args, command)
-        return runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})})
+        const {id, update, clean, job} = parse(InstallArgs, args, command)
+        // Not cancellable: see docs/decisions/cancel-through-serve.md.
+        return jobs.run(job, {kind: 'install', ids: [id], controller: undefined}, () => runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})}))
       }
       case 'uninstall': {
         const {id} = parse(UninstallArgs, args, command)
         return runtime.operations.uninstall(id)
       }
       case 'fetch': {
-        const {ids, from, install, bulk} = parse(FetchArgs, args, command)
+        const {ids, from, install, bulk, job} = parse(FetchArgs, args, command)
         const progress = throttled((value: DownloadProgress) => runtime.emit('download_progress', value), PROGRESS_EVENT_MS)
-        return fetchGames(runtime, {ids, ...(from === undefined ? {} : {from}), install: install ?? false, bulk: bulk ?? true, onProgress: (_id, value) => progress(value)})
+        const controller = new AbortController()
+        return jobs.run(job, {kind: 'fetch', ids, controller}, (running) =>
+          fetchGames(runtime, {
+            ids,
+            ...(from === undefined ? {} : {from}),
+            install: install ?? false,
+            bulk: bulk ?? true,
+            signal: controller.signal,
+            onProgress: (id, value) => {
+              running.progress.set(id, value)
+              progress(value)
+            },
+          }),
+        )
       }
       case 'recover': {
         const {ids, dry_run} = parse(RecoverArgs, args, command)

@@ -213,6 +213,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.stopped = true
     await this.sessions.goodbye(Math.min(1000, this.options.settings.requestTimeoutMs))
     for (const step of this.cleanups.reverse()) await Promise.resolve(step()).catch((error: unknown) => this.log('warn', `while stopping: ${errorMessage(error)}`))
+    this.games.uploads.stop()
     this.emit('stopped', {reason})
   }
 

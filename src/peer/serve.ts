@@ -47,7 +47,8 @@ const printJson: RuntimeEventSink = (event, data) => {
 const printHuman: RuntimeEventSink = (event, data) => {
   // Every address refresh is an update, every quarter second of a download a progress: too chatty for a human log.
   if (event === 'peer_updated' || event === 'download_progress') return
-  process.stderr.write(`${describeEvent(event, data)}\n`)
+  // Each line carries its time: serve runs for days as a service, and its log is read afterwards.
+  process.stderr.write(`${new Date().toISOString()} ${describeEvent(event, data)}\n`)
 }
 
 function describeEvent(event: keyof RuntimeEvents, data: unknown): string {

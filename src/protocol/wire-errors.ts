@@ -29,6 +29,8 @@ export const WIRE_ERROR_TABLE: Readonly<Record<ErrorCode, Row>> = {
   archive_unsafe: {wire: 'internal', travels: false},
   interrupted: {wire: 'internal', travels: false},
   terminated: {wire: 'internal', travels: false},
+  address_unavailable: {wire: 'internal', travels: false},
+  not_running: {wire: 'internal', travels: false},
 }
 
 const FROM_WIRE: ReadonlyMap<string, ErrorCode> = new Map(

@@ -19,6 +19,7 @@ import {ChunkPermits, type ReleasePermit} from './chunk-permits.js'
 import {type ChunkToServe, FRAME_ROOM, framedChunkReply, freshChunkReply} from './chunk-reply.js'
 import type {GameRequestHandler, GameRequestReply, ReplyPlane} from './game-request-handler.js'
 import {assertCurrentManifest, assertTransferable, chunkOf} from './serving-rules.js'
+import {UploadLog} from './uploads.js'
 
 /** What the server needs of the library (Library implements it). */
 export interface ServedLibrary {
@@ -67,6 +68,8 @@ export class GameServer {
   /** Keyed by game, checked against the index's manifest_hash: covers paths and sizes, all GetChunk needs. */
   private readonly manifests = new Map<string, ServedManifest>()
   private gamesDir: Promise<string> | undefined
+  /** Uploads in progress, logged when they start and end (status lists them). */
+  readonly uploads: UploadLog
 
   constructor(
     private readonly options: GameServerOptions,
@@ -74,6 +77,7 @@ export class GameServer {
   ) {
     this.permits = components.permits ?? new ChunkPermits()
     this.buffers = components.buffers ?? new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, FREE_REPLY_BUFFERS)
+    this.uploads = new UploadLog(components.log ?? (() => {}))
   }
 
   readonly handle: GameRequestHandler = async (request, peerId, plane) => {
@@ -119,7 +123,9 @@ export class GameServer {
       ...(knownHash === undefined ? {} : {knownHash}),
     }
     try {
-      return await (plane.framed ? framedChunkReply(chunk, this.buffers, release) : freshChunkReply(chunk, release))
+      const reply = await (plane.framed ? framedChunkReply(chunk, this.buffers, release) : freshChunkReply(chunk, release))
+      this.uploads.served(request.id, peerId, request.length)
+      return reply
     } catch (error) {
       release()
       throw error

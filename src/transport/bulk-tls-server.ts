@@ -90,7 +90,7 @@ export class BulkTlsServer {
 
   async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new LanspreadError('io', `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
+      const onError = (error: Error): void => reject(new LanspreadError(listenErrorCode(error), `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
         hint: 'another program may use that port; choose another one or 0 for any free port',
         cause: error,
       }))
@@ -138,14 +138,16 @@ export class BulkTlsServer {
   }
 
   private async accept(socket: tls.TLSSocket): Promise<void> {
-    socket.on('error', (error) => this.log('warn', `bulk TLS connection from ${socket.remoteAddress}: ${errorMessage(error)}`))
+    // Read now: once the socket is closed, remoteAddress is undefined (logs said "from undefined").
+    const from = socket.remoteAddress ?? 'an unknown address'
+    socket.on('error', (error) => this.log('warn', `bulk TLS connection from ${from}: ${errorMessage(error)}`))
     // The TLS socket wraps the raw one, which the stop must also find.
     this.sockets.add(socket)
     socket.once('close', () => this.sockets.delete(socket))
     // From here on a connection where no byte moves (a slow identify, an idle client, one
     // that stopped reading mid-chunk) is closed.
     socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
-    const peerId = await this.authenticate(socket)
+    const peerId = await this.authenticate(socket, from)
     if (peerId === undefined || this.stopping) {
       socket.destroy()
       return
@@ -166,16 +168,16 @@ export class BulkTlsServer {
   }
 
   /** The peer_id of the client's certificate, or undefined (no ALPN, no certificate, not pinned). */
-  private async authenticate(socket: tls.TLSSocket): Promise<string | undefined> {
+  private async authenticate(socket: tls.TLSSocket, from: string): Promise<string | undefined> {
     if (socket.alpnProtocol !== BULK_ALPN) return undefined
     const fingerprint = peerFingerprint(socket)
     if (fingerprint === undefined) return undefined
     try {
       const peerId = await this.init.identify(fingerprint)
-      if (peerId === undefined) this.log('warn', `bulk TLS: refused ${socket.remoteAddress}, whose certificate ${fingerprint.slice(0, 16)}… is pinned to no peer`)
+      if (peerId === undefined) this.log('warn', `bulk TLS: refused ${from}, whose certificate ${fingerprint.slice(0, 16)}… is pinned to no peer`)
       return peerId
     } catch (error) {
-      this.log('warn', `bulk TLS: could not identify the certificate of ${socket.remoteAddress}: ${errorMessage(error)}`)
+      this.log('warn', `bulk TLS: could not identify the certificate of ${from}: ${errorMessage(error)}`)
       return undefined
     }
   }
@@ -263,4 +265,10 @@ function framesReply(framed: Uint8Array, rawLength: number): boolean {
   if (framed.length < FRAME_PREFIX_BYTES) return false
   const body = new DataView(framed.buffer, framed.byteOffset, FRAME_PREFIX_BYTES).getUint32(0)
   return framed.length === FRAME_PREFIX_BYTES + body + rawLength
+}
+
+/** A port taken or an address that is not ours is not a filesystem error (exit 13, not 11). */
+function listenErrorCode(error: Error): 'address_unavailable' | 'io' {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' ? 'address_unavailable' : 'io'
 }

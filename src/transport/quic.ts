@@ -126,7 +126,7 @@ export class QuicEndpoint implements Endpoint {
     try {
       await socket.start({host, port})
     } catch (error) {
-      throw new LanspreadError('io', `could not listen on UDP ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
+      throw new LanspreadError('address_unavailable', `could not listen on UDP ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
         hint: 'choose another --port (0 picks a free one) or stop the program that uses it',
         cause: error,
       })

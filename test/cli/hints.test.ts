@@ -18,7 +18,7 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 describe('hints in src/', () => {
-  it('name only commands that exist (fetch only as "once the peer runtime is in")', async () => {
+  it('name only commands that exist', async () => {
     const commands = await commandNames()
     const wrong: string[] = []
     for (const file of await sourceFiles(SRC)) {
@@ -28,7 +28,6 @@ describe('hints in src/', () => {
         for (const match of line.matchAll(/`lanspread ([a-z][a-z-]*)|\(lanspread ([a-z][a-z-]*)(?= \$\{| [A-Z]|\))/g)) {
           const command = (match[1] ?? match[2])!
           if (commands.has(command)) continue
-          if (command === 'fetch' && line.includes('once the peer runtime is in')) continue
           wrong.push(`${path.relative(REPO_ROOT, file)}: ${line.trim()}`)
         }
       }

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {formatBytes, gamesTable, table} from '../../src/cli/render.js'
+import {formatBytes, gamesTable, peersTable, table} from '../../src/cli/render.js'
 import type {GameSummary} from '../../src/library/summary.js'
 
 describe('table', () => {
@@ -52,5 +52,16 @@ describe('formatBytes', () => {
     [3 * 1024 ** 5, '3072.0 TiB'],
   ])('%i bytes read %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text)
+  })
+})
+
+describe('peersTable', () => {
+  it('shows LAST SEEN as a relative time ("3 s ago"), not the ISO text', () => {
+    const now = Date.parse('2026-11-26T03:05:34.350Z')
+    const peer = {peer_id: 'p1', hostname: 'lan-pc-07', addresses: ['192.168.1.20:4870'], proto_ver: 1, library_rev: 8, library_epoch: 'e', game_count: 31, last_seen: '2026-11-26T03:05:31.000Z'}
+    const text = peersTable([peer, {...peer, peer_id: 'p2', last_seen: '2026-11-26T01:00:00.000Z'}], now)
+    expect(text).toContain('3 s ago')
+    expect(text).toContain('2 h 5 min ago')
+    expect(text).not.toContain('2026-11-26T')
   })
 })

@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {json, runCli} from '../helpers/cli.js'
+import {execa} from 'execa'
+import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
 
 type ErrorDoc = {error: {code: string; message: string; hint: string}}
@@ -66,7 +67,43 @@ describe('error words', () => {
     expect(result.exitCode).toBe(4)
     const {error} = json<ErrorDoc>(result)
     expect(error.hint).toContain('doom/')
-    expect(error.hint).toContain('`lanspread fetch doom` will do this once the peer runtime is in')
+    expect(error.hint).toContain('run `lanspread fetch doom`')
+    expect(error.hint).not.toContain('once the peer runtime is in')
     expect(error.hint).not.toMatch(/\bID\b/)
+  })
+
+  it('library advises fetch, not recover, for a game whose download was interrupted', async () => {
+    const lib = await makeTempLibrary([{id: 'doom', name: 'Doom'}])
+    await lib.writeGame('doom', {'doom.eti': 'partial', '.version.ini.tmp': '1.9\n'})
+    const result = await runCli(['library', '--games', lib.gamesDir])
+    expect(result.exitCode).toBe(0)
+    expect(String(result.stderr)).toContain('game doom holds an interrupted download: run `lanspread fetch doom` to resume it')
+    expect(String(result.stderr)).not.toContain('lanspread recover doom')
+  })
+
+  it('a bad flag names the command in its hint, not COMMAND', async () => {
+    const result = await runCli(['fetch', 'quake3', '--bogus', '--json'])
+    expect(result.exitCode).toBe(2)
+    expect(json<ErrorDoc>(result).error.hint).toBe('see `lanspread fetch --help` for the flags and arguments')
+  })
+
+  it('an interrupted one-shot fetch says it was looking for peers, and that its chunks are kept for resume', async () => {
+    const lib = await makeTempLibrary([{id: 'quake3', name: 'Quake III Arena'}])
+    const fetch = execa('node', [CLI, 'fetch', 'quake3', '--peer', '127.0.0.1:9', '--no-mdns', '--wait-peers', '30', '--games', lib.gamesDir], {
+      cwd: REPO_ROOT,
+      env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
+      reject: false,
+      stdin: 'ignore',
+      timeout: 60_000,
+    })
+    let stderr = ''
+    fetch.stderr?.on('data', (data: Buffer) => (stderr += data.toString()))
+    for (let i = 0; i < 400 && !stderr.includes('looking for peers'); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(stderr).toContain('lanspread serve is not running: looking for peers (127.0.0.1:9) for up to 30 s')
+    fetch.kill('SIGINT')
+    const result = await fetch
+    expect(result.exitCode).toBe(130)
+    expect(stderr).toContain('Interrupted: the fetch of quake3 stopped; the chunks already on disk are kept: `lanspread fetch quake3` resumes from them')
+    expect(stderr).not.toContain('half-written')
   })
 })

@@ -26,7 +26,8 @@ export interface ServeProcess {
   waitFor(what: string, check: (event: ServeEvent) => boolean, timeoutMs?: number): Promise<ServeEvent>
 }
 
-export async function startServe(gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+/** `timeoutMs` bounds the serve's life (a hung one is killed); tests that outlive a minute on a loaded machine raise it. */
+export async function startServe(gamesDir: string, extraArgs: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServeProcess> {
   const child = execa('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {
     cwd: REPO_ROOT,
     env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0', ...FAST_ENV, ...env},
@@ -34,7 +35,7 @@ export async function startServe(gamesDir: string, extraArgs: string[] = [], env
     stdin: 'ignore',
     buffer: false,
     // Every test bounds its serves: a hung one is killed.
-    timeout: 60_000,
+    timeout: timeoutMs,
   })
   onTestFinished(async () => {
     child.kill('SIGKILL')

@@ -1,0 +1,33 @@
+// `lanspread status` for a human: one line about serve, then its peers, downloads and uploads
+// as tables (sizes and rates readable, times relative).
+import type {Status} from '../control/status.js'
+import {formatBytes, formatDuration, peersTable, table} from './render.js'
+
+export function statusText(status: Status, now = Date.now()): string {
+  const lines = [
+    `serve is running: peer ${status.peer_id} on ${status.host}:${status.port}, up ${formatDuration(status.uptime_ms)} (since ${status.started_at}), library_rev ${status.library_rev}`,
+    '',
+    `Peers (${status.peers.length}):`,
+    peersTable(status.peers, now),
+    '',
+  ]
+  if (status.downloads.length === 0) lines.push('No downloads in progress.')
+  else {
+    lines.push(
+      table(
+        ['DOWNLOAD', 'DONE', 'OF', 'RATE', 'SOURCES'],
+        status.downloads.map((d) => [d.id, formatBytes(d.done_bytes), formatBytes(d.total_bytes), `${formatBytes(d.rate)}/s`, String(d.sources.length)]),
+      ),
+    )
+  }
+  if (status.uploads.length === 0) lines.push('No uploads in progress.')
+  else {
+    lines.push(
+      table(
+        ['UPLOAD', 'TO PEER', 'SENT', 'RATE'],
+        status.uploads.map((u) => [u.id, u.peer_id, formatBytes(u.bytes), `${formatBytes(u.rate)}/s`]),
+      ),
+    )
+  }
+  return lines.join('\n')
+}
