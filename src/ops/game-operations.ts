@@ -13,7 +13,7 @@ import type {Logger, OperationStateReader, RefreshOptions} from '../library/libr
 import type {ActiveOperation} from '../library/summary.js'
 import {failpoint} from './failpoints.js'
 import {lockGame} from './game-lock.js'
-import {type InstallResult, type UpdateOptions, installGame, updateGame} from './install.js'
+import {type InstallResult, type UpdateOptions, installGame, installLatest, updateGame} from './install.js'
 import {assertNotLocked} from './lock-peek.js'
 import {type RecoveryReport, recoverGame} from './recovery.js'
 import {type UninstallResult, uninstallGame} from './uninstall.js'
@@ -75,6 +75,11 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   async install(id: GameId, options: InstallOptions = {}): Promise<OperationResult<InstallResult>> {
     const kind = options.update ? 'update' : 'install'
     return this.run(id, kind, (game) => (options.update ? updateGame(game, options) : installGame(game, options)))
+  }
+
+  /** After a download: install, update when the archives changed since the install, or nothing. */
+  async installLatest(id: GameId, options: UpdateOptions = {}): Promise<OperationResult<InstallResult>> {
+    return this.run(id, 'install', (game) => installLatest(game, options))
   }
 
   /**

@@ -8,11 +8,11 @@ import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
 import {type CarryOptions, type KeptRule, NOTHING_CARRIED, carryOver} from './carry-over.js'
 import {failpoint} from './failpoints.js'
-import {recordTree, withoutPaths} from './install-record.js'
+import {readRecord, recordTree, withoutPaths} from './install-record.js'
 import {writeIntent} from './intent-log.js'
 import {removeTree, renameDurably} from '../fs/durable.js'
 import {recoverGame} from './recovery.js'
-import {type StagingOptions, createStaging, extractInto, requireArchives, sealStaging} from './staging.js'
+import {type ArchiveFile, type StagingOptions, createStaging, extractInto, requireArchives, sealStaging} from './staging.js'
 
 export type InstallAction = 'installed' | 'updated' | 'already_installed'
 
@@ -42,7 +42,7 @@ export async function installGame(game: GamePaths, options: StagingOptions = {})
     await createStaging(game)
     failpoint('install.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('install.extracting')})
-    await sealStaging(game, await recordTree(game.installing))
+    await sealStaging(game, {...(await recordTree(game.installing)), archives})
     failpoint('install.extracted')
     await renameDurably(game.installing, game.local, game.root)
     failpoint('install.renamed')
@@ -69,7 +69,7 @@ export async function updateGame(game: GamePaths, options: UpdateOptions = {}): 
     failpoint('update.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('update.extracting')})
     failpoint('update.extracted')
-    const extracted = await recordTree(game.installing)
+    const extracted = {...(await recordTree(game.installing)), archives}
     const result = options.clean ? NOTHING_CARRIED : await carryOver(game, options)
     await sealStaging(game, withoutPaths(extracted, result.replaced))
     failpoint('update.carried-over')
@@ -82,6 +82,24 @@ export async function updateGame(game: GamePaths, options: UpdateOptions = {}): 
   await writeIntent(game, 'None')
   failpoint('update.intent-cleared')
   return {id: game.id, action: 'updated', archives: archives.map((a) => a.name), kept: carried.kept, kept_rule: carried.rule}
+}
+
+/**
+ * After a download (`fetch --install`): installs the game if it is not installed, updates it
+ * (keeping what the user made) if its archives are not the ones it was installed from, and
+ * otherwise leaves it as it is. An install without a record of its archives is updated.
+ */
+export async function installLatest(game: GamePaths, options: UpdateOptions = {}): Promise<InstallResult> {
+  await requireDownloaded(game)
+  if (!(await isInstalled(game))) return installGame(game, options)
+  if (await installedFrom(game, await requireArchives(game))) return {id: game.id, action: 'already_installed', archives: []}
+  return updateGame(game, options)
+}
+
+async function installedFrom(game: GamePaths, archives: readonly ArchiveFile[]): Promise<boolean> {
+  const recorded = (await readRecord(game.local))?.archives
+  if (!recorded || recorded.length !== archives.length) return false
+  return recorded.every((r, i) => r.name === archives[i]!.name && r.size === archives[i]!.size && r.mtime_ms === archives[i]!.mtime_ms)
 }
 
 async function requireDownloaded(game: GamePaths): Promise<void> {
