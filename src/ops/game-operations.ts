@@ -111,7 +111,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     const work = (game: GamePaths) => recoverGame(game, options)
     for (const id of targets) {
       try {
-        reports.push(await (options.dryRun ? this.unlocked(id, work) : this.exclusive(id, 'recover', work)))
+        reports.push(await (options.dryRun ? this.unlocked(id, work) : this.recoverOne(id)))
       } catch (error) {
         if (!isLanspreadError(error) || error.code === 'usage' || error.code === 'not_found') throw error
         const action = error.code === 'busy' ? 'busy' : 'failed'
@@ -119,6 +119,23 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
       }
     }
     return reports
+  }
+
+  /**
+   * Recovery under the lock. On a disk too full for the lock file, the steps that need no
+   * space (deletions, renames) run first — no live process may hold the game — and free
+   * what the interrupted operation took; then the lock, and the intent cleared under it.
+   */
+  private async recoverOne(id: GameId): Promise<RecoveryReport> {
+    try {
+      return await this.exclusive(id, 'recover', (game) => recoverGame(game))
+    } catch (error) {
+      if (!isDiskFull(error)) throw error
+    }
+    const planned = await this.unlocked(id, (game) => recoverGame(game, {spaceFreeingOnly: true}))
+    this.components.logger?.warn(`${id}: the disk is full; freed what the interrupted operation took before taking the game's lock`)
+    await this.exclusive(id, 'recover', (game) => recoverGame(game))
+    return planned
   }
 
   /** Runs a user operation: recovery first, so it always starts from a consistent folder. */
@@ -199,6 +216,12 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     await assertGamesDir(this.paths.gamesDir)
     return (await listGameFolders(this.paths.gamesDir)).ids
   }
+}
+
+/** ENOSPC (or EDQUOT), bare or as the cause of an io error. */
+function isDiskFull(error: unknown): boolean {
+  const code = errnoCode(isLanspreadError(error) ? error.cause : error)
+  return code === 'ENOSPC' || code === 'EDQUOT'
 }
 
 function assertGameId(id: string): void {

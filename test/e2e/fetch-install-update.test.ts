@@ -29,7 +29,7 @@ describe('fetch --install of a newer version (real processes on loopback)', () =
     const local = path.join(b.gamesDir, 'g', 'local')
     const oneShot = async (port: number) => {
       const run = await runCli(['fetch', 'g', '--install', '--no-mdns', '--peer', `127.0.0.1:${port}`, '--games', b.gamesDir, '--json'], {timeout: 60_000})
-      expect(run.exitCode, run.stderr).toBe(0)
+      expect(run.exitCode, String(run.stderr)).toBe(0)
       return json<FetchDocument>(run).games[0]!
     }
 
@@ -59,7 +59,7 @@ describe('fetch --install of a newer version (real processes on loopback)', () =
     const serveB = await startServe(b.gamesDir, ['--peer', `127.0.0.1:${serveA.port}`], TIMINGS)
     await serveB.waitFor('a library', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId)
     const viaServe = await runCli(['fetch', 'g', '--install', '--no-mdns', '--games', b.gamesDir, '--json'], {timeout: 60_000})
-    expect(viaServe.exitCode, viaServe.stderr).toBe(0)
+    expect(viaServe.exitCode, String(viaServe.stderr)).toBe(0)
     expect(json<FetchDocument>(viaServe).games[0]).toMatchObject({eti_version: '3.0', installed: true, install: 'updated', kept: ['save.dat']})
     expect(await fs.readFile(path.join(local, 'bin', 'version.txt'), 'utf8')).toBe('3.0')
     expect(await fs.readFile(path.join(local, 'save.dat'), 'utf8')).toBe('precious')
