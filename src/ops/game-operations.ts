@@ -16,7 +16,7 @@ import {lockGame} from './game-lock.js'
 import {type InstallResult, type UpdateOptions, installGame, installLatest, updateGame} from './install.js'
 import {assertNotLocked} from './lock-peek.js'
 import {type RecoveryReport, recoverGame} from './recovery.js'
-import {type UninstallResult, uninstallGame} from './uninstall.js'
+import {type UninstallOptions, type UninstallResult, uninstallGame} from './uninstall.js'
 
 export interface OperationEvent {
   id: GameId
@@ -96,8 +96,8 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     })
   }
 
-  async uninstall(id: GameId): Promise<OperationResult<UninstallResult>> {
-    return this.run(id, 'uninstall', uninstallGame)
+  async uninstall(id: GameId, options: UninstallOptions = {}): Promise<OperationResult<UninstallResult>> {
+    return this.run(id, 'uninstall', (game) => uninstallGame(game, options))
   }
 
   /**

@@ -7,6 +7,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {BACKUP_DIR, type GamePaths, INSTALLING_DIR, OWNED_MARKER} from '../library/layout.js'
 import {type ObservedIntent, readIntent, sweepIntentTemps, writeIntent} from './intent-log.js'
 import {type Presence, type RecoveryOutcome, type RecoveryStep, decide, describeSteps} from './recovery-table.js'
+import {keepBackup} from './kept.js'
 import {sentinelScratch, sweepSentinelScratch} from './sentinel.js'
 
 export interface Observation {
@@ -89,6 +90,8 @@ async function applyStep(game: GamePaths, step: RecoveryStep): Promise<void> {
       return removeTree(game.backup, game.root)
     case 'restore_backup':
       return restoreBackup(game)
+    case 'keep_backup':
+      return keepBackup(game).then(() => undefined)
     case 'clear_intent':
       return writeIntent(game, 'None')
   }
