@@ -5,6 +5,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeTarArchive} from '../helpers/archives.js'
 import {json, runCli} from '../helpers/cli.js'
+import {startServe} from '../helpers/serve-process.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree, subtree} from '../helpers/tree.js'
 
@@ -12,13 +13,13 @@ async function installedGame() {
   const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
   const root = await lib.writeGame('g', {'version.ini': '1.0'})
   await writeTarArchive(path.join(root, 'g.eti'), {'bin/game.sh': '#!/bin/sh\n', 'data/base.pak': 'base'.repeat(100), 'README.txt': 'readme'})
-  const cli = (...args: string[]) => runCli([...args, '--games', lib.gamesDir])
+  const cli = (...args: string[]) => runCli([...args, '--games', lib.gamesDir], {timeout: 30_000})
   expect((await cli('install', 'g')).exitCode).toBe(0)
   const local = path.join(root, 'local')
   await fs.mkdir(path.join(local, 'saves'))
   await fs.writeFile(path.join(local, 'saves', 'slot1.sav'), 'precious')
   await fs.writeFile(path.join(local, 'README.txt'), 'my notes')
-  return {root, local, kept: path.join(root, '.lanspread-kept'), cli}
+  return {root, local, kept: path.join(root, '.lanspread-kept'), cli, gamesDir: lib.gamesDir}
 }
 
 describe('uninstall keeps what the user made', () => {
@@ -60,6 +61,15 @@ describe('uninstall keeps what the user made', () => {
     expect(json(purged)).toEqual({id: 'g', action: 'uninstalled', kept: [], kept_rule: 'purge'})
     await expect(fs.stat(kept)).rejects.toMatchObject({code: 'ENOENT'})
     expect((await fs.readdir(root)).sort()).toEqual(['.lanspread.json', 'g.eti', 'version.ini'])
+  })
+
+  it('does the same through serve, --purge included', async () => {
+    const {kept, cli, gamesDir} = await installedGame()
+    await startServe(gamesDir)
+    expect(json(await cli('uninstall', 'g', '--json'))).toMatchObject({action: 'uninstalled', kept: ['README.txt', 'saves/', 'saves/slot1.sav']})
+    expect(json(await cli('install', 'g', '--json'))).toMatchObject({action: 'installed', kept: ['README.txt', 'saves/', 'saves/slot1.sav']})
+    expect(json(await cli('uninstall', 'g', '--purge', '--json'))).toMatchObject({action: 'uninstalled', kept: [], kept_rule: 'purge'})
+    await expect(fs.stat(kept)).rejects.toMatchObject({code: 'ENOENT'})
   })
 
   it('refuses an install where a kept folder stands in place of an archive file, keeping both as they were', async () => {
