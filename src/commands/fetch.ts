@@ -129,7 +129,7 @@ function fetchedTable(games: readonly FetchedGame[]): string {
       (game.elapsed_ms / 1000).toFixed(1),
       String(game.sources.length),
       String(game.retried_chunks),
-      game.installed ? 'yes' : 'no',
+      game.install ?? (game.installed ? 'yes' : 'no'),
     ]),
   )
 }

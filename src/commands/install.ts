@@ -77,7 +77,10 @@ export default class Install extends LanspreadCommand {
 }
 
 function keptText(result: InstallResult): string {
-  if (result.kept_rule === undefined) return ''
+  if (result.kept_rule === undefined) {
+    const count = result.kept?.length ?? 0
+    return count === 0 ? '' : `; brought back ${count} ${count === 1 ? 'entry' : 'entries'} kept at uninstall (.lanspread-kept/)`
+  }
   if (result.kept_rule === 'clean') return '; local/ replaced entirely (--clean)'
   const count = result.kept?.length ?? 0
   return `; kept ${count} ${count === 1 ? 'entry' : 'entries'} you made or changed in local/`

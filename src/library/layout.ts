@@ -18,13 +18,15 @@ export const SENTINEL_TMP = '.version.ini.tmp'
 export const SENTINEL_DISCARDED = '.version.ini.discarded'
 export const INSTALLING_DIR = '.local.installing'
 export const BACKUP_DIR = '.local.backup'
+/** What the user made in local/, set aside by uninstall until the next install brings it back. */
+export const KEPT_DIR = '.lanspread-kept'
 export const INTENT_LOG = '.lanspread.json'
 export const OWNED_MARKER = '.lanspread_owned'
 export const ARCHIVE_EXTENSION = '.eti'
 
 /**
  * Root-level names that are never payload: the install, download scratch, staging,
- * backup and the intent log (plus the intent log's own temp files, see isReservedName).
+ * backup, the user's kept files and the intent log (plus the intent log's own temp files, see isReservedName).
  */
 export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([
   LOCAL_DIR,
@@ -32,6 +34,7 @@ export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([
   SENTINEL_DISCARDED,
   INSTALLING_DIR,
   BACKUP_DIR,
+  KEPT_DIR,
   INTENT_LOG,
 ])
 
@@ -62,6 +65,7 @@ export interface GamePaths {
   sentinelDiscarded: string
   installing: string
   backup: string
+  kept: string
   intentLog: string
 }
 
@@ -76,6 +80,7 @@ export function gamePaths(gamesDir: string, id: GameId): GamePaths {
     sentinelDiscarded: path.join(root, SENTINEL_DISCARDED),
     installing: path.join(root, INSTALLING_DIR),
     backup: path.join(root, BACKUP_DIR),
+    kept: path.join(root, KEPT_DIR),
     intentLog: path.join(root, INTENT_LOG),
   }
 }

@@ -37,7 +37,7 @@ export const NOTHING_CARRIED: Readonly<CarryResult> = {rule: 'clean', kept: [], 
 export async function carryOver(game: GamePaths, options: CarryOptions = {}): Promise<CarryResult> {
   const record = await readRecord(game.backup)
   const fromArchives = record ? extractedBy(record) : presentIn(game.installing)
-  const placer = new Placer(game, options.link ?? fs.link)
+  const placer = new Placer(game, options.link ?? fs.link, updateClash(game.id))
   const kept: string[] = []
   await walkTree(game.backup, async (relative, stats, full) => {
     if (await fromArchives(relative, stats, full)) return
@@ -45,6 +45,22 @@ export async function carryOver(game: GamePaths, options: CarryOptions = {}): Pr
     kept.push(stats.isDirectory() ? `${relative}/` : relative)
   })
   return {rule: record ? 'record' : 'no_record', kept, replaced: placer.replaced}
+}
+
+/**
+ * At an install: brings back everything uninstall set aside in .lanspread-kept/ (the user's
+ * copy wins over the archives' copy of a file, as in an update), by hard link: the kept
+ * folder stays whole until the new local/ is in place.
+ */
+export async function bringBackKept(game: GamePaths, options: CarryOptions = {}): Promise<CarryResult> {
+  if (!(await lstatOrNull(game.kept))?.isDirectory()) return NOTHING_CARRIED
+  const placer = new Placer(game, options.link ?? fs.link, keptClash(game.id))
+  const kept: string[] = []
+  await walkTree(game.kept, async (relative, stats, full) => {
+    await placer.place(relative, stats, full)
+    kept.push(stats.isDirectory() ? `${relative}/` : relative)
+  })
+  return {rule: 'record', kept, replaced: placer.replaced}
 }
 
 function parentOf(relative: string): string {
@@ -55,7 +71,7 @@ function parentOf(relative: string): string {
 type FromArchives = (relative: string, stats: Stats, full: string) => Promise<boolean>
 
 /** With a record: an entry is the previous archives' when it is listed and unchanged. */
-function extractedBy(record: InstallRecord): FromArchives {
+export function extractedBy(record: InstallRecord): FromArchives {
   const files = new Map(record.files.map((f) => [f.path, f]))
   const links = new Map(record.links.map((l) => [l.path, l.target]))
   const dirs = new Set(record.dirs)
@@ -85,6 +101,7 @@ class Placer {
   constructor(
     private readonly game: GamePaths,
     private readonly link: (from: string, to: string) => Promise<void>,
+    private readonly clashError: ClashError,
   ) {}
 
   async place(relative: string, stats: Stats, full: string): Promise<void> {
@@ -145,9 +162,23 @@ class Placer {
   }
 
   private clash(kept: string, where: string, what: string): LanspreadError {
-    const {id} = this.game
-    return new LanspreadError('invalid_input', `game ${id}: cannot keep local/${kept} (yours, from the previous install): the new archives have ${what} at local/${where}`, {
+    return this.clashError(kept, where, what)
+  }
+}
+
+/** A kept entry that cannot go where the archives put another kind of entry. */
+type ClashError = (kept: string, where: string, what: string) => LanspreadError
+
+function updateClash(id: string): ClashError {
+  return (kept, where, what) =>
+    new LanspreadError('invalid_input', `game ${id}: cannot keep local/${kept} (yours, from the previous install): the new archives have ${what} at local/${where}`, {
       hint: `move local/${kept} out of local/ and run \`lanspread install ${id} --update\` again, or replace everything with \`lanspread install ${id} --update --clean\``,
     })
-  }
+}
+
+function keptClash(id: string): ClashError {
+  return (kept, where, what) =>
+    new LanspreadError('invalid_input', `game ${id}: cannot bring back .lanspread-kept/${kept} (yours, kept at uninstall): the archives have ${what} at local/${where}`, {
+      hint: `move .lanspread-kept/${kept} out of the game folder, then run \`lanspread install ${id}\` again`,
+    })
 }

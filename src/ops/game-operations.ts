@@ -13,10 +13,10 @@ import type {Logger, OperationStateReader, RefreshOptions} from '../library/libr
 import type {ActiveOperation} from '../library/summary.js'
 import {failpoint} from './failpoints.js'
 import {lockGame} from './game-lock.js'
-import {type InstallResult, type UpdateOptions, installGame, updateGame} from './install.js'
+import {type InstallResult, type UpdateOptions, installGame, installLatest, updateGame} from './install.js'
 import {assertNotLocked} from './lock-peek.js'
 import {type RecoveryReport, recoverGame} from './recovery.js'
-import {type UninstallResult, uninstallGame} from './uninstall.js'
+import {type UninstallOptions, type UninstallResult, uninstallGame} from './uninstall.js'
 
 export interface OperationEvent {
   id: GameId
@@ -77,6 +77,11 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     return this.run(id, kind, (game) => (options.update ? updateGame(game, options) : installGame(game, options)))
   }
 
+  /** After a download: install, update when the archives changed since the install, or nothing. */
+  async installLatest(id: GameId, options: UpdateOptions = {}): Promise<OperationResult<InstallResult>> {
+    return this.run(id, 'install', (game) => installLatest(game, options))
+  }
+
   /**
    * Runs a download (`work`, which writes the payload and the sentinel) under the game's lock,
    * after recovery. The game's folder is created if it is new, and the game is rescanned once
@@ -91,8 +96,8 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     })
   }
 
-  async uninstall(id: GameId): Promise<OperationResult<UninstallResult>> {
-    return this.run(id, 'uninstall', uninstallGame)
+  async uninstall(id: GameId, options: UninstallOptions = {}): Promise<OperationResult<UninstallResult>> {
+    return this.run(id, 'uninstall', (game) => uninstallGame(game, options))
   }
 
   /**
@@ -106,7 +111,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     const work = (game: GamePaths) => recoverGame(game, options)
     for (const id of targets) {
       try {
-        reports.push(await (options.dryRun ? this.unlocked(id, work) : this.exclusive(id, 'recover', work)))
+        reports.push(await (options.dryRun ? this.unlocked(id, work) : this.recoverOne(id)))
       } catch (error) {
         if (!isLanspreadError(error) || error.code === 'usage' || error.code === 'not_found') throw error
         const action = error.code === 'busy' ? 'busy' : 'failed'
@@ -114,6 +119,23 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
       }
     }
     return reports
+  }
+
+  /**
+   * Recovery under the lock. On a disk too full for the lock file, the steps that need no
+   * space (deletions, renames) run first — no live process may hold the game — and free
+   * what the interrupted operation took; then the lock, and the intent cleared under it.
+   */
+  private async recoverOne(id: GameId): Promise<RecoveryReport> {
+    try {
+      return await this.exclusive(id, 'recover', (game) => recoverGame(game))
+    } catch (error) {
+      if (!isDiskFull(error)) throw error
+    }
+    const planned = await this.unlocked(id, (game) => recoverGame(game, {spaceFreeingOnly: true}))
+    this.components.logger?.warn(`${id}: the disk is full; freed what the interrupted operation took before taking the game's lock`)
+    await this.exclusive(id, 'recover', (game) => recoverGame(game))
+    return planned
   }
 
   /** Runs a user operation: recovery first, so it always starts from a consistent folder. */
@@ -194,6 +216,12 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     await assertGamesDir(this.paths.gamesDir)
     return (await listGameFolders(this.paths.gamesDir)).ids
   }
+}
+
+/** ENOSPC (or EDQUOT), bare or as the cause of an io error. */
+function isDiskFull(error: unknown): boolean {
+  const code = errnoCode(isLanspreadError(error) ? error.cause : error)
+  return code === 'ENOSPC' || code === 'EDQUOT'
 }
 
 function assertGameId(id: string): void {

@@ -17,6 +17,8 @@ export const InstallRecordSchema = z.object({
   files: z.array(z.object({path: z.string(), size: z.number(), mtime_ms: z.number()})),
   links: z.array(z.object({path: z.string(), target: z.string()})),
   dirs: z.array(z.string()),
+  /** The root-level archives the install was made from (absent in records of older installs). */
+  archives: z.array(z.object({name: z.string(), size: z.number(), mtime_ms: z.number()})).optional(),
 })
 export type InstallRecord = z.infer<typeof InstallRecordSchema>
 

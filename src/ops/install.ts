@@ -6,13 +6,13 @@ import {LanspreadError, errorMessage, getGameAgainHint, isLanspreadError} from '
 import {lstatOrNull} from '../fs/stat.js'
 import type {GamePaths} from '../library/layout.js'
 import {isDownloaded, isInstalled} from '../library/predicates.js'
-import {type CarryOptions, type KeptRule, NOTHING_CARRIED, carryOver} from './carry-over.js'
+import {type CarryOptions, type KeptRule, NOTHING_CARRIED, bringBackKept, carryOver} from './carry-over.js'
 import {failpoint} from './failpoints.js'
-import {recordTree, withoutPaths} from './install-record.js'
+import {readRecord, recordTree, withoutPaths} from './install-record.js'
 import {writeIntent} from './intent-log.js'
 import {removeTree, renameDurably} from '../fs/durable.js'
 import {recoverGame} from './recovery.js'
-import {type StagingOptions, createStaging, extractInto, requireArchives, sealStaging} from './staging.js'
+import {type ArchiveFile, type StagingOptions, createStaging, extractInto, requireArchives, sealStaging} from './staging.js'
 
 export type InstallAction = 'installed' | 'updated' | 'already_installed'
 
@@ -20,7 +20,7 @@ export interface InstallResult {
   id: string
   action: InstallAction
   archives: string[]
-  /** Updates only: what was kept of the previous local/ (relative paths; folders end with "/"). */
+  /** What was kept of the previous local/ (an update), or brought back from .lanspread-kept/ (an install). Relative paths; folders end with "/". */
   kept?: string[]
   /** Updates only: which rule chose `kept`. */
   kept_rule?: KeptRule
@@ -32,24 +32,31 @@ export interface UpdateOptions extends StagingOptions, CarryOptions {
 }
 
 /** Installs a downloaded game that is not installed; an installed game is left as it is. */
-export async function installGame(game: GamePaths, options: StagingOptions = {}): Promise<InstallResult> {
+export async function installGame(game: GamePaths, options: StagingOptions & CarryOptions = {}): Promise<InstallResult> {
   await requireDownloaded(game)
   if (await isInstalled(game)) return {id: game.id, action: 'already_installed', archives: []}
   const archives = await requireArchives(game)
   await writeIntent(game, 'Installing')
   failpoint('install.intent-written')
-  await rollBackOnError(game, async () => {
+  const restored = await rollBackOnError(game, async () => {
     await createStaging(game)
     failpoint('install.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('install.extracting')})
-    await sealStaging(game, await recordTree(game.installing))
+    const extracted = await recordTree(game.installing)
+    const result = await bringBackKept(game, options)
+    await sealStaging(game, {...withoutPaths(extracted, result.replaced), archives})
     failpoint('install.extracted')
     await renameDurably(game.installing, game.local, game.root)
     failpoint('install.renamed')
+    return result
   })
+  // Hard links in local/ now hold every kept file. A crash before this leaves the kept folder
+  // beside local/: the next uninstall merges it into the one it makes.
+  if ((await lstatOrNull(game.kept))?.isDirectory()) await removeTree(game.kept, game.root)
+  failpoint('install.kept-deleted')
   await writeIntent(game, 'None')
   failpoint('install.intent-cleared')
-  return {id: game.id, action: 'installed', archives: archives.map((a) => a.name)}
+  return {id: game.id, action: 'installed', archives: archives.map((a) => a.name), ...(restored.kept.length > 0 ? {kept: restored.kept} : {})}
 }
 
 /**
@@ -69,7 +76,7 @@ export async function updateGame(game: GamePaths, options: UpdateOptions = {}): 
     failpoint('update.staging-created')
     await extractInto(game, archives, {...options, betweenArchives: () => failpoint('update.extracting')})
     failpoint('update.extracted')
-    const extracted = await recordTree(game.installing)
+    const extracted = {...(await recordTree(game.installing)), archives}
     const result = options.clean ? NOTHING_CARRIED : await carryOver(game, options)
     await sealStaging(game, withoutPaths(extracted, result.replaced))
     failpoint('update.carried-over')
@@ -82,6 +89,24 @@ export async function updateGame(game: GamePaths, options: UpdateOptions = {}): 
   await writeIntent(game, 'None')
   failpoint('update.intent-cleared')
   return {id: game.id, action: 'updated', archives: archives.map((a) => a.name), kept: carried.kept, kept_rule: carried.rule}
+}
+
+/**
+ * After a download (`fetch --install`): installs the game if it is not installed, updates it
+ * (keeping what the user made) if its archives are not the ones it was installed from, and
+ * otherwise leaves it as it is. An install without a record of its archives is updated.
+ */
+export async function installLatest(game: GamePaths, options: UpdateOptions = {}): Promise<InstallResult> {
+  await requireDownloaded(game)
+  if (!(await isInstalled(game))) return installGame(game, options)
+  if (await installedFrom(game, await requireArchives(game))) return {id: game.id, action: 'already_installed', archives: []}
+  return updateGame(game, options)
+}
+
+async function installedFrom(game: GamePaths, archives: readonly ArchiveFile[]): Promise<boolean> {
+  const recorded = (await readRecord(game.local))?.archives
+  if (!recorded || recorded.length !== archives.length) return false
+  return recorded.every((r, i) => r.name === archives[i]!.name && r.size === archives[i]!.size && r.mtime_ms === archives[i]!.mtime_ms)
 }
 
 async function requireDownloaded(game: GamePaths): Promise<void> {

@@ -8,7 +8,7 @@ import type {ObservedIntent} from './intent-log.js'
 export type Presence = 'absent' | 'marked' | 'unmarked'
 export type Ownership = 'absent' | 'ours' | 'foreign'
 
-export type RecoveryStep = 'delete_installing' | 'delete_backup' | 'restore_backup' | 'clear_intent'
+export type RecoveryStep = 'delete_installing' | 'delete_backup' | 'restore_backup' | 'keep_backup' | 'clear_intent'
 export type RecoveryOutcome = 'nothing_to_do' | 'intent_cleared' | 'rolled_back' | 'rolled_forward'
 
 export interface RecoveryRow {
@@ -41,14 +41,16 @@ export function ownership(intent: ObservedIntent, folder: 'installing' | 'backup
 /**
  * Staging of ours is never trusted (it may be half extracted): it is deleted. A backup of
  * ours is the previous install: put back when local/ is missing (roll back), deleted when
- * the new local/ is in place — or always, when the intent was Uninstalling (roll forward).
+ * the new local/ is in place; when the intent was Uninstalling, the uninstall is finished
+ * (roll forward): what the user made in it is kept in .lanspread-kept/, the rest deleted.
  * Folders that are not ours are never touched. The intent is cleared last.
  */
 export function decide(intent: ObservedIntent, local: boolean, installing: Presence, backup: Presence): Omit<RecoveryRow, 'intent' | 'local' | 'installing' | 'backup'> {
   const steps: RecoveryStep[] = []
   if (ownership(intent, 'installing', installing) === 'ours') steps.push('delete_installing')
   if (ownership(intent, 'backup', backup) === 'ours') {
-    steps.push(local || intent === 'Uninstalling' ? 'delete_backup' : 'restore_backup')
+    if (intent === 'Uninstalling') steps.push('keep_backup')
+    else steps.push(local ? 'delete_backup' : 'restore_backup')
   }
   if (intent !== 'None') steps.push('clear_intent')
   return {steps, outcome: outcomeOf(intent, local, steps)}
@@ -56,7 +58,7 @@ export function decide(intent: ObservedIntent, local: boolean, installing: Prese
 
 function outcomeOf(intent: ObservedIntent, local: boolean, steps: readonly RecoveryStep[]): RecoveryOutcome {
   if (steps.includes('restore_backup')) return 'rolled_back'
-  if (steps.includes('delete_backup')) return 'rolled_forward'
+  if (steps.includes('delete_backup') || steps.includes('keep_backup')) return 'rolled_forward'
   if (steps.includes('delete_installing')) return intent === 'Installing' && local ? 'rolled_forward' : 'rolled_back'
   if (steps.length === 0) return 'nothing_to_do'
   if (intent === 'Installing') return local ? 'rolled_forward' : 'rolled_back'
@@ -73,6 +75,7 @@ const STEP_TEXT: Record<RecoveryStep, string> = {
   delete_installing: 'delete .local.installing',
   delete_backup: 'delete .local.backup',
   restore_backup: 'rename .local.backup to local',
+  keep_backup: 'keep what the user made of .local.backup in .lanspread-kept, delete the rest',
   clear_intent: 'set intent None',
 }
 

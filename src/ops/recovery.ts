@@ -7,6 +7,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {BACKUP_DIR, type GamePaths, INSTALLING_DIR, OWNED_MARKER} from '../library/layout.js'
 import {type ObservedIntent, readIntent, sweepIntentTemps, writeIntent} from './intent-log.js'
 import {type Presence, type RecoveryOutcome, type RecoveryStep, decide, describeSteps} from './recovery-table.js'
+import {keepBackup} from './kept.js'
 import {sentinelScratch, sweepSentinelScratch} from './sentinel.js'
 
 export interface Observation {
@@ -52,8 +53,18 @@ async function presence(dir: string): Promise<Presence | 'not_a_folder'> {
   return (await lstatOrNull(`${dir}/${OWNED_MARKER}`))?.isFile() ? 'marked' : 'unmarked'
 }
 
-/** Plans (dryRun) or carries out the recovery of one game. The caller holds its lock. */
-export async function recoverGame(game: GamePaths, options: {dryRun?: boolean} = {}): Promise<RecoveryReport> {
+export interface RecoverOptions {
+  /** Plan only: write nothing. */
+  dryRun?: boolean
+  /**
+   * Only the steps that need no new space (sweeps, deletions, renames); the intent is left
+   * for a later run. For a full disk, before the lock (which needs space) can be taken.
+   */
+  spaceFreeingOnly?: boolean
+}
+
+/** Plans (dryRun) or carries out the recovery of one game. The caller holds its lock (see spaceFreeingOnly). */
+export async function recoverGame(game: GamePaths, options: RecoverOptions = {}): Promise<RecoveryReport> {
   const intent = await readIntent(game)
   const observed = await observe(game)
   const {steps, outcome} = decide(intent, observed.local, observed.installing, observed.backup)
@@ -64,7 +75,10 @@ export async function recoverGame(game: GamePaths, options: {dryRun?: boolean} =
   if (options.dryRun) return report
   if (sweep) await sweepSentinelScratch(game)
   await sweepIntentTemps(game)
-  for (const step of steps) await applyStep(game, step)
+  for (const step of steps) {
+    if (options.spaceFreeingOnly && step === 'clear_intent') continue
+    await applyStep(game, step)
+  }
   return report
 }
 
@@ -76,6 +90,8 @@ async function applyStep(game: GamePaths, step: RecoveryStep): Promise<void> {
       return removeTree(game.backup, game.root)
     case 'restore_backup':
       return restoreBackup(game)
+    case 'keep_backup':
+      return keepBackup(game).then(() => undefined)
     case 'clear_intent':
       return writeIntent(game, 'None')
   }

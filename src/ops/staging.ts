@@ -29,11 +29,22 @@ export interface StagingOptions {
 }
 
 /** The root-level .eti archives of a game (regular files only), in a fixed order. */
-export async function listArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
+export interface ArchiveFile {
+  name: string
+  size: number
+  mtime_ms: number
+}
+
+export async function listArchives(game: GamePaths): Promise<ArchiveFile[]> {
   const entries = await listEntries(game.root)
   refuseLinkedArchives(game, entries)
   const names = entries.filter((e) => e.isFile() && isArchiveName(e.name)).map((e) => e.name).sort(compareCodeUnits)
-  return Promise.all(names.map(async (name) => ({name, size: (await fs.stat(path.join(game.root, name))).size})))
+  return Promise.all(
+    names.map(async (name) => {
+      const stats = await fs.stat(path.join(game.root, name))
+      return {name, size: stats.size, mtime_ms: stats.mtimeMs}
+    }),
+  )
 }
 
 /** A linked archive would be skipped and the install silently miss its files: say so instead. */
@@ -45,7 +56,7 @@ function refuseLinkedArchives(game: GamePaths, entries: Dirent[]): void {
   })
 }
 
-export async function requireArchives(game: GamePaths): Promise<{name: string; size: number}[]> {
+export async function requireArchives(game: GamePaths): Promise<ArchiveFile[]> {
   const archives = await listArchives(game)
   if (archives.length > 0) return archives
   throw new LanspreadError('not_downloaded', `game ${game.id} has no .eti archive in ${game.root}: nothing to install`, {

@@ -14,7 +14,7 @@ import type {PeerRuntime} from './runtime.js'
 const IdArgs = z.object({id: z.string().optional()})
 const ScanArgs = z.object({full: z.boolean().optional()})
 const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), clean: z.boolean().optional(), job: JobIdSchema.optional()})
-const UninstallArgs = z.object({id: z.string()})
+const UninstallArgs = z.object({id: z.string(), purge: z.boolean().optional()})
 const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
 const ForgetArgs = z.object({peer_id: z.string()})
 const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional(), job: JobIdSchema.optional()})
@@ -100,8 +100,8 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
         return jobs.run(job, {kind: 'install', ids: [id], controller: undefined}, () => runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})}))
       }
       case 'uninstall': {
-        const {id} = parse(UninstallArgs, args, command)
-        return runtime.operations.uninstall(id)
+        const {id, purge} = parse(UninstallArgs, args, command)
+        return runtime.operations.uninstall(id, {purge: purge ?? false})
       }
       case 'fetch': {
         const {ids, from, install, bulk, job} = parse(FetchArgs, args, command)

@@ -28,8 +28,14 @@ export interface FetchOptions {
   onProgress?(id: GameId, progress: DownloadProgress): void
 }
 
-/** One game of `fetch --json`: what crossed the network in this run, from whom (the downloader's internals left out). */
-export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed'> & {installed: boolean}
+/** What `--install` did: a first install, an update to the fetched archives, or nothing (already made from them). */
+export type FetchInstallAction = 'installed' | 'updated' | 'unchanged'
+
+/**
+ * One game of `fetch --json`: what crossed the network in this run, from whom (the downloader's
+ * internals left out); with --install, what the install did (and, for an update, what it kept).
+ */
+export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed'> & {installed: boolean; install?: FetchInstallAction; kept?: string[]}
 
 /** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
 const SOURCE_REQUEST_TIMEOUT_MS = 300_000
@@ -73,7 +79,7 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
       {id, candidates, beforePublish: () => runtime.library.learn(entryFrom(id, records)), ...(options.signal ? {signal: options.signal} : {}), ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {})},
       {operations: runtime.operations},
     )
-    const installed = options.install ? (await runtime.operations.install(id), true) : false
+    const install = options.install ? await installFetched(runtime, id) : {installed: false}
     return {
       id,
       eti_version: result.eti_version,
@@ -83,11 +89,17 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
       elapsed_ms: result.elapsed_ms,
       sources: result.sources,
       retried_chunks: result.retried_chunks,
-      installed,
+      ...install,
     }
   } finally {
     await Promise.allSettled(sources.map((source) => source.close?.()))
   }
+}
+
+async function installFetched(runtime: PeerRuntime, id: GameId): Promise<Pick<FetchedGame, 'installed' | 'install' | 'kept'>> {
+  const result = await runtime.operations.installLatest(id)
+  if (result.action === 'updated') return {installed: true, install: 'updated', kept: result.kept ?? []}
+  return {installed: true, install: result.action === 'installed' ? 'installed' : 'unchanged'}
 }
 
 /** The best data plane to a connected peer: bulk TLS for chunks when offered, checked against its pin. */

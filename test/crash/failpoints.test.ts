@@ -15,9 +15,18 @@ import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempLibrary} from '../helpers/temp-library.js'
 import {snapshotTree, subtree} from '../helpers/tree.js'
 
-type Scenario = 'install' | 'update' | 'uninstall'
+type Scenario = 'install' | 'update' | 'uninstall' | 'purge' | 'reinstall'
 
-const ARGS: Record<Scenario, string[]> = {install: ['install', 'g'], update: ['install', 'g', '--update'], uninstall: ['uninstall', 'g']}
+const ARGS: Record<Scenario, string[]> = {install: ['install', 'g'], update: ['install', 'g', '--update'], uninstall: ['uninstall', 'g'], purge: ['uninstall', 'g', '--purge'], reinstall: ['install', 'g']}
+
+/** The failpoints each scenario passes: an uninstall keeps the user's files, a purge deletes the backup. */
+const POINTS: Record<Scenario, Failpoint[]> = {
+  install: FAILPOINTS.filter((p) => p.startsWith('install.')),
+  update: FAILPOINTS.filter((p) => p.startsWith('update.')),
+  uninstall: FAILPOINTS.filter((p) => p.startsWith('uninstall.') && p !== 'uninstall.backup-deleted'),
+  purge: ['uninstall.intent-written', 'uninstall.backup-moved', 'uninstall.backup-deleted', 'uninstall.intent-cleared'],
+  reinstall: FAILPOINTS.filter((p) => p.startsWith('install.')),
+}
 
 async function writeArchives(root: string, version: string): Promise<void> {
   await writeTarArchive(path.join(root, 'a.eti'), {'bin/game.sh': `#!/bin/sh\necho ${version}\n`, 'data/base.pak': `base ${version}`.repeat(100)}, {gzip: true})
@@ -37,6 +46,8 @@ async function prepare(scenario: Scenario) {
     await fs.writeFile(path.join(root, 'local', 'user-save.dat'), 'precious')
     await fs.writeFile(path.join(root, 'local', 'README.txt'), 'my notes')
     if (scenario === 'update') await writeArchives(root, 'v2')
+    // Uninstalled, the user's files kept aside for the install under test to bring back.
+    if (scenario === 'reinstall') expect((await runCli(['uninstall', 'g', '--games', lib.gamesDir])).exitCode).toBe(0)
   }
   return {lib, root}
 }
@@ -58,12 +69,8 @@ async function beforeAndAfter(scenario: Scenario) {
   return {before, after}
 }
 
-function scenarioOf(point: Failpoint): Scenario {
-  return point.split('.')[0] as Scenario
-}
-
-describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (scenario) => {
-  const points = FAILPOINTS.filter((point) => scenarioOf(point) === scenario)
+describe.each(['install', 'update', 'uninstall', 'purge', 'reinstall'] as const)('crash during %s', (scenario) => {
+  const points = POINTS[scenario]
 
   it.each(points)('dies at %s, and recover brings the game to its before or after state', async (point) => {
     const expected = await beforeAndAfter(scenario)
@@ -80,9 +87,15 @@ describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (s
     // Before the operation, local/ of update and uninstall holds the user's save: a roll
     // back that lost it would match neither state.
     expect([expected.before, expected.after]).toContainEqual(local)
-    if (scenario !== 'install') expect(expected.before['local/user-save.dat']).toBe('precious')
+    if (scenario !== 'install' && scenario !== 'reinstall') expect(expected.before['local/user-save.dat']).toBe('precious')
+    // A reinstall has them in local/ (brought back) or still in .lanspread-kept/.
+    if (scenario === 'reinstall') expect([local['local/user-save.dat'] ?? tree['.lanspread-kept/user-save.dat'], local['local/README.txt'] ?? tree['.lanspread-kept/README.txt']]).toEqual(['precious', 'my notes'])
     // An update keeps the user's files whichever way recovery went.
     if (scenario === 'update') expect([local['local/user-save.dat'], local['local/README.txt']]).toEqual(['precious', 'my notes'])
+    // An uninstall rolled forward keeps them aside (so does a purge interrupted before its delete).
+    const kept = [tree['.lanspread-kept/user-save.dat'], tree['.lanspread-kept/README.txt']]
+    if (!local.local && (scenario === 'uninstall' || point === 'uninstall.backup-moved')) expect(kept).toEqual(['precious', 'my notes'])
+    if (scenario === 'purge' && point !== 'uninstall.backup-moved') expect(kept).toEqual([undefined, undefined])
     if (local.local) expect(tree[`local/${INSTALL_RECORD}`]).toBeDefined()
     const leftovers = Object.keys(tree).filter((p) => /^\.local\.(installing|backup)|^\.version\.ini\.|^\.lanspread\.json\./.test(p))
     expect(leftovers).toEqual([])
@@ -91,9 +104,9 @@ describe.each(['install', 'update', 'uninstall'] as const)('crash during %s', (s
 })
 
 it('lists a failpoint for every step of every operation', () => {
-  expect(FAILPOINTS.filter((p) => p.startsWith('install.'))).toHaveLength(6)
+  expect(FAILPOINTS.filter((p) => p.startsWith('install.'))).toHaveLength(7)
   expect(FAILPOINTS.filter((p) => p.startsWith('update.'))).toHaveLength(9)
-  expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(4)
+  expect(FAILPOINTS.filter((p) => p.startsWith('uninstall.'))).toHaveLength(6)
 })
 
 it('names every failpoint in the sequence table of IMPL_DECISIONS.md, and no other', async () => {

@@ -43,10 +43,11 @@ describe('lanspread install / uninstall', () => {
     const library = json<{games: {installed: boolean}[]}>(await runCli(['library', '--json', ...games]))
     expect(library.games[0]!.installed).toBe(true)
 
-    expect(json(await runCli(['uninstall', 'g', '--json', ...games]))).toEqual({id: 'g', action: 'uninstalled'})
+    // The user's save is kept aside (uninstall-keeps.test.ts covers the rest).
+    expect(json(await runCli(['uninstall', 'g', '--json', ...games]))).toEqual({id: 'g', action: 'uninstalled', kept: ['save.dat'], kept_rule: 'record'})
     await expect(fs.access(path.join(root, 'local'))).rejects.toThrow()
     expect(json(await runCli(['uninstall', 'g', '--json', ...games]))).toEqual({id: 'g', action: 'not_installed'})
-    expect(Object.keys(await snapshotTree(root)).sort()).toEqual(['.lanspread.json', 'g.eti', 'version.ini'])
+    expect(Object.keys(await snapshotTree(root)).sort()).toEqual(['.lanspread-kept', '.lanspread-kept/save.dat', '.lanspread.json', 'g.eti', 'version.ini'])
     expect(JSON.parse(await fs.readFile(path.join(lib.gamesDir, 'g', '.lanspread.json'), 'utf8'))).toEqual({intent: 'None'})
   })
 

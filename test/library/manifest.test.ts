@@ -27,6 +27,7 @@ describe('manifest', () => {
       'local/huge.bin': 'x'.repeat(1000),
       '.local.installing/a': 'x',
       '.local.backup/b': 'x',
+      '.lanspread-kept/save.dat': 'the user kept this at uninstall',
       '.version.ini.tmp': 'x',
       '.version.ini.discarded': 'x',
       '.lanspread.json': '{"intent":"None"}',

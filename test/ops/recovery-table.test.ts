@@ -55,6 +55,10 @@ describe('recovery decision table', () => {
       if (row.local) expect(subtree(after, 'local')).toEqual(subtree(before, 'local'))
       else if (restorable) expect(after['local/which.txt']).toBe('backup')
       else expect(subtree(after, 'local')).toEqual({})
+      // An uninstall finished by recovery keeps what the user made (no install record here:
+      // everything of the backup but our marker) in .lanspread-kept; nothing else makes one.
+      const finishesUninstall = row.intent === 'Uninstalling' && ownership(row.intent, 'backup', row.backup) === 'ours'
+      expect(subtree(after, '.lanspread-kept')).toEqual(finishesUninstall ? {'.lanspread-kept': '<dir>', '.lanspread-kept/which.txt': 'backup'} : {})
       // The payload is never touched.
       expect([after['version.ini'], after['g.eti']]).toEqual(['1', 'archive'])
 
