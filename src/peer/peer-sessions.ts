@@ -330,7 +330,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
         return undefined
       default: {
         const extra = this.extraHandlers.get(message.type)
-        if (extra) return extra(message, peerId)
+        if (extra) return extra(message, peerId, undefined, connection.remoteHost)
         if (message.type === 'GetGame' || message.type === 'GetChunk') {
           throw new LanspreadError('not_downloaded', `this peer does not serve game data yet (${message.type})`, {hint: 'downloads come with a later version'})
         }

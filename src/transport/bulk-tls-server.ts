@@ -19,7 +19,7 @@ import type {Certificate} from './quic-settings.js'
  * fits. This plane asks for `framed` replies: it writes them in one write and releases them only
  * once the socket no longer holds their bytes, so the handler may read chunks into reused buffers.
  */
-export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}) => Promise<BulkReply>
+export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}, address?: string) => Promise<BulkReply>
 
 /** `release` (the chunk's permit and buffer) is called once the socket is done with the bytes: drained, or closed. */
 export interface BulkReply {
@@ -208,7 +208,7 @@ export class BulkTlsServer {
         return
       }
       connection.busy = true
-      const answer = await this.answer(request, peerId)
+      const answer = await this.answer(request, peerId, socket.remoteAddress)
       try {
         // writeCorked settles once the socket drained (TLS encrypted and sent every byte) or closed
         // (the rest is dropped, never written): either way it no longer holds the reply's buffer.
@@ -226,9 +226,9 @@ export class BulkTlsServer {
   }
 
   /** The handler's reply, or an Error reply: a refused request leaves the connection in step. */
-  private async answer(request: Message, peerId: string): Promise<BulkReply> {
+  private async answer(request: Message, peerId: string, address?: string): Promise<BulkReply> {
     try {
-      const answer = await this.init.handler(request, peerId, {framed: true})
+      const answer = await this.init.handler(request, peerId, {framed: true}, address)
       const rawLength = answer.raw?.length ?? 0
       const expected = answer.reply.type === 'ChunkHeader' ? answer.reply.length : 0
       if (rawLength !== expected) {

@@ -195,6 +195,53 @@ describe('serving games over QUIC', () => {
     expect((await manifest(source)).content_hash).toBe(game.content_hash)
   }, 40_000)
 
+  it('serves a peer of another address while five peer_ids of one address hold 300 stalled chunk streams', async () => {
+    const library = await makeTempLibrary([{id: 'g', name: 'g'}])
+    await library.writeGame('g', GAME)
+    // Six peers in one process on a shared machine: liveness must not drop anyone while the flood runs.
+    const settings = {staleAfterMs: 20_000, pingAfterMs: 5000}
+    const a = await startPeer({library, settings, idleTimeoutMs: 20_000})
+    // The hogs: fresh peer_ids, all from 127.0.0.1. The legitimate peer comes from 127.0.0.2.
+    const hogs = await Promise.all(Array.from({length: 5}, () => startPeer({peers: [a.address], settings, idleTimeoutMs: 20_000})))
+    const polite = await startPeer({host: '127.0.0.2', peers: [a.address], settings, idleTimeoutMs: 20_000})
+    for (const peer of [...hogs, polite]) await eventually(() => gamesOf(peer, a).length === 1, 'synced with a')
+    const source = sourceOf(polite, a)
+    const game = await manifest(source)
+    const stalls = hogs.flatMap((hog) => {
+      const connection = hog.runtime.sessions.connectionOf(a.runtime.peerId)!
+      return Array.from({length: 60}, (_, i) =>
+        connection
+          .request(
+            async (stream) => {
+              const writer = stream.writable.getWriter()
+              await writer.write(encodeFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: (i % 8) * CHUNK_SIZE, length: CHUNK_SIZE}))
+              await writer.close()
+              await new Promise((resolve) => setTimeout(resolve, 20_000)) // never reads
+            },
+            {timeoutMs: 25_000, what: 'stalled GetChunk'},
+          )
+          .catch(() => 'failed'),
+      )
+    })
+    const peak = {address: 0, total: 0}
+    const sampler = setInterval(() => {
+      peak.address = Math.max(peak.address, a.runtime.games.permitsInUseByAddress('127.0.0.1'))
+      peak.total = Math.max(peak.total, a.runtime.games.permitsInUse() - a.runtime.games.permitsInUseByAddress('127.0.0.2'))
+    }, 20)
+    onTestFinished(() => clearInterval(sampler))
+    await eventually(() => a.runtime.games.permitsInUseByAddress('127.0.0.1') >= 16, 'the hogs holding their address\'s permits')
+    // In-process QUIC under this load is slow: the polite peer waits as long as the hogs stall, not for a permit.
+    const patient = new QuicGameSource(polite.runtime.sessions.connectionOf(a.runtime.peerId)!, {peerId: a.runtime.peerId, timeoutMs: 20_000})
+    const reply = await patient.getChunk(tailChunk(game))
+    expect(reply.hash).toBe(game.files[0]!.chunks[8])
+    clearInterval(sampler)
+    // the flood of one address never held more than its cap, whatever the number of its peer_ids
+    expect(peak).toEqual({address: 16, total: 16})
+    for (const hog of hogs) await hog.stop()
+    await Promise.all(stalls)
+    await eventually(() => a.runtime.games.permitsInUse() === 0, 'every permit given back', 9000)
+  }, 60_000)
+
   it('keeps serving when a client vanishes mid-chunk', async () => {
     const {a, source} = await pair()
     const game = await manifest(source)
