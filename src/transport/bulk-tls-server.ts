@@ -3,6 +3,7 @@
 import type {AddressInfo, Socket} from 'node:net'
 import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {NO_LARGE_FRAME} from '../protocol/frame-limits.js'
 import {FrameReader} from '../protocol/frame-reader.js'
 import {encodeFrame} from '../protocol/framing.js'
 import {FRAME_PREFIX_BYTES} from '../protocol/limits.js'
@@ -189,7 +190,7 @@ export class BulkTlsServer {
   /** Requests in sequence until the client ends, sends an invalid frame, or the server stops. */
   private async serve(connection: Served): Promise<void> {
     const {peerId, socket} = connection
-    const reader = new FrameReader(socket, {peer: peerId})
+    const reader = new FrameReader(socket, {peer: peerId, largeTypes: NO_LARGE_FRAME})
     for (;;) {
       let request: Message | undefined
       try {
