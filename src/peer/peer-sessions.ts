@@ -17,7 +17,7 @@ import type {PinStore} from '../transport/pins.js'
 import {LibraryPulls} from './library-pulls.js'
 import {LibraryPushes} from './library-pushes.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
-import type {PeerAddress, PeerTable} from './peer-table.js'
+import {MAX_UNCONNECTED_LIBRARIES, type PeerAddress, type PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
 
 /** Requests another module serves (GetGame, GetChunk: the downloads layer), maybe with raw bytes. */
@@ -281,6 +281,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     this.peerOf.set(keep, peerId)
     void keep.closed.then(() => {
       if (this.connections.get(peerId) === keep) this.connections.delete(peerId)
+      this.components.table.trimLibraries(MAX_UNCONNECTED_LIBRARIES, (id) => this.connectionOf(id) !== undefined)
     })
   }
 
