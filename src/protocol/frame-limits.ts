@@ -46,12 +46,12 @@ export function checkLargeFrame(head: Uint8Array, length: number, allowed: Large
 /**
  * JSON.parse of 8 MiB of `{},{},…` builds millions of objects (~2 s, ~280 MB). Counted first,
  * in one pass over the bytes: objects and arrays at most one per 48 bytes, values (commas) at
- * most one per 12. A lanspread message stays far below both (a game summary is ~10 values in
+ * most one per 6. A lanspread message stays far below both (a game summary is ~10 values in
  * ~200 bytes, one object), so only a frame built to be costly is refused.
  */
 export function checkParseBudget(body: Uint8Array, peer?: string): void {
   const maxContainers = 64 + Math.floor(body.length / 48)
-  const maxValues = 256 + Math.floor(body.length / 12)
+  const maxValues = 256 + Math.floor(body.length / 6)
   let containers = 0
   let values = 0
   let inString = false
