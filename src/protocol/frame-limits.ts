@@ -50,6 +50,8 @@ export function checkLargeFrame(head: Uint8Array, length: number, allowed: Large
  * ~200 bytes, one object), so only a frame built to be costly is refused.
  */
 export function checkParseBudget(body: Uint8Array, peer?: string): void {
+  // A small frame cannot cost much (64 KiB of `{}` is ~2 MB, a few ms): only large ones are counted.
+  if (body.length <= MAX_SMALL_FRAME_BYTES) return
   const maxContainers = 64 + Math.floor(body.length / 48)
   const maxValues = 256 + Math.floor(body.length / 6)
   let containers = 0
