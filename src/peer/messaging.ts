@@ -2,6 +2,7 @@
 // (or none, for a push), each bounded by the request timeout. The serving side reads one
 // frame, answers it, and answers anything it cannot handle with an Error frame.
 import {LanspreadError} from '../errors.js'
+import {LARGE_REQUESTS, type LargeFrameTypes} from '../protocol/frame-limits.js'
 import {FrameReader} from '../protocol/frame-reader.js'
 import {FrameWriter} from '../protocol/frame-writer.js'
 import type {Message} from '../protocol/messages.js'
@@ -62,15 +63,16 @@ export type RequestDispatcher = (message: Message, connection: PeerConnection) =
  * Error frame and rethrown, so the caller can count the peer's violations. With `timeoutMs`,
  * reading the request and writing the answer are each bounded: a peer that stalls (never
  * sends, never reads its chunk) loses the stream, and a chunk's permit comes back.
+ * A request frame is small unless its type is one of `largeTypes` (refused before it is read).
  */
-export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher, timeoutMs?: number): Promise<void> {
+export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher, timeoutMs?: number, largeTypes: LargeFrameTypes = LARGE_REQUESTS): Promise<void> {
   const writer = new FrameWriter(stream.writable, {peer})
   const bounded = <T>(work: Promise<T>, what: string, extraMs = 0): Promise<T> =>
     timeoutMs === undefined ? work : withTimeout(work, timeoutMs + extraMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
   let answer: StreamReply | undefined
   let type: Message['type'] | undefined
   try {
-    const request = await bounded(new FrameReader(stream.readable, {peer}).next(), 'reading a request')
+    const request = await bounded(new FrameReader(stream.readable, {peer, largeTypes}).next(), 'reading a request')
     if (!request) return void (await writer.end().catch(() => {}))
     type = request.type
     answer = await dispatch(request, connection)

@@ -4,7 +4,8 @@
 import {EventEmitter} from 'node:events'
 import {LanspreadError, errorMessage} from '../errors.js'
 import type {GameSummary} from '../library/summary.js'
-import {HANDSHAKE_GAMES_MAX} from '../protocol/limits.js'
+import {LARGE_REQUESTS, LARGE_REQUESTS_BEFORE_HELLO} from '../protocol/frame-limits.js'
+import {HANDSHAKE_GAMES_MAX, MAX_HANDSHAKE_GAMES} from '../protocol/limits.js'
 import {FEATURE_BULK_TLS, type Hello, type HelloAck, type Message, PROTOCOL_VERSION} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {type LibraryPosition, type LocalLibraryView, answerGetLibrary} from '../sync/library-sync.js'
@@ -16,7 +17,7 @@ import type {PinStore} from '../transport/pins.js'
 import {LibraryPulls} from './library-pulls.js'
 import {LibraryPushes} from './library-pushes.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
-import type {PeerAddress, PeerTable} from './peer-table.js'
+import {MAX_UNCONNECTED_LIBRARIES, type PeerAddress, type PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
 
 /** Requests another module serves (GetGame, GetChunk: the downloads layer), maybe with raw bytes. */
@@ -203,7 +204,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
 
   /** Our games, to send inside a handshake when the library is that small (HANDSHAKE_GAMES_MAX). */
   private handshakeGames(): GameSummary[] | undefined {
-    const max = this.options.handshakeGamesMax ?? HANDSHAKE_GAMES_MAX
+    const max = Math.min(this.options.handshakeGamesMax ?? HANDSHAKE_GAMES_MAX, MAX_HANDSHAKE_GAMES)
     if (max === 0) return undefined
     const games = this.components.library.games()
     return games.length <= max ? games : undefined
@@ -280,6 +281,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     this.peerOf.set(keep, peerId)
     void keep.closed.then(() => {
       if (this.connections.get(peerId) === keep) this.connections.delete(peerId)
+      this.components.table.trimLibraries(MAX_UNCONNECTED_LIBRARIES, (id) => this.connectionOf(id) !== undefined)
     })
   }
 
@@ -287,7 +289,9 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     const peerId = this.peerOf.get(connection)
     const label = peerId ?? `${connection.remoteHost}:${connection.remotePort}`
     try {
-      await serveStream(stream, connection, label, this.dispatch, this.components.settings.requestTimeoutMs)
+      // A stranger may send nothing large but its Hello; an admitted peer (or one we shake hands with) may push its library.
+      const large = peerId === undefined && !this.handshakes.has(connection) ? LARGE_REQUESTS_BEFORE_HELLO : LARGE_REQUESTS
+      await serveStream(stream, connection, label, this.dispatch, this.components.settings.requestTimeoutMs, large)
     } catch (error) {
       // A stream the peer stalls on (never sends its request, never reads its chunk) counts like a
       // bad frame: QUIC keeps what was written to a reset stream until the connection closes,
@@ -330,7 +334,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
         return undefined
       default: {
         const extra = this.extraHandlers.get(message.type)
-        if (extra) return extra(message, peerId)
+        if (extra) return extra(message, peerId, undefined, connection.remoteHost)
         if (message.type === 'GetGame' || message.type === 'GetChunk') {
           throw new LanspreadError('not_downloaded', `this peer does not serve game data yet (${message.type})`, {hint: 'downloads come with a later version'})
         }

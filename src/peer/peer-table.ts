@@ -57,6 +57,12 @@ export interface PeerTableEvents {
 /** How many addresses of one peer are remembered (newest first). */
 const MAX_ADDRESSES = 8
 
+/**
+ * Libraries kept of peers that are not connected (until they go stale): a LAN's few peers
+ * reconnecting keep theirs; a flood of fresh peer_ids that connect and leave holds no games.
+ */
+export const MAX_UNCONNECTED_LIBRARIES = 16
+
 export class PeerTable extends EventEmitter<PeerTableEvents> {
   private readonly peers = new Map<string, PeerRecord>()
 
@@ -117,6 +123,20 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
   libraryChanged(peerId: string): void {
     const record = this.peers.get(peerId)
     if (record) this.emit('peer_updated', describePeer(record))
+  }
+
+  /**
+   * Empties the libraries of the peers not connected beyond the `keep` seen most recently;
+   * such a peer's library is pulled again when it reconnects. Returns how many were emptied.
+   */
+  trimLibraries(keep: number, connected: (peerId: string) => boolean): number {
+    const held = this.records().filter((record) => record.library.position !== undefined && !connected(record.peer_id))
+    const excess = held.sort((a, b) => b.last_seen - a.last_seen).slice(keep)
+    for (const record of excess) {
+      record.library = new RemoteLibrary()
+      this.emit('peer_updated', describePeer(record))
+    }
+    return excess.length
   }
 
   remove(peerId: string, reason: LossReason): boolean {

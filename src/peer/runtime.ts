@@ -164,7 +164,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const recovered = await operations.recover()
     operations.attachLibrary(library)
     const tls = await loadOrCreateCertificate(paths.tlsDir)
-    const pins = new PinStore(pinsDirFor(paths.stateDir))
+    // A connected peer's pin is never evicted to make room for a new one.
+    const pins = new PinStore(pinsDirFor(paths.stateDir), {connected: (peerId) => runtime?.sessions.connectionOf(peerId) !== undefined})
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
     const endpoint = new QuicEndpoint({certificate: tls, ...(options.transport ? {settings: options.transport} : {})}, {log: (level, message) => log(level === 'error' ? 'warn' : level, message)})

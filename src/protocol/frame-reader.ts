@@ -1,9 +1,10 @@
 // Reads frames (and the raw chunk bytes after a ChunkHeader) from a stream of byte pieces, as
 // QUIC streams (a WHATWG ReadableStream) and TLS sockets (an async iterable) deliver them.
-// Memory stays bounded: a length is checked before its body is read, and at most one piece
-// beyond what the caller asked for is ever held.
+// Memory stays bounded: a length is checked against its type before the body is read, and at
+// most one piece beyond what the caller asked for is ever held.
 import type {ReadableStream} from 'node:stream/web'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {ANY_LARGE_FRAME, type LargeFrameTypes, MAX_SMALL_FRAME_BYTES, TYPE_PEEK_BYTES, checkLargeFrame} from './frame-limits.js'
 import {decodeFrameBody, frameLength} from './framing.js'
 import {FRAME_PREFIX_BYTES, MAX_CHUNK_BYTES} from './limits.js'
 import type {Message, MessageOf, MessageType} from './messages.js'
@@ -15,6 +16,12 @@ export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>
 export interface FrameReaderOptions {
   /** Names the peer in error messages (its peer_id or address). */
   peer?: string
+  /**
+   * The types that may come larger than MAX_SMALL_FRAME_BYTES on this stream (default: every
+   * large type, as in a reply to our own request); a larger frame of any other is refused
+   * after its first TYPE_PEEK_BYTES, before the rest is read.
+   */
+  largeTypes?: LargeFrameTypes
 }
 
 interface Pull {
@@ -27,6 +34,7 @@ const EMPTY = new Uint8Array(0)
 export class FrameReader {
   private readonly source: Pull
   private readonly peer: string | undefined
+  private readonly largeTypes: LargeFrameTypes
   /** Bytes pulled from the source and not yet consumed: always the tail of one piece. */
   private leftover: Uint8Array = EMPTY
   /** After a violation or a source failure the stream is out of step: every later read fails. */
@@ -35,6 +43,7 @@ export class FrameReader {
   constructor(source: ByteSource, options: FrameReaderOptions = {}) {
     this.source = pullFrom(source)
     this.peer = options.peer
+    this.largeTypes = options.largeTypes ?? ANY_LARGE_FRAME
   }
 
   /** The next message, or undefined when the stream ended cleanly between frames. */
@@ -44,7 +53,7 @@ export class FrameReader {
       if (prefix.length === 0) return undefined
       if (prefix.length < FRAME_PREFIX_BYTES) throw this.truncated('a frame length', prefix.length, FRAME_PREFIX_BYTES)
       const length = frameLength(prefix, this.peer)
-      const body = await this.take(length)
+      const body = length > MAX_SMALL_FRAME_BYTES ? await this.takeLarge(length) : await this.take(length)
       if (body.length < length) throw this.truncated('a frame', body.length, length)
       return decodeFrameBody(body, this.peer)
     })
@@ -121,6 +130,19 @@ export class FrameReader {
       if (used < piece.length) this.leftover = piece.subarray(used)
     }
     return out
+  }
+
+  /** A large frame's body: its head first, checked against its type's limit, then the rest. */
+  private async takeLarge(length: number): Promise<Uint8Array> {
+    const head = Buffer.from(await this.take(TYPE_PEEK_BYTES))
+    if (head.length < TYPE_PEEK_BYTES) return head
+    checkLargeFrame(head, length, this.largeTypes, this.peer)
+    const body = Buffer.allocUnsafe(length)
+    body.set(head, 0)
+    const rest = await this.take(length - head.length, body.subarray(head.length))
+    // take() may hand back bytes it already held instead of filling `into`.
+    if (rest.buffer !== body.buffer || rest.byteOffset !== body.byteOffset + head.length) body.set(rest, head.length)
+    return body.subarray(0, head.length + rest.length)
   }
 
   private truncated(what: string, got: number, expected: number): LanspreadError {

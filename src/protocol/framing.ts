@@ -1,6 +1,7 @@
 // The frame of SPEC §4.2: a 4-byte big-endian length, then that many bytes of UTF-8 JSON, at
 // most 8 MiB. Encoding validates outgoing messages too, so we never send what a peer refuses.
 import {LanspreadError} from '../errors.js'
+import {checkParseBudget} from './frame-limits.js'
 import {FRAME_PREFIX_BYTES, MAX_FRAME_BYTES} from './limits.js'
 import {type Message, MessageSchema} from './messages.js'
 import {describeIssues, parseMessage} from './parse-message.js'
@@ -37,8 +38,9 @@ export function frameLength(prefix: Uint8Array, peer?: string): number {
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
-/** A frame body as a validated message. */
+/** A frame body as a validated message; one built to be costly to parse is refused unparsed. */
 export function decodeFrameBody(body: Uint8Array, peer?: string): Message {
+  checkParseBudget(body, peer)
   let text: string
   try {
     text = utf8.decode(body)

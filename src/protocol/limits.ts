@@ -17,6 +17,12 @@ export const MAX_GAMES_PER_MESSAGE = 100_000
  */
 export const HANDSHAKE_GAMES_MAX = 256
 
+/**
+ * Most games a Hello / HelloAck may carry, received: a stranger's handshake is kept in memory
+ * until the peer is dropped, so it is bounded far below a snapshot (room for senders set higher).
+ */
+export const MAX_HANDSHAKE_GAMES = 4 * HANDSHAKE_GAMES_MAX
+
 /** Files in one GameManifest. */
 export const MAX_FILES_PER_MANIFEST = 100_000
 

@@ -15,7 +15,7 @@ import {
   RevisionSchema,
   WirePathSchema,
 } from './fields.js'
-import {MAX_CHUNK_BYTES, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, MAX_FILES_PER_MANIFEST, MAX_GAMES_PER_MESSAGE} from './limits.js'
+import {MAX_CHUNK_BYTES, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, MAX_FILES_PER_MANIFEST, MAX_GAMES_PER_MESSAGE, MAX_HANDSHAKE_GAMES} from './limits.js'
 import {checkManifestFiles, checkUniqueIds} from './message-checks.js'
 
 /** The protocol version this build speaks; a peer with another one is dropped (SPEC §4.3). */
@@ -43,7 +43,7 @@ const handshake = {
    * (HANDSHAKE_GAMES_MAX): the receiver takes it if it matches `library_digest` and needs no
    * GetLibrary. Absent: pull as usual. A peer that does not know the field strips it.
    */
-  games: GameListSchema.optional(),
+  games: z.array(GameSummarySchema).max(MAX_HANDSHAKE_GAMES).optional(),
 }
 
 const checkHandshakeGames = (message: {games?: {id: string}[] | undefined}, ctx: z.RefinementCtx): void => {

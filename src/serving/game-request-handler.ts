@@ -31,4 +31,5 @@ export interface ReplyPlane {
   framed?: boolean
 }
 
-export type GameRequestHandler = (request: Message, peerId: string, plane?: ReplyPlane) => Promise<GameRequestReply>
+/** `address` is the request's source address (QUIC remote host, TCP remote address): limits count per address too. */
+export type GameRequestHandler = (request: Message, peerId: string, plane?: ReplyPlane, address?: string) => Promise<GameRequestReply>

@@ -80,9 +80,9 @@ export class GameServer {
     this.uploads = new UploadLog(components.log ?? (() => {}))
   }
 
-  readonly handle: GameRequestHandler = async (request, peerId, plane) => {
+  readonly handle: GameRequestHandler = async (request, peerId, plane, address) => {
     if (request.type === 'GetGame') return {reply: await this.getGame(request)}
-    if (request.type === 'GetChunk') return this.getChunk(request, peerId, plane)
+    if (request.type === 'GetChunk') return this.getChunk(request, peerId, plane, address)
     throw new LanspreadError('invalid_input', `the game server does not answer ${request.type}`, {hint: 'send GetGame or GetChunk'})
   }
 
@@ -107,14 +107,14 @@ export class GameServer {
    * hashes hold for the chunk when they cover its file (the downloader verifies the bytes
    * against its manifest, not against this header), else the bytes' own.
    */
-  async getChunk(request: GetChunk, peerId: string, plane: ReplyPlane = {}): Promise<GameRequestReply> {
+  async getChunk(request: GetChunk, peerId: string, plane: ReplyPlane = {}, address?: string): Promise<GameRequestReply> {
     const summary = this.transferable(request.id)
     assertCurrentManifest(request, summary.manifest_hash)
     const served = await this.servedManifest(request.id, summary.manifest_hash)
     const file = chunkOf(request, served.files, served.chunk_size)
     const root = await this.gameRoot(request.id)
     await this.assertSentinel(root, request.id)
-    const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs), request, peerId)
+    const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs, address), request, peerId)
     const knownHash = served.chunkHashes.get(file.path)?.[request.offset / served.chunk_size]
     const chunk: ChunkToServe = {
       target: {root, relative: file.path, size: file.size, id: request.id},
@@ -135,6 +135,11 @@ export class GameServer {
   /** Permits held now (tests check that refused and finished requests give theirs back). */
   permitsInUse(peerId?: string): number {
     return this.permits.inUse(peerId)
+  }
+
+  /** Permits held now by the peers of one source address. */
+  permitsInUseByAddress(address: string): number {
+    return this.permits.inUseByAddress(address)
   }
 
   private transferable(id: string): GameSummary {

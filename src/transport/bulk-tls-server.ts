@@ -3,6 +3,7 @@
 import type {AddressInfo, Socket} from 'node:net'
 import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {NO_LARGE_FRAME} from '../protocol/frame-limits.js'
 import {FrameReader} from '../protocol/frame-reader.js'
 import {encodeFrame} from '../protocol/framing.js'
 import {FRAME_PREFIX_BYTES} from '../protocol/limits.js'
@@ -19,7 +20,7 @@ import type {Certificate} from './quic-settings.js'
  * fits. This plane asks for `framed` replies: it writes them in one write and releases them only
  * once the socket no longer holds their bytes, so the handler may read chunks into reused buffers.
  */
-export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}) => Promise<BulkReply>
+export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}, address?: string) => Promise<BulkReply>
 
 /** `release` (the chunk's permit and buffer) is called once the socket is done with the bytes: drained, or closed. */
 export interface BulkReply {
@@ -191,7 +192,7 @@ export class BulkTlsServer {
   /** Requests in sequence until the client ends, sends an invalid frame, or the server stops. */
   private async serve(connection: Served): Promise<void> {
     const {peerId, socket} = connection
-    const reader = new FrameReader(socket, {peer: peerId})
+    const reader = new FrameReader(socket, {peer: peerId, largeTypes: NO_LARGE_FRAME})
     for (;;) {
       let request: Message | undefined
       try {
@@ -210,7 +211,7 @@ export class BulkTlsServer {
         return
       }
       connection.busy = true
-      const answer = await this.answer(request, peerId)
+      const answer = await this.answer(request, peerId, socket.remoteAddress)
       try {
         // writeCorked settles once the socket drained (TLS encrypted and sent every byte) or closed
         // (the rest is dropped, never written): either way it no longer holds the reply's buffer.
@@ -228,9 +229,9 @@ export class BulkTlsServer {
   }
 
   /** The handler's reply, or an Error reply: a refused request leaves the connection in step. */
-  private async answer(request: Message, peerId: string): Promise<BulkReply> {
+  private async answer(request: Message, peerId: string, address?: string): Promise<BulkReply> {
     try {
-      const answer = await this.init.handler(request, peerId, {framed: true})
+      const answer = await this.init.handler(request, peerId, {framed: true}, address)
       const rawLength = answer.raw?.length ?? 0
       const expected = answer.reply.type === 'ChunkHeader' ? answer.reply.length : 0
       if (rawLength !== expected) {

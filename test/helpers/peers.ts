@@ -29,7 +29,7 @@ export interface TestPeer {
 }
 
 export async function startPeer(
-  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; port?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean; handshakeGamesMax?: number} = {},
+  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; host?: string; port?: number; idleTimeoutMs?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean; handshakeGamesMax?: number} = {},
 ): Promise<TestPeer> {
   const games = options.games ?? {}
   const library = options.library ?? (await makeTempLibrary(Object.keys(games).map((id) => ({id, name: id}))))
@@ -38,11 +38,11 @@ export async function startPeer(
   const runtime = await PeerRuntime.start(
     {
     paths: library.paths,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     discovery: [new StaticPeers(options.peers ?? [])],
     settings: runtimeSettings({...FAST_SETTINGS, ...options.settings}, {}),
-    transport: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500},
+    transport: {maxIdleTimeoutMs: options.idleTimeoutMs ?? 3000, keepAliveIntervalMs: 500},
     watch: options.watch ?? true,
     bulk: options.bulk ?? true,
     ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
@@ -60,7 +60,7 @@ export async function startPeer(
   const peer: TestPeer = {
     runtime,
     library,
-    address: {host: '127.0.0.1', port: runtime.endpoint.address().port},
+    address: {host: options.host ?? '127.0.0.1', port: runtime.endpoint.address().port},
     received,
     logs,
     async stop() {

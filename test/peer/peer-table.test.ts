@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest'
+import {libraryDigest} from '../../src/library/library-revision.js'
 import {PeerTable} from '../../src/peer/peer-table.js'
 
 const intro = (port: number, host = '127.0.0.1') => ({peer_id: 'p1', hostname: 'box', address: {host, port}, proto_ver: 1, features: [], bulk_port: null, cert_fingerprint: 'f'})
@@ -40,5 +41,20 @@ describe('PeerTable', () => {
     const table = new PeerTable()
     table.introduce(intro(4000, '::1'))
     expect(table.list()[0]!.addresses).toEqual(['[::1]:4000'])
+  })
+
+  it('keeps the libraries of at most `keep` peers not connected, the most recently seen; never a connected peer\'s', () => {
+    let now = 0
+    const table = new PeerTable(() => now)
+    const ids = Array.from({length: 30}, (_, i) => `p${i}`)
+    for (const [i, peer_id] of ids.entries()) {
+      now = i
+      const {record} = table.introduce({...intro(4000 + i), peer_id})
+      expect(record.library.applySnapshot({library_epoch: 'e', library_rev: 1, library_digest: libraryDigest([]), games: []})).toBe('applied')
+    }
+    const connected = new Set(['p0', 'p1'])
+    expect(table.trimLibraries(16, (peerId) => connected.has(peerId))).toBe(12)
+    const holding = ids.filter((peerId) => table.get(peerId)!.library.position !== undefined)
+    expect(holding).toEqual(['p0', 'p1', ...ids.slice(14)])
   })
 })

@@ -48,6 +48,18 @@ function prefixed(length: number, body: Buffer = Buffer.alloc(0)): Buffer {
 }
 
 describe('peer runtime against hostile peers', () => {
+  it('refuses a large request frame by its type before reading its body: a stranger\'s LibraryDelta, anyone\'s GetChunk', async () => {
+    const a = await startPeer({games: {alpha: GAME}})
+    // Only the prefix and the first bytes are sent: a reader that waited for the whole body would time out.
+    const head = (type: string, length: number) => prefixed(length, Buffer.from(`{"type":"${type}","padding":"${'x'.repeat(100)}`))
+    const stranger = await rawClient(a.address.port)
+    expect(await sendRaw(stranger, head('LibraryDelta', 4 * 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('a LibraryDelta frame of 4194304 bytes is over the limit of 65536')})
+    expect(await sendRaw(stranger, head('Hello', 2 * 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('over the limit of 1048576')})
+    const b = await startPeer({peers: [a.address]})
+    await eventually(() => gamesOf(b, a).length === 1, 'b synced')
+    expect(await sendRaw(b.runtime.sessions.connectionOf(a.runtime.peerId)!, head('GetChunk', 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('a GetChunk frame of 1048576 bytes')})
+  })
+
   it('answers bad frames with an Error, drops a peer that keeps at it, and keeps serving the others', async () => {
     const a = await startPeer({games: {alpha: GAME}})
     const b = await startPeer({peers: [a.address]})

@@ -1,6 +1,7 @@
 import {ReadableStream} from 'node:stream/web'
 import {describe, expect, it} from 'vitest'
 import {isLanspreadError} from '../../src/errors.js'
+import {LARGE_REQUESTS, LARGE_REQUESTS_BEFORE_HELLO, MAX_SMALL_FRAME_BYTES, NO_LARGE_FRAME} from '../../src/protocol/frame-limits.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {MAX_FRAME_BYTES} from '../../src/protocol/limits.js'
@@ -75,14 +76,42 @@ describe('FrameReader', () => {
   })
 
   it('accepts a frame of exactly 8 MiB, and pulls at most one piece past it', async () => {
-    const head = '{"type":"Ping","padding":"'
+    const head = '{"type":"GameList","games":[],"padding":"'
     const body = `${head}${'x'.repeat(MAX_FRAME_BYTES - head.length - 2)}"}`
     expect(Buffer.byteLength(body)).toBe(MAX_FRAME_BYTES)
     const piece = 64 * 1024
     const source = countingSource(pieces(rawFrame(body), piece), new Uint8Array(piece))
     const reader = new FrameReader(source)
-    expect(await reader.next()).toEqual({type: 'Ping'})
+    expect(await reader.next()).toEqual({type: 'GameList', games: []})
     expect(source.pulled).toBeLessThanOrEqual(4 + MAX_FRAME_BYTES + piece)
+  })
+
+  it('refuses a request frame over 64 KiB after its first bytes, unless its type may be large there', async () => {
+    const piece = 4096
+    const large = (type: string, length: number) => countingSource([rawFrame(`{"type":"${type}","padding":"`, length)], new Uint8Array(piece).fill(0x78))
+    for (const [type, allowed] of [['GetChunk', LARGE_REQUESTS], ['LibraryDelta', LARGE_REQUESTS_BEFORE_HELLO], ['GameManifest', LARGE_REQUESTS], ['GetChunk', NO_LARGE_FRAME]] as const) {
+      // An endless source: a reader that buffered the body would pull 8 MiB before refusing it.
+      const source = large(type, MAX_FRAME_BYTES)
+      const error = await rejection(new FrameReader(source, {largeTypes: allowed}).next())
+      expect(error.message, type).toContain(`a ${type} frame of ${MAX_FRAME_BYTES} bytes is over the limit of ${MAX_SMALL_FRAME_BYTES}`)
+      expect(source.pulled, type).toBeLessThanOrEqual(4 + 64 + piece)
+    }
+    // A Hello may be large, up to its own limit (1 MiB), and a large frame must name its type first.
+    const hello = large('Hello', 2 * 1024 * 1024)
+    expect((await rejection(new FrameReader(hello, {largeTypes: LARGE_REQUESTS_BEFORE_HELLO}).next())).message).toContain('a Hello frame of 2097152 bytes is over the limit of 1048576')
+    const untyped = countingSource([rawFrame('{"padding":"', MAX_SMALL_FRAME_BYTES + 1)], new Uint8Array(piece))
+    expect((await rejection(new FrameReader(untyped).next())).message).toContain('a frame that does not start with its type of 65537 bytes is over the limit of 65536')
+    expect(untyped.pulled).toBeLessThanOrEqual(4 + 64 + piece)
+  })
+
+  it('reads a large frame of an allowed type that arrives in odd pieces', async () => {
+    const games = Array.from({length: 600}, (_, i) => ({...SAMPLES.Hello.games![0]!, id: `game-${i}`}))
+    const frame = encodeFrame({...SAMPLES.Hello, games} as Message)
+    expect(frame.length).toBeGreaterThan(MAX_SMALL_FRAME_BYTES)
+    for (const size of [1000, 61, frame.length]) {
+      const reader = new FrameReader(countingSource(pieces(frame, size)), {largeTypes: LARGE_REQUESTS_BEFORE_HELLO})
+      expect(await reader.next()).toMatchObject({type: 'Hello', games: expect.arrayContaining([expect.objectContaining({id: 'game-599'})])})
+    }
   })
 
   it('keeps the bytes after a frame for the next read: frame, raw chunk, frame in one piece', async () => {

@@ -75,6 +75,22 @@ describe('frameLength', () => {
 })
 
 describe('decodeFrameBody', () => {
+  it('refuses 8 MiB of tiny JSON objects or values before parsing them, and takes an 8 MiB library of short summaries', () => {
+    const fill = (head: string, item: string) => Buffer.from(`${head}${Array(Math.floor((MAX_FRAME_BYTES - head.length - 2) / (item.length + 1))).fill(item).join(',')}]}`)
+    for (const [head, item] of [['{"type":"GetChunk","x":[', '{}'], ['{"type":"LibrarySnapshot","games":[', '[]'], ['{"type":"LibraryDelta","removed":[', '1']]) {
+      const error = thrown(() => decodeFrameBody(fill(head!, item!), 'peer-1'))
+      expect(isLanspreadError(error, 'protocol'), head).toBe(true)
+      expect(error.message, head).toMatch(/peer peer-1 sent an invalid frame: a frame of \d+ bytes holds \d+ objects\/arrays and \d+ values, over the \d+ and \d+ allowed/)
+    }
+    // commas and braces inside strings are text, not values
+    const quoted = `{"type":"Error","code":"x","message":"${'{,'.repeat(400)}"}`
+    expect(decodeFrameBody(Buffer.from(quoted))).toMatchObject({type: 'Error'})
+    const games = Array.from({length: 34_000}, (_, index) => summary(`g${index}`, {name: `g${index}`}))
+    const frame = encodeFrame({...SAMPLES.LibrarySnapshot, games})
+    expect(frame.length).toBeGreaterThan(MAX_FRAME_BYTES / 2)
+    expect(decodeFrameBody(frame.subarray(4))).toMatchObject({type: 'LibrarySnapshot', games: expect.any(Array)})
+  })
+
   it('refuses a body that is not UTF-8, or not JSON', () => {
     expect(thrown(() => decodeFrameBody(Uint8Array.of(0x7b, 0xff, 0x7d), 'p')).message).toContain('not valid UTF-8')
     expect(thrown(() => decodeFrameBody(Buffer.from('{"type": "Ping"'), 'p')).message).toContain('not JSON')

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {isLanspreadError} from '../../src/errors.js'
-import {MAX_GAMES_PER_MESSAGE} from '../../src/protocol/limits.js'
+import {MAX_GAMES_PER_MESSAGE, MAX_HANDSHAKE_GAMES} from '../../src/protocol/limits.js'
 import {MESSAGE_TYPES, type Message} from '../../src/protocol/messages.js'
 import {parseMessage} from '../../src/protocol/parse-message.js'
 import {HASH_A, HASH_B, PEER_ID, SAMPLES, summary} from '../helpers/protocol.js'
@@ -90,6 +90,13 @@ describe('message schemas', () => {
     expect(refusal({...SAMPLES.HelloAck, games: [{id: 'a'}]})).toContain('HelloAck.games')
     const {games: _, ...withoutGames} = SAMPLES.Hello
     expect(parseMessage(withoutGames)).toEqual(withoutGames)
+  })
+
+  it('bounds the games of a handshake far below a snapshot (a stranger\'s Hello is held in memory)', () => {
+    const games = (count: number) => Array.from({length: count}, (_, index) => summary(`g${index}`))
+    expect(parseMessage({...SAMPLES.Hello, games: games(MAX_HANDSHAKE_GAMES)})).toMatchObject({type: 'Hello'})
+    expect(refusal({...SAMPLES.Hello, games: games(MAX_HANDSHAKE_GAMES + 1)})).toContain(`Hello.games: Too big: expected array to have <=${MAX_HANDSHAKE_GAMES} items`)
+    expect(refusal({...SAMPLES.HelloAck, games: games(80_000)})).toContain('HelloAck.games: Too big')
   })
 
   it('refuses a delta that does not move forward', () => {

@@ -220,6 +220,27 @@ describe('GameServer: GetChunk', () => {
     expect(server.permitsInUse()).toBe(0)
   })
 
+  it('counts permits per source address: fresh peer_ids of one address share its cap, and the reserve serves a new address', async () => {
+    const {server} = await setup({permits: new ChunkPermits({perPeer: 2, total: 6, perAddress: 4, reserved: 2}), waitMs: 100})
+    const manifest = await manifestOf(server)
+    const held = []
+    // five fresh peer_ids of one address: four permits in all, whatever the peer_ids
+    for (let peer = 0; peer < 5; peer++) {
+      for (let i = 0; i < 2; i++) held.push(server.getChunk(chunk(manifest), `hog-${peer}`, {}, '10.0.0.9').catch(() => 'busy'))
+    }
+    const outcomes = await Promise.all(held)
+    expect(outcomes.filter((outcome) => outcome === 'busy')).toHaveLength(6)
+    expect(server.permitsInUseByAddress('10.0.0.9')).toBe(4)
+    // a second busy address takes what is left outside the reserve, no more
+    const second = [await server.getChunk(chunk(manifest), 'other-hog', {}, '10.0.0.8')]
+    expect(await refusal(server.getChunk(chunk(manifest), 'other-hog-2', {}, '10.0.0.8'))).toMatchObject({code: 'busy'})
+    // an address holding nothing is served at once from the reserve
+    const fresh = await server.getChunk(chunk(manifest), 'polite', {}, '10.0.0.7')
+    expect(fresh.reply).toMatchObject({type: 'ChunkHeader'})
+    for (const reply of [...outcomes, ...second, fresh]) if (typeof reply !== 'string') reply.release?.()
+    expect(server.permitsInUse()).toBe(0)
+  })
+
   it('hashes a chunk it has no content hash for (no GetGame yet), and takes the recorded one after', async () => {
     const {server, library} = await setup()
     const manifest_hash = library.summary('g')!.manifest_hash

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {CHUNK_SIZE} from '../../src/config.js'
+import {BulkTlsGameSource} from '../../src/download/bulk-tls-game-source.js'
 import {QuicGameSource} from '../../src/download/quic-game-source.js'
 import {blake3Hex} from '../../src/library/blake3.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
@@ -194,6 +195,54 @@ describe('serving games over QUIC', () => {
     await b.runtime.sessions.ping(a.runtime.peerId)
     expect((await manifest(source)).content_hash).toBe(game.content_hash)
   }, 40_000)
+
+  it('serves a peer of another address while five peer_ids of one address hold 300 stalled chunk streams', async () => {
+    const library = await makeTempLibrary([{id: 'g', name: 'g'}])
+    await library.writeGame('g', GAME)
+    // Seven peers in one process on a shared machine: liveness must not drop anyone while the flood runs.
+    const settings = {staleAfterMs: 30_000, pingAfterMs: 10_000}
+    const a = await startPeer({library, settings, idleTimeoutMs: 30_000})
+    // The hogs: fresh peer_ids, all from 127.0.0.3. The legitimate peer comes from 127.0.0.1.
+    const hogs = await Promise.all(Array.from({length: 5}, () => startPeer({host: '127.0.0.3', peers: [a.address], settings, idleTimeoutMs: 30_000})))
+    const polite = await startPeer({peers: [a.address], settings, idleTimeoutMs: 30_000})
+    for (const peer of [...hogs, polite]) await eventually(() => gamesOf(peer, a).length === 1, 'synced with a')
+    const game = await manifest(sourceOf(polite, a))
+    const stalls = hogs.flatMap((hog) => {
+      const connection = hog.runtime.sessions.connectionOf(a.runtime.peerId)!
+      return Array.from({length: 60}, (_, i) =>
+        connection
+          .request(
+            async (stream) => {
+              const writer = stream.writable.getWriter()
+              await writer.write(encodeFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: (i % 8) * CHUNK_SIZE, length: CHUNK_SIZE}))
+              await writer.close()
+              await new Promise((resolve) => setTimeout(resolve, 20_000)) // never reads
+            },
+            {timeoutMs: 25_000, what: 'stalled GetChunk'},
+          )
+          .catch(() => 'failed'),
+      )
+    })
+    const peak = {address: 0, total: 0}
+    const sampler = setInterval(() => {
+      peak.address = Math.max(peak.address, a.runtime.games.permitsInUseByAddress('127.0.0.3'))
+      peak.total = Math.max(peak.total, a.runtime.games.permitsInUse() - a.runtime.games.permitsInUseByAddress('127.0.0.1'))
+    }, 20)
+    onTestFinished(() => clearInterval(sampler))
+    await eventually(() => a.runtime.games.permitsInUseByAddress('127.0.0.3') >= 16, 'the hogs holding their address\'s permits')
+    // The polite peer asks over bulk TLS (QUIC in one process is starved by the hogs' stalled streams).
+    const record = polite.runtime.table.get(a.runtime.peerId)!
+    const bulk = new BulkTlsGameSource({peerId: a.runtime.peerId, host: '127.0.0.1', port: record.bulk_port!, expectedFingerprint: record.cert_fingerprint, certificate: polite.runtime.certificate, control: sourceOf(polite, a)})
+    onTestFinished(() => bulk.close())
+    const reply = await bulk.getChunk(tailChunk(game))
+    expect(blake3Hex(reply.bytes)).toBe(game.files[0]!.chunks[8])
+    clearInterval(sampler)
+    // the flood of one address never held more than its cap, whatever the number of its peer_ids
+    expect(peak).toEqual({address: 16, total: 16})
+    for (const hog of hogs) await hog.stop()
+    await Promise.all(stalls)
+    await eventually(() => a.runtime.games.permitsInUse() === 0, 'every permit given back', 9000)
+  }, 60_000)
 
   it('keeps serving when a client vanishes mid-chunk', async () => {
     const {a, source} = await pair()

@@ -24,7 +24,8 @@ describe('peer pins', () => {
     expect(await store.admit(peer, FP_B)).toBe('mismatch')
     expect(await store.check(peer, FP_A.toUpperCase())).toBe('match')
     // A mismatch never replaces the pin.
-    expect(await store.get(peer)).toEqual({peer_id: peer, fingerprint: FP_A, pinned_at: '2026-01-02T03:04:05.000Z'})
+    // (The match confirmed it: a pin in use is evicted last.)
+    expect(await store.get(peer)).toEqual({peer_id: peer, fingerprint: FP_A, pinned_at: '2026-01-02T03:04:05.000Z', confirmed_at: '2026-01-02T03:04:05.000Z'})
     expect(JSON.parse(await fs.readFile(path.join(dir, `${peer}.json`), 'utf8'))).toMatchObject({fingerprint: FP_A})
   })
 
@@ -75,5 +76,41 @@ describe('peer pins', () => {
     await expect(store.admit(peer, FP_B)).rejects.toMatchObject({code: 'invalid_input', message: expect.stringContaining(file)})
     await fs.writeFile(file, JSON.stringify({peer_id: randomUUID(), fingerprint: FP_B, pinned_at: '2026-01-02T03:04:05.000Z'}))
     await expect(store.check(peer, FP_B)).rejects.toMatchObject({code: 'invalid_input'})
+  })
+})
+
+describe('bounded pins', () => {
+  it('keeps at most maxPins: a flood of fresh peer_ids evicts its own one-shot pins, never a confirmed or connected peer\'s', async () => {
+    const dir = pinsDirFor(await makeTempDir())
+    let clock = Date.parse('2026-01-02T03:04:05.000Z')
+    const connected = new Set<string>()
+    const store = new PinStore(dir, {now: () => new Date((clock += 1000)), maxPins: 4, connected: (peerId) => connected.has(peerId)})
+    const [real, online, other] = [randomUUID(), randomUUID(), randomUUID()]
+    expect(await store.admit(real, FP_A)).toBe('new')
+    expect(await store.admit(real, FP_A)).toBe('match') // came back: confirmed
+    expect(await store.admit(online, FP_A)).toBe('new')
+    connected.add(online)
+    expect(await store.admit(other, FP_A)).toBe('new')
+    const flood = Array.from({length: 50}, () => randomUUID())
+    for (const peerId of flood) expect(await store.admit(peerId, FP_B)).toBe('new')
+    const kept = (await store.list()).map((pin) => pin.peer_id)
+    expect(kept).toHaveLength(4)
+    expect(kept).toEqual(expect.arrayContaining([real, online]))
+    expect(await fs.readdir(dir)).toHaveLength(4)
+    // trust on first use still holds for the peers that stayed: another certificate is refused
+    expect(await store.admit(real, FP_B)).toBe('mismatch')
+    expect(await store.admit(online, FP_B)).toBe('mismatch')
+    // the confirmation is on disk: a restarted store ranks the pins the same way
+    const restarted = new PinStore(dir, {maxPins: 4})
+    for (const peerId of Array.from({length: 10}, () => randomUUID())) await restarted.admit(peerId, FP_B)
+    expect((await restarted.list()).map((pin) => pin.peer_id)).toContain(real)
+    expect(await restarted.admit(real, FP_B)).toBe('mismatch')
+  })
+
+  it('goes over the bound rather than evict the pin of a connected peer', async () => {
+    const dir = pinsDirFor(await makeTempDir())
+    const store = new PinStore(dir, {maxPins: 2, connected: () => true})
+    for (const peerId of [randomUUID(), randomUUID(), randomUUID()]) expect(await store.admit(peerId, FP_A)).toBe('new')
+    expect(await store.list()).toHaveLength(3)
   })
 })
