@@ -63,6 +63,10 @@ export class BulkTlsServer {
   private readonly log: TransportLog
   private readonly sockets = new Set<Socket>()
   private readonly served = new Set<Served>()
+  /** Open TCP connections per source address (SPEC §4.6: limits count per address). */
+  private readonly perAddress = new Map<string, number>()
+  /** Handshake deadlines by `address:port`, cleared once the connection is authenticated. */
+  private readonly deadlines = new Map<string, NodeJS.Timeout>()
   private stopping: Promise<void> | undefined
 
   constructor(
@@ -85,7 +89,11 @@ export class BulkTlsServer {
     this.server.maxConnections = this.settings.maxConnections
     this.server.on('connection', (socket: Socket) => this.track(socket))
     this.server.on('secureConnection', (socket: tls.TLSSocket) => void this.accept(socket))
-    this.server.on('tlsClientError', (error) => this.log('warn', `bulk TLS handshake failed: ${errorMessage(error)}`))
+    // Node reports a handshake timeout here but leaves the socket open: close it (SPEC §4.6).
+    this.server.on('tlsClientError', (error, socket) => {
+      this.log('warn', `bulk TLS handshake from ${socket.remoteAddress} failed: ${errorMessage(error)}`)
+      socket.destroy()
+    })
   }
 
   async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
@@ -131,10 +139,31 @@ export class BulkTlsServer {
   }
 
   private track(socket: Socket): void {
-    this.sockets.add(socket)
-    socket.once('close', () => this.sockets.delete(socket))
     // A socket error also closes it; the listener keeps it from becoming an uncaught exception.
     socket.on('error', () => undefined)
+    const address = socket.remoteAddress ?? 'unknown'
+    const held = this.perAddress.get(address) ?? 0
+    if (this.stopping || held >= this.settings.maxConnectionsPerAddress) {
+      socket.destroy()
+      return
+    }
+    this.perAddress.set(address, held + 1)
+    this.sockets.add(socket)
+    // Silent after the accept, or stalled after its ClientHello: closed either way (SPEC §4.6).
+    const key = connectionKey(socket)
+    this.deadlines.set(key, setTimeout(() => socket.destroy(), this.settings.handshakeTimeoutMs))
+    socket.once('close', () => {
+      this.sockets.delete(socket)
+      this.clearDeadline(key)
+      const left = (this.perAddress.get(address) ?? 1) - 1
+      if (left > 0) this.perAddress.set(address, left)
+      else this.perAddress.delete(address)
+    })
+  }
+
+  private clearDeadline(key: string): void {
+    clearTimeout(this.deadlines.get(key))
+    this.deadlines.delete(key)
   }
 
   private async accept(socket: tls.TLSSocket): Promise<void> {
@@ -146,6 +175,8 @@ export class BulkTlsServer {
     // that stopped reading mid-chunk) is closed.
     socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
     const peerId = await this.authenticate(socket)
+    // Authenticated (or refused below): the idle timeout takes over from the handshake deadline.
+    this.clearDeadline(connectionKey(socket))
     if (peerId === undefined || this.stopping) {
       socket.destroy()
       return
@@ -256,6 +287,11 @@ export class BulkTlsServer {
       socket.destroy()
     }
   }
+}
+
+/** Names one TCP connection: the raw socket and the TLS socket over it give the same key. */
+function connectionKey(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`
 }
 
 /** True when `framed` is a length prefix, that many bytes of frame, then exactly `rawLength` bytes. */
