@@ -14,6 +14,8 @@ export interface ServeOptions {
   rescanIntervalMs: number
   json: boolean
   bulk: boolean
+  /** `--bulk-port`; undefined: the QUIC port number. */
+  bulkPort?: number
   /** mDNS discovery (`--no-mdns` turns it off) and where it runs (`--interface`). */
   mdns: boolean
   interfaces: string[]
@@ -29,6 +31,7 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) => print('log', {level, message})),
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
       bulk: options.bulk,
+      ...(options.bulkPort === undefined ? {} : {bulkPort: options.bulkPort}),
     },
     print,
   )
