@@ -57,7 +57,10 @@ export default class Fetch extends LanspreadCommand {
           if (event === 'download_progress' && request.ids.includes(progress.id)) bar.update(progress.done_bytes, progress.total_bytes, progressLabel(progress))
         })
       }
-      return (await client.request('fetch', request)) as {games: FetchedGame[]}
+      const document = (await client.request('fetch', request)) as {games: FetchedGame[]}
+      // A one-shot peer warns as it happens; serve logs it on its own stderr, so it is told here.
+      for (const line of fallbackWarnings(document.games)) this.warnLine(line)
+      return document
     } finally {
       bar.stop()
       client.close()
@@ -91,6 +94,12 @@ export default class Fetch extends LanspreadCommand {
       bar.stop()
     }
   }
+}
+
+function fallbackWarnings(games: readonly FetchedGame[]): string[] {
+  return games.flatMap((game) =>
+    game.sources.flatMap((source) => (source.fallback_reason === undefined ? [] : [`${game.id}: peer ${source.peer_id}'s bulk TLS port is unusable (${source.fallback_reason}); its chunks came over QUIC`])),
+  )
 }
 
 function progressLabel(progress: DownloadProgress): string {

@@ -20,6 +20,8 @@ export interface BulkTlsSettings {
   idleTimeoutMs: number
   /** Client: connecting and the certificate check. */
   connectTimeoutMs: number
+  /** Client: the first reply on a new connection must begin within this, else its bulk port counts as stalled. */
+  replyTimeoutMs: number
   /** Client: one GetChunk, from sending it to the last byte of its chunk. */
   requestTimeoutMs: number
   /** Stop: how long a reply in flight may take to finish before its connection is destroyed. */
@@ -33,6 +35,8 @@ export const DEFAULT_BULK_TLS_SETTINGS: BulkTlsSettings = {
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   connectTimeoutMs: 10_000,
+  // Longer than a busy server waits for a serving slot before it answers `busy` (10 s).
+  replyTimeoutMs: 15_000,
   requestTimeoutMs: 60_000,
   closeGraceMs: 1_000,
 }
