@@ -48,6 +48,16 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: expect.any(Number), transport: 'bulk-tls'}])
   }, 60_000)
 
+  it('fetches over bulk TLS while another address holds 500 idle TCP connections to the bulk port', async () => {
+    const {source, downloader} = await twoPeers()
+    const idle = await idleConnections(source.runtime.bulkPort!, '127.0.0.2', 500)
+    const started = performance.now()
+    const game = await fetchedOk(downloader)
+    console.log(`fetch of ${game.bytes} bytes with 500 idle connections held: ${Math.round(performance.now() - started)} ms; ${idle.filter((s) => !s.closed).length} of them still open`)
+    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'bulk-tls'}])
+    expect(await source.runtime.bulkServer!.connectionCount()).toBeLessThanOrEqual(source.runtime.bulkServer!.settings.maxConnections)
+  }, 60_000)
+
   it('fetches over QUIC from a source whose bulk port refuses connections', async () => {
     const {source, downloader} = await twoPeers()
     await replaceBulkPlane(source, async () => undefined)
@@ -75,6 +85,25 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/no reply byte within 500 ms/)}])
   }, 60_000)
 })
+
+/** `count` TCP connections from `localAddress` that never send a byte; destroyed after the test. */
+async function idleConnections(port: number, localAddress: string, count: number): Promise<net.Socket[]> {
+  const sockets: net.Socket[] = []
+  onTestFinished(() => {
+    for (const socket of sockets) socket.destroy()
+  })
+  for (let i = 0; i < count; i++) {
+    const socket = net.connect({port, host: '127.0.0.1', localAddress})
+    socket.on('error', () => undefined)
+    socket.resume()
+    sockets.push(socket)
+  }
+  await Promise.all(sockets.map((socket) => new Promise((resolve) => {
+    socket.once('connect', resolve)
+    socket.once('close', resolve)
+  })))
+  return sockets
+}
 
 /** Listens on 127.0.0.1:`port` until the test ends, then closes it and every socket it accepted. */
 async function listen(server: net.Server, port: number, accepted: net.Socket[]): Promise<void> {
