@@ -11,6 +11,7 @@ import {protocolViolation} from '../protocol/violation.js'
 import {toWireError} from '../protocol/wire-errors.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {TransportLog} from './endpoint.js'
+import {HandshakeGate} from './handshake-gate.js'
 import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
 
@@ -63,10 +64,8 @@ export class BulkTlsServer {
   private readonly log: TransportLog
   private readonly sockets = new Set<Socket>()
   private readonly served = new Set<Served>()
-  /** Open TCP connections per source address (SPEC §4.6: limits count per address). */
-  private readonly perAddress = new Map<string, number>()
-  /** Handshake deadlines by `address:port`, cleared once the connection is authenticated. */
-  private readonly deadlines = new Map<string, NodeJS.Timeout>()
+  /** Per-address limit and handshake deadline of every accepted connection (SPEC §4.6). */
+  private readonly gate: HandshakeGate
   private stopping: Promise<void> | undefined
 
   constructor(
@@ -75,6 +74,7 @@ export class BulkTlsServer {
   ) {
     this.settings = bulkTlsSettings(init.settings)
     this.log = components.log ?? (() => undefined)
+    this.gate = new HandshakeGate({maxPerAddress: this.settings.maxConnectionsPerAddress, handshakeTimeoutMs: this.settings.handshakeTimeoutMs})
     this.server = tls.createServer({
       cert: init.certificate.certPem,
       key: init.certificate.keyPem,
@@ -141,29 +141,14 @@ export class BulkTlsServer {
   private track(socket: Socket): void {
     // A socket error also closes it; the listener keeps it from becoming an uncaught exception.
     socket.on('error', () => undefined)
-    const address = socket.remoteAddress ?? 'unknown'
-    const held = this.perAddress.get(address) ?? 0
-    if (this.stopping || held >= this.settings.maxConnectionsPerAddress) {
+    // One address cannot use up the budget; silent or stalled after its ClientHello, a
+    // connection is closed at its deadline.
+    if (this.stopping || !this.gate.admit(socket)) {
       socket.destroy()
       return
     }
-    this.perAddress.set(address, held + 1)
     this.sockets.add(socket)
-    // Silent after the accept, or stalled after its ClientHello: closed either way (SPEC §4.6).
-    const key = connectionKey(socket)
-    this.deadlines.set(key, setTimeout(() => socket.destroy(), this.settings.handshakeTimeoutMs))
-    socket.once('close', () => {
-      this.sockets.delete(socket)
-      this.clearDeadline(key)
-      const left = (this.perAddress.get(address) ?? 1) - 1
-      if (left > 0) this.perAddress.set(address, left)
-      else this.perAddress.delete(address)
-    })
-  }
-
-  private clearDeadline(key: string): void {
-    clearTimeout(this.deadlines.get(key))
-    this.deadlines.delete(key)
+    socket.once('close', () => this.sockets.delete(socket))
   }
 
   private async accept(socket: tls.TLSSocket): Promise<void> {
@@ -176,7 +161,7 @@ export class BulkTlsServer {
     socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
     const peerId = await this.authenticate(socket)
     // Authenticated (or refused below): the idle timeout takes over from the handshake deadline.
-    this.clearDeadline(connectionKey(socket))
+    this.gate.authenticated(socket)
     if (peerId === undefined || this.stopping) {
       socket.destroy()
       return
@@ -287,11 +272,6 @@ export class BulkTlsServer {
       socket.destroy()
     }
   }
-}
-
-/** Names one TCP connection: the raw socket and the TLS socket over it give the same key. */
-function connectionKey(socket: Socket): string {
-  return `${socket.remoteAddress}:${socket.remotePort}`
 }
 
 /** True when `framed` is a length prefix, that many bytes of frame, then exactly `rawLength` bytes. */
