@@ -41,7 +41,8 @@ export interface BulkTlsGameSourceComponents {
 
 export class BulkTlsGameSource implements GameSource {
   readonly peerId: string
-  private readonly maxConnections: number
+  /** Lowered to the connections open when the server refuses one more (it counts per address). */
+  private maxConnections: number
   private readonly connect: NonNullable<BulkTlsGameSourceComponents['connect']>
   private readonly idle: BulkTlsConnection[] = []
   private readonly waiting: Array<(connection: BulkTlsConnection | undefined) => void> = []
@@ -143,6 +144,10 @@ export class BulkTlsGameSource implements GameSource {
       this.open.delete(connection)
     }
     if (this.open.size + this.opening < this.maxConnections) return this.openOne()
+    return this.nextFree()
+  }
+
+  private async nextFree(): Promise<BulkTlsConnection> {
     const handed = await new Promise<BulkTlsConnection | undefined>((resolve) => this.waiting.push(resolve))
     if (handed !== undefined) return handed
     // Woken without a connection: one was dropped (a slot is free) or the source closed.
@@ -167,7 +172,16 @@ export class BulkTlsGameSource implements GameSource {
     } catch (error) {
       // Unreachable, refused, stalled in the handshake, another certificate: QUIC takes over
       // (waiters included) before the slot is handed on, so no waiter dials the port again.
-      if (this.init.fallback && !this.closed) throw this.fallBack(errorMessage(error))
+      if (this.init.fallback && !this.closed) {
+        // With connections already open (or being opened) the port works and the server is
+        // full: make do with those. `opening` still counts this attempt.
+        const integrity = error instanceof LanspreadError && error.code === 'integrity'
+        if (this.open.size + this.opening > 1 && !integrity) {
+          this.maxConnections = Math.max(1, this.open.size)
+          return this.nextFree()
+        }
+        throw this.fallBack(errorMessage(error))
+      }
       if (error instanceof LanspreadError && error.code === 'integrity') this.refuseFromNowOn(error)
       // The slot this attempt held is free again: let one waiter try for itself.
       this.waiting.shift()?.(undefined)

@@ -85,6 +85,17 @@ describe('BulkTlsGameSource fallback to QUIC', () => {
     await source.close()
   })
 
+  it('makes do with the connections it has when the server takes no more from this address', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA, settings: {maxConnectionsPerAddress: 1}})
+    const {source, state} = await fallingBack(port)
+    const replies = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => source.getChunk(ask(i * 1024))))
+    replies.forEach((reply, i) => expect(Buffer.compare(reply.bytes, DATA.subarray(i * 1024, (i + 1) * 1024))).toBe(0))
+    expect(state.viaFallback).toEqual([])
+    expect(source.transport).toEqual({transport: 'bulk-tls'})
+    expect(source.connectionCount()).toBe(1)
+    await source.close()
+  })
+
   it('keeps bulk TLS after a refusal of one request, and on a port that works', async () => {
     const {port} = await startBulkServer(ids, {data: DATA})
     const {source, state} = await fallingBack(port, {replyTimeoutMs: 300})
