@@ -44,7 +44,9 @@ async function replaceBulkPlane(source: TestPeer, occupy: (port: number) => Prom
 describe('bulk TLS fallback to QUIC, per source', () => {
   it('fetches over bulk TLS when the port works, and says so', async () => {
     const {source, downloader} = await twoPeers()
+    const started = performance.now()
     const game = await fetchedOk(downloader)
+    console.log(`fetch of ${game.bytes} bytes, nothing else held: ${Math.round(performance.now() - started)} ms`)
     expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: expect.any(Number), transport: 'bulk-tls'}])
   }, 60_000)
 
