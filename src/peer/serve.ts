@@ -59,7 +59,7 @@ function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
     case 'log':
       return `${d.level === 'warn' ? 'warning: ' : ''}${String(d.message)}`
     case 'listening':
-      return `serving as peer ${String(d.peer_id)} on ${String(d.host)}:${String(d.port)} (library_rev ${String(d.library_rev)})`
+      return `serving as peer ${String(d.peer_id)} on ${String(d.host)}:${String(d.port)}${d.bulk_port === null ? '' : `, bulk TLS on TCP ${String(d.bulk_port)}`} (library_rev ${String(d.library_rev)})`
     case 'peer_found':
       return `peer found: ${String(d.peer_id)} (${String(d.hostname)}) at ${(d.addresses as string[]).join(', ')}`
     case 'peer_lost':
