@@ -67,6 +67,8 @@ export default class Fetch extends LanspreadCommand {
         resumeHint: resumeHint(request.ids),
         takeInterrupts: (handler) => this.takeInterrupts(handler),
       })
+      // A one-shot peer warns as it happens; serve logs it on its own stderr, so it is told here.
+      for (const line of fallbackWarnings(result.games)) this.warnLine(line)
       if (lateSignal) this.warnLine(`the fetch of ${request.ids.join(', ')} had finished in serve before the cancel reached it: nothing was cancelled`)
       return result
     } finally {
@@ -111,6 +113,12 @@ export default class Fetch extends LanspreadCommand {
 
 function resumeHint(ids: readonly string[]): string {
   return `the chunks already on disk are kept: \`lanspread fetch ${ids.join(' ')}\` resumes from them`
+}
+
+function fallbackWarnings(games: readonly FetchedGame[]): string[] {
+  return games.flatMap((game) =>
+    game.sources.flatMap((source) => (source.fallback_reason === undefined ? [] : [`${game.id}: peer ${source.peer_id}'s bulk TLS port is unusable (${source.fallback_reason}); its chunks came over QUIC`])),
+  )
 }
 
 function progressLabel(progress: DownloadProgress): string {

@@ -15,6 +15,7 @@ export default class Serve extends LanspreadCommand {
 
   static override examples = [
     '<%= config.bin %> serve',
+    '<%= config.bin %> serve --port 4870 --bulk-port 4871',
     '<%= config.bin %> serve --port 4870 --peer 192.168.1.20:4870 --peer 192.168.1.21:4870',
     '<%= config.bin %> serve --json --port 0 --host 127.0.0.1 --no-mdns',
     '<%= config.bin %> serve --interface eth1 --interface 10.0.0.5',
@@ -32,6 +33,7 @@ export default class Serve extends LanspreadCommand {
     'rescan-interval': Flags.integer({description: 'seconds between fallback full scans of the games folder', default: 300, min: 1}),
     json: Flags.boolean({description: 'print events as JSON lines on stdout'}),
     bulk: Flags.boolean({description: 'serve chunk bytes over TLS-over-TCP too (--no-bulk: QUIC only)', default: true, allowNo: true}),
+    'bulk-port': Flags.integer({description: 'TCP port of the bulk data plane (default: the --port number; 0 picks a free port)', min: 0, max: 65_535}),
     mdns: Flags.boolean({description: 'find peers and be found over mDNS / DNS-SD (--no-mdns: only --peer)', default: true, allowNo: true}),
     interface: Flags.string({description: 'run mDNS on this interface NAME or IPv4 ADDRESS (repeatable; default: every non-internal IPv4 interface)', multiple: true}),
   }
@@ -52,6 +54,7 @@ export default class Serve extends LanspreadCommand {
       rescanIntervalMs: flags['rescan-interval'] * 1000,
       json: flags.json,
       bulk: flags.bulk,
+      ...(flags['bulk-port'] === undefined ? {} : {bulkPort: flags['bulk-port']}),
       mdns: flags.mdns,
       interfaces: flags.interface ?? [],
     })

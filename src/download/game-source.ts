@@ -20,8 +20,16 @@ export interface ChunkReply {
   release?(): void
 }
 
+/** Which plane a source's chunks travel on, and why not bulk TLS when it fell back (`fetch --json`). */
+export interface SourceTransport {
+  transport: 'bulk-tls' | 'quic'
+  fallback_reason?: string
+}
+
 export interface GameSource {
   readonly peerId: string
+  /** Where its chunk bytes travel (absent for fakes in tests). */
+  readonly transport?: SourceTransport
   /**
    * Chunk requests this source is worth having at once, when it knows better than the
    * scheduler's `perSource` (which still caps it): a QUIC source moves a few MB/s, so more

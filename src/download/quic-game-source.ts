@@ -7,7 +7,7 @@ import {FrameWriter} from '../protocol/frame-writer.js'
 import type {GameManifest} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import type {PeerConnection} from '../transport/endpoint.js'
-import type {ChunkReply, ChunkRequest, GameSource} from './game-source.js'
+import type {ChunkReply, ChunkRequest, GameSource, SourceTransport} from './game-source.js'
 
 export interface QuicGameSourceOptions {
   peerId: string
@@ -26,6 +26,7 @@ export const DEFAULT_QUIC_CHUNKS_IN_FLIGHT = 2
 export class QuicGameSource implements GameSource {
   readonly peerId: string
   readonly maxInFlight: number
+  readonly transport: SourceTransport = {transport: 'quic'}
 
   constructor(
     private readonly connection: PeerConnection,

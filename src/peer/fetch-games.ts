@@ -5,7 +5,7 @@ import {CHUNK_SIZE} from '../config.js'
 import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
 import {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {type DownloadResult, downloadGame} from '../download/downloader.js'
-import type {GameSource} from '../download/game-source.js'
+import type {GameSource, SourceTransport} from '../download/game-source.js'
 import type {DownloadProgress} from '../download/progress.js'
 import {QuicGameSource} from '../download/quic-game-source.js'
 import type {SourceCandidate} from '../download/source-selection.js'
@@ -31,11 +31,15 @@ export interface FetchOptions {
 /** What `--install` did: a first install, an update to the fetched archives, or nothing (already made from them). */
 export type FetchInstallAction = 'installed' | 'updated' | 'unchanged'
 
+/** One source of a fetched game: its bytes, and the plane they took (QUIC after a bulk fallback, with why). */
+export type FetchedSource = DownloadResult['sources'][number] & SourceTransport
+
 /**
- * One game of `fetch --json`: what crossed the network in this run, from whom (the downloader's
- * internals left out); with --install, what the install did (and, for an update, what it kept).
+ * One game of `fetch --json`: what crossed the network in this run, from whom and over which
+ * plane (the downloader's internals left out); with --install, what the install did (and, for
+ * an update, what it kept).
  */
-export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed'> & {installed: boolean; install?: FetchInstallAction; kept?: string[]}
+export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed' | 'sources'> & {sources: FetchedSource[]; installed: boolean; install?: FetchInstallAction; kept?: string[]}
 
 /** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
 const SOURCE_REQUEST_TIMEOUT_MS = 300_000
@@ -87,7 +91,7 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
       bytes: result.bytes,
       reused_bytes: result.reused_bytes,
       elapsed_ms: result.elapsed_ms,
-      sources: result.sources,
+      sources: result.sources.map((counted) => ({...counted, ...transportOf(sources, counted.peer_id)})),
       retried_chunks: result.retried_chunks,
       ...install,
     }
@@ -115,6 +119,9 @@ function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean, buff
     expectedFingerprint: record.cert_fingerprint,
     certificate: runtime.certificate,
     control: quic,
+    fallback: quic,
+    settings: {connectTimeoutMs: runtime.settings.bulkConnectTimeoutMs, replyTimeoutMs: runtime.settings.bulkReplyTimeoutMs},
+    onFallback: (reason) => runtime.log('warn', `peer ${record.peer_id}: its bulk TLS port ${connection.remoteHost}:${record.bulk_port} is unusable (${reason}); its chunks come over QUIC`),
     buffers,
   })
 }
@@ -123,6 +130,10 @@ function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean, buff
 function entryFrom(id: GameId, records: readonly PeerRecord[]): CatalogEntry {
   const ready = records.map((record) => record.library.get(id)).find((summary) => summary?.availability === 'ready')
   return learnedEntry(id, ready?.name)
+}
+
+function transportOf(sources: readonly GameSource[], peerId: string): SourceTransport {
+  return sources.find((source) => source.peerId === peerId)?.transport ?? {transport: 'quic'}
 }
 
 function noPeers(from: string | undefined): LanspreadError {

@@ -9,7 +9,7 @@ import type {LanspreadPaths} from '../config.js'
 import {controlSocketPath} from '../control/attach.js'
 import {ControlServer, toControlError} from '../control/server.js'
 import type {AdvertisedLibrary, DiscoverySource} from '../discovery/discovery.js'
-import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
+import {LanspreadError, errnoCode, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import type {LibraryDelta} from '../library/library-delta.js'
 import {assertGamesDir} from '../library/games-folder.js'
@@ -48,6 +48,8 @@ export interface PeerRuntimeOptions {
   watch?: boolean
   /** Serve chunks over bulk TLS too (on by default; `--no-bulk` turns it off). */
   bulk?: boolean
+  /** The bulk TLS port, over TCP (SPEC §4.5); default: the QUIC `port` number (0: any free port). */
+  bulkPort?: number
   /** The largest library sent inside Hello / HelloAck (PeerSessionsOptions). */
   handshakeGamesMax?: number
 }
@@ -56,7 +58,7 @@ export type LogLevel = 'info' | 'warn'
 
 /** Every event serve reports (NDJSON under --json, and the control socket's stream). */
 export interface RuntimeEvents {
-  listening: [{peer_id: string; host: string; port: number; library_rev: number; library_epoch: string}]
+  listening: [{peer_id: string; host: string; port: number; bulk_port: number | null; library_rev: number; library_epoch: string}]
   peer_found: [PeerInfo]
   peer_lost: [PeerInfo & {reason: string}]
   peer_updated: [PeerInfo]
@@ -85,6 +87,8 @@ export interface RuntimeParts {
   history: RevisionHistory
   /** Answers GetGame and GetChunk (on QUIC here; the bulk data plane takes its handle too). */
   games: GameServer
+  /** The bulk data plane and its TCP port; undefined with `--no-bulk`. */
+  bulk: {server: BulkTlsServer; port: number} | undefined
 }
 
 /** Events a control-socket subscriber receives. */
@@ -106,6 +110,9 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   readonly table: PeerTable
   readonly history: RevisionHistory
   readonly games: GameServer
+  /** The TCP port of the bulk data plane, or null with `--no-bulk`. */
+  readonly bulkPort: number | null
+  readonly bulkServer: BulkTlsServer | undefined
   private readonly cleanups: (() => Promise<void> | void)[] = []
   private gate: RescanGate | undefined
   /** What recovery at start did, logged once the runtime reports events. */
@@ -127,6 +134,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     this.table = parts.table
     this.history = parts.history
     this.games = parts.games
+    this.bulkPort = parts.bulk?.port ?? null
+    this.bulkServer = parts.bulk?.server
   }
 
   /** Starts serve; refuses at once (busy) when another serve holds this state folder. */
@@ -179,7 +188,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const games = new GameServer({permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs}, {library, operations, log})
     // Chunk bytes travel over TLS-over-TCP when both sides can (SPEC §4.5): only to peers
     // connected over QUIC now, identified by the certificate pinned to them.
-    const bulk = options.bulk === false ? undefined : await startBulk(options.host, tls, table, games, log)
+    const bulk = options.bulk === false ? undefined : await startBulk({host: options.host, port: options.bulkPort ?? options.port, flag: options.bulkPort === undefined ? '--port' : '--bulk-port'}, tls, table, games, log)
     if (bulk) undo.push(() => bulk.server.stop())
     const sessions = new PeerSessions(
       {
@@ -192,11 +201,16 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     )
     sessions.handle('GetGame', games.handle)
     sessions.handle('GetChunk', games.handle)
-    runtime = new PeerRuntime({peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games}, options)
+    runtime = new PeerRuntime({peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games, bulk}, options)
     if (bulk) runtime.cleanups.push(() => bulk.server.stop())
     runtime.recovered = recovered.filter((report) => report.action !== 'nothing_to_do').map((report) => `recovered ${report.id}: ${report.action}`)
     undo.push(() => endpoint.stop())
     return runtime
+  }
+
+  /** The timing knobs this runtime was started with. */
+  get settings(): RuntimeSettings {
+    return this.options.settings
   }
 
   /** File events dropped during operations and rescans run by the watcher (for tests and status). */
@@ -257,7 +271,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
       for (const source of this.options.discovery) source.forget?.(peer.peer_id)
     })
     const {library_rev, library_epoch} = this.position()
-    this.emit('listening', {peer_id: this.peerId, host: address.host, port: address.port, library_rev, library_epoch})
+    this.emit('listening', {peer_id: this.peerId, host: address.host, port: address.port, bulk_port: this.bulkPort, library_rev, library_epoch})
   }
 
   private wireTableEvents(): void {
@@ -342,13 +356,34 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
   }
 }
 
-async function startBulk(host: string, certificate: Certificate, table: PeerTable, games: GameServer, log: (level: LogLevel, message: string) => void): Promise<{server: BulkTlsServer; port: number}> {
+/** Where the bulk plane listens; `flag` is the one that chose the port, named when it is taken. */
+interface BulkListen {
+  host: string
+  port: number
+  flag: '--port' | '--bulk-port'
+}
+
+async function startBulk(listen: BulkListen, certificate: Certificate, table: PeerTable, games: GameServer, log: (level: LogLevel, message: string) => void): Promise<{server: BulkTlsServer; port: number}> {
   const server = new BulkTlsServer(
     {certificate, identify: (fingerprint) => table.records().find((record) => record.cert_fingerprint === fingerprint)?.peer_id, handler: games.handle},
     {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},
   )
-  const {port} = await server.start({host, port: 0})
-  return {server, port}
+  try {
+    const {port} = await server.start({host: listen.host, port: listen.port})
+    return {server, port}
+  } catch (error) {
+    throw bulkPortError(listen, error)
+  }
+}
+
+/** A bulk port another program holds is named with the flag that sets it (docs/decisions/bulk-port.md). */
+function bulkPortError(listen: BulkListen, error: unknown): unknown {
+  if (!(error instanceof LanspreadError) || errnoCode(error.cause) !== 'EADDRINUSE') return error
+  const why = listen.flag === '--port' ? `, the bulk TLS port (by default the QUIC --port number, over TCP),` : ` (--bulk-port)`
+  return new LanspreadError('address_unavailable', `TCP port ${listen.port}${why} is in use by another program on ${listen.host}`, {
+    hint: `choose another with --bulk-port N (and open it in the firewall), stop the program that uses it, or serve chunks over QUIC only with --no-bulk`,
+    cause: error,
+  })
 }
 
 function position(library: Library): LibraryPosition {

@@ -14,6 +14,8 @@ export interface ServeOptions {
   rescanIntervalMs: number
   json: boolean
   bulk: boolean
+  /** `--bulk-port`; undefined: the QUIC port number. */
+  bulkPort?: number
   /** mDNS discovery (`--no-mdns` turns it off) and where it runs (`--interface`). */
   mdns: boolean
   interfaces: string[]
@@ -29,6 +31,7 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) => print('log', {level, message})),
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
       bulk: options.bulk,
+      ...(options.bulkPort === undefined ? {} : {bulkPort: options.bulkPort}),
     },
     print,
   )
@@ -57,7 +60,7 @@ function describeEvent(event: keyof RuntimeEvents, data: unknown): string {
     case 'log':
       return `${d.level === 'warn' ? 'warning: ' : ''}${String(d.message)}`
     case 'listening':
-      return `serving as peer ${String(d.peer_id)} on ${String(d.host)}:${String(d.port)} (library_rev ${String(d.library_rev)})`
+      return `serving as peer ${String(d.peer_id)} on ${String(d.host)}:${String(d.port)}${d.bulk_port === null ? '' : `, bulk TLS on TCP ${String(d.bulk_port)}`} (library_rev ${String(d.library_rev)})`
     case 'peer_found':
       return `peer found: ${String(d.peer_id)} (${String(d.hostname)}) at ${(d.addresses as string[]).join(', ')}`
     case 'peer_lost':

@@ -17,6 +17,10 @@ export const RuntimeSettingsSchema = z.object({
   rescanIntervalMs: z.number().int().positive(),
   /** How often liveness is checked. */
   livenessTickMs: z.number().int().positive(),
+  /** A peer's bulk TLS port that does not connect (TCP and TLS) within this is used over QUIC instead (SPEC §4.5). */
+  bulkConnectTimeoutMs: z.number().int().positive(),
+  /** Nor when a new bulk connection sends no reply byte within this (longer than a busy server waits for a slot). */
+  bulkReplyTimeoutMs: z.number().int().positive(),
 })
 export type RuntimeSettings = z.infer<typeof RuntimeSettingsSchema>
 
@@ -28,6 +32,8 @@ export const DEFAULT_RUNTIME_SETTINGS: RuntimeSettings = {
   redialMaxMs: 30_000,
   rescanIntervalMs: 300_000,
   livenessTickMs: 1_000,
+  bulkConnectTimeoutMs: 10_000,
+  bulkReplyTimeoutMs: 15_000,
 }
 
 /** Environment overrides, in milliseconds (tests and unusual networks). */
@@ -39,6 +45,8 @@ const ENV_NAMES: Record<keyof RuntimeSettings, string> = {
   redialMaxMs: 'LANSPREAD_REDIAL_MAX_MS',
   rescanIntervalMs: 'LANSPREAD_RESCAN_INTERVAL_MS',
   livenessTickMs: 'LANSPREAD_LIVENESS_TICK_MS',
+  bulkConnectTimeoutMs: 'LANSPREAD_BULK_CONNECT_TIMEOUT_MS',
+  bulkReplyTimeoutMs: 'LANSPREAD_BULK_REPLY_TIMEOUT_MS',
 }
 
 export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}, env: NodeJS.ProcessEnv = process.env): RuntimeSettings {

@@ -36,6 +36,8 @@ export class BulkReplyReader {
   private held = 0
   private expected: Expected | undefined
   private failure: LanspreadError | undefined
+  /** Bytes received so far: none means the server never answered (a stalled bulk port). */
+  seenBytes = 0
   /** Called once, when the stream fell out of step: the connection closes its socket. */
   onFailure: (error: LanspreadError) => void = () => {}
 
@@ -43,6 +45,7 @@ export class BulkReplyReader {
   readonly onread = {
     buffer: (): Uint8Array => this.target(),
     callback: (nread: number): boolean => {
+      this.seenBytes += nread
       this.received(nread)
       return true
     },

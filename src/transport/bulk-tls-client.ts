@@ -10,7 +10,7 @@ import {fromWireError} from '../protocol/wire-errors.js'
 import {BulkReplyReader} from './bulk-reply-reader.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {Certificate} from './quic-settings.js'
-import {withTimeout} from './with-timeout.js'
+import {TIMEOUT_HINT, withTimeout} from './with-timeout.js'
 
 export interface BulkConnectOptions {
   /** The SHA-256 fingerprint pinned for this peer_id (the certificate of its QUIC connection). */
@@ -107,6 +107,11 @@ export class BulkTlsConnection {
     })
   }
 
+  /** True once the server sent any reply byte: a connection that failed without one says the port is unusable. */
+  get answered(): boolean {
+    return this.reader.seenBytes > 0
+  }
+
   /** False once the connection closed or fell out of step: a pool drops it. */
   get usable(): boolean {
     return this.failure === undefined
@@ -130,6 +135,7 @@ export class BulkTlsConnection {
     if (this.failure) throw this.failure
     const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${this.peer}`
     let outcome: ChunkAnswer | Refusal
+    const silence = this.answered ? undefined : this.watchFirstReply()
     try {
       outcome = await withTimeout(this.exchange(request, into), this.settings.requestTimeoutMs, what, () => this.socket.destroy())
     } catch (error) {
@@ -137,9 +143,20 @@ export class BulkTlsConnection {
       this.failure ??= error instanceof LanspreadError ? error : new LanspreadError('io', `${what} failed: ${errorMessage(error)}`, {cause: error})
       this.socket.destroy()
       throw error
+    } finally {
+      clearTimeout(silence)
     }
     if ('refusal' in outcome) throw outcome.refusal
     return outcome
+  }
+
+  /** A server that accepts a request and never answers a byte is stalled: the wait ends early. */
+  private watchFirstReply(): NodeJS.Timeout {
+    const ms = this.settings.replyTimeoutMs
+    return setTimeout(() => {
+      if (this.answered) return
+      this.reader.fail(new LanspreadError('io', `${this.peer} sent no reply byte within ${ms} ms on its bulk port`, {hint: TIMEOUT_HINT}))
+    }, ms)
   }
 
   private async exchange(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer | Refusal> {

@@ -12,6 +12,7 @@ import {protocolViolation} from '../protocol/violation.js'
 import {toWireError} from '../protocol/wire-errors.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {TransportLog} from './endpoint.js'
+import {HandshakeGate} from './handshake-gate.js'
 import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
 
@@ -64,6 +65,8 @@ export class BulkTlsServer {
   private readonly log: TransportLog
   private readonly sockets = new Set<Socket>()
   private readonly served = new Set<Served>()
+  /** Per-address limit and handshake deadline of every accepted connection (SPEC §4.6). */
+  private readonly gate: HandshakeGate
   private stopping: Promise<void> | undefined
 
   constructor(
@@ -72,6 +75,7 @@ export class BulkTlsServer {
   ) {
     this.settings = bulkTlsSettings(init.settings)
     this.log = components.log ?? (() => undefined)
+    this.gate = new HandshakeGate({maxPerAddress: this.settings.maxConnectionsPerAddress, handshakeTimeoutMs: this.settings.handshakeTimeoutMs})
     this.server = tls.createServer({
       cert: init.certificate.certPem,
       key: init.certificate.keyPem,
@@ -86,7 +90,11 @@ export class BulkTlsServer {
     this.server.maxConnections = this.settings.maxConnections
     this.server.on('connection', (socket: Socket) => this.track(socket))
     this.server.on('secureConnection', (socket: tls.TLSSocket) => void this.accept(socket))
-    this.server.on('tlsClientError', (error) => this.log('warn', `bulk TLS handshake failed: ${errorMessage(error)}`))
+    // Node reports a handshake timeout here but leaves the socket open: close it (SPEC §4.6).
+    this.server.on('tlsClientError', (error, socket) => {
+      this.log('warn', `bulk TLS handshake from ${socket.remoteAddress} failed: ${errorMessage(error)}`)
+      socket.destroy()
+    })
   }
 
   async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
@@ -132,10 +140,16 @@ export class BulkTlsServer {
   }
 
   private track(socket: Socket): void {
-    this.sockets.add(socket)
-    socket.once('close', () => this.sockets.delete(socket))
     // A socket error also closes it; the listener keeps it from becoming an uncaught exception.
     socket.on('error', () => undefined)
+    // One address cannot use up the budget; silent or stalled after its ClientHello, a
+    // connection is closed at its deadline.
+    if (this.stopping || !this.gate.admit(socket)) {
+      socket.destroy()
+      return
+    }
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
   }
 
   private async accept(socket: tls.TLSSocket): Promise<void> {
@@ -149,6 +163,8 @@ export class BulkTlsServer {
     // that stopped reading mid-chunk) is closed.
     socket.setTimeout(this.settings.idleTimeoutMs, () => socket.destroy())
     const peerId = await this.authenticate(socket, from)
+    // Authenticated (or refused below): the idle timeout takes over from the handshake deadline.
+    this.gate.authenticated(socket)
     if (peerId === undefined || this.stopping) {
       socket.destroy()
       return

@@ -8,16 +8,20 @@ import {certificateFingerprint} from './certs.js'
 export const BULK_ALPN = 'lanspread-bulk/1'
 
 export interface BulkTlsSettings {
-  /** Authenticated connections the server holds at once, all peers together. */
+  /** TCP connections the server holds at once (handshaking or served), all sources together. */
   maxConnections: number
+  /** TCP connections one source address may hold at once: one host cannot use up `maxConnections`. */
+  maxConnectionsPerAddress: number
   /** Authenticated connections one peer may hold at once; more get a `busy` Error and are closed. */
   maxConnectionsPerPeer: number
-  /** A TLS handshake (and the pin lookup after it) must finish within this. */
+  /** A TLS handshake (and the pin lookup after it) must finish within this, counted from the TCP accept; else the connection is closed. */
   handshakeTimeoutMs: number
   /** A server connection with no byte moving either way (an idle client, or one that stopped reading) is closed. */
   idleTimeoutMs: number
   /** Client: connecting and the certificate check. */
   connectTimeoutMs: number
+  /** Client: the first reply on a new connection must begin within this, else its bulk port counts as stalled. */
+  replyTimeoutMs: number
   /** Client: one GetChunk, from sending it to the last byte of its chunk. */
   requestTimeoutMs: number
   /** Stop: how long a reply in flight may take to finish before its connection is destroyed. */
@@ -25,11 +29,14 @@ export interface BulkTlsSettings {
 }
 
 export const DEFAULT_BULK_TLS_SETTINGS: BulkTlsSettings = {
-  maxConnections: 32,
+  maxConnections: 64,
+  maxConnectionsPerAddress: 16,
   maxConnectionsPerPeer: 4,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 60_000,
   connectTimeoutMs: 10_000,
+  // Longer than a busy server waits for a serving slot before it answers `busy` (10 s).
+  replyTimeoutMs: 15_000,
   requestTimeoutMs: 60_000,
   closeGraceMs: 1_000,
 }
