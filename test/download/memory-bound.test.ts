@@ -1,4 +1,7 @@
 import {describe, expect, it} from 'vitest'
+import {CHUNK_SIZE} from '../../src/config.js'
+import {isPageAligned} from '../../src/util/aligned-memory.js'
+import {ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
 import {downloadGame} from '../../src/download/downloader.js'
 import {GameOperations} from '../../src/ops/game-operations.js'
 import {FakeSource, generatedGame} from '../helpers/fake-sources.js'
@@ -42,4 +45,36 @@ describe('download memory', () => {
     expect(peakOutstanding).toBeLessThanOrEqual(16) // 64 MiB of 4 MiB chunks
     expect(peakOutstanding).toBeGreaterThanOrEqual(8) // and the bound, not the sources, set the pace
   }, 120_000)
+})
+
+// V8 does not count page-aligned (WebAssembly) memory, so a dropped buffer stays resident until a
+// major GC nothing prompts: serve's RSS grew by each fetch's pool (bench:memory). They are shared.
+describe('page-aligned chunk buffers', () => {
+  it('a pool per fetch, as fetchGames makes, hands out the buffers of the pools before it', () => {
+    const lent = (pool: ChunkBufferPool, n: number) => Array.from({length: n}, () => pool.take(CHUNK_SIZE))
+    const first = lent(new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true}), 6)
+    for (const lease of first) lease.release()
+    const memories = new Set(first.map((lease) => lease.buffer.buffer))
+    for (let fetch = 0; fetch < 3; fetch++) {
+      const leases = lent(new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true}), 6)
+      for (const lease of leases) {
+        expect(isPageAligned(lease.buffer)).toBe(true)
+        expect(memories.has(lease.buffer.buffer)).toBe(true) // no new memory: the first fetch's
+        lease.release()
+      }
+    }
+  })
+
+  it('never exist in more than MAX_ALIGNED_BUFFERS at once, however many are taken: plain buffers after that', () => {
+    const size = 64 * 1024
+    const pools = [0, 1, 2].map(() => new ChunkBufferPool(size, undefined, {pageAligned: true}))
+    const leases = Array.from({length: 3 * MAX_ALIGNED_BUFFERS}, (_, i) => pools[i % 3]!.take(size))
+    const aligned = new Set(leases.filter((lease) => isPageAligned(lease.buffer)).map((lease) => lease.buffer.buffer))
+    expect(MAX_ALIGNED_BUFFERS).toBeLessThanOrEqual(16)
+    expect(aligned.size).toBe(MAX_ALIGNED_BUFFERS)
+    for (const lease of leases) expect(lease.buffer.length).toBe(size)
+    for (const lease of leases) lease.release()
+    const again = Array.from({length: 3 * MAX_ALIGNED_BUFFERS}, (_, i) => pools[i % 3]!.take(size))
+    expect(new Set(again.filter((lease) => isPageAligned(lease.buffer)).map((lease) => lease.buffer.buffer))).toEqual(aligned)
+  })
 })
