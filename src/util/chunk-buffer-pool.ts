@@ -24,6 +24,8 @@ export const MAX_ALIGNED_BUFFERS = 16
 export class AlignedBuffers {
   private readonly free: Buffer[] = []
   private allocated = 0
+  /** A buffer never given back (its connection failed mid-read) frees its place once collected. */
+  private readonly lost = new FinalizationRegistry<undefined>(() => this.allocated--)
 
   constructor(
     readonly size: number,
@@ -36,7 +38,9 @@ export class AlignedBuffers {
     if (reused) return reused
     if (this.allocated >= this.maxBuffers) return undefined
     this.allocated++
-    return allocPageAligned(this.size)
+    const buffer = allocPageAligned(this.size)
+    this.lost.register(buffer.buffer, undefined)
+    return buffer
   }
 
   give(buffer: Buffer): void {

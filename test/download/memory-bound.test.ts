@@ -1,7 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {CHUNK_SIZE} from '../../src/config.js'
 import {isPageAligned} from '../../src/util/aligned-memory.js'
-import {ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
+import {AlignedBuffers, ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import {downloadGame} from '../../src/download/downloader.js'
 import {GameOperations} from '../../src/ops/game-operations.js'
 import {FakeSource, generatedGame} from '../helpers/fake-sources.js'
@@ -76,5 +78,25 @@ describe('page-aligned chunk buffers', () => {
     for (const lease of leases) lease.release()
     const again = Array.from({length: 3 * MAX_ALIGNED_BUFFERS}, (_, i) => pools[i % 3]!.take(size))
     expect(new Set(again.filter((lease) => isPageAligned(lease.buffer)).map((lease) => lease.buffer.buffer))).toEqual(aligned)
+  })
+})
+
+describe('the page-aligned store', () => {
+  it('gets back the place of a buffer never given back (a failed read) once it is collected', async () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    const store = new AlignedBuffers(64 * 1024, 2)
+    const pool = new ChunkBufferPool(64 * 1024, undefined, {pageAligned: true, aligned: store})
+    ;(() => {
+      pool.take(1024)
+      pool.take(1024) // both lost: never released
+    })()
+    expect(store.allocatedCount()).toBe(2)
+    for (let i = 0; i < 100 && store.allocatedCount() > 0; i++) {
+      gc()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(store.allocatedCount()).toBe(0)
+    expect(isPageAligned(pool.take(1024).buffer)).toBe(true)
   })
 })
