@@ -15,7 +15,7 @@ import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
-import {chunkHasher, sharedDownloadHashWorkers} from './hash-workers.js'
+import {chunkHasher, downloadHashWorkers} from './hash-workers.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from './sentinel.js'
@@ -50,7 +50,7 @@ export interface DownloadOptions {
 
 export interface DownloadComponents {
   operations: Pick<GameOperations, 'download'>
-  /** BLAKE3 (hex) of a chunk; defaults to a worker thread (`sharedDownloadHashWorkers`), else the current backend on the event loop. */
+  /** BLAKE3 (hex) of a chunk; defaults to a worker thread (`downloadHashWorkers`), else the current backend on the event loop. */
   hashChunk?(bytes: Uint8Array): Promise<string>
   /** O_DIRECT writes of page-aligned chunks (`ChunkFiles`); defaults to `directWritesAllowed()` (LANSPREAD_DIRECT_IO). */
   directWrites?: boolean
@@ -77,8 +77,8 @@ export async function downloadInto(
 ): Promise<DownloadResult> {
   failpoint('download.locked')
   await discardSentinel(game)
-  // Started lazily by the first chunk of the process's first download, kept for the next ones.
-  const workers = components.hashChunk ? undefined : sharedDownloadHashWorkers()
+  // Started lazily by the first chunk, stopped when the download ends whichever way.
+  const workers = components.hashChunk ? undefined : downloadHashWorkers()
   const hashChunk = components.hashChunk ?? chunkHasher(workers, hashOnEventLoop)
   try {
     return await fetchPayload(game, selected, options, {...components, hashChunk}, started)
@@ -86,6 +86,8 @@ export async function downloadInto(
     // Recovery would sweep it too; a failed download leaves no scratch behind.
     await fs.rm(game.sentinelTmp, {force: true}).catch(() => undefined)
     throw error
+  } finally {
+    await workers?.close()
   }
 }
 

@@ -153,16 +153,3 @@ export function downloadHashWorkers(env: NodeJS.ProcessEnv = process.env): HashW
   const module = nativeBlake3Module()
   return module === undefined ? undefined : new HashWorkers({module})
 }
-
-let shared: HashWorkers | undefined
-
-/**
- * One pool for every download of the process, never closed (its idle worker keeps nothing
- * alive): a worker thread started and stopped per download left native memory behind that only
- * a GC returns, and serve's RSS drifted up fetch after fetch (bench:memory, six 420 MB fetches:
- * 203 → 241 MB with a worker per download, 204 → 229 MB with this one).
- */
-export function sharedDownloadHashWorkers(env: NodeJS.ProcessEnv = process.env): HashWorkers | undefined {
-  if (!hashWorkersAllowed(env)) return undefined
-  return (shared ??= downloadHashWorkers(env))
-}

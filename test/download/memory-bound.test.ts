@@ -3,8 +3,6 @@ import {CHUNK_SIZE} from '../../src/config.js'
 import {isPageAligned} from '../../src/util/aligned-memory.js'
 import {AlignedBuffers, ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
 import v8 from 'node:v8'
-import {sharedDownloadHashWorkers} from '../../src/download/hash-workers.js'
-import {blake3Hex} from '../../src/library/blake3.js'
 import vm from 'node:vm'
 import {downloadGame} from '../../src/download/downloader.js'
 import {GameOperations} from '../../src/ops/game-operations.js'
@@ -100,18 +98,5 @@ describe('the page-aligned store', () => {
     }
     expect(store.allocatedCount()).toBe(0)
     expect(isPageAligned(pool.take(1024).buffer)).toBe(true)
-  })
-})
-
-describe('the download hash worker', () => {
-  it('is one for every download of the process, still hashing after a download ends', async () => {
-    const workers = sharedDownloadHashWorkers({})
-    if (!workers) return expect(sharedDownloadHashWorkers({LANSPREAD_HASH_WORKERS: '0'})).toBeUndefined() // no native BLAKE3 here
-    expect(sharedDownloadHashWorkers({})).toBe(workers)
-    const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
-    const game = generatedGame('g', {'version.ini': 4, 'a.eti': 3 * MIB}, MIB)
-    await downloadGame({id: 'g', candidates: [new FakeSource('p', game).candidate()]}, {operations: new GameOperations(lib.paths)})
-    const bytes = new Uint8Array(new SharedArrayBuffer(1024)).fill(7)
-    expect(await workers.hash(bytes)).toBe(blake3Hex(bytes))
   })
 })
