@@ -1,4 +1,9 @@
-import {describe, expect, it} from 'vitest'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as tar from 'tar'
+import {describe, expect, it, vi} from 'vitest'
+import {extractTar} from '../../src/ops/extract/tar.js'
 import {CHUNK_SIZE} from '../../src/config.js'
 import {isPageAligned} from '../../src/util/aligned-memory.js'
 import {AlignedBuffers, ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
@@ -98,5 +103,30 @@ describe('the page-aligned store', () => {
     }
     expect(store.allocatedCount()).toBe(0)
     expect(isPageAligned(pool.take(1024).buffer)).toBe(true)
+  })
+})
+
+// 64 KiB reads are heap mallocs glibc keeps once freed: serve's RSS grew with every install.
+describe('tar extraction', () => {
+  it('reads the archive in reads of 1 MiB, not the stream default of 64 KiB', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanspread-tar-reads-'))
+    try {
+      fs.mkdirSync(path.join(dir, 'in'))
+      fs.writeFileSync(path.join(dir, 'in', 'a.bin'), Buffer.alloc(3 * MIB, 1))
+      await tar.create({file: path.join(dir, 'a.tar'), cwd: path.join(dir, 'in'), portable: true}, ['a.bin'])
+      fs.mkdirSync(path.join(dir, 'out'))
+      const reads = vi.spyOn(fs, 'createReadStream')
+      try {
+        await extractTar(path.join(dir, 'a.tar'), path.join(dir, 'out'), false)
+        const options = reads.mock.calls.map((call) => call[1])
+        expect(options).toHaveLength(1)
+        expect((options[0] as {highWaterMark?: number} | undefined)?.highWaterMark).toBeGreaterThanOrEqual(MIB)
+      } finally {
+        reads.mockRestore()
+      }
+      expect(fs.statSync(path.join(dir, 'out', 'a.bin')).size).toBe(3 * MIB)
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
