@@ -109,16 +109,17 @@ export interface LoopbackServe {
 /**
  * Starts `lanspread serve` on loopback with mDNS off as a child of a script (the demo, a
  * benchmark) and waits until it listens. `onChild` sees the process at once, so the caller
- * can stop it even if it never comes up; `nodeArgs` go before the CLI (a CPU profile).
+ * can stop it even if it never comes up; `nodeArgs` go before the CLI (a CPU profile); `env` is
+ * added to the script's environment (a benchmark's per-process label).
  */
 export async function spawnLoopbackServe(
   name: string,
   gamesDir: string,
-  options: {extraArgs?: string[]; nodeArgs?: string[]; timeoutMs: number; onChild(child: ChildProcess): void},
+  options: {extraArgs?: string[]; nodeArgs?: string[]; env?: Record<string, string>; timeoutMs: number; onChild(child: ChildProcess): void},
 ): Promise<LoopbackServe> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...loopbackServeArgs(gamesDir), ...(options.extraArgs ?? [])], {
     cwd: REPO_ROOT,
-    env: {...process.env, LANSPREAD_GAMES: ''},
+    env: {...process.env, LANSPREAD_GAMES: '', ...options.env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   options.onChild(child)

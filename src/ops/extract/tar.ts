@@ -11,6 +11,14 @@ import {truncatedArchive, unsafeEntry} from './archive-errors.js'
 import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
 import {TarGuard} from './tar-guard.js'
 
+/**
+ * The archive is read in reads this large. At the default 64 KiB, every read is a heap malloc
+ * that glibc keeps after it is freed: serve's RSS grew ~5 MB with each install of a 420 MB game
+ * (bench:memory, six fetches --install: 216 → 236 MB); at 1 MiB it stayed at 179–194 MB, and
+ * the extraction took 1.6–2.0 s instead of 2.5–3.4 s.
+ */
+export const ARCHIVE_READ_BYTES = 1024 * 1024
+
 /** Extracts `archive` (plain tar, or gzip-compressed when `gzip`) into the existing folder `dest`. */
 export async function extractTar(
   archive: string,
@@ -35,7 +43,7 @@ export async function extractTar(
 /** Feeds the archive to tar's Unpack; resolves once Unpack has closed, never rejects. */
 function runUnpack(archive: string, dest: string, gzip: boolean, onBytes: (n: number) => void): Promise<TarGuard> {
   return new Promise((resolve) => {
-    const source = fs.createReadStream(archive)
+    const source = fs.createReadStream(archive, {highWaterMark: ARCHIVE_READ_BYTES})
     const gunzip = gzip ? zlib.createGunzip() : undefined
     const feed: Readable = gunzip ?? source
     let ended = false
