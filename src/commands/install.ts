@@ -45,7 +45,7 @@ export default class Install extends LanspreadCommand {
     }
   }
 
-  /** Through serve; Ctrl-C meanwhile asks serve to cancel, and serve finishes an install (see docs/decisions/cancel-through-serve.md). */
+  /** Through serve; Ctrl-C meanwhile asks serve to cancel, and serve finishes an install (see docs/decisions/0014-cancel-through-serve.md). */
   private async viaServe(paths: LanspreadPaths, id: string, options: {update: boolean; clean: boolean}): Promise<OperationResult<InstallResult> | undefined> {
     const client = await attachToServe(paths)
     if (!client) return undefined

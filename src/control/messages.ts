@@ -45,7 +45,7 @@ export type CancelArgs = z.infer<typeof CancelArgsSchema>
 
 /**
  * What `cancel` did: `cancelling` (the job stops; its request fails with code `interrupted`),
- * `not_cancellable` (an install runs to its end, see docs/decisions/cancel-through-serve.md),
+ * `not_cancellable` (an install runs to its end, see docs/decisions/0014-cancel-through-serve.md),
  * `unknown` (no such job runs: it finished already, or never began).
  */
 export const CancelResultSchema = z.object({job: JobIdSchema, outcome: z.enum(['cancelling', 'not_cancellable', 'unknown'])})

@@ -96,7 +96,7 @@ export function controlHandler(runtime: PeerRuntime): ControlHandler {
       }
       case 'install': {
         const {id, update, clean, job} = parse(InstallArgs, args, command)
-        // Not cancellable: see docs/decisions/cancel-through-serve.md.
+        // Not cancellable: see docs/decisions/0014-cancel-through-serve.md.
         return jobs.run(job, {kind: 'install', ids: [id], controller: undefined}, () => runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})}))
       }
       case 'uninstall': {

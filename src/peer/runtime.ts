@@ -376,7 +376,7 @@ async function startBulk(listen: BulkListen, certificate: Certificate, table: Pe
   }
 }
 
-/** A bulk port another program holds is named with the flag that sets it (docs/decisions/bulk-port.md). */
+/** A bulk port another program holds is named with the flag that sets it (docs/decisions/0013-bulk-port.md). */
 function bulkPortError(listen: BulkListen, error: unknown): unknown {
   if (!(error instanceof LanspreadError) || errnoCode(error.cause) !== 'EADDRINUSE') return error
   const why = listen.flag === '--port' ? `, the bulk TLS port (by default the QUIC --port number, over TCP),` : ` (--bulk-port)`

@@ -1,5 +1,5 @@
 // SPEC §4.5: serve's bulk TLS port is the QUIC port number over TCP unless --bulk-port sets it,
-// and a taken one is a clear `busy` error naming the port and the flag (docs/decisions/bulk-port.md).
+// and a taken one is a clear `busy` error naming the port and the flag (docs/decisions/0013-bulk-port.md).
 import net from 'node:net'
 import {describe, expect, it, onTestFinished} from 'vitest'
 import {execa} from 'execa'
