@@ -189,7 +189,7 @@ describe('serving games over QUIC', () => {
     console.log(`300 stalled chunk streams (${stillOpen} still open when the last permit came back): RSS grew ${growthMb.toFixed(0)} MB at peak; another peer served a 64 KiB chunk in ${servedInMs} ms`)
     // Unbounded would be 300 chunks of 4 MiB (1.2 GB). Measured with both peers in this one
     // process: 95-360 MB, noisy (QUIC keeps what was written to a reset stream until the
-    // connection closes; see IMPL_DECISIONS "Serving"): the bound asserted is that of the permits
+    // connection closes; docs/decisions/0012-stalled-quic-streams-memory.md): the bound asserted is that of the permits
     // plus QUIC's per-connection stream limit (100 streams), not the 200 MB hoped for.
     expect(growthMb).toBeLessThan(600)
     await b.runtime.sessions.ping(a.runtime.peerId)
