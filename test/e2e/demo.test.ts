@@ -26,8 +26,8 @@ describe('npm run demo', () => {
     expect(root).toBeDefined()
     expect(demo.stdout).toMatch(/B fetched quake 1\.09: 104\.0 MiB in [\d.]+ s from A \(104\.0 MiB\), installed: yes/)
     // The one-shot peer C's table: quake from two sources, openarena from one, both installed.
-    expect(demo.stdout).toMatch(/quake\s+1\.09\s+104\.0 MiB\s+0 B\s+[\d.]+\s+2\s+0\s+yes/)
-    expect(demo.stdout).toMatch(/openarena\s+0\.8\.8\s+6\.0 MiB\s+0 B\s+[\d.]+\s+1\s+0\s+yes/)
+    expect(demo.stdout).toMatch(/quake\s+1\.09\s+104\.0 MiB\s+0 B\s+[\d.]+\s+2\s+0\s+installed/)
+    expect(demo.stdout).toMatch(/openarena\s+0\.8\.8\s+6\.0 MiB\s+0 B\s+[\d.]+\s+1\s+0\s+installed/)
     expect(demo.stdout).toContain('What happened:')
     expect(demo.stdout).toContain('quake/local/id1/pak0.pak (96.0 MiB)')
     expect(demo.stdout).toContain('openarena/local/baseoa/pak0.pk3 (6.0 MiB)')

@@ -77,8 +77,8 @@ describe('a games folder that does not exist', () => {
       const missing = path.join(await makeTempDir('lanspread-fresh-'), 'nowhere')
       const result = await runCli([...args, '--games', missing, '--json'])
       expect(result.exitCode, String(result.stderr)).toBe(3)
-      // serve --json streams events on stdout; its error, like its warnings, goes to stderr.
-      const error = args[0] === 'serve' ? {code: 'not_found', message: String(result.stderr), hint: String(result.stderr)} : json<{error: {code: string; message: string; hint: string}}>(result).error
+      // Every command, serve too, ends a --json failure with one error document on stdout.
+      const error = json<{error: {code: string; message: string; hint: string}}>(result).error
       expect(error.code).toBe('not_found')
       expect(error.message).toContain(`games folder not found: ${missing}`)
       expect(error.hint).toMatch(/--games PATH or LANSPREAD_GAMES/)
