@@ -61,6 +61,7 @@ export class Dialer {
   private readonly loops = new Map<string, Promise<void>>()
   private readonly pending = new Map<string, Pending>()
   private readonly abort = new AbortController()
+  private stopped: Promise<void> | undefined
   private readonly slots = new DialSlots(MAX_CONCURRENT_DIALS, MAX_RETRY_DIALS)
   private readonly now: () => number
   private readonly random: () => number
@@ -159,20 +160,27 @@ export class Dialer {
     }
   }
 
+  /** One promise for the life of the dialer: a listener per reconnect would pile up on the signal. */
   private aborted(): Promise<void> {
-    return new Promise((resolve) => {
+    this.stopped ??= new Promise((resolve) => {
       if (this.abort.signal.aborted) resolve()
       else this.abort.signal.addEventListener('abort', () => resolve(), {once: true})
     })
+    return this.stopped
   }
 
   private sleep(ms: number): Promise<void> {
+    // The listener goes when the timer fires: a static peer that stays down is re-dialled
+    // forever, and one listener per wait would pile up on the signal for the life of serve.
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      this.abort.signal.addEventListener('abort', () => {
+      const signal = this.abort.signal
+      const wake = () => {
         clearTimeout(timer)
+        signal.removeEventListener('abort', wake)
         resolve()
-      }, {once: true})
+      }
+      const timer = setTimeout(wake, ms)
+      signal.addEventListener('abort', wake, {once: true})
     })
   }
 }

@@ -1,3 +1,4 @@
+import {getEventListeners} from 'node:events'
 import {describe, expect, it} from 'vitest'
 import type {DiscoveredPeer} from '../../src/discovery/discovery.js'
 import {Dialer, MAX_CONCURRENT_DIALS, MAX_DIAL_PATIENCE_MS, MAX_RETRY_DIALS, dialPatienceMs} from '../../src/peer/dialer.js'
@@ -10,7 +11,7 @@ const LARGE = '99999999-9999-4999-8999-999999999999'
 const settings = {...DEFAULT_RUNTIME_SETTINGS, requestTimeoutMs: 10_000, redialMinMs: 1000, redialMaxMs: 30_000}
 
 /** Sessions whose dials the test settles by hand, on a clock the test moves. */
-function harness(selfId: string) {
+function harness(selfId: string, overrides: Partial<typeof settings> = {}) {
   const clock = {now: 0}
   const dials: {address: PeerAddress; timeoutMs: number | undefined; signal: AbortSignal | undefined; settle(peerId: string | Error): void}[] = []
   const connected = new Set<string>()
@@ -18,13 +19,15 @@ function harness(selfId: string) {
   const sessions = {
     connect: (address: PeerAddress, options: {timeoutMs?: number; signal?: AbortSignal} = {}) =>
       new Promise<string | undefined>((resolve, reject) => {
-        // Like the endpoint: an aborted dial fails at once.
-        options.signal?.addEventListener('abort', () => reject(new Error('could not connect: aborted')), {once: true})
+        // Like the endpoint: an aborted dial fails at once, and a settled one lets go of the signal.
+        const onAbort = () => reject(new Error('could not connect: aborted'))
+        options.signal?.addEventListener('abort', onAbort, {once: true})
         dials.push({
           address,
           timeoutMs: options.timeoutMs,
           signal: options.signal,
           settle: (outcome) => {
+            options.signal?.removeEventListener('abort', onAbort)
             if (outcome instanceof Error) return reject(outcome)
             connected.add(outcome)
             resolve(outcome)
@@ -35,7 +38,7 @@ function harness(selfId: string) {
     announced: (peerId: string) => void announced.push(peerId),
   }
   const warnings: string[] = []
-  const dialer = new Dialer({selfId, sessions, settings, log: (level, message) => void (level === 'warn' && warnings.push(message)), now: () => clock.now, random: () => 0.5})
+  const dialer = new Dialer({selfId, sessions, settings: {...settings, ...overrides}, log: (level, message) => void (level === 'warn' && warnings.push(message)), now: () => clock.now, random: () => 0.5})
   return {clock, dials, connected, announced, dialer, warnings}
 }
 
@@ -171,6 +174,18 @@ describe('Dialer', () => {
     // The queued ones were let in and saw serve stopping: no new dial, no warning.
     expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS + 1)
     expect(h.warnings).toEqual([])
+  })
+
+  it('a static peer that stays down is re-dialled without piling abort listeners on the dialer\'s signal', async () => {
+    const {dials, dialer} = harness(SMALL, {redialMinMs: 1, redialMaxMs: 1})
+    dialer.found({address: {host: '10.0.0.9', port: 4870}, persistent: true})
+    for (let attempt = 0; attempt < 40; attempt++) {
+      for (let wait = 0; wait < 200 && dials.length <= attempt; wait++) await new Promise((resolve) => setTimeout(resolve, 2))
+      dials[attempt]!.settle(new Error('unreachable'))
+    }
+    const signal = dials[0]!.signal!
+    expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(2)
+    await dialer.stop()
   })
 
   it('dial patience never drops below the request timeout, whatever the settings', () => {
