@@ -10,7 +10,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readLines} from '../../src/control/ndjson.js'
 import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
-import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
+import {FAILPOINTS, type Failpoint} from '../../src/util/failpoints.js'
 import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempDir, makeTempDirOutsideTest, makeTempLibrary, type TempLibrary} from '../helpers/temp-library.js'
 

@@ -1,6 +1,7 @@
-// Named crash points at every step boundary of install, update, uninstall and download. With
-// LANSPREAD_FAILPOINT=<name> the process kills itself there with SIGKILL: no finally
-// blocks, no exit handlers, no flushing — the closest a test gets to a power cut.
+// Named crash points at every step boundary of install, update, uninstall, download and an
+// index save: the one list of every failpoint name. With LANSPREAD_FAILPOINT=<name> the process
+// kills itself there with SIGKILL: no finally blocks, no exit handlers, no flushing — the
+// closest a test gets to a power cut.
 
 export const FAILPOINTS = [
   'install.intent-written',
@@ -33,9 +34,17 @@ export const FAILPOINTS = [
   'download.sentinel-tmp-synced',
   'download.sentinel-published',
   'download.unlocking',
+  'index.rev-written',
+  'index.journal-appended',
+  'index.checkpoint-written',
+  'index.journal-removed',
 ] as const
 
 export type Failpoint = (typeof FAILPOINTS)[number]
+
+/** The steps of an index save (src/library/index-store.ts). */
+export const INDEX_FAILPOINTS = FAILPOINTS.filter((name): name is Extract<Failpoint, `index.${string}`> => name.startsWith('index.'))
+export type IndexFailpoint = (typeof INDEX_FAILPOINTS)[number]
 
 export const FAILPOINT_ENV = 'LANSPREAD_FAILPOINT'
 
