@@ -176,6 +176,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     const tls = await loadOrCreateCertificate(paths.tlsDir)
     // A connected peer's pin is never evicted to make room for a new one.
     const pins = new PinStore(pinsDirFor(paths.stateDir), {connected: (peerId) => runtime?.sessions.connectionOf(peerId) !== undefined})
+    // Assigned once every part exists; the closures here read it only later, when events come.
+    // eslint-disable-next-line prefer-const
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
     const endpoint = new QuicEndpoint({certificate: tls, ...(options.transport ? {settings: options.transport} : {})}, {log: (level, message) => log(level === 'error' ? 'warn' : level, message)})
