@@ -1,6 +1,7 @@
 // `lanspread peers` without serve: listen to mDNS for a while (browse only, nothing advertised)
 // and report every lanspread peer that answered, as the same PeerInfo serve would list.
-import type {PeerInfo} from '../peer/peer-table.js'
+import {hostPort} from '../words/address.js'
+import type {PeerInfo} from '../words/peer-info.js'
 import {chooseInterfaces} from './interfaces.js'
 import {MdnsDiscovery} from './mdns.js'
 import type {MdnsSocketFactory} from './mdns-socket.js'
@@ -28,7 +29,7 @@ export async function browsePeers(options: BrowseOptions): Promise<{peers: PeerI
   const peers = mdns.seenPeers().map((peer): PeerInfo => ({
     peer_id: peer.peer_id,
     hostname: peer.hostname,
-    addresses: peer.addresses.map((address) => (address.includes(':') ? `[${address}]:${peer.port}` : `${address}:${peer.port}`)),
+    addresses: peer.addresses.map((address) => hostPort(address, peer.port)),
     proto_ver: peer.proto_ver,
     library_rev: peer.library_rev,
     library_epoch: peer.library_epoch,

@@ -1,8 +1,8 @@
 // The one interface through which the runtime learns where peers are: static `--peer`
 // addresses and mDNS. A source reports addresses (and, when it knows them, the peer_id and
 // library position it announced); the runtime decides whether to dial.
-import type {PeerAddress} from '../peer/peer-table.js'
-import type {LibraryPosition} from '../sync/library-sync.js'
+import type {PeerAddress} from '../words/address.js'
+import type {LibraryPosition} from '../words/peer-info.js'
 
 export interface DiscoveredPeer {
   address: PeerAddress

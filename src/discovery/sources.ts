@@ -1,6 +1,6 @@
 // The discovery sources of a peer from its flags: static `--peer` addresses, and mDNS on the
 // chosen interfaces unless `--no-mdns` (or LANSPREAD_MDNS=0, which test suites set as a guard).
-import type {PeerAddress} from '../peer/peer-table.js'
+import type {PeerAddress} from '../words/address.js'
 import type {DiscoverySource} from './discovery.js'
 import {chooseInterfaces} from './interfaces.js'
 import {MdnsDiscovery} from './mdns.js'

@@ -2,7 +2,7 @@
 // multicast is blocked, and for tests on loopback. Each address is reported once, as
 // persistent: the runtime keeps dialling it while it is down.
 import {LanspreadError} from '../errors.js'
-import type {PeerAddress} from '../peer/peer-table.js'
+import type {PeerAddress} from '../words/address.js'
 import type {DiscoveredPeer, DiscoverySource} from './discovery.js'
 
 export class StaticPeers implements DiscoverySource {

@@ -9,8 +9,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {blake3} from '../library/blake3.js'
 import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
-import {failpoint} from '../ops/failpoints.js'
-import type {GameOperations, OperationResult} from '../ops/game-operations.js'
+import {failpoint} from '../util/failpoints.js'
 import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
@@ -18,7 +17,7 @@ import {FileSyncs} from './file-syncs.js'
 import {chunkHasher, downloadHashWorkers} from './hash-workers.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
-import {discardSentinel, publishSentinel} from './sentinel.js'
+import {discardSentinel, publishSentinel} from '../library/sentinel.js'
 import {type SelectedSources, type SourceCandidate, selectSources} from './source-selection.js'
 import {removeStalePayload} from './stale-payload.js'
 
@@ -50,8 +49,16 @@ export interface DownloadOptions {
   beforePublish?(): Promise<void>
 }
 
+/**
+ * The game's operation lock a download runs under: `work` runs while the lock is held, in a
+ * game folder that exists. The runtime passes its GameOperations; a download knows no ops.
+ */
+export interface DownloadLock {
+  download<T extends object>(id: GameId, work: (game: GamePaths) => Promise<T>): Promise<T>
+}
+
 export interface DownloadComponents {
-  operations: Pick<GameOperations, 'download'>
+  operations: DownloadLock
   /** BLAKE3 (hex) of a chunk; defaults to a worker thread (`downloadHashWorkers`), else the current backend on the event loop. */
   hashChunk?(bytes: Uint8Array): Promise<string>
   /** O_DIRECT writes of page-aligned chunks (`ChunkFiles`); defaults to `directWritesAllowed()` (LANSPREAD_DIRECT_IO). */
@@ -62,7 +69,7 @@ export interface DownloadComponents {
 }
 
 /** Chooses the sources, then downloads under the game's operation lock. */
-export async function downloadGame(options: DownloadOptions, components: DownloadComponents): Promise<OperationResult<DownloadResult>> {
+export async function downloadGame(options: DownloadOptions, components: DownloadComponents): Promise<DownloadResult> {
   const now = components.now ?? Date.now
   const started = now()
   const selected = await selectSources(options.id, options.candidates)

@@ -2,13 +2,9 @@
 // fingerprints are equal strings, and one string per game instead of seven objects makes
 // the index a third smaller and a warm `scan` from a fresh process cheaper to load and compare.
 import type {Fingerprint, FingerprintParts} from './schemas.js'
+import {FINGERPRINT_PATTERN} from '../words/library-formats.js'
 
-/**
- * "<sentinel>/<local>" then "/<archive name>/<stamp>" per archive, sorted by name; a stamp is
- * "<size>@<mtime_ms>", a missing version.ini "-", local/ "L" when it is a directory else "-".
- * A file name cannot hold "/", so the form is unambiguous; a size never starts with "-".
- */
-export const FINGERPRINT_PATTERN = /^(?:-|\d+@[^/]+)\/[L-](?:\/[^/]+\/\d+@[^/]+)*$/
+export {FINGERPRINT_PATTERN} from '../words/library-formats.js'
 
 export function encodeFingerprint(parts: FingerprintParts): Fingerprint {
   const {sentinel} = parts

@@ -8,8 +8,9 @@ import {fsyncPath} from '../fs/durable.js'
 import {type QuickFormat, readQuickJsonFile} from '../fs/read-json.js'
 import type {GameId} from './layout.js'
 import type {GameFile} from './schemas.js'
+import {GAME_FILE_VERSION} from '../words/library-formats.js'
 
-export const GAME_FILE_VERSION = 1
+export {GAME_FILE_VERSION} from '../words/library-formats.js'
 
 export type {GameFile} from './schemas.js'
 

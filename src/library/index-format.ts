@@ -7,8 +7,9 @@ import type {GameId} from './layout.js'
 import {isLibraryEpoch} from './library-epoch.js'
 import {encodeFingerprint, isFingerprint} from './fingerprint-form.js'
 import type {FingerprintParts, IndexedGame, LibraryIndex, Mark} from './schemas.js'
+import {INDEX_VERSION} from '../words/library-formats.js'
 
-export const INDEX_VERSION = 3
+export {INDEX_VERSION} from '../words/library-formats.js'
 
 export type {IndexedGame, LibraryIndex} from './schemas.js'
 

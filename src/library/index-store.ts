@@ -13,6 +13,7 @@ import {appendJournal, journalLine, newJournalId, readJournal, removeJournal, re
 import type {GameFile} from './game-store.js'
 import type {GameId} from './layout.js'
 import {type LibraryRevFile, type RevisionRecord, libraryRevFormat, settleRevision} from './library-epoch.js'
+import {type IndexFailpoint, failpoint} from '../util/failpoints.js'
 
 export {INDEX_VERSION, type IndexedGame, type LibraryIndex} from './index-format.js'
 
@@ -21,9 +22,8 @@ export interface IndexStorePaths {
   libraryRevPath: string
 }
 
-/** Steps of a save where a crash test kills the process (LANSPREAD_FAILPOINT, as src/ops/failpoints.ts). */
-export const INDEX_FAILPOINTS = ['index.rev-written', 'index.journal-appended', 'index.checkpoint-written', 'index.journal-removed'] as const
-export type IndexFailpoint = (typeof INDEX_FAILPOINTS)[number]
+/** Steps of a save where a crash test kills the process: part of the one list in src/util/failpoints.ts. */
+export {INDEX_FAILPOINTS, type IndexFailpoint} from '../util/failpoints.js'
 
 export interface IndexStoreOptions {
   /** The journal size (bytes) past which a save writes a new checkpoint, given the checkpoint's size. */
@@ -39,10 +39,6 @@ export interface IndexStoreOptions {
  */
 export function defaultCompactAt(checkpointBytes: number): number {
   return Math.max(checkpointBytes / 4, 64 * 1024)
-}
-
-function killAtFailpoint(step: IndexFailpoint): void {
-  if (process.env.LANSPREAD_FAILPOINT === step) process.kill(process.pid, 'SIGKILL')
 }
 
 export interface LoadedIndex {
@@ -104,7 +100,7 @@ export class IndexStore {
   ) {
     this.journalPath = path.join(path.dirname(paths.indexPath), 'index.log')
     this.compactAt = options.compactAt ?? defaultCompactAt
-    this.failpoint = options.failpoint ?? killAtFailpoint
+    this.failpoint = options.failpoint ?? failpoint
   }
 
   /** True when another process saved (a new index.json, or a record appended) since this store last touched them. */

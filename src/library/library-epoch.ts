@@ -4,8 +4,9 @@
 import {randomBytes} from 'node:crypto'
 import type {QuickFormat} from '../fs/read-json.js'
 import type {LibraryRevFile} from './schemas.js'
+import {LIBRARY_EPOCH_PATTERN} from '../words/library-formats.js'
 
-export const LIBRARY_EPOCH_PATTERN = /^[0-9a-f]{32}$/
+export {LIBRARY_EPOCH_PATTERN} from '../words/library-formats.js'
 
 export type {LibraryRevFile} from './schemas.js'
 

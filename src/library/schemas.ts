@@ -4,13 +4,9 @@
 // by hand (each module's quick check), loading this module only when a check is unsure, a
 // game file is read, or a test compares the two.
 import {z} from 'zod'
-import {FINGERPRINT_PATTERN} from './fingerprint-form.js'
-import {GAME_FILE_VERSION} from './game-store.js'
-import {INDEX_VERSION} from './index-format.js'
-import {GAME_ID_PATTERN} from './layout.js'
-import {LIBRARY_EPOCH_PATTERN} from './library-epoch.js'
+import {FINGERPRINT_PATTERN, GAME_FILE_VERSION, GAME_ID_PATTERN, GAME_ID_RULE, INDEX_VERSION, LIBRARY_EPOCH_PATTERN} from '../words/library-formats.js'
 
-export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, 'not a valid game ID (letters, digits, ".", "_", "-"; 1-128 characters; starts with a letter or digit)')
+export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, GAME_ID_RULE)
 export type GameId = z.infer<typeof GameIdSchema>
 
 // fingerprint.ts

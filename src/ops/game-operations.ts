@@ -11,7 +11,7 @@ import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layou
 import {assertGamesDir, listGameFolders} from '../library/games-folder.js'
 import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
 import type {ActiveOperation} from '../library/summary.js'
-import {failpoint} from './failpoints.js'
+import {failpoint} from '../util/failpoints.js'
 import {lockGame} from './game-lock.js'
 import {type InstallResult, type UpdateOptions, installGame, installLatest, updateGame} from './install.js'
 import {assertNotLocked} from './lock-peek.js'

@@ -8,7 +8,7 @@ import {BACKUP_DIR, type GamePaths, INSTALLING_DIR, OWNED_MARKER} from '../libra
 import {type ObservedIntent, readIntent, sweepIntentTemps, writeIntent} from './intent-log.js'
 import {type Presence, type RecoveryOutcome, type RecoveryStep, decide, describeSteps} from './recovery-table.js'
 import {keepBackup} from './kept.js'
-import {sentinelScratch, sweepSentinelScratch} from './sentinel.js'
+import {sentinelScratch, sweepSentinelScratch} from '../library/sentinel.js'
 
 export interface Observation {
   local: boolean

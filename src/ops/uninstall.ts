@@ -3,7 +3,7 @@
 // move is rolled forward by recovery, which keeps the user's files (even for a purge).
 import type {GamePaths} from '../library/layout.js'
 import {isInstalled} from '../library/predicates.js'
-import {failpoint} from './failpoints.js'
+import {failpoint} from '../util/failpoints.js'
 import {writeIntent} from './intent-log.js'
 import {type KeptFiles, assertKeptIsFolder, keepBackup} from './kept.js'
 import {removeTree, renameDurably} from '../fs/durable.js'

@@ -9,7 +9,7 @@ import type {DownloadProgress} from '../download/progress.js'
 import {ControlJobs} from './control-jobs.js'
 import {fetchGames} from './fetch-games.js'
 import {networkLibrary} from './network-library.js'
-import type {PeerRuntime} from './runtime.js'
+import type {ControlRuntime} from './runtime-view.js'
 
 const IdArgs = z.object({id: z.string().optional()})
 const ScanArgs = z.object({full: z.boolean().optional()})
@@ -51,7 +51,7 @@ function parse<S extends z.ZodType>(schema: S, args: unknown, command: string): 
   throw new LanspreadError('usage', `invalid arguments for ${command}: ${describeIssues(parsed.error)}`)
 }
 
-export function controlHandler(runtime: PeerRuntime): ControlHandler {
+export function controlHandler(runtime: ControlRuntime): ControlHandler {
   const jobs = new ControlJobs()
   const startedAt = Date.now()
   return async (command, args) => {

@@ -15,7 +15,7 @@ import type {GameId} from '../library/layout.js'
 import {learnedEntry} from '../library/learned-catalog.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
 import type {PeerRecord} from './peer-table.js'
-import type {PeerRuntime} from './runtime.js'
+import type {FetchRuntime} from './runtime-view.js'
 
 export interface FetchOptions {
   ids: GameId[]
@@ -44,13 +44,13 @@ export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed'
 /** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
 const SOURCE_REQUEST_TIMEOUT_MS = 300_000
 
-export async function fetchGames(runtime: PeerRuntime, options: FetchOptions): Promise<{games: FetchedGame[]}> {
+export async function fetchGames(runtime: FetchRuntime, options: FetchOptions): Promise<{games: FetchedGame[]}> {
   const games: FetchedGame[] = []
   for (const id of options.ids) games.push(await fetchOne(runtime, id, options))
   return {games}
 }
 
-async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions): Promise<FetchedGame> {
+async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions): Promise<FetchedGame> {
   const records = runtime.table.records().filter((record) => options.from === undefined || record.peer_id === options.from)
   if (records.length === 0) throw noPeers(options.from)
   const sources: GameSource[] = []
@@ -100,14 +100,14 @@ async function fetchOne(runtime: PeerRuntime, id: GameId, options: FetchOptions)
   }
 }
 
-async function installFetched(runtime: PeerRuntime, id: GameId): Promise<Pick<FetchedGame, 'installed' | 'install' | 'kept'>> {
+async function installFetched(runtime: FetchRuntime, id: GameId): Promise<Pick<FetchedGame, 'installed' | 'install' | 'kept'>> {
   const result = await runtime.operations.installLatest(id)
   if (result.action === 'updated') return {installed: true, install: 'updated', kept: result.kept ?? []}
   return {installed: true, install: result.action === 'installed' ? 'installed' : 'unchanged'}
 }
 
 /** The best data plane to a connected peer: bulk TLS for chunks when offered, checked against its pin. */
-function sourceFor(runtime: PeerRuntime, record: PeerRecord, bulk: boolean, buffers: ChunkBufferPool): GameSource | undefined {
+function sourceFor(runtime: FetchRuntime, record: PeerRecord, bulk: boolean, buffers: ChunkBufferPool): GameSource | undefined {
   const connection = runtime.sessions.connectionOf(record.peer_id)
   if (!connection) return undefined
   const quic = new QuicGameSource(connection, {peerId: record.peer_id, timeoutMs: SOURCE_REQUEST_TIMEOUT_MS})

@@ -3,12 +3,11 @@
 // message, and a peer silent past the stale timeout is removed.
 import {EventEmitter} from 'node:events'
 import {RemoteLibrary} from '../sync/remote-library.js'
+import {type PeerAddress, formatAddress} from '../words/address.js'
+import type {PeerInfo} from '../words/peer-info.js'
 
-export interface PeerAddress {
-  host: string
-  /** The peer's listening (QUIC) port, from its Hello: dialable even when it dialled us. */
-  port: number
-}
+export {type PeerAddress, formatAddress} from '../words/address.js'
+export type {PeerInfo} from '../words/peer-info.js'
 
 export interface PeerRecord {
   peer_id: string
@@ -22,18 +21,6 @@ export interface PeerRecord {
   library: RemoteLibrary
   /** Milliseconds since the epoch of the last message from this peer. */
   last_seen: number
-}
-
-/** What `lanspread peers --json` shows of a peer. */
-export interface PeerInfo {
-  peer_id: string
-  hostname: string | null
-  addresses: string[]
-  proto_ver: number
-  library_rev: number | null
-  library_epoch: string | null
-  game_count: number
-  last_seen: string
 }
 
 export type LossReason = 'goodbye' | 'stale' | 'refused' | 'shutdown'
@@ -166,10 +153,6 @@ export function describePeer(record: PeerRecord): PeerInfo {
     game_count: record.library.gameCount,
     last_seen: new Date(record.last_seen).toISOString(),
   }
-}
-
-export function formatAddress(address: PeerAddress): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`
 }
 
 function sameAddress(a: PeerAddress, b: PeerAddress): boolean {

@@ -32,6 +32,7 @@ import {Liveness} from './liveness.js'
 import {PeerSessions, type PeerSessionsEvents} from './peer-sessions.js'
 import {type PeerInfo, PeerTable} from './peer-table.js'
 import {RescanGate} from './rescan-gate.js'
+import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
 import {type GamesWatcher, watchGames} from './watcher.js'
 
@@ -54,7 +55,7 @@ export interface PeerRuntimeOptions {
   handshakeGamesMax?: number
 }
 
-export type LogLevel = 'info' | 'warn'
+export type {LogLevel} from './runtime-view.js'
 
 /** Every event serve reports (NDJSON under --json, and the control socket's stream). */
 export interface RuntimeEvents {
@@ -99,7 +100,7 @@ export const RUNTIME_EVENTS = ['listening', ...BROADCAST_EVENTS, 'log', 'stopped
 /** Receives every runtime event with its one argument (serve prints them). */
 export type RuntimeEventSink = (event: keyof RuntimeEvents, data: unknown) => void
 
-export class PeerRuntime extends EventEmitter<RuntimeEvents> {
+export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlRuntime {
   readonly peerId: string
   readonly certificate: Certificate
   readonly library: Library
@@ -175,6 +176,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> {
     const tls = await loadOrCreateCertificate(paths.tlsDir)
     // A connected peer's pin is never evicted to make room for a new one.
     const pins = new PinStore(pinsDirFor(paths.stateDir), {connected: (peerId) => runtime?.sessions.connectionOf(peerId) !== undefined})
+    // Assigned once every part exists; the closures here read it only later, when events come.
+    // eslint-disable-next-line prefer-const
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
     const endpoint = new QuicEndpoint({certificate: tls, ...(options.transport ? {settings: options.transport} : {})}, {log: (level, message) => log(level === 'error' ? 'warn' : level, message)})

@@ -1,14 +1,17 @@
 // The field types messages share: hashes, revisions, epochs, ports and relative paths, each
 // bounded, so a message schema reads as a list of named fields.
 import {z} from 'zod'
-import {PeerIdentitySchema} from '../library/schemas.js'
-import {isReservedName} from '../library/layout.js'
+import {isReservedName} from '../words/game-folder-names.js'
+import {GAME_ID_PATTERN, GAME_ID_RULE} from '../words/library-formats.js'
 import {MAX_CHUNK_BYTES, MAX_EPOCH_LENGTH, MAX_FEATURE_LENGTH, MAX_FEATURES, MAX_HOSTNAME_LENGTH, MAX_PATH_LENGTH} from './limits.js'
 
 /** A BLAKE3 (or SHA-256) digest as 64 lower-case hex digits. */
 export const HashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits')
 
-export const PeerIdSchema = PeerIdentitySchema.shape.peer_id
+export const PeerIdSchema = z.uuid()
+
+/** A game ID on the wire: the library's format (src/words/library-formats.ts). */
+export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, GAME_ID_RULE)
 
 /** library_rev and other counters: a non-negative safe integer. */
 export const RevisionSchema = z.int().nonnegative()

@@ -1,12 +1,12 @@
 // Every message of the peer protocol (SPEC §4.3) as a zod schema, one discriminated union on
 // `type`, and the types inferred from them. Unknown fields are stripped, never refused.
 import {z} from 'zod'
-import {GameIdSchema, GameSummarySchema} from '../library/schemas.js'
 import {
   ByteCountSchema,
   ChunkLengthSchema,
   EpochSchema,
   FeaturesSchema,
+  GameIdSchema,
   HashSchema,
   HostnameSchema,
   PeerIdSchema,
@@ -15,6 +15,7 @@ import {
   RevisionSchema,
   WirePathSchema,
 } from './fields.js'
+import {WireGameSummarySchema} from './game-summary.js'
 import {MAX_CHUNK_BYTES, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, MAX_FILES_PER_MANIFEST, MAX_GAMES_PER_MESSAGE, MAX_HANDSHAKE_GAMES} from './limits.js'
 import {checkManifestFiles, checkUniqueIds} from './message-checks.js'
 
@@ -24,7 +25,7 @@ export const PROTOCOL_VERSION = 1
 /** The feature a peer announces when it serves chunks over TLS-over-TCP (SPEC §4.5). */
 export const FEATURE_BULK_TLS = 'bulk-tls'
 
-const GameListSchema = z.array(GameSummarySchema).max(MAX_GAMES_PER_MESSAGE)
+const GameListSchema = z.array(WireGameSummarySchema).max(MAX_GAMES_PER_MESSAGE)
 
 const handshake = {
   peer_id: PeerIdSchema,
@@ -43,7 +44,7 @@ const handshake = {
    * (HANDSHAKE_GAMES_MAX): the receiver takes it if it matches `library_digest` and needs no
    * GetLibrary. Absent: pull as usual. A peer that does not know the field strips it.
    */
-  games: z.array(GameSummarySchema).max(MAX_HANDSHAKE_GAMES).optional(),
+  games: z.array(WireGameSummarySchema).max(MAX_HANDSHAKE_GAMES).optional(),
 }
 
 const checkHandshakeGames = (message: {games?: {id: string}[] | undefined}, ctx: z.RefinementCtx): void => {

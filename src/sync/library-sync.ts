@@ -5,17 +5,14 @@
 import {LanspreadError} from '../errors.js'
 import type {GameSummary} from '../library/summary.js'
 import type {GetLibrary, LibraryDeltaMessage as LibraryDelta, LibrarySnapshot, Message, MessageOf} from '../protocol/messages.js'
-
-type NotModified = MessageOf<'NotModified'>
+import type {LibraryPosition} from '../words/peer-info.js'
 import type {RemoteLibrary} from './remote-library.js'
 import type {RevisionHistory} from './revision-history.js'
 
-/** The announced state of a library: what Hello, LibrarySummary and mDNS TXT carry. */
-export interface LibraryPosition {
-  library_epoch: string
-  library_rev: number
-  library_digest: string
-}
+/** The announced state of a library (Hello, LibrarySummary, mDNS TXT): a shared word (src/words/). */
+export type {LibraryPosition} from '../words/peer-info.js'
+
+type NotModified = MessageOf<'NotModified'>
 
 /** This peer's library as the sync serves it. */
 export interface LocalLibraryView {

@@ -1,6 +1,7 @@
 // The transport's public shape: an endpoint that listens and dials, connections that carry
 // one request per bidirectional stream. The runtime sees only these types, never @matrixai/quic.
 import type {ReadableStream, WritableStream} from 'node:stream/web'
+import type {ListenAddress} from '../words/address.js'
 
 /** One bidirectional stream: raw bytes both ways (the protocol layer frames them). */
 export interface ByteStream {
@@ -43,10 +44,8 @@ export interface PeerConnection {
   close(): Promise<void>
 }
 
-export interface ListenAddress {
-  host: string
-  port: number
-}
+/** Where an endpoint listens: a shared word (src/words/address.ts). */
+export type {ListenAddress} from '../words/address.js'
 
 /** What the endpoint's UDP socket moved since start (QUIC headers and handshakes included). */
 export interface TrafficCounters {

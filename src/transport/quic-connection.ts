@@ -2,6 +2,7 @@
 // timeout, incoming streams handed to the stream handler with every error caught and logged.
 import {events as quicEvents, type QUICConnection, type QUICStream} from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {hostPort} from '../words/address.js'
 import {certificateFingerprint} from './certs.js'
 import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
 import {withTimeout} from './with-timeout.js'
@@ -62,8 +63,7 @@ export class QuicPeerConnection implements PeerConnection {
 
   /** host:port of the remote end, for messages. */
   get label(): string {
-    const host = this.connection.remoteHost
-    return host.includes(':') ? `[${host}]:${this.connection.remotePort}` : `${host}:${this.connection.remotePort}`
+    return hostPort(this.connection.remoteHost, this.connection.remotePort)
   }
 
   get closeReason(): string | undefined {

@@ -11,6 +11,7 @@ import {
   type QUICStream,
 } from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
+import {hostPort} from '../words/address.js'
 import type {
   DialOptions,
   Endpoint,
@@ -126,7 +127,7 @@ export class QuicEndpoint implements Endpoint {
     try {
       await socket.start({host, port})
     } catch (error) {
-      throw new LanspreadError('address_unavailable', `could not listen on UDP ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
+      throw new LanspreadError('address_unavailable', `could not listen on UDP ${hostPort(host, port)}: ${describeQuicError(error)}`, {
         hint: 'choose another --port (0 picks a free one) or stop the program that uses it',
         cause: error,
       })
@@ -199,7 +200,7 @@ export class QuicEndpoint implements Endpoint {
         {timer: timeoutMs, ...(options.signal ? {signal: options.signal} : {})},
       )
     } catch (error) {
-      throw new LanspreadError('io', `could not connect to peer at ${formatAddress(host, port)}: ${describeQuicError(error)}`, {
+      throw new LanspreadError('io', `could not connect to peer at ${hostPort(host, port)}: ${describeQuicError(error)}`, {
         hint: 'check that lanspread serve runs there and that UDP to that port is not blocked',
         cause: error,
       })
@@ -312,8 +313,4 @@ function sentBytes(params: unknown[]): number {
   const message = params[0]
   if (Array.isArray(message)) return message.reduce((sum: number, part: {byteLength: number}) => sum + part.byteLength, 0)
   return (message as {byteLength?: number} | undefined)?.byteLength ?? 0
-}
-
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }

@@ -10,7 +10,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readLines} from '../../src/control/ndjson.js'
 import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
-import {FAILPOINTS, type Failpoint} from '../../src/ops/failpoints.js'
+import {FAILPOINTS, type Failpoint} from '../../src/util/failpoints.js'
 import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
 import {makeTempDir, makeTempDirOutsideTest, makeTempLibrary, type TempLibrary} from '../helpers/temp-library.js'
 
@@ -202,7 +202,7 @@ async function expectLibraryShows(lib: TempLibrary, sentinel: string | null, scr
  * cope with the dead lock itself): not busy, it removes the sentinel scratch and nothing else —
  * the payload on disk stays for the next fetch to reuse, a sentinel stays as it was.
  */
-async function expectRecoverSweepsScratchOnly(lib: TempLibrary, root: string, sentinel: string | null): Promise<void> {
+async function expectRecoverSweepsScratchOnly(lib: TempLibrary, root: string, _sentinel: string | null): Promise<void> {
   const copy = await makeTempDir('lanspread-download-crash-copy-')
   // The dead one-shot peer's control socket cannot be copied (nor is it needed).
   await fs.cp(lib.gamesDir, copy, {recursive: true, filter: async (file) => !(await fs.lstat(file)).isSocket()})

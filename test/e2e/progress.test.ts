@@ -27,6 +27,7 @@ describe('install progress', () => {
     const lib = await bigGame()
     const result = await runCli(['install', 'big', '--games', lib.gamesDir])
     expect(result.exitCode).toBe(0)
+    // eslint-disable-next-line no-control-regex -- the escape character is what must not appear
     expect(String(result.stderr)).not.toMatch(/%|\u001b/)
   })
 })

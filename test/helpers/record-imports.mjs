@@ -16,6 +16,8 @@ const load = Module._load
 Module._load = function (request, parent, isMain) {
   try {
     appendFileSync(file, `${Module._resolveFilename(request, parent, isMain)}\n`)
-  } catch {}
+  } catch {
+    // A module that cannot be resolved is not recorded; loading it reports the error.
+  }
   return load.apply(this, arguments)
 }

@@ -1,6 +1,7 @@
-// Named crash points at every step boundary of install, update, uninstall and download. With
-// LANSPREAD_FAILPOINT=<name> the process kills itself there with SIGKILL: no finally
-// blocks, no exit handlers, no flushing — the closest a test gets to a power cut.
+// Named crash points at every step boundary of install, update, uninstall, download and an
+// index save: the one list of every failpoint name. With LANSPREAD_FAILPOINT=<name> the process
+// kills itself there with SIGKILL: no finally blocks, no exit handlers, no flushing — the
+// closest a test gets to a power cut.
 
 export const FAILPOINTS = [
   'install.intent-written',
@@ -35,11 +36,19 @@ export const FAILPOINTS = [
   'download.unlocking',
 ] as const
 
+/** An operation's or a download's failpoint. */
 export type Failpoint = (typeof FAILPOINTS)[number]
+
+/** The steps of an index save (src/library/index-store.ts), kept apart: its crash tests differ. */
+export const INDEX_FAILPOINTS = ['index.rev-written', 'index.journal-appended', 'index.checkpoint-written', 'index.journal-removed'] as const
+export type IndexFailpoint = (typeof INDEX_FAILPOINTS)[number]
+
+/** Every failpoint name there is. */
+export const ALL_FAILPOINTS = [...FAILPOINTS, ...INDEX_FAILPOINTS] as const
 
 export const FAILPOINT_ENV = 'LANSPREAD_FAILPOINT'
 
-export function failpoint(name: Failpoint): void {
+export function failpoint(name: Failpoint | IndexFailpoint): void {
   if (process.env[FAILPOINT_ENV] !== name) return
   process.kill(process.pid, 'SIGKILL')
 }
