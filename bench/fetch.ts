@@ -29,7 +29,9 @@ const FILES = Number(process.env.BENCH_FETCH_FILES ?? 4)
 const QUIC_MIB = Number(process.env.BENCH_QUIC_MIB ?? 32)
 const CHUNK = 4 * MiB
 if (![GAME_MIB, FILES, QUIC_MIB].every((n) => Number.isInteger(n) && n > 0) || (GAME_MIB * MiB) % (FILES * CHUNK) !== 0) {
-  throw new Error(`BENCH_FETCH_MIB (${GAME_MIB}) must split into BENCH_FETCH_FILES (${FILES}) files of whole 4 MiB chunks; BENCH_QUIC_MIB (${QUIC_MIB}) a whole number`)
+  throw new Error(
+    `BENCH_FETCH_MIB (${GAME_MIB}) must split into BENCH_FETCH_FILES (${FILES}) files of whole 4 MiB chunks; BENCH_QUIC_MIB (${QUIC_MIB}) a whole number`,
+  )
 }
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(REPO_ROOT, 'bin', 'run.js')
@@ -46,7 +48,15 @@ const serveLogs: {name: string; stderr: () => string}[] = []
 type Serve = LoopbackServe
 
 interface FetchDocument {
-  games: {id: string; eti_version: string; bytes: number; reused_bytes: number; elapsed_ms: number; sources: {peer_id: string; bytes: number}[]; retried_chunks: number}[]
+  games: {
+    id: string
+    eti_version: string
+    bytes: number
+    reused_bytes: number
+    elapsed_ms: number
+    sources: {peer_id: string; bytes: number}[]
+    retried_chunks: number
+  }[]
 }
 
 interface ProcessReport {
@@ -117,7 +127,13 @@ async function copyGame(from: string, to: string): Promise<void> {
 
 async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.mkdir(gamesDir, {recursive: true})
-  await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify([{id: 'big', name: 'Big game'}, {id: 'small', name: 'Small game'}]))
+  await fs.writeFile(
+    path.join(gamesDir, 'catalog.json'),
+    JSON.stringify([
+      {id: 'big', name: 'Big game'},
+      {id: 'small', name: 'Small game'},
+    ]),
+  )
 }
 
 /**
@@ -156,7 +172,9 @@ async function startServe(name: string, gamesDir: string, extraArgs: string[]): 
 function run(args: string[], env: Record<string, string> = {}): Promise<{code: number | null; stdout: string; ms: number}> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = track(spawn(process.execPath, args, {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: '', ...env}, stdio: ['ignore', 'pipe', 'inherit']}))
+    const child = track(
+      spawn(process.execPath, args, {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: '', ...env}, stdio: ['ignore', 'pipe', 'inherit']}),
+    )
     let stdout = ''
     child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
@@ -169,9 +187,19 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{code: n
 }
 
 /** A one-shot `fetch --json` from the given serves, its peak RSS and CPU recorded under `label`. */
-async function fetchOnce(label: string, gamesDir: string, id: string, serves: Serve[], rssFile: string, extra: string[] = []): Promise<FetchDocument['games'][number] & {wall_ms: number}> {
+async function fetchOnce(
+  label: string,
+  gamesDir: string,
+  id: string,
+  serves: Serve[],
+  rssFile: string,
+  extra: string[] = [],
+): Promise<FetchDocument['games'][number] & {wall_ms: number}> {
   const peers = serves.flatMap((serve) => ['--peer', `127.0.0.1:${serve.port}`])
-  const result = await run([...profileFlags(), '--import', RSS_REPORT, CLI, 'fetch', id, '--no-mdns', '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label})
+  const result = await run(
+    [...profileFlags(), '--import', RSS_REPORT, CLI, 'fetch', id, '--no-mdns', '--games', gamesDir, '--json', '--wait-peers', '30', ...peers, ...extra],
+    {BENCH_RSS_FILE: rssFile, BENCH_LABEL: label},
+  )
   if (result.code !== 0) throw new Error(`${label}: fetch exited with ${result.code}: ${result.stdout}`)
   return {...(JSON.parse(result.stdout) as FetchDocument).games[0]!, wall_ms: result.ms}
 }
@@ -180,18 +208,21 @@ async function fetchOnce(label: string, gamesDir: string, id: string, serves: Se
 async function timeGetGame(serve: Serve, id: string, scratch: string): Promise<{firstMs: number; againMs: number}> {
   await writeCatalog(scratch)
   const paths = resolvePaths({games: scratch, env: {}})
-  return withOneShotPeer({paths, peers: [parsePeerAddress(`127.0.0.1:${serve.port}`)], bulk: false, meetTimeoutMs: 30_000, mdns: false, interfaces: [], log: () => {}}, async (runtime) => {
-    const connection = runtime.sessions.connectionOf(serve.peerId)
-    if (!connection) throw new Error(`the bench's peer did not connect to serve ${serve.name}`)
-    const source = new QuicGameSource(connection, {peerId: serve.peerId, timeoutMs: RUN_TIMEOUT_MS})
-    let started = performance.now()
-    const manifest = await source.getGame(id)
-    const firstMs = performance.now() - started
-    if (manifest === 'not_modified') throw new Error('a first GetGame answered NotModified')
-    started = performance.now()
-    await source.getGame(id)
-    return {firstMs, againMs: performance.now() - started}
-  })
+  return withOneShotPeer(
+    {paths, peers: [parsePeerAddress(`127.0.0.1:${serve.port}`)], bulk: false, meetTimeoutMs: 30_000, mdns: false, interfaces: [], log: () => {}},
+    async (runtime) => {
+      const connection = runtime.sessions.connectionOf(serve.peerId)
+      if (!connection) throw new Error(`the bench's peer did not connect to serve ${serve.name}`)
+      const source = new QuicGameSource(connection, {peerId: serve.peerId, timeoutMs: RUN_TIMEOUT_MS})
+      let started = performance.now()
+      const manifest = await source.getGame(id)
+      const firstMs = performance.now() - started
+      if (manifest === 'not_modified') throw new Error('a first GetGame answered NotModified')
+      started = performance.now()
+      await source.getGame(id)
+      return {firstMs, againMs: performance.now() - started}
+    },
+  )
 }
 
 /** utime and stime (ms) of a process or one thread, from /proc/…/stat (clock ticks of 10 ms). */
@@ -220,7 +251,12 @@ const cpuMsOf = (pid: number): number => {
   return user_ms + sys_ms
 }
 
-const minus = (a: CpuSplit, b: CpuSplit): CpuSplit => ({user_ms: a.user_ms - b.user_ms, sys_ms: a.sys_ms - b.sys_ms, main_user_ms: a.main_user_ms - b.main_user_ms, main_sys_ms: a.main_sys_ms - b.main_sys_ms})
+const minus = (a: CpuSplit, b: CpuSplit): CpuSplit => ({
+  user_ms: a.user_ms - b.user_ms,
+  sys_ms: a.sys_ms - b.sys_ms,
+  main_user_ms: a.main_user_ms - b.main_user_ms,
+  main_sys_ms: a.main_sys_ms - b.main_sys_ms,
+})
 
 /** "user u s + sys y s (main thread u' + y')" of a report, or its total when the split is missing. */
 function cpuText(report: {cpu_ms: number} & Partial<CpuSplit>): string {
@@ -242,13 +278,23 @@ async function stopAll(): Promise<void> {
 }
 
 /** A bare TLS stream of `files` from `fromDir` into `toDir`: server and client in processes of their own. */
-async function bareTls(fromDir: string, toDir: string, files: {name: string; size: number}[], tlsDir: string, rssFile: string): Promise<{bytes: number; ms: number}> {
+async function bareTls(
+  fromDir: string,
+  toDir: string,
+  files: {name: string; size: number}[],
+  tlsDir: string,
+  rssFile: string,
+): Promise<{bytes: number; ms: number}> {
   await fs.mkdir(toDir, {recursive: true})
   const server = track(
-    spawn(process.execPath, ['--import', RSS_REPORT, BARE, 'server', path.join(tlsDir, 'cert.pem'), path.join(tlsDir, 'key.pem'), ...files.map((f) => path.join(fromDir, f.name))], {
-      env: {...process.env, BENCH_RSS_FILE: rssFile, BENCH_LABEL: 'bare TLS server'},
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
+    spawn(
+      process.execPath,
+      ['--import', RSS_REPORT, BARE, 'server', path.join(tlsDir, 'cert.pem'), path.join(tlsDir, 'key.pem'), ...files.map((f) => path.join(fromDir, f.name))],
+      {
+        env: {...process.env, BENCH_RSS_FILE: rssFile, BENCH_LABEL: 'bare TLS server'},
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ),
   )
   let out = ''
   server.stdout!.on('data', (data: Buffer) => (out += data.toString()))
@@ -256,7 +302,10 @@ async function bareTls(fromDir: string, toDir: string, files: {name: string; siz
     if (server.exitCode !== null) throw new Error(`the bare TLS server exited with ${server.exitCode}`)
     return out.includes('\n') && (JSON.parse(out) as {port: number}).port
   })
-  const client = await run(['--import', RSS_REPORT, BARE, 'client', String(port), toDir, ...files.map((f) => `${f.name}:${f.size}`)], {BENCH_RSS_FILE: rssFile, BENCH_LABEL: 'bare TLS client'})
+  const client = await run(['--import', RSS_REPORT, BARE, 'client', String(port), toDir, ...files.map((f) => `${f.name}:${f.size}`)], {
+    BENCH_RSS_FILE: rssFile,
+    BENCH_LABEL: 'bare TLS client',
+  })
   if (client.code !== 0) throw new Error(`the bare TLS client exited with ${client.code}`)
   await waitUntil('the bare TLS server to exit', START_TIMEOUT_MS, () => server.exitCode !== null)
   return JSON.parse(client.stdout) as {bytes: number; ms: number}
@@ -327,39 +376,67 @@ async function main(): Promise<void> {
   // (c) QUIC only, a smaller game.
   process.stderr.write(`fetch of the ${QUIC_MIB} MiB game over QUIC only (--no-bulk)…\n`)
   // QUIC in @matrixai/quic moves a few MB/s, CPU-bound: a failure here is reported, not fatal.
-  const quic = await fetchOnce('fetch --no-bulk (QUIC, A+B)', gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk']).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+  const quic = await fetchOnce('fetch --no-bulk (QUIC, A+B)', gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk']).catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  )
 
   // (e) one 4 MiB region of one file changes on both sources: the update moves about one chunk.
   process.stderr.write('one-chunk update…\n')
   const seenA = serveA.events.length
   const seenB = serveB.events.length
-  const updatedOn = (serve: Serve, seen: number) => () => serve.events.slice(seen).some((e) => e.event === 'library_changed' && (e.updated as string[]).includes('big'))
+  const updatedOn = (serve: Serve, seen: number) => () =>
+    serve.events.slice(seen).some((e) => e.event === 'library_changed' && (e.updated as string[]).includes('big'))
   await changeOneChunk([path.join(gamesA, 'big'), path.join(gamesB, 'big')], files[Math.min(1, files.length - 1)]!.name, '1.1')
   await waitUntil('A to see the update', START_TIMEOUT_MS, updatedOn(serveA, seenA))
   await waitUntil('B to see the update', START_TIMEOUT_MS, updatedOn(serveB, seenB))
   const update = await fetchOnce('fetch update (bulk TLS, A+B)', gamesC, 'big', [serveA, serveB], rssFile)
 
   // (d) peak RSS of every process.
-  const serveRss: ProcessReport[] = [serveA, serveB].map((serve) => ({label: `serve ${serve.name} (whole run)`, max_rss_kib: vmHwmKib(serve.child.pid!), cpu_ms: cpuMsOf(serve.child.pid!), ...cpuOf(serve.child.pid!)}))
+  const serveRss: ProcessReport[] = [serveA, serveB].map((serve) => ({
+    label: `serve ${serve.name} (whole run)`,
+    max_rss_kib: vmHwmKib(serve.child.pid!),
+    cpu_ms: cpuMsOf(serve.child.pid!),
+    ...cpuOf(serve.child.pid!),
+  }))
   await stopAll()
-  const reports = readFileSync(rssFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ProcessReport)
+  const reports = readFileSync(rssFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ProcessReport)
 
   const fetchRate = mbps(fetched.bytes, fetched.elapsed_ms)
   const fetchWallRate = mbps(fetched.bytes, fetched.wall_ms)
   const bareRate = mbps(bare.bytes, bare.ms)
   const cores = os.cpus().length
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
-  console.log(`bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}; fetch writes chunks ${process.env.LANSPREAD_DIRECT_IO?.trim() === '0' ? 'through the page cache (LANSPREAD_DIRECT_IO=0)' : 'with O_DIRECT (LANSPREAD_DIRECT_IO=0 turns it off)'}`)
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
+  console.log(
+    `bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}; fetch writes chunks ${process.env.LANSPREAD_DIRECT_IO?.trim() === '0' ? 'through the page cache (LANSPREAD_DIRECT_IO=0)' : 'with O_DIRECT (LANSPREAD_DIRECT_IO=0 turns it off)'}`,
+  )
   console.log('')
   console.log('first GetGame of the unhashed game (the source reads and hashes it; a second GetGame after it):')
-  console.log(`  source A: ${(getGameA.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameA.firstMs).toFixed(0)} MB/s hashed (again: ${getGameA.againMs.toFixed(0)} ms)`)
-  console.log(`  source B: ${(getGameB.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameB.firstMs).toFixed(0)} MB/s hashed (again: ${getGameB.againMs.toFixed(0)} ms)`)
+  console.log(
+    `  source A: ${(getGameA.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameA.firstMs).toFixed(0)} MB/s hashed (again: ${getGameA.againMs.toFixed(0)} ms)`,
+  )
+  console.log(
+    `  source B: ${(getGameB.firstMs / 1000).toFixed(2)} s = ${mbps(gameBytes, getGameB.firstMs).toFixed(0)} MB/s hashed (again: ${getGameB.againMs.toFixed(0)} ms)`,
+  )
   console.log('')
   console.log('transfer                                   bytes          time      MB/s   vs bare TLS')
-  const row = (name: string, bytes: number, ms: number, ratio: string) => console.log(`${name.padEnd(42)} ${String(bytes).padStart(11)}  ${(ms / 1000).toFixed(2).padStart(7)} s  ${mbps(bytes, ms).toFixed(0).padStart(6)}   ${ratio}`)
+  const row = (name: string, bytes: number, ms: number, ratio: string) =>
+    console.log(
+      `${name.padEnd(42)} ${String(bytes).padStart(11)}  ${(ms / 1000).toFixed(2).padStart(7)} s  ${mbps(bytes, ms).toFixed(0).padStart(6)}   ${ratio}`,
+    )
   row('fetch, bulk TLS from A+B (download)', fetched.bytes, fetched.elapsed_ms, `${(fetchRate / bareRate).toFixed(2)}×`)
   row('fetch, bulk TLS from A+B (process wall)', fetched.bytes, fetched.wall_ms, `${(fetchWallRate / bareRate).toFixed(2)}×`)
-  row('fetch, bulk TLS from A alone (download)', fetchedOne.bytes, fetchedOne.elapsed_ms, `${(mbps(fetchedOne.bytes, fetchedOne.elapsed_ms) / bareRate).toFixed(2)}×`)
+  row(
+    'fetch, bulk TLS from A alone (download)',
+    fetchedOne.bytes,
+    fetchedOne.elapsed_ms,
+    `${(mbps(fetchedOne.bytes, fetchedOne.elapsed_ms) / bareRate).toFixed(2)}×`,
+  )
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
   if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
   else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)
@@ -367,19 +444,26 @@ async function main(): Promise<void> {
     const split = serveFetchCpu[i]!
     console.log(`  CPU of serve ${name} during the A+B fetch: ${cpuText({cpu_ms: split.user_ms + split.sys_ms, ...split})} (bare TLS server: see below)`)
   }
-  console.log(`  fetch sources: ${fetched.sources.map((s) => `${s.peer_id === serveA.peerId ? 'A' : 'B'} ${(s.bytes / MiB).toFixed(0)} MiB`).join(', ')}; retried chunks ${fetched.retried_chunks}`)
+  console.log(
+    `  fetch sources: ${fetched.sources.map((s) => `${s.peer_id === serveA.peerId ? 'A' : 'B'} ${(s.bytes / MiB).toFixed(0)} MiB`).join(', ')}; retried chunks ${fetched.retried_chunks}`,
+  )
   console.log('')
-  console.log(`one-chunk update (one 4 MiB region of ${files[Math.min(1, files.length - 1)]!.name} changed, version 1.0 → 1.1): ${update.bytes} bytes moved, ${update.reused_bytes} reused, ${(update.elapsed_ms / 1000).toFixed(2)} s (the sources rehashed the changed file on GetGame)`)
+  console.log(
+    `one-chunk update (one 4 MiB region of ${files[Math.min(1, files.length - 1)]!.name} changed, version 1.0 → 1.1): ${update.bytes} bytes moved, ${update.reused_bytes} reused, ${(update.elapsed_ms / 1000).toFixed(2)} s (the sources rehashed the changed file on GetGame)`,
+  )
   console.log('')
   console.log('process                          peak RSS   CPU (user + system; main thread user + system)')
   for (const report of [...serveRss, ...reports]) console.log(`${report.label.padEnd(32)} ${mb(report.max_rss_kib).padStart(8)}   ${cpuText(report)}`)
   console.log('')
   console.log('event loop of each fetch, utilization per second of its life (1 = never idle: receiving, decrypting and hashing wait on each other):')
-  for (const report of reports.filter((r) => r.label.startsWith('fetch') && r.elu_per_second)) console.log(`  ${report.label.padEnd(30)} busiest ${report.elu_busiest_second?.toFixed(2)}; ${report.elu_per_second!.map((u) => u.toFixed(2)).join(' ')}`)
+  for (const report of reports.filter((r) => r.label.startsWith('fetch') && r.elu_per_second))
+    console.log(`  ${report.label.padEnd(30)} busiest ${report.elu_busiest_second?.toFixed(2)}; ${report.elu_per_second!.map((u) => u.toFixed(2)).join(' ')}`)
   const peers = [...serveRss, ...reports.filter((r) => r.label.startsWith('fetch'))]
   const maxPeerMb = Math.max(...peers.map((r) => (r.max_rss_kib * 1024) / 1e6))
   console.log('')
-  console.log(`targets: fetch ≥ 1.0× bare TLS ${fetchRate >= bareRate ? 'met' : 'NOT met'} (${(fetchRate / bareRate).toFixed(2)}×); RSS ≤ 250 MB per peer ${maxPeerMb <= 250 ? 'met' : 'NOT met'} (max ${maxPeerMb.toFixed(0)} MB)`)
+  console.log(
+    `targets: fetch ≥ 1.0× bare TLS ${fetchRate >= bareRate ? 'met' : 'NOT met'} (${(fetchRate / bareRate).toFixed(2)}×); RSS ≤ 250 MB per peer ${maxPeerMb <= 250 ? 'met' : 'NOT met'} (max ${maxPeerMb.toFixed(0)} MB)`,
+  )
 }
 
 // Ctrl-C or a crash of the benchmark: no process outlives it, no temp folder stays behind.

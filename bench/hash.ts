@@ -44,7 +44,7 @@ async function oldLoop(file: string): Promise<string> {
   let inChunk = 0
   for await (const piece of createReadStream(file, {highWaterMark: 1024 * 1024}) as AsyncIterable<Buffer>) {
     whole.update(piece)
-    for (let offset = 0; offset < piece.length; ) {
+    for (let offset = 0; offset < piece.length;) {
       const take = Math.min(CHUNK_SIZE - inChunk, piece.length - offset)
       chunk.update(piece.subarray(offset, offset + take))
       inChunk += take

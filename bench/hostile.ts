@@ -91,7 +91,15 @@ async function startPeerOn(root: string, name: string, host: string, serve: Loop
   const gamesDir = path.join(root, name)
   await writeCatalog(gamesDir)
   const runtime = await PeerRuntime.start(
-    {paths: resolvePaths({games: gamesDir, env: {}}), host, port: 0, discovery: [new StaticPeers([{host: '127.0.0.1', port: serve.port}])], settings: runtimeSettings({}, {}), watch: false, bulk: false},
+    {
+      paths: resolvePaths({games: gamesDir, env: {}}),
+      host,
+      port: 0,
+      discovery: [new StaticPeers([{host: '127.0.0.1', port: serve.port}])],
+      settings: runtimeSettings({}, {}),
+      watch: false,
+      bulk: false,
+    },
     () => undefined,
   )
   const deadline = Date.now() + 30_000
@@ -110,7 +118,9 @@ function stallChunks(hogs: PeerRuntime[], servePeerId: string, manifestHash: str
           .request(
             async (stream) => {
               const writer = stream.writable.getWriter()
-              await writer.write(encodeFrame({type: 'GetChunk', id: 'big', manifest_hash: manifestHash, path: 'data.bin', offset: (i % (GAME_MIB / 4)) * CHUNK, length: CHUNK}))
+              await writer.write(
+                encodeFrame({type: 'GetChunk', id: 'big', manifest_hash: manifestHash, path: 'data.bin', offset: (i % (GAME_MIB / 4)) * CHUNK, length: CHUNK}),
+              )
               await writer.close()
               await release // never reads
             },
@@ -210,21 +220,29 @@ async function main(): Promise<void> {
     const endpoint = new QuicEndpoint({certificate}, {log: () => undefined})
     await endpoint.start({host: '127.0.0.1', port: 0})
     cleanups.push(() => endpoint.stop())
-    const hello = tinyObjectsFrame(`{"type":"Hello","peer_id":"${randomUUID()}","proto_ver":1,"library_rev":0,"library_epoch":"e","library_digest":"${'0'.repeat(64)}","features":[],"listen_port":1,"games":[`)
+    const hello = tinyObjectsFrame(
+      `{"type":"Hello","peer_id":"${randomUUID()}","proto_ver":1,"library_rev":0,"library_epoch":"e","library_digest":"${'0'.repeat(64)}","features":[],"listen_port":1,"games":[`,
+    )
     const strangers = await measured(pid, async () => {
       const connections = await Promise.all(Array.from({length: FRAMES}, () => endpoint.dial('127.0.0.1', serve.port, {timeoutMs: 10_000})))
       return Promise.all(connections.map((connection) => sendFrame(connection, hello)))
     })
-    console.log(`(c) six 8 MiB Hello frames of tiny objects from strangers: serve CPU ${strangers.cpuMs} ms, RSS +${strangers.rssGrowthMiB.toFixed(0)} MiB (peak ${strangers.peakMiB.toFixed(0)} MiB); replies: ${summarize(strangers.outcomes)}`)
+    console.log(
+      `(c) six 8 MiB Hello frames of tiny objects from strangers: serve CPU ${strangers.cpuMs} ms, RSS +${strangers.rssGrowthMiB.toFixed(0)} MiB (peak ${strangers.peakMiB.toFixed(0)} MiB); replies: ${summarize(strangers.outcomes)}`,
+    )
     // An admitted peer of its own (127.0.0.4): refused frames count as violations and drop its connection.
     const insider = await startPeerOn(root, 'insider', '127.0.0.4', serve)
     cleanups.push(() => insider.stop())
-    const delta = tinyObjectsFrame(`{"type":"LibraryDelta","library_epoch":"e","from_rev":1,"to_rev":2,"library_digest":"${'0'.repeat(64)}","updated":[],"removed":[],"added":[`)
+    const delta = tinyObjectsFrame(
+      `{"type":"LibraryDelta","library_epoch":"e","from_rev":1,"to_rev":2,"library_digest":"${'0'.repeat(64)}","updated":[],"removed":[],"added":[`,
+    )
     const admitted = await measured(pid, async () => {
       const connection = insider.sessions.connectionOf(serve.peerId)!
       return Promise.all(Array.from({length: FRAMES}, () => sendFrame(connection, delta)))
     })
-    console.log(`(c') six 8 MiB LibraryDelta frames of tiny objects from an admitted peer: serve CPU ${admitted.cpuMs} ms, RSS +${admitted.rssGrowthMiB.toFixed(0)} MiB (peak ${admitted.peakMiB.toFixed(0)} MiB); replies: ${summarize(admitted.outcomes)}`)
+    console.log(
+      `(c') six 8 MiB LibraryDelta frames of tiny objects from an admitted peer: serve CPU ${admitted.cpuMs} ms, RSS +${admitted.rssGrowthMiB.toFixed(0)} MiB (peak ${admitted.peakMiB.toFixed(0)} MiB); replies: ${summarize(admitted.outcomes)}`,
+    )
 
     const hogs: PeerRuntime[] = []
     for (let i = 0; i < HOGS; i++) hogs.push(await startPeerOn(root, `hog-${i}`, '127.0.0.3', serve))
@@ -241,14 +259,18 @@ async function main(): Promise<void> {
     })
     await sleep(2000)
     const chunksOnly = await fetchOnce(root, 'stalled', serve)
-    console.log(`(b') fetch while ${HOGS * STALLS_PER_HOG} stalled chunk requests from ${HOGS} peer_ids on 127.0.0.3 are held: ${chunksOnly.ms.toFixed(0)} ms (${chunksOnly.detail}; serve CPU meanwhile ${chunksOnly.serveCpuMs} ms), ${(chunksOnly.ms / alone.ms).toFixed(2)}× alone`)
+    console.log(
+      `(b') fetch while ${HOGS * STALLS_PER_HOG} stalled chunk requests from ${HOGS} peer_ids on 127.0.0.3 are held: ${chunksOnly.ms.toFixed(0)} ms (${chunksOnly.detail}; serve CPU meanwhile ${chunksOnly.serveCpuMs} ms), ${(chunksOnly.ms / alone.ms).toFixed(2)}× alone`,
+    )
 
     const sockets = bulkPort === null ? [] : await idleConnections(bulkPort)
     cleanups.push(async () => sockets.forEach((socket) => socket.destroy()))
     await sleep(500)
     const open = sockets.filter((socket) => !socket.destroyed).length
     const attacked = await fetchOnce(root, 'attacked', serve)
-    console.log(`(b) fetch while ${open} of ${IDLE_TCP} idle TCP connections to bulk port ${bulkPort} (from 127.0.0.2) and the stalled chunks are held: ${attacked.ms.toFixed(0)} ms (${attacked.detail}; serve CPU meanwhile ${attacked.serveCpuMs} ms), ${(attacked.ms / alone.ms).toFixed(2)}× alone`)
+    console.log(
+      `(b) fetch while ${open} of ${IDLE_TCP} idle TCP connections to bulk port ${bulkPort} (from 127.0.0.2) and the stalled chunks are held: ${attacked.ms.toFixed(0)} ms (${attacked.detail}; serve CPU meanwhile ${attacked.serveCpuMs} ms), ${(attacked.ms / alone.ms).toFixed(2)}× alone`,
+    )
     for (const socket of sockets) socket.destroy()
     releaseStalls()
     await stalls

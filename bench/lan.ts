@@ -103,12 +103,19 @@ async function measure(n: number): Promise<Result> {
     const peers: LanPeer[] = await Promise.all(nodes.map((node, i) => lan.startServe(node, folders[i]!, [], DEFAULT_TIMINGS, READY_BOUND_MS)))
     const allReady = Date.now()
     const cpuAtReadyS = await totalCpu(peers)
-    const convergeMs = await converge(peers, () => GAMES_PER_PEER, CONVERGE_BOUND_MS).catch(async (error: unknown) => {
-      // What the peers spent and did is evidence too when they did not converge.
-      const cpu = (await totalCpu(peers)) - cpuAtReadyS
-      const activity = Object.entries(countActivity(peers)).sort().map(([k, v]) => `${k} ${v}`).join(', ')
-      throw new Error(`${error instanceof Error ? error.message.slice(0, 300) : String(error)} … (start-up ${((allReady - spawned) / 1000).toFixed(1)} s, ${cpuAtReadyS.toFixed(1)} s CPU; then ${cpu.toFixed(1)} s CPU, load ${os.loadavg()[0]!.toFixed(1)}; ${activity})`)
-    }).finally(() => (LOG_DIR ? keepLogs(peers, `${LOG_DIR}/n${n}`) : undefined))
+    const convergeMs = await converge(peers, () => GAMES_PER_PEER, CONVERGE_BOUND_MS)
+      .catch(async (error: unknown) => {
+        // What the peers spent and did is evidence too when they did not converge.
+        const cpu = (await totalCpu(peers)) - cpuAtReadyS
+        const activity = Object.entries(countActivity(peers))
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')
+        throw new Error(
+          `${error instanceof Error ? error.message.slice(0, 300) : String(error)} … (start-up ${((allReady - spawned) / 1000).toFixed(1)} s, ${cpuAtReadyS.toFixed(1)} s CPU; then ${cpu.toFixed(1)} s CPU, load ${os.loadavg()[0]!.toFixed(1)}; ${activity})`,
+        )
+      })
+      .finally(() => (LOG_DIR ? keepLogs(peers, `${LOG_DIR}/n${n}`) : undefined))
     const cpuAtConvergedS = await totalCpu(peers)
     const load = os.loadavg()[0]!
     const counts = countActivity(peers)
@@ -117,7 +124,17 @@ async function measure(n: number): Promise<Result> {
     await new Promise((resolve) => setTimeout(resolve, wait))
     const observer = await lan.exec(observerNode, 'node', ['-e', OBSERVER, observerNode.address, String(REST_S)], {timeout: (REST_S + 30) * 1000})
     const rest = JSON.parse(String(observer.stdout).split('\n').filter(Boolean).at(-1) ?? '{}') as {packets: number; bytes: number}
-    return {n, startMs: allReady - spawned, convergeMs, cpuAtReadyS, cpuAtConvergedS, load, counts, packetsPerPeerMin: (rest.packets / n) * (60 / REST_S), bytesPerPeerMin: (rest.bytes / n) * (60 / REST_S)}
+    return {
+      n,
+      startMs: allReady - spawned,
+      convergeMs,
+      cpuAtReadyS,
+      cpuAtConvergedS,
+      load,
+      counts,
+      packetsPerPeerMin: (rest.packets / n) * (60 / REST_S),
+      bytesPerPeerMin: (rest.bytes / n) * (60 / REST_S),
+    }
   } finally {
     await lan.destroy()
   }
@@ -140,6 +157,11 @@ for (const n of SIZES) {
     `N=${r.n}: converged ${s(r.convergeMs)} after all ${r.n} were ready (discovery + sync); ${s(r.startMs + r.convergeMs)} from the spawn (start-up ${s(r.startMs)}); ` +
       `CPU of the peers ${r.cpuAtReadyS.toFixed(1)} s until ready, ${(r.cpuAtConvergedS - r.cpuAtReadyS).toFixed(1)} s from ready to converged (load ${r.load.toFixed(1)}); ` +
       `at rest ${r.packetsPerPeerMin.toFixed(1)} mDNS packets and ${Math.round(r.bytesPerPeerMin)} bytes (IP+UDP+DNS) per peer per minute\n` +
-      `  activity until converged: ${Object.entries(r.counts).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n`,
+      `  activity until converged: ${
+        Object.entries(r.counts)
+          .sort()
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }\n`,
   )
 }

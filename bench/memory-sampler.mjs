@@ -22,7 +22,16 @@ function rssSplit() {
 if (file) {
   setInterval(() => {
     const {rss, heapTotal, heapUsed, external, arrayBuffers} = process.memoryUsage()
-    const line = {label, t: Date.now(), rss: kib(rss), heap_total: kib(heapTotal), heap_used: kib(heapUsed), external: kib(external), array_buffers: kib(arrayBuffers), ...rssSplit()}
+    const line = {
+      label,
+      t: Date.now(),
+      rss: kib(rss),
+      heap_total: kib(heapTotal),
+      heap_used: kib(heapUsed),
+      external: kib(external),
+      array_buffers: kib(arrayBuffers),
+      ...rssSplit(),
+    }
     appendFileSync(file, `${JSON.stringify(line)}\n`)
   }, 100).unref()
 }

@@ -24,7 +24,8 @@ const GZIP = process.env.BENCH_MEMORY_GZIP === '1'
 const BULK = process.env.BENCH_MEMORY_BULK !== '0'
 const GAMES = Number(process.env.BENCH_MEMORY_GAMES ?? 3)
 const IDS = Array.from({length: GAMES}, (_, i) => (i === 0 ? 'big' : `big${i + 1}`))
-if (![GAME_MIB, RUNS, GAMES].every((n) => Number.isInteger(n) && n > 0)) throw new Error('BENCH_MEMORY_MIB, BENCH_MEMORY_RUNS and BENCH_MEMORY_GAMES must be whole numbers > 0')
+if (![GAME_MIB, RUNS, GAMES].every((n) => Number.isInteger(n) && n > 0))
+  throw new Error('BENCH_MEMORY_MIB, BENCH_MEMORY_RUNS and BENCH_MEMORY_GAMES must be whole numbers > 0')
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(REPO_ROOT, 'bin', 'run.js')
 const SAMPLER = path.join(REPO_ROOT, 'bench', 'memory-sampler.mjs')
@@ -81,7 +82,9 @@ function status(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 function runCli(args: string[]): Promise<{code: number | null; stdout: string; ms: number}> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = track(spawn(process.execPath, [CLI, ...args], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'inherit']}))
+    const child = track(
+      spawn(process.execPath, [CLI, ...args], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'inherit']}),
+    )
     let stdout = ''
     child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
@@ -152,7 +155,12 @@ async function fetchThroughServe({serveA, serveB, gamesB, memFile}: Pair, id: st
   const peak = pids.map((pid) => status(pid, 'VmHWM')) as [number, number]
   const installStarted = serveB.events.slice(seen).find((e) => e.event === 'operation_started' && e.kind === 'install')
   const installAt = installStarted ? epochOf(installStarted.at) : ended
-  const samples = existsSync(memFile) ? readFileSync(memFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Sample) : []
+  const samples = existsSync(memFile)
+    ? readFileSync(memFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Sample)
+    : []
   const mbps = gameBytes / 1e6 / (game.elapsed_ms / 1000)
   return {
     id,
@@ -176,7 +184,13 @@ async function oneRun(run: number, root: string, gamesA: string, gameBytes: numb
   // Each run starts from unhashed games, as a first fetch from a fresh serve does.
   await fs.rm(path.join(gamesA, '.lanspread'), {recursive: true, force: true})
   const start = (name: string, dir: string, extra: string[]): Promise<LoopbackServe> =>
-    spawnLoopbackServe(name, dir, {extraArgs: extra, nodeArgs: ['--import', SAMPLER], env: {BENCH_MEM_FILE: memFile, BENCH_LABEL: name}, timeoutMs: START_TIMEOUT_MS, onChild: track})
+    spawnLoopbackServe(name, dir, {
+      extraArgs: extra,
+      nodeArgs: ['--import', SAMPLER],
+      env: {BENCH_MEM_FILE: memFile, BENCH_LABEL: name},
+      timeoutMs: START_TIMEOUT_MS,
+      onChild: track,
+    })
   const serveA = await start('A', gamesA, [])
   const serveB = await start('B', gamesB, ['--peer', `127.0.0.1:${serveA.port}`])
   const deadline = Date.now() + START_TIMEOUT_MS
@@ -197,7 +211,9 @@ async function main(): Promise<void> {
   tempRoot = root
   const gamesA = path.join(root, 'a')
   await writeCatalog(gamesA)
-  process.stderr.write(`writing a ${GAME_MIB} MiB game (${GZIP ? 'tar.gz' : 'tar'} .eti of random bytes, and loose files)${GAMES > 1 ? ` and ${GAMES - 1} copies` : ''} in ${root}…\n`)
+  process.stderr.write(
+    `writing a ${GAME_MIB} MiB game (${GZIP ? 'tar.gz' : 'tar'} .eti of random bytes, and loose files)${GAMES > 1 ? ` and ${GAMES - 1} copies` : ''} in ${root}…\n`,
+  )
   const gameBytes = await writeGame(gamesA, path.join(root, 'staging'))
   for (const id of IDS.slice(1)) await fs.cp(path.join(gamesA, 'big'), path.join(gamesA, id), {recursive: true})
   const runs: GameFigures[][] = []
@@ -205,12 +221,19 @@ async function main(): Promise<void> {
     process.stderr.write(`run ${run} of ${RUNS}: fetch ${IDS.join(', ')} --install (one after another) through serve B, from serve A…\n`)
     runs.push(await oneRun(run, root, gamesA, gameBytes))
   }
-  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ')
-  console.log(`bench:memory — fetch --install of ${GAMES} × a ${(gameBytes / 1e6).toFixed(0)} MB game (${GZIP ? 'tar.gz' : 'tar'} .eti) through serve, serve to serve on 127.0.0.1 over ${BULK ? 'bulk TLS' : 'QUIC (--no-bulk)'}; ${os.cpus().length} cores, load ${load}; MB = 10^6 bytes`)
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
+  console.log(
+    `bench:memory — fetch --install of ${GAMES} × a ${(gameBytes / 1e6).toFixed(0)} MB game (${GZIP ? 'tar.gz' : 'tar'} .eti) through serve, serve to serve on 127.0.0.1 over ${BULK ? 'bulk TLS' : 'QUIC (--no-bulk)'}; ${os.cpus().length} cores, load ${load}; MB = 10^6 bytes`,
+  )
   for (const [i, figures] of runs.entries()) console.log([`run ${i + 1} (fresh serves):`, ...figures.flatMap((f) => f.lines)].join('\n'))
   const all = runs.flat()
   const peakOf = (serve: 0 | 1, id?: string) => mb(Math.max(...all.filter((f) => id === undefined || f.id === id).map((f) => f.peak[serve])))
-  console.log(`peak RSS over ${RUNS} runs: serve A ${peakOf(0)}, serve B ${peakOf(1)} (after the first game only: A ${peakOf(0, 'big')}, B ${peakOf(1, 'big')}); goal ≤ 250 MB per peer`)
+  console.log(
+    `peak RSS over ${RUNS} runs: serve A ${peakOf(0)}, serve B ${peakOf(1)} (after the first game only: A ${peakOf(0, 'big')}, B ${peakOf(1, 'big')}); goal ≤ 250 MB per peer`,
+  )
   console.log(`download MB/s: ${all.map((f) => f.mbps.toFixed(0)).join(' / ')}`)
 }
 

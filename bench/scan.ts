@@ -65,7 +65,10 @@ interface Sample {
 function runFresh(args: readonly string[], cpuFile: string): Sample {
   rmSync(cpuFile, {force: true})
   const started = performance.now()
-  const child = spawnSync(process.execPath, ['--import', CPU_REPORT, ...args], {env: {...process.env, BENCH_CPU_FILE: cpuFile}, stdio: ['ignore', 'ignore', 'pipe']})
+  const child = spawnSync(process.execPath, ['--import', CPU_REPORT, ...args], {
+    env: {...process.env, BENCH_CPU_FILE: cpuFile},
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   const wallMs = performance.now() - started
   if (child.status !== 0) throw new Error(`node ${args.join(' ')} failed (${child.status}): ${child.stderr}`)
   return {wallMs, cpuMs: Number(readFileSync(cpuFile, 'utf8').trim())}
@@ -121,7 +124,9 @@ async function inProcess(gamesDir: string, games: number): Promise<void> {
   console.log(`cold scan (empty index, walks every game, writes the index): ${coldMs.toFixed(0)} ms`)
   console.log(`warm scan, index in memory (serve's periodic scan):          ${warmMemoryMs.toFixed(0)} ms  = ${pct(warmMemoryMs)} of cold`)
   console.log(`warm scan, index loaded from disk (a \`lanspread scan\` run):  ${warmDiskMs.toFixed(0)} ms  = ${pct(warmDiskMs)} of cold`)
-  console.log(`target warm ≤ 10% of cold: ${warmMemoryMs <= coldMs * 0.1 ? 'met' : 'NOT met'} (in memory), ${warmDiskMs <= coldMs * 0.1 ? 'met' : 'NOT met'} (from disk)`)
+  console.log(
+    `target warm ≤ 10% of cold: ${warmMemoryMs <= coldMs * 0.1 ? 'met' : 'NOT met'} (in memory), ${warmDiskMs <= coldMs * 0.1 ? 'met' : 'NOT met'} (from disk)`,
+  )
 }
 
 async function freshProcess(gamesDir: string): Promise<void> {
@@ -159,7 +164,9 @@ async function freshProcess(gamesDir: string): Promise<void> {
   }
   const indexBytes = statSync(path.join(stateDir, 'index.json')).size
   const listed = changes.map((c) => `${c.bytes} B (${c.files} files)`).join(', ')
-  console.log(`bytes written to the state folder by \`lanspread scan\`: one game's version.ini changed ${listed} in three runs (index.json: ${indexBytes} B), nothing changed ${noop.bytes} B (${noop.files} files)`)
+  console.log(
+    `bytes written to the state folder by \`lanspread scan\`: one game's version.ini changed ${listed} in three runs (index.json: ${indexBytes} B), nothing changed ${noop.bytes} B (${noop.files} files)`,
+  )
 }
 
 async function main(): Promise<void> {

@@ -55,7 +55,11 @@ function writeGame(root: string, version: string): void {
 }
 
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Serve {
-  const child = spawn('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {
+    cwd: REPO_ROOT,
+    env: {...process.env, LANSPREAD_GAMES: ''},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const serve = {name, child, ...followServe(name, child)}
   serves.push(serve)
   return serve
@@ -89,7 +93,7 @@ async function bounded<T>(work: Promise<T>, what: string, timeoutMs = 5_000): Pr
 
 async function traffic(client: ControlClient): Promise<TrafficCounters> {
   const status = (await bounded(client.request('status'), 'status')) as {traffic?: TrafficCounters}
-  if (!status.traffic) throw new Error('serve\'s status answer has no traffic counters (is dist/ built from this tree?)')
+  if (!status.traffic) throw new Error("serve's status answer has no traffic counters (is dist/ built from this tree?)")
   return status.traffic
 }
 
@@ -145,10 +149,21 @@ async function measureChange(
   const bSeen = serveB.events.length
   const started = performance.now()
   await change()
-  const local = await serveA.waitFor(`library_changed for ${id}`, (e) => serveA.events.indexOf(e) >= aSeen && e.event === 'library_changed' && [...(e.added as string[]), ...(e.updated as string[])].includes(id), CHANGE_TIMEOUT_MS)
-  const remote = await serveB.waitFor(`peer_library_changed at rev ${String(local.library_rev)}`, (e) => serveB.events.indexOf(e) >= bSeen && e.event === 'peer_library_changed' && Number(e.library_rev) >= Number(local.library_rev), CHANGE_TIMEOUT_MS)
+  const local = await serveA.waitFor(
+    `library_changed for ${id}`,
+    (e) => serveA.events.indexOf(e) >= aSeen && e.event === 'library_changed' && [...(e.added as string[]), ...(e.updated as string[])].includes(id),
+    CHANGE_TIMEOUT_MS,
+  )
+  const remote = await serveB.waitFor(
+    `peer_library_changed at rev ${String(local.library_rev)}`,
+    (e) => serveB.events.indexOf(e) >= bSeen && e.event === 'peer_library_changed' && Number(e.library_rev) >= Number(local.library_rev),
+    CHANGE_TIMEOUT_MS,
+  )
   const after = await settledTraffic(...clients)
-  const outcomes = serveB.events.slice(bSeen).filter((e) => e.event === 'peer_library_changed').map((e) => String(e.outcome))
+  const outcomes = serveB.events
+    .slice(bSeen)
+    .filter((e) => e.event === 'peer_library_changed')
+    .map((e) => String(e.outcome))
   return {
     kind,
     id,
@@ -201,9 +216,13 @@ async function main(): Promise<void> {
     const joinStarted = performance.now()
     const serveB = startServe('B', gamesB, ['--peer', `127.0.0.1:${listeningA.port as number}`])
     const listeningB = await serveB.waitFor('listening', (e) => e.event === 'listening', JOIN_TIMEOUT_MS)
-    const joined = await serveB.waitFor(`A's ${GAMES} games`, (e) => e.event === 'peer_library_changed' && e.peer_id === peerA && e.game_count === GAMES, JOIN_TIMEOUT_MS)
+    const joined = await serveB.waitFor(
+      `A's ${GAMES} games`,
+      (e) => e.event === 'peer_library_changed' && e.peer_id === peerA && e.game_count === GAMES,
+      JOIN_TIMEOUT_MS,
+    )
     const peerB = String(listeningB.peer_id)
-    await serveA.waitFor('B\'s library at A', (e) => e.event === 'peer_library_changed' && e.peer_id === peerB, JOIN_TIMEOUT_MS)
+    await serveA.waitFor("B's library at A", (e) => e.event === 'peer_library_changed' && e.peer_id === peerB, JOIN_TIMEOUT_MS)
     const clientB = await control(gamesB)
     const joinAfter = await settledTraffic(clientA, clientB)
     const zero = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
@@ -219,7 +238,11 @@ async function main(): Promise<void> {
       results.push(await measureChange(serveA, serveB, pair, 'new game', fresh, () => fs.rename(path.join(staging, fresh), path.join(gamesA, fresh))))
       await checkListed(clientB, fresh, '1.0', peerA)
       const updated = gameId(n * 7)
-      results.push(await measureChange(serveA, serveB, pair, 'version.ini', updated, () => fs.rename(path.join(staging, `version-${n}.ini`), path.join(gamesA, updated, 'version.ini'))))
+      results.push(
+        await measureChange(serveA, serveB, pair, 'version.ini', updated, () =>
+          fs.rename(path.join(staging, `version-${n}.ini`), path.join(gamesA, updated, 'version.ini')),
+        ),
+      )
       await checkListed(clientB, updated, `2.${n}`, peerA)
     }
 
@@ -229,7 +252,9 @@ async function main(): Promise<void> {
     const snapshots = results.filter((r) => r.outcome !== 'delta')
     console.log(`two serve processes on 127.0.0.1, peer A ${GAMES} games, peer B empty; bytes = UDP payload both ways (QUIC headers, TLS, acks included)`)
     console.log('')
-    console.log(`join (snapshot)   B spawned → A's ${GAMES} games listed at B: ${(joined.at - joinStarted).toFixed(0)} ms (${(joined.at - listeningB.at).toFixed(0)} ms after B listened)`)
+    console.log(
+      `join (snapshot)   B spawned → A's ${GAMES} games listed at B: ${(joined.at - joinStarted).toFixed(0)} ms (${(joined.at - listeningB.at).toFixed(0)} ms after B listened)`,
+    )
     console.log(`                  bytes: A→B ${kb(join.aOut)}, B→A ${kb(join.bOut)}, total ${kb(joinTotal)} in ${join.datagrams} datagrams`)
     console.log('')
     console.log('change  kind         game             watcher ms  end-to-end ms  outcome   A→B bytes  B→A bytes  datagrams')
@@ -239,8 +264,12 @@ async function main(): Promise<void> {
       )
     })
     console.log('')
-    console.log(`one-game change, end to end (the watcher's latency included): median ${median(endToEnd).toFixed(0)} ms, max ${Math.max(...endToEnd).toFixed(0)} ms (of which change → A's own library_changed: median ${median(watcher).toFixed(0)} ms)`)
-    console.log(`one-game change, bytes both ways: median ${median(changeBytes)} B = ${((100 * median(changeBytes)) / joinTotal).toFixed(2)}% of the join's ${kb(joinTotal)}`)
+    console.log(
+      `one-game change, end to end (the watcher's latency included): median ${median(endToEnd).toFixed(0)} ms, max ${Math.max(...endToEnd).toFixed(0)} ms (of which change → A's own library_changed: median ${median(watcher).toFixed(0)} ms)`,
+    )
+    console.log(
+      `one-game change, bytes both ways: median ${median(changeBytes)} B = ${((100 * median(changeBytes)) / joinTotal).toFixed(2)}% of the join's ${kb(joinTotal)}`,
+    )
     console.log(`changes that needed a snapshot: ${snapshots.length === 0 ? 'none' : snapshots.map((r) => r.id).join(', ')}`)
     console.log(`target: under 1 s end to end ${Math.max(...endToEnd) < 1000 ? 'met' : 'NOT met'}; no snapshot ${snapshots.length === 0 ? 'met' : 'NOT met'}`)
     if (snapshots.length > 0) process.exitCode = 1

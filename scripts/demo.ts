@@ -92,7 +92,14 @@ async function writeGame(gamesDir: string, game: SampleGame): Promise<number> {
 
 async function writeCatalog(gamesDir: string): Promise<void> {
   await fs.mkdir(gamesDir, {recursive: true})
-  await fs.writeFile(path.join(gamesDir, 'catalog.json'), JSON.stringify(SAMPLE.map(({id, name}) => ({id, name})), null, 2))
+  await fs.writeFile(
+    path.join(gamesDir, 'catalog.json'),
+    JSON.stringify(
+      SAMPLE.map(({id, name}) => ({id, name})),
+      null,
+      2,
+    ),
+  )
 }
 
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
@@ -112,7 +119,9 @@ async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | un
 /** Runs the CLI to completion within FETCH_TIMEOUT_MS; stderr goes to the terminal (progress bars). */
 function runCli(args: string[]): Promise<{code: number | null; stdout: string}> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [CLI, ...args], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'inherit']}))
+    const child = track(
+      spawn(process.execPath, [CLI, ...args], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: ''}, stdio: ['ignore', 'pipe', 'inherit']}),
+    )
     let stdout = ''
     child.stdout!.on('data', (data: Buffer) => (stdout += data.toString()))
     const timer = setTimeout(() => child.kill('SIGKILL'), FETCH_TIMEOUT_MS)
@@ -140,10 +149,20 @@ async function installedFiles(gamesDir: string, id: string): Promise<string[]> {
   )
 }
 
-const formatBytes = (bytes: number): string => (bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`)
+const formatBytes = (bytes: number): string =>
+  bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`
 
 interface FetchDocument {
-  games: {id: string; eti_version: string; bytes: number; reused_bytes: number; elapsed_ms: number; sources: {peer_id: string; bytes: number}[]; retried_chunks: number; installed: boolean}[]
+  games: {
+    id: string
+    eti_version: string
+    bytes: number
+    reused_bytes: number
+    elapsed_ms: number
+    sources: {peer_id: string; bytes: number}[]
+    retried_chunks: number
+    installed: boolean
+  }[]
 }
 
 async function main(): Promise<void> {
@@ -159,7 +178,8 @@ async function main(): Promise<void> {
   const gamesC = path.join(root, 'peer-c')
   say(`lanspread demo: a sample library in ${root}`)
   for (const dir of [gamesA, gamesB, gamesC]) await writeCatalog(dir)
-  for (const game of SAMPLE) say(`  peer A has ${game.id} ${game.version}: ${formatBytes(await writeGame(gamesA, game))} of .eti archives (${game.gzip ? 'tar.gz' : 'tar'})`)
+  for (const game of SAMPLE)
+    say(`  peer A has ${game.id} ${game.version}: ${formatBytes(await writeGame(gamesA, game))} of .eti archives (${game.gzip ? 'tar.gz' : 'tar'})`)
 
   const serveA = await startServe('A', gamesA, [])
   say(`peer A serving on 127.0.0.1:${serveA.port} (peer ${serveA.peerId})`)
@@ -175,20 +195,37 @@ async function main(): Promise<void> {
   ])
 
   say('')
-  say('$ lanspread fetch quake --install --games peer-b     (through B\'s serve: B downloads from A)')
+  say("$ lanspread fetch quake --install --games peer-b     (through B's serve: B downloads from A)")
   const viaServe = await runCli(['fetch', 'quake', '--install', '--no-mdns', '--games', gamesB, '--json'])
   if (viaServe.code !== 0) throw new Error(`fetch through serve B exited with ${viaServe.code}: ${viaServe.stdout}`)
   const first = (JSON.parse(viaServe.stdout) as FetchDocument).games[0]!
-  say(`  B fetched quake ${first.eti_version}: ${formatBytes(first.bytes)} in ${(first.elapsed_ms / 1000).toFixed(2)} s from ${first.sources.map((s) => `${names.get(s.peer_id) ?? s.peer_id} (${formatBytes(s.bytes)})`).join(', ')}, installed: ${first.installed ? 'yes' : 'no'}`)
+  say(
+    `  B fetched quake ${first.eti_version}: ${formatBytes(first.bytes)} in ${(first.elapsed_ms / 1000).toFixed(2)} s from ${first.sources.map((s) => `${names.get(s.peer_id) ?? s.peer_id} (${formatBytes(s.bytes)})`).join(', ')}, installed: ${first.installed ? 'yes' : 'no'}`,
+  )
 
   say('')
   say('$ lanspread fetch quake openarena --install --peer A --peer B --games peer-c     (a one-shot peer C, no serve)')
   // B's library shows quake ready once the download's rescan is done; then C asks A and B: two sources.
   await waitUntil('B to offer quake', START_TIMEOUT_MS, () => {
     const downloaded = serveB.events.findIndex((e) => e.event === 'operation_finished' && e.id === 'quake' && e.kind === 'download')
-    return downloaded >= 0 && serveB.events.slice(downloaded).some((e) => e.event === 'library_changed' && [...(e.added as string[]), ...(e.updated as string[])].includes('quake'))
+    return (
+      downloaded >= 0 &&
+      serveB.events.slice(downloaded).some((e) => e.event === 'library_changed' && [...(e.added as string[]), ...(e.updated as string[])].includes('quake'))
+    )
   })
-  const oneShot = await runCli(['fetch', 'quake', 'openarena', '--install', '--no-mdns', '--games', gamesC, '--peer', `127.0.0.1:${serveA.port}`, '--peer', `127.0.0.1:${serveB.port}`])
+  const oneShot = await runCli([
+    'fetch',
+    'quake',
+    'openarena',
+    '--install',
+    '--no-mdns',
+    '--games',
+    gamesC,
+    '--peer',
+    `127.0.0.1:${serveA.port}`,
+    '--peer',
+    `127.0.0.1:${serveB.port}`,
+  ])
   say(oneShot.stdout.trimEnd().replace(/^/gm, '  '))
   if (oneShot.code !== 0) throw new Error(`one-shot fetch of peer C exited with ${oneShot.code}`)
 

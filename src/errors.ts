@@ -80,7 +80,7 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
 const ERRNO_HINTS: Readonly<Record<string, string>> = {
   EACCES: 'give your user read and write access to that path (or run lanspread as the user who owns the games folder)',
   EPERM: 'give your user read and write access to that path (or run lanspread as the user who owns the games folder)',
-  EROFS: 'mount that file system read-write, then run the command again (only a path in lanspread\'s state folder can move elsewhere, with --state-dir PATH)',
+  EROFS: "mount that file system read-write, then run the command again (only a path in lanspread's state folder can move elsewhere, with --state-dir PATH)",
   ENOSPC: 'free some disk space, then run the command again',
   EDQUOT: 'free some space within your disk quota, then run the command again',
   ENOTDIR: 'a file stands where a folder is expected: move it away, then run the command again',
@@ -88,7 +88,7 @@ const ERRNO_HINTS: Readonly<Record<string, string>> = {
   ENOENT: 'check that the path exists, then run the command again',
   EEXIST: 'move what is in the way out of the game folder, then run the command again',
   EMFILE: 'raise the open-file limit (ulimit -n), then run the command again',
-  ENFILE: 'close other programs or raise the system\'s open-file limit, then run the command again',
+  ENFILE: "close other programs or raise the system's open-file limit, then run the command again",
   EIO: 'check the disk (dmesg, SMART) and its cable, then run the command again',
   ELOOP: 'fix or remove the looping symbolic link, then run the command again',
   ENAMETOOLONG: 'move the games folder to a shorter path, then run the command again',

@@ -13,7 +13,10 @@ async function filesUnder(folder: string, ext: RegExp): Promise<string[]> {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fs.access(path.join(REPO_ROOT, file)).then(() => true, () => false)
+  return fs.access(path.join(REPO_ROOT, file)).then(
+    () => true,
+    () => false,
+  )
 }
 
 describe('docs', () => {
@@ -32,13 +35,20 @@ describe('docs', () => {
     const missing: string[] = []
     for (const file of records) {
       const text = await read(path.join('docs/decisions', file))
-      for (const part of ['Context', 'Decision', 'Consequence', 'Status']) if (!new RegExp(`^(\\*\\*|## |)${part}`, 'm').test(text)) missing.push(`${file}: ${part}`)
+      for (const part of ['Context', 'Decision', 'Consequence', 'Status'])
+        if (!new RegExp(`^(\\*\\*|## |)${part}`, 'm').test(text)) missing.push(`${file}: ${part}`)
     }
     expect(missing).toEqual([])
   })
 
   it('cites only doc paths that exist (README, docs/, IMPL_DECISIONS.md, src/, test/)', async () => {
-    const sources = ['README.md', 'IMPL_DECISIONS.md', ...(await filesUnder('docs', /\.md$/)), ...(await filesUnder('src', /\.ts$/)), ...(await filesUnder('test', /\.ts$/))]
+    const sources = [
+      'README.md',
+      'IMPL_DECISIONS.md',
+      ...(await filesUnder('docs', /\.md$/)),
+      ...(await filesUnder('src', /\.ts$/)),
+      ...(await filesUnder('test', /\.ts$/)),
+    ]
     const broken: string[] = []
     for (const source of sources) {
       const text = await read(source)

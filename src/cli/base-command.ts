@@ -18,7 +18,10 @@ export abstract class LanspreadCommand extends Command {
     'state-dir': Flags.string({description: "this peer's state folder [default: <games>/.lanspread]", helpGroup: 'GLOBAL'}),
     catalog: Flags.string({description: 'catalog file [default: <games>/catalog.json]', helpGroup: 'GLOBAL'}),
     // Our words, not oclif's "Format output as json.": what a script can rely on.
-    json: Flags.boolean({description: 'print one JSON document on stdout and nothing else there (a failure too: {"error": {code, message, hint}})', helpGroup: 'GLOBAL'}),
+    json: Flags.boolean({
+      description: 'print one JSON document on stdout and nothing else there (a failure too: {"error": {code, message, hint}})',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   /** What Ctrl-C or SIGTERM reports; commands that change a game name it with explainInterrupt. */

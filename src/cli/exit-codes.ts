@@ -33,7 +33,7 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   no_peers: 'no peers',
   integrity: 'integrity failure (a file changed while it was read, a hash mismatch)',
   protocol: 'protocol error: a peer sent a frame that is not valid (too large, truncated, not JSON, wrong fields)',
-  address_unavailable: 'cannot listen: the port is in use by another program, or the address is not one of this machine\'s',
+  address_unavailable: "cannot listen: the port is in use by another program, or the address is not one of this machine's",
   not_running: 'lanspread serve is not running (`lanspread status`)',
   io: 'filesystem error (permission denied, read-only file system, disk full, …)',
   interrupted: 'interrupted by Ctrl-C (SIGINT); the game is repaired by the next operation or `lanspread recover`',

@@ -38,7 +38,11 @@ export function toFailure(error: Error & {oclif?: {exit?: number}}, command?: st
   if (isLanspreadError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
   // oclif's own parse errors (unknown flag, missing argument, bad value) exit with 2.
   if (error.oclif?.exit === 2 || /Parse|Flag|Arg/.test(error.constructor.name)) {
-    return {code: 'usage', message: oneLine(error.message), hint: command ? `see \`lanspread ${command} --help\` for the flags and arguments` : 'see `lanspread help` for the commands, their flags and arguments'}
+    return {
+      code: 'usage',
+      message: oneLine(error.message),
+      hint: command ? `see \`lanspread ${command} --help\` for the flags and arguments` : 'see `lanspread help` for the commands, their flags and arguments',
+    }
   }
   return {
     code: 'internal',
@@ -58,5 +62,10 @@ function oneLine(text: string): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  )
 }

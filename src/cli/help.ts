@@ -35,7 +35,12 @@ export default class LanspreadHelp extends Help {
     this.log('')
     this.log(this.section('ENVIRONMENT', [...ENVIRONMENT]))
     this.log('')
-    this.log(this.section('EXIT CODES', exitCodeRows().map(([code, meaning]): [string, string] => [String(code), meaning])))
+    this.log(
+      this.section(
+        'EXIT CODES',
+        exitCodeRows().map(([code, meaning]): [string, string] => [String(code), meaning]),
+      ),
+    )
     this.log('')
     this.log(this.section('EXAMPLES', this.exampleLines()))
     this.log('')

@@ -18,7 +18,11 @@ export type StopSignal = keyof typeof SIGNAL_CODES
  * later. `takeover` returns a handler while a command waits on serve: it cancels serve's work
  * and reports what happened itself, instead of exiting at once.
  */
-export function handleInterrupts(notice: () => InterruptNotice, json: () => boolean, takeover: () => ((signal: StopSignal) => void) | undefined = () => undefined): void {
+export function handleInterrupts(
+  notice: () => InterruptNotice,
+  json: () => boolean,
+  takeover: () => ((signal: StopSignal) => void) | undefined = () => undefined,
+): void {
   for (const signal of Object.keys(SIGNAL_CODES) as StopSignal[]) {
     process.on(signal, () => {
       const handler = takeover()

@@ -109,7 +109,14 @@ export function peersTable(peers: readonly PeerInfo[], now = Date.now()): string
   if (peers.length === 0) return 'No peers.'
   return table(
     ['PEER', 'HOSTNAME', 'ADDRESSES', 'GAMES', 'REV', 'LAST SEEN'],
-    peers.map((peer) => [peer.peer_id, peer.hostname ?? '-', peer.addresses.join(' '), String(peer.game_count), peer.library_rev === null ? '-' : String(peer.library_rev), ago(peer.last_seen, now)]),
+    peers.map((peer) => [
+      peer.peer_id,
+      peer.hostname ?? '-',
+      peer.addresses.join(' '),
+      String(peer.game_count),
+      peer.library_rev === null ? '-' : String(peer.library_rev),
+      ago(peer.last_seen, now),
+    ]),
   )
 }
 

@@ -43,13 +43,22 @@ export default class Fetch extends LanspreadCommand {
     const paths = this.resolvePaths(flags)
     this.setInterruptNotice({message: `the fetch of ${ids.join(', ')} stopped`, hint: resumeHint(ids)})
     const request = {ids, install: flags.install, bulk: flags.bulk, ...(flags.from === undefined ? {} : {from: flags.from})}
-    const document = (await this.viaServe(paths, request)) ?? (await this.oneShot(paths, request, flags.peer ?? [], {meetTimeoutMs: flags['wait-peers'] * 1000, mdns: mdnsAllowed(flags.mdns), interfaces: flags.interface ?? []}))
+    const document =
+      (await this.viaServe(paths, request)) ??
+      (await this.oneShot(paths, request, flags.peer ?? [], {
+        meetTimeoutMs: flags['wait-peers'] * 1000,
+        mdns: mdnsAllowed(flags.mdns),
+        interfaces: flags.interface ?? [],
+      }))
     if (!this.jsonEnabled()) this.log(fetchedTable(document.games))
     return document
   }
 
   /** Through serve, with its download progress drawn from the event stream on a terminal. */
-  private async viaServe(paths: LanspreadPaths, request: {ids: string[]; install: boolean; bulk: boolean; from?: string}): Promise<{games: FetchedGame[]} | undefined> {
+  private async viaServe(
+    paths: LanspreadPaths,
+    request: {ids: string[]; install: boolean; bulk: boolean; from?: string},
+  ): Promise<{games: FetchedGame[]} | undefined> {
     const client = await attachToServe(paths)
     if (!client) return undefined
     const bar = byteProgressBar(!this.jsonEnabled())
@@ -117,7 +126,11 @@ function resumeHint(ids: readonly string[]): string {
 
 function fallbackWarnings(games: readonly FetchedGame[]): string[] {
   return games.flatMap((game) =>
-    game.sources.flatMap((source) => (source.fallback_reason === undefined ? [] : [`${game.id}: peer ${source.peer_id}'s bulk TLS port is unusable (${source.fallback_reason}); its chunks came over QUIC`])),
+    game.sources.flatMap((source) =>
+      source.fallback_reason === undefined
+        ? []
+        : [`${game.id}: peer ${source.peer_id}'s bulk TLS port is unusable (${source.fallback_reason}); its chunks came over QUIC`],
+    ),
   )
 }
 

@@ -15,7 +15,11 @@ export default class Install extends LanspreadCommand {
     'Crash-safe: an interrupted install is rolled back or forward by `lanspread recover`. ' +
     'Installing an installed game changes nothing; --update reinstalls from the current archives and keeps what you made in local/ (files the previous install did not extract, or that you changed since); --update --clean replaces everything.'
 
-  static override examples = ['<%= config.bin %> install quake3', '<%= config.bin %> install quake3 --update --json', '<%= config.bin %> install quake3 --update --clean']
+  static override examples = [
+    '<%= config.bin %> install quake3',
+    '<%= config.bin %> install quake3 --update --json',
+    '<%= config.bin %> install quake3 --update --clean',
+  ]
 
   static override args = {id: Args.string({description: 'the game ID', required: true})}
   static override flags = {
@@ -71,7 +75,8 @@ export default class Install extends LanspreadCommand {
         ? `${id} is already installed; local/ was left as it is (use --update to reinstall)`
         : `${id} ${result.action} from ${result.archives.join(', ')}${keptText(result)}`,
     )
-    if (result.kept_rule === 'no_record') this.warnLine(`${id}: local/ had no install record (an older lanspread made it), so only files the new archives do not have were kept`)
+    if (result.kept_rule === 'no_record')
+      this.warnLine(`${id}: local/ had no install record (an older lanspread made it), so only files the new archives do not have were kept`)
     return result
   }
 }

@@ -59,7 +59,9 @@ export default class LibraryCommand extends LanspreadCommand {
       throw serveNotRunning(paths)
     }
     if (id !== undefined && viaServe.result.games.length === 0) {
-      throw new LanspreadError('not_found', `game ${id} is not on this peer nor on any peer it knows`, {hint: 'run `lanspread library --peers` to list every game on the network'})
+      throw new LanspreadError('not_found', `game ${id} is not on this peer nor on any peer it knows`, {
+        hint: 'run `lanspread library --peers` to list every game on the network',
+      })
     }
     if (!this.jsonEnabled()) this.log(networkGamesTable(viaServe.result.games))
     return viaServe.result

@@ -39,13 +39,15 @@ export default class Peers extends LanspreadCommand {
     if (flags.forget !== undefined) {
       const viaServe = await requestServe<{peer_id: string; forgotten: boolean}>(paths, 'forget', {peer_id: flags.forget})
       const result = viaServe?.result ?? {peer_id: flags.forget, forgotten: await new PinStore(pinsDirFor(paths.stateDir)).forget(flags.forget)}
-      if (!this.jsonEnabled()) this.log(result.forgotten ? `forgot the pinned certificate of ${result.peer_id}` : `no certificate was pinned for ${result.peer_id}`)
+      if (!this.jsonEnabled())
+        this.log(result.forgotten ? `forgot the pinned certificate of ${result.peer_id}` : `no certificate was pinned for ${result.peer_id}`)
       return result
     }
     const expect = flags.expect
     // --wait is in seconds on both paths (serve's peer table, or an mDNS browse).
-    const waitS = (flags.wait ?? (expect === undefined ? undefined : 3)) ?? 0
-    const document = (await this.fromServe(paths, waitS * 1000, expect)) ?? (await this.fromMdns(paths, flags.wait ?? 3, expect, flags.mdns, flags.interface ?? []))
+    const waitS = flags.wait ?? (expect === undefined ? undefined : 3) ?? 0
+    const document =
+      (await this.fromServe(paths, waitS * 1000, expect)) ?? (await this.fromMdns(paths, flags.wait ?? 3, expect, flags.mdns, flags.interface ?? []))
     if (expect !== undefined && document.peers.length < expect) throw tooFew(document.peers.length, expect, document.where)
     if (!this.jsonEnabled()) this.log(peersTable(document.peers))
     return {peers: document.peers, source: document.source}
@@ -59,12 +61,19 @@ export default class Peers extends LanspreadCommand {
       if (!viaServe) return undefined
       const {peers} = viaServe.result
       const enough = expect === undefined ? Date.now() >= deadline : peers.length >= expect
-      if (enough || Date.now() >= deadline) return {peers, source: 'serve', where: `in the peer table of the serve of ${paths.stateDir} after ${waitMs / 1000} s`}
+      if (enough || Date.now() >= deadline)
+        return {peers, source: 'serve', where: `in the peer table of the serve of ${paths.stateDir} after ${waitMs / 1000} s`}
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
   }
 
-  private async fromMdns(paths: LanspreadPaths, waitS: number, expect: number | undefined, mdns: boolean, interfaces: string[]): Promise<PeersDocument & {where: string}> {
+  private async fromMdns(
+    paths: LanspreadPaths,
+    waitS: number,
+    expect: number | undefined,
+    mdns: boolean,
+    interfaces: string[],
+  ): Promise<PeersDocument & {where: string}> {
     if (!mdnsAllowed(mdns)) throw serveNotRunning(paths)
     // Never a silent fallback: the user learns that serve is not running, and what is done instead.
     process.stderr.write(`lanspread serve is not running for ${paths.stateDir}: listening to mDNS for ${waitS} s instead\n`)

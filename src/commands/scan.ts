@@ -8,7 +8,8 @@ export type {ScanDocument} from '../cli/scan-library.js'
 // command serves every other form (--help, a flag given twice, LANSPREAD_CONTENT_TYPE, …).
 export default class Scan extends LanspreadCommand {
   static override summary = 'Refresh the library index from the game folders and print the library.'
-  static override description = 'Unchanged games (same fingerprint: root-level .eti files, version.ini, local/) reuse their cached manifest; --full walks every game folder.'
+  static override description =
+    'Unchanged games (same fingerprint: root-level .eti files, version.ini, local/) reuse their cached manifest; --full walks every game folder.'
   static override examples = ['<%= config.bin %> scan', '<%= config.bin %> scan --full --json', 'LANSPREAD_GAMES=/srv/games <%= config.bin %> scan']
 
   static override flags = {

@@ -5,9 +5,9 @@ import {parsePeerAddress} from '../discovery/static-peers.js'
 import {serveUntilSignal} from '../peer/serve.js'
 
 export default class Serve extends LanspreadCommand {
-  static override summary = 'Run this machine\'s peer: keep the library indexed, find peers, sync libraries, answer the other commands.'
+  static override summary = "Run this machine's peer: keep the library indexed, find peers, sync libraries, answer the other commands."
   static override description =
-    'Recovers every game folder, scans the library and watches it, listens for peers over QUIC (UDP), keeps each peer\'s library in sync ' +
+    "Recovers every game folder, scans the library and watches it, listens for peers over QUIC (UDP), keeps each peer's library in sync " +
     'and answers the other lanspread commands through <state>/control.sock. Stops cleanly on Ctrl-C or SIGTERM, telling peers goodbye. ' +
     'Logs go to stderr; --json prints one JSON event per line on stdout (listening, peer_found, peer_lost, peer_refused, library_changed, …). ' +
     'Peers are found over mDNS / DNS-SD (_lanspread._udp) on every non-internal IPv4 interface, or those given with --interface; --no-mdns (or LANSPREAD_MDNS=0) turns it off. ' +
@@ -35,7 +35,10 @@ export default class Serve extends LanspreadCommand {
     bulk: Flags.boolean({description: 'serve chunk bytes over TLS-over-TCP too (--no-bulk: QUIC only)', default: true, allowNo: true}),
     'bulk-port': Flags.integer({description: 'TCP port of the bulk data plane (default: the --port number; 0 picks a free port)', min: 0, max: 65_535}),
     mdns: Flags.boolean({description: 'find peers and be found over mDNS / DNS-SD (--no-mdns: only --peer)', default: true, allowNo: true}),
-    interface: Flags.string({description: 'run mDNS on this interface NAME or IPv4 ADDRESS (repeatable; default: every non-internal IPv4 interface)', multiple: true}),
+    interface: Flags.string({
+      description: 'run mDNS on this interface NAME or IPv4 ADDRESS (repeatable; default: every non-internal IPv4 interface)',
+      multiple: true,
+    }),
   }
 
   // A failure under --json is one JSON document on stdout, like every other command's (a script reads stdout).

@@ -22,7 +22,10 @@ export default class StatusCommand extends LanspreadCommand {
       })
     }
     const parsed = StatusSchema.safeParse(viaServe.result)
-    if (!parsed.success) throw new LanspreadError('protocol', 'serve answered status with a document this lanspread does not understand', {hint: 'run the same lanspread version for serve and the commands'})
+    if (!parsed.success)
+      throw new LanspreadError('protocol', 'serve answered status with a document this lanspread does not understand', {
+        hint: 'run the same lanspread version for serve and the commands',
+      })
     if (!this.jsonEnabled()) this.log(statusText(parsed.data))
     return parsed.data
   }

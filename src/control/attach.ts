@@ -29,7 +29,11 @@ export async function attachToServe(paths: Pick<LanspreadPaths, 'stateDir'>): Pr
  * command (the same shape the command builds on disk): serve is this program, on this
  * machine, behind a socket only this user can open.
  */
-export async function requestServe<T>(paths: Pick<LanspreadPaths, 'stateDir'>, command: Exclude<ControlCommand, 'subscribe'>, args: Record<string, unknown> = {}): Promise<{result: T} | undefined> {
+export async function requestServe<T>(
+  paths: Pick<LanspreadPaths, 'stateDir'>,
+  command: Exclude<ControlCommand, 'subscribe'>,
+  args: Record<string, unknown> = {},
+): Promise<{result: T} | undefined> {
   const client = await attachToServe(paths)
   if (!client) return undefined
   try {

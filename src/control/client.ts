@@ -6,7 +6,6 @@ import {CONNECT_TIMEOUT_MS, connectControlSocket} from './connect.js'
 import {type ControlCommand, type ControlEvent, ControlEventSchema, ControlReplySchema, MAX_CONTROL_LINE_BYTES} from './messages.js'
 import {readLines, writeLine} from './ndjson.js'
 
-
 interface Waiter {
   resolve: (result: unknown) => void
   reject: (error: LanspreadError) => void
@@ -22,7 +21,12 @@ export class ControlClient {
     private readonly socket: net.Socket,
     readonly socketPath: string,
   ) {
-    readLines(socket, MAX_CONTROL_LINE_BYTES, (line) => this.receive(line), () => this.fail('serve sent a line longer than allowed'))
+    readLines(
+      socket,
+      MAX_CONTROL_LINE_BYTES,
+      (line) => this.receive(line),
+      () => this.fail('serve sent a line longer than allowed'),
+    )
     socket.on('error', () => {})
     socket.on('close', () => this.fail('serve closed the control connection (it stopped or crashed)'))
   }
@@ -89,7 +93,7 @@ export class ControlClient {
   }
 
   private fail(message: string): void {
-    this.closedError ??= new LanspreadError('io', message, {hint: 'check serve\'s log; run the command again (it works on disk when serve is not running)'})
+    this.closedError ??= new LanspreadError('io', message, {hint: "check serve's log; run the command again (it works on disk when serve is not running)"})
     for (const waiter of this.waiting.values()) waiter.reject(this.closedError)
     this.waiting.clear()
     this.socket.destroy()

@@ -17,7 +17,12 @@ export async function connectControlSocket(socketPath: string, timeoutMs = CONNE
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new LanspreadError('busy', `serve's control socket ${socketPath} did not answer within ${timeoutMs} ms`, {hint: 'serve may be overloaded or hung; try again, or stop it'})),
+        () =>
+          reject(
+            new LanspreadError('busy', `serve's control socket ${socketPath} did not answer within ${timeoutMs} ms`, {
+              hint: 'serve may be overloaded or hung; try again, or stop it',
+            }),
+          ),
         timeoutMs,
       )
       socket.once('connect', () => {

@@ -4,7 +4,20 @@
 import {z} from 'zod'
 import {ERROR_CODES} from '../errors.js'
 
-export const CONTROL_COMMANDS = ['status', 'peers', 'forget', 'library', 'library_peers', 'scan', 'install', 'uninstall', 'recover', 'fetch', 'cancel', 'subscribe'] as const
+export const CONTROL_COMMANDS = [
+  'status',
+  'peers',
+  'forget',
+  'library',
+  'library_peers',
+  'scan',
+  'install',
+  'uninstall',
+  'recover',
+  'fetch',
+  'cancel',
+  'subscribe',
+] as const
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number]
 
 /** One request line: `args` is validated again by the handler of its command. */

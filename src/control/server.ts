@@ -36,9 +36,13 @@ export class ControlServer {
    */
   static async listen(options: ControlServerOptions): Promise<ControlServer> {
     if (Buffer.byteLength(options.socketPath) > MAX_SOCKET_PATH_BYTES) {
-      throw new LanspreadError('usage', `the control socket path ${options.socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket allows`, {
-        hint: 'use a shorter --state-dir',
-      })
+      throw new LanspreadError(
+        'usage',
+        `the control socket path ${options.socketPath} is longer than the ${MAX_SOCKET_PATH_BYTES} bytes a Unix socket allows`,
+        {
+          hint: 'use a shorter --state-dir',
+        },
+      )
     }
     await fs.rm(options.socketPath, {force: true}).catch((error: unknown) => {
       throw ioError('remove the old control socket', options.socketPath, error)

@@ -17,11 +17,16 @@ export interface BrowseOptions {
 
 export async function browsePeers(options: BrowseOptions): Promise<{peers: PeerInfo[]; interfaces: string[]}> {
   const interfaces = chooseInterfaces(options.interfaces)
-  const mdns = new MdnsDiscovery(interfaces, {log: (_level, message) => options.log(message), ...(options.createSocket ? {createSocket: options.createSocket} : {})}, {queryMaxMs: 1000})
+  const mdns = new MdnsDiscovery(
+    interfaces,
+    {log: (_level, message) => options.log(message), ...(options.createSocket ? {createSocket: options.createSocket} : {})},
+    {queryMaxMs: 1000},
+  )
   await mdns.start(() => {})
   try {
     const deadline = Date.now() + options.waitMs
-    while (Date.now() < deadline && (options.expect === undefined || mdns.seenPeers().length < options.expect)) await new Promise((resolve) => setTimeout(resolve, 50))
+    while (Date.now() < deadline && (options.expect === undefined || mdns.seenPeers().length < options.expect))
+      await new Promise((resolve) => setTimeout(resolve, 50))
   } finally {
     await mdns.stop()
   }

@@ -48,15 +48,21 @@ export function resolveInstances(packet: ResponseLike): ResolvedInstance[] {
     const target = srvTarget(srv.data)
     const fields = decodeTxt(txt.data)
     if (!target || !fields) continue
-    const addresses = records.filter((r) => r.type === 'A' && lower(r.name) === target.name && typeof r.data === 'string' && IPV4.test(r.data)).map((r) => r.data as string)
-    const addresses6 = records.filter((r) => r.type === 'AAAA' && lower(r.name) === target.name && typeof r.data === 'string' && net.isIPv6(r.data)).map((r) => r.data as string)
+    const addresses = records
+      .filter((r) => r.type === 'A' && lower(r.name) === target.name && typeof r.data === 'string' && IPV4.test(r.data))
+      .map((r) => r.data as string)
+    const addresses6 = records
+      .filter((r) => r.type === 'AAAA' && lower(r.name) === target.name && typeof r.data === 'string' && net.isIPv6(r.data))
+      .map((r) => r.data as string)
     resolved.push({instance, txt: fields, port: target.port, addresses, addresses6, goodbye: ptrTtl === 0 || ttlOf(srv) === 0, ttl: ptrTtl})
   }
   return resolved
 }
 
 function asRecords(value: unknown): ReceivedRecord[] {
-  return Array.isArray(value) ? value.filter((r): r is ReceivedRecord => typeof r === 'object' && r !== null && typeof (r as {type?: unknown}).type === 'string') : []
+  return Array.isArray(value)
+    ? value.filter((r): r is ReceivedRecord => typeof r === 'object' && r !== null && typeof (r as {type?: unknown}).type === 'string')
+    : []
 }
 
 /** A record without a usable TTL is taken as fresh (only an explicit 0 is a goodbye). */

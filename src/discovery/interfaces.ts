@@ -24,7 +24,9 @@ export function chooseInterfaces(wanted: readonly string[], networks: NetworkInt
     const matches = all.filter((entry) => entry.name === want || entry.address === want)
     if (matches.length === 0) {
       const known = all.map((entry) => `${entry.name} (${entry.address})`).join(', ') || 'none'
-      throw new LanspreadError('usage', `--interface ${want} is not an IPv4 interface of this machine`, {hint: `give an interface name or IPv4 address; this machine has: ${known}`})
+      throw new LanspreadError('usage', `--interface ${want} is not an IPv4 interface of this machine`, {
+        hint: `give an interface name or IPv4 address; this machine has: ${known}`,
+      })
     }
     for (const {name, address} of matches) chosen.set(address, withIpv6({name, address}, networks))
   }

@@ -87,7 +87,14 @@ export class TruncatedQueries {
 /** The querier listed our PTR with at least half its TTL left: it needs no answer (RFC 6762 §7.1). */
 export function alreadyKnown(knownAnswers: unknown, instance: string): boolean {
   if (!Array.isArray(knownAnswers)) return false
-  return knownAnswers.some((record: {type?: unknown; name?: unknown; data?: unknown; ttl?: unknown}) =>
-    record?.type === 'PTR' && typeof record.name === 'string' && record.name.toLowerCase() === SERVICE_TYPE && typeof record.data === 'string' && record.data.toLowerCase() === instance && typeof record.ttl === 'number' && record.ttl >= OTHER_TTL / 2,
+  return knownAnswers.some(
+    (record: {type?: unknown; name?: unknown; data?: unknown; ttl?: unknown}) =>
+      record?.type === 'PTR' &&
+      typeof record.name === 'string' &&
+      record.name.toLowerCase() === SERVICE_TYPE &&
+      typeof record.data === 'string' &&
+      record.data.toLowerCase() === instance &&
+      typeof record.ttl === 'number' &&
+      record.ttl >= OTHER_TTL / 2,
   )
 }

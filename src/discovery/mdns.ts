@@ -4,7 +4,20 @@
 import type {Answer} from 'dns-packet'
 import {errorMessage} from '../errors.js'
 import type {AdvertisedLibrary, DiscoveredPeer, DiscoverySource, FoundPeer, LocalPeer} from './discovery.js'
-import {type Advertisement, HOST_TTL, OTHER_TTL, SERVICES_ENUMERATION, SERVICE_TYPE, addressRecords, browseAnswer, enumerationAnswer, hostTarget, instanceName, instanceRecords, announcement} from './dns-sd-records.js'
+import {
+  type Advertisement,
+  HOST_TTL,
+  OTHER_TTL,
+  SERVICES_ENUMERATION,
+  SERVICE_TYPE,
+  addressRecords,
+  browseAnswer,
+  enumerationAnswer,
+  hostTarget,
+  instanceName,
+  instanceRecords,
+  announcement,
+} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import {type MdnsInterface, scopedAddress} from './interfaces.js'
 import {TruncatedQueries, alreadyKnown, isTruncated, splitKnownAnswers} from './known-answers.js'
@@ -95,11 +108,17 @@ export class MdnsDiscovery implements DiscoverySource {
       const bound: Bound = {iface, socket, lastPtrAt: -Infinity, answerPending: false}
       socket.on('query', (packet, rinfo) => this.guard(() => this.onQuery(bound, packet, rinfo)))
       socket.on('response', (packet, rinfo) => this.guard(() => this.onResponse(bound, packet, rinfo)))
-      socket.on('error', (error) => this.components.log('warn', `mDNS on ${iface.name} (${iface.address}) failed: ${errorMessage(error)}; discovery there is off (--peer HOST:PORT still works)`))
+      socket.on('error', (error) =>
+        this.components.log(
+          'warn',
+          `mDNS on ${iface.name} (${iface.address}) failed: ${errorMessage(error)}; discovery there is off (--peer HOST:PORT still works)`,
+        ),
+      )
       socket.on('warning', (error) => this.warnOnce(`mDNS on ${iface.name} (${iface.address}): ${errorMessage(error)}`))
       this.bound.push(bound)
     }
-    if (this.bound.length === 0) this.components.log('warn', 'mDNS has no interface to run on (no non-internal IPv4 interface); use --interface or --peer HOST:PORT')
+    if (this.bound.length === 0)
+      this.components.log('warn', 'mDNS has no interface to run on (no non-internal IPv4 interface); use --interface or --peer HOST:PORT')
     this.query()
     if (self) this.announceRepeatedly()
     this.reportPeriodically()
@@ -132,7 +151,8 @@ export class MdnsDiscovery implements DiscoverySource {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     if (this.queryTimer) clearTimeout(this.queryTimer)
-    if (this.self) await Promise.all(this.bound.map((bound) => this.send(bound, announcement(this.advertisement(bound.iface), true), undefined, this.timings.goodbyeWaitMs)))
+    if (this.self)
+      await Promise.all(this.bound.map((bound) => this.send(bound, announcement(this.advertisement(bound.iface), true), undefined, this.timings.goodbyeWaitMs)))
     await Promise.all(this.bound.map((bound) => new Promise<void>((resolve) => bound.socket.destroy(() => resolve()))))
   }
 
@@ -309,7 +329,10 @@ export class MdnsDiscovery implements DiscoverySource {
     this.seen.set(txt.peer_id, {
       peer_id: txt.peer_id,
       hostname: txt.hostname,
-      addresses: [...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]), ...instance.addresses6.map((address) => scopedAddress(address, bound.iface.name))],
+      addresses: [
+        ...(instance.addresses.length > 0 ? instance.addresses : [rinfo.address]),
+        ...instance.addresses6.map((address) => scopedAddress(address, bound.iface.name)),
+      ],
       port: instance.port,
       proto_ver: txt.proto_ver,
       library_rev: txt.library_rev,

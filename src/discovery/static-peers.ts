@@ -22,7 +22,9 @@ export function parsePeerAddress(text: string): PeerAddress {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text)
   const port = match ? Number(match[2]) : NaN
   if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new LanspreadError('usage', `--peer ${text} is not HOST:PORT`, {hint: 'give the address and QUIC port of another serve, e.g. --peer 192.168.1.20:4870 or --peer [fe80::1]:4870'})
+    throw new LanspreadError('usage', `--peer ${text} is not HOST:PORT`, {
+      hint: 'give the address and QUIC port of another serve, e.g. --peer 192.168.1.20:4870 or --peer [fe80::1]:4870',
+    })
   }
   return {host: match[1]!, port}
 }

@@ -94,9 +94,13 @@ export class ChunkScheduler {
   }
 
   async run(): Promise<SchedulerResult> {
-    if (this.remaining > 0 && this.sources.length === 0) throw new LanspreadError('no_peers', `no source to download game ${this.id} from`, {hint: 'run `lanspread peers` to see which peers are up'})
+    if (this.remaining > 0 && this.sources.length === 0)
+      throw new LanspreadError('no_peers', `no source to download game ${this.id} from`, {hint: 'run `lanspread peers` to see which peers are up'})
     const done = new Promise<SchedulerResult>((resolve, reject) => (this.settle = {resolve, reject}))
-    const onAbort = () => this.fail(new LanspreadError('interrupted', `the download of game ${this.id} was cancelled`, {hint: `run the fetch again: it keeps the chunks already on disk`}))
+    const onAbort = () =>
+      this.fail(
+        new LanspreadError('interrupted', `the download of game ${this.id} was cancelled`, {hint: `run the fetch again: it keeps the chunks already on disk`}),
+      )
     this.signal?.addEventListener('abort', onAbort, {once: true})
     try {
       if (this.signal?.aborted) onAbort()
@@ -321,12 +325,18 @@ export class ChunkScheduler {
   private unfetchable(chunk: ChunkState): LanspreadError {
     const {file, offset} = chunk.planned
     if (chunk.badFrom.size > 0) {
-      return new LanspreadError('integrity', `every source of game ${this.id} served bad bytes for ${file.entry.path} at offset ${offset} (${[...chunk.badFrom].join(', ')})`, {
-        hint: 'the source copies are damaged or changed behind their index: run `lanspread scan --full` on those peers, or fetch from another peer',
-      })
+      return new LanspreadError(
+        'integrity',
+        `every source of game ${this.id} served bad bytes for ${file.entry.path} at offset ${offset} (${[...chunk.badFrom].join(', ')})`,
+        {
+          hint: 'the source copies are damaged or changed behind their index: run `lanspread scan --full` on those peers, or fetch from another peer',
+        },
+      )
     }
     const reasons = this.sources.map((s) => `${s.source.peerId}: ${s.lastError ?? 'dropped'}`).join('; ')
-    return new LanspreadError('no_peers', `every source of game ${this.id} failed (${reasons})`, {hint: 'check the peers with `lanspread peers`, then fetch again: chunks already on disk are kept'})
+    return new LanspreadError('no_peers', `every source of game ${this.id} failed (${reasons})`, {
+      hint: 'check the peers with `lanspread peers`, then fetch again: chunks already on disk are kept',
+    })
   }
 
   private sourceFailed(state: SourceState, reason: string): void {

@@ -119,7 +119,13 @@ async function fetchPayload(
     await files.close(file)
     await sync(file)
   })
-  const tracker = new ProgressTracker(game.id, plan.totalBytes, plan.reusedBytes, selected.sources.map((s) => s.peerId), now)
+  const tracker = new ProgressTracker(
+    game.id,
+    plan.totalBytes,
+    plan.reusedBytes,
+    selected.sources.map((s) => s.peerId),
+    now,
+  )
   options.onProgress?.(tracker.snapshot())
   const scheduler = new ChunkScheduler(
     game.id,

@@ -63,7 +63,8 @@ export class HashWorkers {
 
   /** BLAKE3 (hex) of `bytes`; they must not change until the promise settles. */
   hash(bytes: Uint8Array): Promise<string> {
-    if (this.closed) return Promise.reject(new LanspreadError('internal', 'the BLAKE3 worker threads are closed', {hint: 'this is a bug in lanspread: please report it'}))
+    if (this.closed)
+      return Promise.reject(new LanspreadError('internal', 'the BLAKE3 worker threads are closed', {hint: 'this is a bug in lanspread: please report it'}))
     const slot = this.leastBusy()
     const id = this.nextId++
     return new Promise<string>((resolve, reject) => {
@@ -119,12 +120,21 @@ export class HashWorkers {
     slot.pending.delete(reply.id)
     if (slot.pending.size === 0) slot.worker.unref()
     if ('hash' in reply) pending.resolve(reply.hash)
-    else pending.reject(new LanspreadError('internal', `BLAKE3 failed in its worker thread: ${reply.error}`, {hint: 'run the fetch again; if it repeats, set LANSPREAD_HASH_WORKERS=0 to hash on the main thread'}))
+    else
+      pending.reject(
+        new LanspreadError('internal', `BLAKE3 failed in its worker thread: ${reply.error}`, {
+          hint: 'run the fetch again; if it repeats, set LANSPREAD_HASH_WORKERS=0 to hash on the main thread',
+        }),
+      )
   }
 
   private failPending(slot: Slot, why: string): void {
     for (const pending of slot.pending.values()) {
-      pending.reject(new LanspreadError('internal', `the BLAKE3 worker thread ${why} while verifying a downloaded chunk`, {hint: 'run the fetch again (the chunks already written are kept); if it repeats, set LANSPREAD_HASH_WORKERS=0 to hash on the main thread'}))
+      pending.reject(
+        new LanspreadError('internal', `the BLAKE3 worker thread ${why} while verifying a downloaded chunk`, {
+          hint: 'run the fetch again (the chunks already written are kept); if it repeats, set LANSPREAD_HASH_WORKERS=0 to hash on the main thread',
+        }),
+      )
     }
     slot.pending.clear()
   }
@@ -137,7 +147,10 @@ export class HashWorkers {
  * BLAKE3 hashes in a fraction of a percent of a core (bench:fetch: the QUIC fetch's peak RSS
  * 267 MB with the copies, 222 MB without).
  */
-export function chunkHasher(workers: Pick<HashWorkers, 'hash'> | undefined, onLoop: (bytes: Uint8Array) => Promise<string>): (bytes: Uint8Array) => Promise<string> {
+export function chunkHasher(
+  workers: Pick<HashWorkers, 'hash'> | undefined,
+  onLoop: (bytes: Uint8Array) => Promise<string>,
+): (bytes: Uint8Array) => Promise<string> {
   if (!workers) return onLoop
   return (bytes) => (bytes.buffer instanceof SharedArrayBuffer ? workers.hash(bytes) : onLoop(bytes))
 }

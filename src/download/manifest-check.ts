@@ -20,7 +20,8 @@ export function manifestProblem(id: GameId, manifest: GameManifest, announcedHas
   if (!manifest.files.some((file) => file.path === SENTINEL)) return `sent a manifest without ${SENTINEL}`
   if (manifest.chunk_size < 1 || manifest.chunk_size > MAX_CHUNK_BYTES) return `sent a chunk size of ${manifest.chunk_size} bytes`
   for (const file of manifest.files) {
-    if (file.chunks.length !== chunkCount(file.size, manifest.chunk_size)) return `sent ${file.chunks.length} chunk hashes for ${file.path} of ${file.size} bytes`
+    if (file.chunks.length !== chunkCount(file.size, manifest.chunk_size))
+      return `sent ${file.chunks.length} chunk hashes for ${file.path} of ${file.size} bytes`
     if (fileHashOf(file.chunks) !== file.hash) return `sent a manifest whose hash of ${file.path} does not match its chunk hashes`
     if (file.size === 0 && file.chunks[0] !== EMPTY_CHUNK_HASH) return `sent a manifest whose empty file ${file.path} has a chunk hash of some bytes`
   }

@@ -62,7 +62,10 @@ export class QuicGameSource implements GameSource {
         // An Error frame becomes the LanspreadError of its wire code.
         const header = await reader.expect('ChunkHeader')
         if (header.length !== request.length) {
-          throw protocolViolation(this.peerId, `announced ${header.length} bytes for a chunk of ${request.length} (${request.id}/${request.path} at ${request.offset})`)
+          throw protocolViolation(
+            this.peerId,
+            `announced ${header.length} bytes for a chunk of ${request.length} (${request.id}/${request.path} at ${request.offset})`,
+          )
         }
         const bytes = await reader.readRaw(header.length)
         return {hash: header.hash, bytes}

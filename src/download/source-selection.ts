@@ -35,7 +35,9 @@ export function compareVersions(a: string | null, b: string | null): number {
 export function preferredCandidates(id: GameId, candidates: readonly SourceCandidate[]): SourceCandidate[] {
   const ready = candidates.filter((c) => c.summary.id === id && c.summary.availability === 'ready')
   if (ready.length === 0) {
-    throw new LanspreadError('not_found', `no peer offers game ${id} ready to download`, {hint: 'run `lanspread peers` and `lanspread library --peers` to see what the peers have'})
+    throw new LanspreadError('not_found', `no peer offers game ${id} ready to download`, {
+      hint: 'run `lanspread peers` and `lanspread library --peers` to see what the peers have',
+    })
   }
   const newest = ready.reduce((best, c) => (compareVersions(c.summary.eti_version, best) > 0 ? c.summary.eti_version : best), ready[0]!.summary.eti_version)
   const ofNewest = ready.filter((c) => compareVersions(c.summary.eti_version, newest) === 0)
@@ -54,7 +56,9 @@ export async function selectSources(id: GameId, candidates: readonly SourceCandi
   const usable = answers.filter((a): a is {candidate: SourceCandidate; manifest: GameManifest} => a.manifest !== undefined)
   if (usable.length === 0) {
     const reasons = rejected.map((r) => `${r.peer_id}: ${r.reason}`).join('; ')
-    throw new LanspreadError('not_found', `no peer gave a usable manifest of game ${id} (${reasons})`, {hint: 'check the peers with `lanspread peers`, then try again'})
+    throw new LanspreadError('not_found', `no peer gave a usable manifest of game ${id} (${reasons})`, {
+      hint: 'check the peers with `lanspread peers`, then try again',
+    })
   }
   const content = mostCommon(usable.map((a) => a.manifest.content_hash))
   const chosen = usable.find((a) => a.manifest.content_hash === content)!

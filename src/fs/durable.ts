@@ -14,7 +14,6 @@ export async function fsyncPath(target: string): Promise<void> {
   }
 }
 
-
 /** fsyncs every file and folder below `dir`, and `dir`: the data is on disk before a rename publishes it. */
 export async function fsyncTree(dir: string): Promise<void> {
   const entries = await fs.readdir(dir, {withFileTypes: true}).catch((error: unknown) => {

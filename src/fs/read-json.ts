@@ -6,10 +6,7 @@ import fs from 'node:fs/promises'
 import type {z} from 'zod'
 import {errnoCode, ioError} from '../errors.js'
 
-export type JsonFileResult<T> =
-  | {status: 'ok'; value: T}
-  | {status: 'missing'}
-  | {status: 'invalid'; reason: string; raw: string}
+export type JsonFileResult<T> = {status: 'ok'; value: T} | {status: 'missing'} | {status: 'invalid'; reason: string; raw: string}
 
 /**
  * A format whose valid files a hand-written check recognises. `quick` returns what the

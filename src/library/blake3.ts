@@ -76,10 +76,14 @@ export function resolveBlake3Backend(mode: Blake3Mode, load: ModuleLoader = requ
     return loadNativeBackend(load)
   } catch (error) {
     if (mode === 'auto') return loadWasmBackend(load)
-    throw new LanspreadError('usage', `LANSPREAD_BLAKE3=native, but the native BLAKE3 (@napi-rs/blake-hash) does not load on ${process.platform}-${process.arch}`, {
-      hint: 'unset LANSPREAD_BLAKE3 (or set it to wasm) to use the portable blake3-wasm, or reinstall with `npm ci` so the platform package is present',
-      cause: error,
-    })
+    throw new LanspreadError(
+      'usage',
+      `LANSPREAD_BLAKE3=native, but the native BLAKE3 (@napi-rs/blake-hash) does not load on ${process.platform}-${process.arch}`,
+      {
+        hint: 'unset LANSPREAD_BLAKE3 (or set it to wasm) to use the portable blake3-wasm, or reinstall with `npm ci` so the platform package is present',
+        cause: error,
+      },
+    )
   }
 }
 

@@ -56,7 +56,9 @@ export class Catalog {
    * library_digest is stored with: equal stamps mean equal names and listings.
    */
   get stamp(): string {
-    this.stampCache ??= createHash('sha256').update(JSON.stringify([...this.byId.values()].map((entry) => [entry.id, entry.name]))).digest('hex')
+    this.stampCache ??= createHash('sha256')
+      .update(JSON.stringify([...this.byId.values()].map((entry) => [entry.id, entry.name])))
+      .digest('hex')
     return this.stampCache
   }
 }

@@ -45,7 +45,15 @@ async function migrateV1(value: Record<string, unknown>): Promise<ParsedIndex> {
   const games: Record<GameId, IndexedGame> = {}
   const files = new Map<GameId, GameFile>()
   for (const [id, old] of Object.entries(parsed.data.games)) {
-    games[id] = {fingerprint: encodeFingerprint(old.fingerprint), marks: null, needs_recovery: false, eti_version: old.eti_version, size: old.size, manifest_hash: old.manifest_hash, file_count: old.manifest.files.length}
+    games[id] = {
+      fingerprint: encodeFingerprint(old.fingerprint),
+      marks: null,
+      needs_recovery: false,
+      eti_version: old.eti_version,
+      size: old.size,
+      manifest_hash: old.manifest_hash,
+      file_count: old.manifest.files.length,
+    }
     files.set(id, gameFile(old.manifest, old.content_hashes))
   }
   const {library_rev, library_digest} = parsed.data
@@ -101,7 +109,9 @@ function isFingerprintParts(value: unknown): value is FingerprintParts {
 }
 
 function isMark(value: unknown): value is Mark {
-  return isObject(value) && typeof value.name === 'string' && typeof value.dir === 'boolean' && typeof value.size === 'number' && typeof value.mtime_ms === 'number'
+  return (
+    isObject(value) && typeof value.name === 'string' && typeof value.dir === 'boolean' && typeof value.size === 'number' && typeof value.mtime_ms === 'number'
+  )
 }
 
 function isStamp(value: unknown): value is Record<string, unknown> {

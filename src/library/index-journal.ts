@@ -74,7 +74,9 @@ export function parseJournal(text: string): JournalRead {
     records.push(record)
     bytes += Buffer.byteLength(line) + 1
   }
-  return tail === '' ? {status: 'ok', records, bytes} : {status: 'ok', records, bytes, torn: `the last record is cut short (${Buffer.byteLength(tail)} bytes without an end of line)`}
+  return tail === ''
+    ? {status: 'ok', records, bytes}
+    : {status: 'ok', records, bytes, torn: `the last record is cut short (${Buffer.byteLength(tail)} bytes without an end of line)`}
 }
 
 /** A record, or what is wrong with the line. */
@@ -121,7 +123,8 @@ export function replayJournal(checkpoint: LibraryIndex, records: readonly Journa
       continue
     }
     if (record.library_epoch !== checkpoint.library_epoch) return {status: 'corrupt', reason: `record ${i + 1} is of another library_epoch than index.json`}
-    if (record.library_rev < library_rev) return {status: 'corrupt', reason: `record ${i + 1} moves library_rev back from ${library_rev} to ${record.library_rev}`}
+    if (record.library_rev < library_rev)
+      return {status: 'corrupt', reason: `record ${i + 1} moves library_rev back from ${library_rev} to ${record.library_rev}`}
     for (const [id, entry] of Object.entries(record.games)) games[id] = entry
     for (const id of record.removed) delete games[id]
     library_rev = record.library_rev

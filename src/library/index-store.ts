@@ -131,7 +131,9 @@ export class IndexStore {
     // A new epoch is news only when something was there before (not a first start or a migration).
     const firstStart = revFile.status === 'missing' && read.status === 'missing'
     if (settled.fresh && !firstStart && read.status !== 'v1') {
-      warnings.push(`library_rev could not be proven from ${this.paths.libraryRevPath} and ${this.paths.indexPath}: starting a new library_epoch, so peers take a full snapshot`)
+      warnings.push(
+        `library_rev could not be proven from ${this.paths.libraryRevPath} and ${this.paths.indexPath}: starting a new library_epoch, so peers take a full snapshot`,
+      )
     }
     const current = read.status === 'ok' && read.index?.library_epoch === settled.library_epoch
     // A new epoch starts its own count: no digest, so its first scan publishes a revision.
@@ -139,7 +141,15 @@ export class IndexStore {
     const digestStamp = settled.fresh ? null : (read.index?.digest_stamp ?? null)
     const games: Record<GameId, IndexedGame> = read.index?.games ?? {}
     const journalId = current ? read.index!.journal_id : NO_JOURNAL
-    const index: LibraryIndex = {version: INDEX_VERSION, library_epoch: settled.library_epoch, library_rev: settled.library_rev, library_digest: digest, digest_stamp: digestStamp, journal_id: journalId, games}
+    const index: LibraryIndex = {
+      version: INDEX_VERSION,
+      library_epoch: settled.library_epoch,
+      library_rev: settled.library_rev,
+      library_digest: digest,
+      digest_stamp: digestStamp,
+      journal_id: journalId,
+      games,
+    }
     this.onDisk = {
       index: read.status === 'corrupt' ? 'corrupt' : current ? 'ok' : 'stale',
       rev: revFile.status === 'ok' ? revFile.value : undefined,
@@ -238,12 +248,17 @@ export class IndexStore {
   private async replay(checkpoint: LibraryIndex): Promise<IndexRead> {
     const journal = await readJournal(this.journalPath)
     if (journal.status === 'missing') return {status: 'ok', index: checkpoint, journal: {bytes: 0}}
-    if (journal.status === 'foreign') return {status: 'ok', index: checkpoint, journal: {bytes: 0, dirty: `${journal.reason}, not lanspread's journal; ignored`}}
+    if (journal.status === 'foreign')
+      return {status: 'ok', index: checkpoint, journal: {bytes: 0, dirty: `${journal.reason}, not lanspread's journal; ignored`}}
     const salvaged = {library_rev: Math.max(checkpoint.library_rev, ...journal.records.map((r) => r.library_rev)), library_epoch: checkpoint.library_epoch}
     if (journal.status === 'corrupt') return {status: 'corrupt', culprit: 'journal', reason: journal.reason, salvaged}
     const replayed = replayJournal(checkpoint, journal.records)
     if (replayed.status === 'corrupt') return {status: 'corrupt', culprit: 'journal', reason: replayed.reason, salvaged}
-    const dirty = journal.torn ? `${journal.torn} (a save cut short), so it is ignored` : replayed.skipped > 0 ? `${replayed.skipped} records of an earlier index.json are left (a compaction cut short)` : undefined
+    const dirty = journal.torn
+      ? `${journal.torn} (a save cut short), so it is ignored`
+      : replayed.skipped > 0
+        ? `${replayed.skipped} records of an earlier index.json are left (a compaction cut short)`
+        : undefined
     // Skipped records are already in the checkpoint: no warning, but the next save cleans them up.
     return {status: 'ok', index: replayed.index, journal: {bytes: journal.bytes, ...(dirty ? {dirty} : {})}}
   }
@@ -256,10 +271,12 @@ export class IndexStore {
   }
 
   private async stamp(): Promise<string> {
-    const stamps = await Promise.all([this.paths.indexPath, this.journalPath].map(async (file) => {
-      const stat = await lstatOrNull(file)
-      return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : '-'
-    }))
+    const stamps = await Promise.all(
+      [this.paths.indexPath, this.journalPath].map(async (file) => {
+        const stat = await lstatOrNull(file)
+        return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : '-'
+      }),
+    )
     return stamps.join('|')
   }
 

@@ -2,11 +2,34 @@
 // game root. Every other module asks here instead of spelling a path itself.
 import path from 'node:path'
 import {GAME_ID_PATTERN} from '../words/library-formats.js'
-import {ARCHIVE_EXTENSION, BACKUP_DIR, INSTALLING_DIR, INTENT_LOG, KEPT_DIR, LOCAL_DIR, SENTINEL, SENTINEL_DISCARDED, SENTINEL_TMP} from '../words/game-folder-names.js'
+import {
+  ARCHIVE_EXTENSION,
+  BACKUP_DIR,
+  INSTALLING_DIR,
+  INTENT_LOG,
+  KEPT_DIR,
+  LOCAL_DIR,
+  SENTINEL,
+  SENTINEL_DISCARDED,
+  SENTINEL_TMP,
+} from '../words/game-folder-names.js'
 import type {GameId} from './schemas.js'
 
 export {GAME_ID_PATTERN} from '../words/library-formats.js'
-export {SENTINEL, LOCAL_DIR, SENTINEL_TMP, SENTINEL_DISCARDED, INSTALLING_DIR, BACKUP_DIR, KEPT_DIR, INTENT_LOG, OWNED_MARKER, ARCHIVE_EXTENSION, RESERVED_ROOT_NAMES, isReservedName} from '../words/game-folder-names.js'
+export {
+  SENTINEL,
+  LOCAL_DIR,
+  SENTINEL_TMP,
+  SENTINEL_DISCARDED,
+  INSTALLING_DIR,
+  BACKUP_DIR,
+  KEPT_DIR,
+  INTENT_LOG,
+  OWNED_MARKER,
+  ARCHIVE_EXTENSION,
+  RESERVED_ROOT_NAMES,
+  isReservedName,
+} from '../words/game-folder-names.js'
 export type {GameId} from './schemas.js'
 
 export function isGameId(name: string): boolean {

@@ -13,7 +13,13 @@ export interface LibraryDelta {
   removed: GameId[]
 }
 
-export function diffSummaries(before: ReadonlyMap<GameId, GameSummary>, after: ReadonlyMap<GameId, GameSummary>, epoch: string, fromRev: number, toRev: number): LibraryDelta {
+export function diffSummaries(
+  before: ReadonlyMap<GameId, GameSummary>,
+  after: ReadonlyMap<GameId, GameSummary>,
+  epoch: string,
+  fromRev: number,
+  toRev: number,
+): LibraryDelta {
   const added: GameSummary[] = []
   const updated: GameSummary[] = []
   for (const [id, summary] of after) {

@@ -29,7 +29,10 @@ export function libraryDigest(summaries: readonly GameSummary[]): string {
  */
 export function digestStamp(epoch: string, catalogStamp: string, active: ReadonlyMap<GameId, ActiveOperation>): string {
   const operations = [...active].map(([id, kind]) => `${id}=${kind}`).sort(compareCodeUnits)
-  return createHash('sha256').update(`${DIGEST_ENCODING_VERSION}\n${epoch}\n${catalogStamp}\n${operations.join(',')}`).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(`${DIGEST_ENCODING_VERSION}\n${epoch}\n${catalogStamp}\n${operations.join(',')}`)
+    .digest('hex')
+    .slice(0, 32)
 }
 
 export interface RevisionStep {

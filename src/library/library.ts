@@ -227,10 +227,13 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   async content(id: GameId): Promise<GameContent> {
     await this.refresh({only: [id], full: true, inMemoryIfReadOnly: true})
     const entry = this.index.games[id]
-    if (!entry) throw new LanspreadError('not_found', `game ${id} is not in ${this.paths.gamesDir}`, {hint: 'run `lanspread library` to see the games this peer has'})
+    if (!entry)
+      throw new LanspreadError('not_found', `game ${id} is not in ${this.paths.gamesDir}`, {hint: 'run `lanspread library` to see the games this peer has'})
     const stored = await this.storedGame(id)
     if (!stored) {
-      throw new LanspreadError('io', `${this.games.file(id)} vanished while lanspread was reading game ${id}`, {hint: 'run `lanspread scan --full` and try again'})
+      throw new LanspreadError('io', `${this.games.file(id)} vanished while lanspread was reading game ${id}`, {
+        hint: 'run `lanspread scan --full` and try again',
+      })
     }
     const {computeContentHashes} = await import('./content-hashes.js')
     const {hashes, hashed} = await computeContentHashes(path.join(this.paths.gamesDir, id), stored.manifest, stored.content_hashes)
@@ -325,7 +328,11 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   /** The lock creates the state folder (and its locks/) on first use. Imported here: a scan that writes nothing takes no lock. */
   private async withIndexLock<T>(purpose: string, work: () => Promise<T>): Promise<T> {
     const {PidLock: Lock} = await import('../fs/pid-lock.js')
-    const lock: PidLock = await Lock.acquire(path.join(this.paths.locksDir, 'index.lock'), {subject: `index ${this.paths.indexPath}`, purpose, waitMs: INDEX_LOCK_WAIT_MS})
+    const lock: PidLock = await Lock.acquire(path.join(this.paths.locksDir, 'index.lock'), {
+      subject: `index ${this.paths.indexPath}`,
+      purpose,
+      waitMs: INDEX_LOCK_WAIT_MS,
+    })
     try {
       return await work()
     } finally {
@@ -350,7 +357,9 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   }
 
   private warnNotWritable(error: LanspreadError, consequence: string): void {
-    this.logger.warn(`the state folder ${this.paths.stateDir} cannot be written (${notWritableReason(error)}): ${consequence}; use --state-dir PATH to keep the index in a writable folder`)
+    this.logger.warn(
+      `the state folder ${this.paths.stateDir} cannot be written (${notWritableReason(error)}): ${consequence}; use --state-dir PATH to keep the index in a writable folder`,
+    )
   }
 
   private get logger(): Logger {

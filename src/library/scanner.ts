@@ -159,7 +159,8 @@ async function walkGames(walks: Walk[], options: ScanOptions, reader: GameFolder
     // Outside the try: a state folder that cannot be read is not this game's fault.
     const stored = item.cached ? undefined : await options.loadGameFile(item.id)
     try {
-      if (item.cached) return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
+      if (item.cached)
+        return {id: item.id, entry: {...item.cached, marks: item.reading.marks, needs_recovery: await needsRecovery(paths.root, item.reading.marks)}}
       return {id: item.id, ...(await indexGame(paths, item.reading, reader, stored))}
     } catch (error) {
       return vanished(error) ? {id: item.id, vanished: true} : {id: item.id, skipped: describeFailure(error)}
@@ -186,7 +187,12 @@ function vanished(error: unknown): boolean {
  * stored one. Stored hashes of paths still in the manifest are kept: they are keyed by
  * path, size and mtime, and content-hashes checks each one before use.
  */
-export async function indexGame(paths: GamePaths, reading: RootReading, reader: GameFolderReader, stored: GameFile | undefined): Promise<{entry: IndexedGame; file?: GameFile}> {
+export async function indexGame(
+  paths: GamePaths,
+  reading: RootReading,
+  reader: GameFolderReader,
+  stored: GameFile | undefined,
+): Promise<{entry: IndexedGame; file?: GameFile}> {
   const manifest = await reader.readManifest(paths.root)
   const {manifestHash, manifestSize} = await import('./manifest.js')
   const hashes: GameFile['content_hashes'] = {}

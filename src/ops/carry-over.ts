@@ -171,14 +171,22 @@ type ClashError = (kept: string, where: string, what: string) => LanspreadError
 
 function updateClash(id: string): ClashError {
   return (kept, where, what) =>
-    new LanspreadError('invalid_input', `game ${id}: cannot keep local/${kept} (yours, from the previous install): the new archives have ${what} at local/${where}`, {
-      hint: `move local/${kept} out of local/ and run \`lanspread install ${id} --update\` again, or replace everything with \`lanspread install ${id} --update --clean\``,
-    })
+    new LanspreadError(
+      'invalid_input',
+      `game ${id}: cannot keep local/${kept} (yours, from the previous install): the new archives have ${what} at local/${where}`,
+      {
+        hint: `move local/${kept} out of local/ and run \`lanspread install ${id} --update\` again, or replace everything with \`lanspread install ${id} --update --clean\``,
+      },
+    )
 }
 
 function keptClash(id: string): ClashError {
   return (kept, where, what) =>
-    new LanspreadError('invalid_input', `game ${id}: cannot bring back .lanspread-kept/${kept} (yours, kept at uninstall): the archives have ${what} at local/${where}`, {
-      hint: `move .lanspread-kept/${kept} out of the game folder, then run \`lanspread install ${id}\` again`,
-    })
+    new LanspreadError(
+      'invalid_input',
+      `game ${id}: cannot bring back .lanspread-kept/${kept} (yours, kept at uninstall): the archives have ${what} at local/${where}`,
+      {
+        hint: `move .lanspread-kept/${kept} out of the game folder, then run \`lanspread install ${id}\` again`,
+      },
+    )
 }

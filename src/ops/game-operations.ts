@@ -242,6 +242,8 @@ async function assertNothingForeignInTheWay(game: GamePaths): Promise<void> {
   }
   const local = await lstatOrNull(game.local)
   if (local && !local.isDirectory()) {
-    throw new LanspreadError('invalid_input', `game ${game.id}: ${game.local} exists but is not a folder`, {hint: 'move it out of the game folder, then try again'})
+    throw new LanspreadError('invalid_input', `game ${game.id}: ${game.local} exists but is not a folder`, {
+      hint: 'move it out of the game folder, then try again',
+    })
   }
 }

@@ -112,9 +112,13 @@ async function installedFrom(game: GamePaths, archives: readonly ArchiveFile[]):
 async function requireDownloaded(game: GamePaths): Promise<void> {
   if (await isDownloaded(game)) return
   if ((await lstatOrNull(game.sentinel))?.isSymbolicLink()) {
-    throw new LanspreadError('not_downloaded', `version.ini in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`, {
-      hint: `replace the link ${game.sentinel} with a copy of the file it points to, then run \`lanspread install ${game.id}\` again`,
-    })
+    throw new LanspreadError(
+      'not_downloaded',
+      `version.ini in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`,
+      {
+        hint: `replace the link ${game.sentinel} with a copy of the file it points to, then run \`lanspread install ${game.id}\` again`,
+      },
+    )
   }
   throw new LanspreadError('not_downloaded', `game ${game.id} is not downloaded (no version.ini in ${game.root})`, {
     hint: getGameAgainHint(game.id),
@@ -127,12 +131,15 @@ async function rollBackOnError<T>(game: GamePaths, steps: () => Promise<T>): Pro
     return await steps()
   } catch (error) {
     await recoverGame(game).catch((recoveryError: unknown) => {
-      throw new LanspreadError(isLanspreadError(error) ? error.code : 'io', `${errorMessage(error)}; rolling back also failed: ${errorMessage(recoveryError)}`, {
-        hint: `fix the cause, then run \`lanspread recover ${game.id}\``,
-        cause: error,
-      })
+      throw new LanspreadError(
+        isLanspreadError(error) ? error.code : 'io',
+        `${errorMessage(error)}; rolling back also failed: ${errorMessage(recoveryError)}`,
+        {
+          hint: `fix the cause, then run \`lanspread recover ${game.id}\``,
+          cause: error,
+        },
+      )
     })
     throw error
   }
 }
-

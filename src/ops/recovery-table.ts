@@ -45,7 +45,12 @@ export function ownership(intent: ObservedIntent, folder: 'installing' | 'backup
  * (roll forward): what the user made in it is kept in .lanspread-kept/, the rest deleted.
  * Folders that are not ours are never touched. The intent is cleared last.
  */
-export function decide(intent: ObservedIntent, local: boolean, installing: Presence, backup: Presence): Omit<RecoveryRow, 'intent' | 'local' | 'installing' | 'backup'> {
+export function decide(
+  intent: ObservedIntent,
+  local: boolean,
+  installing: Presence,
+  backup: Presence,
+): Omit<RecoveryRow, 'intent' | 'local' | 'installing' | 'backup'> {
   const steps: RecoveryStep[] = []
   if (ownership(intent, 'installing', installing) === 'ours') steps.push('delete_installing')
   if (ownership(intent, 'backup', backup) === 'ours') {
@@ -86,6 +91,9 @@ export function describeSteps(steps: readonly RecoveryStep[]): string[] {
 /** The table as Markdown, for IMPL_DECISIONS.md (a test checks that the two agree). */
 export function recoveryTableMarkdown(): string {
   const header = '| intent | local/ | .local.installing | .local.backup | steps | outcome |\n| --- | --- | --- | --- | --- | --- |'
-  const rows = RECOVERY_TABLE.map((row) => `| ${row.intent} | ${row.local ? 'dir' : 'absent'} | ${row.installing} | ${row.backup} | ${describeSteps(row.steps).join('; ') || '—'} | ${row.outcome} |`)
+  const rows = RECOVERY_TABLE.map(
+    (row) =>
+      `| ${row.intent} | ${row.local ? 'dir' : 'absent'} | ${row.installing} | ${row.backup} | ${describeSteps(row.steps).join('; ') || '—'} | ${row.outcome} |`,
+  )
   return [header, ...rows].join('\n')
 }

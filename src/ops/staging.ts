@@ -38,7 +38,10 @@ export interface ArchiveFile {
 export async function listArchives(game: GamePaths): Promise<ArchiveFile[]> {
   const entries = await listEntries(game.root)
   refuseLinkedArchives(game, entries)
-  const names = entries.filter((e) => e.isFile() && isArchiveName(e.name)).map((e) => e.name).sort(compareCodeUnits)
+  const names = entries
+    .filter((e) => e.isFile() && isArchiveName(e.name))
+    .map((e) => e.name)
+    .sort(compareCodeUnits)
   return Promise.all(
     names.map(async (name) => {
       const stats = await fs.stat(path.join(game.root, name))
@@ -51,9 +54,13 @@ export async function listArchives(game: GamePaths): Promise<ArchiveFile[]> {
 function refuseLinkedArchives(game: GamePaths, entries: Dirent[]): void {
   const linked = entries.find((e) => e.isSymbolicLink() && isArchiveName(e.name))
   if (!linked) return
-  throw new LanspreadError('invalid_input', `${linked.name} in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`, {
-    hint: `replace the link ${path.join(game.root, linked.name)} with a copy of the archive it points to, then run \`lanspread install ${game.id}\` again`,
-  })
+  throw new LanspreadError(
+    'invalid_input',
+    `${linked.name} in ${game.root} is a symbolic link; lanspread only trusts regular files there (replace it with the file itself)`,
+    {
+      hint: `replace the link ${path.join(game.root, linked.name)} with a copy of the archive it points to, then run \`lanspread install ${game.id}\` again`,
+    },
+  )
 }
 
 export async function requireArchives(game: GamePaths): Promise<ArchiveFile[]> {

@@ -17,7 +17,13 @@ const InstallArgs = z.object({id: z.string(), update: z.boolean().optional(), cl
 const UninstallArgs = z.object({id: z.string(), purge: z.boolean().optional()})
 const RecoverArgs = z.object({ids: z.array(z.string()).default([]), dry_run: z.boolean().optional()})
 const ForgetArgs = z.object({peer_id: z.string()})
-const FetchArgs = z.object({ids: z.array(z.string()).min(1), from: z.string().optional(), install: z.boolean().optional(), bulk: z.boolean().optional(), job: JobIdSchema.optional()})
+const FetchArgs = z.object({
+  ids: z.array(z.string()).min(1),
+  from: z.string().optional(),
+  install: z.boolean().optional(),
+  bulk: z.boolean().optional(),
+  job: JobIdSchema.optional(),
+})
 
 /** Progress events of a download reach subscribers at most this often. */
 const PROGRESS_EVENT_MS = 250
@@ -97,7 +103,9 @@ export function controlHandler(runtime: ControlRuntime): ControlHandler {
       case 'install': {
         const {id, update, clean, job} = parse(InstallArgs, args, command)
         // Not cancellable: see docs/decisions/0014-cancel-through-serve.md.
-        return jobs.run(job, {kind: 'install', ids: [id], controller: undefined}, () => runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})}))
+        return jobs.run(job, {kind: 'install', ids: [id], controller: undefined}, () =>
+          runtime.operations.install(id, {update: update ?? false, ...(clean === undefined ? {} : {clean})}),
+        )
       }
       case 'uninstall': {
         const {id, purge} = parse(UninstallArgs, args, command)

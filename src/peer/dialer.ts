@@ -153,7 +153,8 @@ export class Dialer {
       } catch (error) {
         if (this.abort.signal.aborted) return
         // Said once per outage, not at every attempt.
-        if (!reported) this.components.log('warn', `peer at ${formatAddress(peer.address)} is not reachable (${errorMessage(error)}); trying again in the background`)
+        if (!reported)
+          this.components.log('warn', `peer at ${formatAddress(peer.address)} is not reachable (${errorMessage(error)}); trying again in the background`)
         reported = true
         await this.sleep(backoff.next())
       }

@@ -39,7 +39,12 @@ export type FetchedSource = DownloadResult['sources'][number] & SourceTransport
  * plane (the downloader's internals left out); with --install, what the install did (and, for
  * an update, what it kept).
  */
-export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed' | 'sources'> & {sources: FetchedSource[]; installed: boolean; install?: FetchInstallAction; kept?: string[]}
+export type FetchedGame = Omit<DownloadResult, 'peak_buffered_bytes' | 'removed' | 'sources'> & {
+  sources: FetchedSource[]
+  installed: boolean
+  install?: FetchInstallAction
+  kept?: string[]
+}
 
 /** A manifest of an unhashed game can take a while to compute on the source: GetGame gets this long. */
 const SOURCE_REQUEST_TIMEOUT_MS = 300_000
@@ -72,7 +77,9 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
       candidates.push({source, summary})
     }
     if (candidates.length === 0 && unreachable > 0) {
-      throw new LanspreadError('no_peers', `the peers that have game ${id} are not connected right now`, {hint: 'they are dialled again in the background; run the fetch again in a moment'})
+      throw new LanspreadError('no_peers', `the peers that have game ${id} are not connected right now`, {
+        hint: 'they are dialled again in the background; run the fetch again in a moment',
+      })
     }
     if (candidates.length === 0) {
       throw new LanspreadError('not_found', `no peer${options.from ? ` ${options.from}` : ''} has game ${id}`, {
@@ -80,7 +87,13 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
       })
     }
     const result: DownloadResult = await downloadGame(
-      {id, candidates, beforePublish: () => runtime.library.learn(entryFrom(id, records)), ...(options.signal ? {signal: options.signal} : {}), ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {})},
+      {
+        id,
+        candidates,
+        beforePublish: () => runtime.library.learn(entryFrom(id, records)),
+        ...(options.signal ? {signal: options.signal} : {}),
+        ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {}),
+      },
       {operations: runtime.operations},
     )
     const install = options.install ? await installFetched(runtime, id) : {installed: false}
@@ -121,7 +134,11 @@ function sourceFor(runtime: FetchRuntime, record: PeerRecord, bulk: boolean, buf
     control: quic,
     fallback: quic,
     settings: {connectTimeoutMs: runtime.settings.bulkConnectTimeoutMs, replyTimeoutMs: runtime.settings.bulkReplyTimeoutMs},
-    onFallback: (reason) => runtime.log('warn', `peer ${record.peer_id}: its bulk TLS port ${connection.remoteHost}:${record.bulk_port} is unusable (${reason}); its chunks come over QUIC`),
+    onFallback: (reason) =>
+      runtime.log(
+        'warn',
+        `peer ${record.peer_id}: its bulk TLS port ${connection.remoteHost}:${record.bulk_port} is unusable (${reason}); its chunks come over QUIC`,
+      ),
     buffers,
   })
 }
@@ -138,6 +155,6 @@ function transportOf(sources: readonly GameSource[], peerId: string): SourceTran
 
 function noPeers(from: string | undefined): LanspreadError {
   return new LanspreadError('no_peers', from ? `peer ${from} is not connected` : 'no peers are connected', {
-    hint: from ? 'run `lanspread peers` to see the connected peers' : 'start the other machines\' `lanspread serve`, or name them with --peer HOST:PORT',
+    hint: from ? 'run `lanspread peers` to see the connected peers' : "start the other machines' `lanspread serve`, or name them with --peer HOST:PORT",
   })
 }

@@ -74,7 +74,10 @@ export class LibraryPulls {
         } catch (error) {
           // A pull on a connection replaced meanwhile (a crossing dial) is no news: it is redone.
           const level = connection.isClosed() ? 'info' : 'warn'
-          this.components.log(level, `could not sync the library of peer ${peerId}${level === 'info' ? ' on a connection closed meanwhile' : ''}: ${errorMessage(error)}; trying again`)
+          this.components.log(
+            level,
+            `could not sync the library of peer ${peerId}${level === 'info' ? ' on a connection closed meanwhile' : ''}: ${errorMessage(error)}; trying again`,
+          )
           // A reason to pull that came meanwhile (the connection kept after a crossing dial, a
           // push) tries again at once; otherwise later.
           if (!state.again) this.retryLater(peerId, announced, state)

@@ -65,7 +65,14 @@ export type RequestDispatcher = (message: Message, connection: PeerConnection) =
  * sends, never reads its chunk) loses the stream, and a chunk's permit comes back.
  * A request frame is small unless its type is one of `largeTypes` (refused before it is read).
  */
-export async function serveStream(stream: ByteStream, connection: PeerConnection, peer: string, dispatch: RequestDispatcher, timeoutMs?: number, largeTypes: LargeFrameTypes = LARGE_REQUESTS): Promise<void> {
+export async function serveStream(
+  stream: ByteStream,
+  connection: PeerConnection,
+  peer: string,
+  dispatch: RequestDispatcher,
+  timeoutMs?: number,
+  largeTypes: LargeFrameTypes = LARGE_REQUESTS,
+): Promise<void> {
   const writer = new FrameWriter(stream.writable, {peer})
   const bounded = <T>(work: Promise<T>, what: string, extraMs = 0): Promise<T> =>
     timeoutMs === undefined ? work : withTimeout(work, timeoutMs + extraMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
@@ -77,7 +84,10 @@ export async function serveStream(stream: ByteStream, connection: PeerConnection
     type = request.type
     answer = await dispatch(request, connection)
   } catch (error) {
-    await bounded(writer.send(toWireError(error)).then(() => writer.end()), 'sending an Error').catch(() => {})
+    await bounded(
+      writer.send(toWireError(error)).then(() => writer.end()),
+      'sending an Error',
+    ).catch(() => {})
     throw error
   }
   const {reply, raw, release} = answer === undefined || 'type' in answer ? {reply: answer, raw: undefined, release: undefined} : answer

@@ -25,7 +25,10 @@ export async function withOneShotPeer<T>(options: OneShotOptions, work: (runtime
       paths: options.paths,
       host: options.mdns ? '0.0.0.0' : listenHost(options.peers),
       port: 0,
-      discovery: discoverySources({staticPeers: options.peers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) => level === 'warn' && options.log(message)),
+      discovery: discoverySources(
+        {staticPeers: options.peers, mdns: options.mdns, interfaces: options.interfaces},
+        (level, message) => level === 'warn' && options.log(message),
+      ),
       settings: runtimeSettings(),
       watch: false,
       bulk: options.bulk,

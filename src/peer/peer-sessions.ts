@@ -273,7 +273,12 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     let keep = connection
     if (existing && existing !== connection) {
       const age = Date.now() - (this.admittedAt.get(existing) ?? 0)
-      keep = connectionToKeep(this.options.peerId, peerId, {existing, incoming: connection, existingAgeMs: age}, crossingWindowMs(this.components.settings.requestTimeoutMs))
+      keep = connectionToKeep(
+        this.options.peerId,
+        peerId,
+        {existing, incoming: connection, existingAgeMs: age},
+        crossingWindowMs(this.components.settings.requestTimeoutMs),
+      )
       void (keep === existing ? connection : existing).close()
     }
     if (!this.admittedAt.has(keep)) this.admittedAt.set(keep, Date.now())
@@ -315,7 +320,9 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
     if (message.type === 'Hello') return this.answerHello(message, connection)
     if (message.type === 'ListGames') return {type: 'GameList', games: this.components.library.games()}
     if (peerId === undefined) {
-      throw new LanspreadError('invalid_input', `${message.type} from ${connection.remoteHost}:${connection.remotePort} before Hello`, {hint: 'a peer says Hello first'})
+      throw new LanspreadError('invalid_input', `${message.type} from ${connection.remoteHost}:${connection.remotePort} before Hello`, {
+        hint: 'a peer says Hello first',
+      })
     }
     this.components.table.touch(peerId)
     switch (message.type) {

@@ -93,7 +93,18 @@ export interface RuntimeParts {
 }
 
 /** Events a control-socket subscriber receives. */
-const BROADCAST_EVENTS = ['peer_found', 'peer_lost', 'peer_updated', 'peer_refused', 'peer_library_changed', 'library_changed', 'download_progress', 'operation_started', 'operation_finished', 'operation_failed'] as const
+const BROADCAST_EVENTS = [
+  'peer_found',
+  'peer_lost',
+  'peer_updated',
+  'peer_refused',
+  'peer_library_changed',
+  'library_changed',
+  'download_progress',
+  'operation_started',
+  'operation_finished',
+  'operation_failed',
+] as const
 
 export const RUNTIME_EVENTS = ['listening', ...BROADCAST_EVENTS, 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
 
@@ -144,12 +155,14 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     const {paths} = options
     // Before the lock, which would create the state folder (and the games folder with it) by default inside it.
     await assertGamesDir(paths.gamesDir)
-    const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'}).catch((error: unknown) => {
-      if (!isLanspreadError(error, 'busy')) throw error
-      throw new LanspreadError('busy', `another lanspread serve already runs for ${paths.stateDir} (${error.message.replace(/^.* is busy: /, '')})`, {
-        hint: 'the other commands use that serve already; stop it first to start another, or give this one its own --games or --state-dir',
-      })
-    })
+    const serveLock = await PidLock.acquire(path.join(paths.locksDir, 'serve.lock'), {subject: `the state folder ${paths.stateDir}`, purpose: 'serve'}).catch(
+      (error: unknown) => {
+        if (!isLanspreadError(error, 'busy')) throw error
+        throw new LanspreadError('busy', `another lanspread serve already runs for ${paths.stateDir} (${error.message.replace(/^.* is busy: /, '')})`, {
+          hint: 'the other commands use that serve already; stop it first to start another, or give this one its own --games or --state-dir',
+        })
+      },
+    )
     const undo: (() => Promise<void> | void)[] = [() => serveLock.release()]
     try {
       const runtime = await PeerRuntime.compose(options, undo)
@@ -180,7 +193,10 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     // eslint-disable-next-line prefer-const
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
-    const endpoint = new QuicEndpoint({certificate: tls, ...(options.transport ? {settings: options.transport} : {})}, {log: (level, message) => log(level === 'error' ? 'warn' : level, message)})
+    const endpoint = new QuicEndpoint(
+      {certificate: tls, ...(options.transport ? {settings: options.transport} : {})},
+      {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},
+    )
     const history = new RevisionHistory()
     const view: LocalLibraryView = {
       position: () => position(library),
@@ -191,7 +207,16 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     const games = new GameServer({permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs}, {library, operations, log})
     // Chunk bytes travel over TLS-over-TCP when both sides can (SPEC §4.5): only to peers
     // connected over QUIC now, identified by the certificate pinned to them.
-    const bulk = options.bulk === false ? undefined : await startBulk({host: options.host, port: options.bulkPort ?? options.port, flag: options.bulkPort === undefined ? '--port' : '--bulk-port'}, tls, table, games, log)
+    const bulk =
+      options.bulk === false
+        ? undefined
+        : await startBulk(
+            {host: options.host, port: options.bulkPort ?? options.port, flag: options.bulkPort === undefined ? '--port' : '--bulk-port'},
+            tls,
+            table,
+            games,
+            log,
+          )
     if (bulk) undo.push(() => bulk.server.stop())
     const sessions = new PeerSessions(
       {
@@ -230,7 +255,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     if (this.stopped) return
     this.stopped = true
     await this.sessions.goodbye(Math.min(1000, this.options.settings.requestTimeoutMs))
-    for (const step of this.cleanups.reverse()) await Promise.resolve(step()).catch((error: unknown) => this.log('warn', `while stopping: ${errorMessage(error)}`))
+    for (const step of this.cleanups.reverse())
+      await Promise.resolve(step()).catch((error: unknown) => this.log('warn', `while stopping: ${errorMessage(error)}`))
     this.games.uploads.stop()
     this.emit('stopped', {reason})
   }
@@ -264,7 +290,13 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
 
     const dialer = new Dialer({selfId: this.peerId, sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
     this.cleanups.push(() => dialer.stop())
-    const self = {peer_id: this.peerId, port: address.port, hostname: os.hostname(), cert_fingerprint: certificateFingerprint(this.certificate.certPem), library: this.advertisedLibrary()}
+    const self = {
+      peer_id: this.peerId,
+      port: address.port,
+      hostname: os.hostname(),
+      cert_fingerprint: certificateFingerprint(this.certificate.certPem),
+      library: this.advertisedLibrary(),
+    }
     for (const source of this.options.discovery) {
       await source.start((peer) => dialer.found(peer), self)
       this.cleanups.push(() => source.stop())
@@ -310,7 +342,11 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
         catalogPath: paths.catalogPath,
         onGameEvent: (id) => gate.notify(id),
         onCatalogEvent: () => void this.reloadCatalog(),
-        onError: (error) => this.log('warn', `watching ${paths.gamesDir} failed (${errorMessage(error)}); changes are picked up by the scan every ${Math.round(this.options.settings.rescanIntervalMs / 1000)} s`),
+        onError: (error) =>
+          this.log(
+            'warn',
+            `watching ${paths.gamesDir} failed (${errorMessage(error)}); changes are picked up by the scan every ${Math.round(this.options.settings.rescanIntervalMs / 1000)} s`,
+          ),
       })
       this.cleanups.push(() => watcher.close())
     } catch (error) {
@@ -339,7 +375,13 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   private onLocalRevision(delta: LibraryDelta): void {
     this.history.record(delta)
     const {library_rev, library_epoch} = this.position()
-    this.emit('library_changed', {library_rev, library_epoch, added: delta.added.map((g) => g.id), updated: delta.updated.map((g) => g.id), removed: [...delta.removed]})
+    this.emit('library_changed', {
+      library_rev,
+      library_epoch,
+      added: delta.added.map((g) => g.id),
+      updated: delta.updated.map((g) => g.id),
+      removed: [...delta.removed],
+    })
     this.sessions.pushAll()
     const library = this.advertisedLibrary()
     for (const source of this.options.discovery) source.announce?.(library)
@@ -347,7 +389,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
 
   private advertisedLibrary(): AdvertisedLibrary {
     const snapshot = this.library.snapshot()
-    return {library_epoch: snapshot.library_epoch, library_rev: snapshot.library_rev, library_digest: snapshot.library_digest, game_count: snapshot.games.length}
+    return {
+      library_epoch: snapshot.library_epoch,
+      library_rev: snapshot.library_rev,
+      library_digest: snapshot.library_digest,
+      game_count: snapshot.games.length,
+    }
   }
 
   private forwardTo(onEvent: RuntimeEventSink): void {
@@ -366,7 +413,13 @@ interface BulkListen {
   flag: '--port' | '--bulk-port'
 }
 
-async function startBulk(listen: BulkListen, certificate: Certificate, table: PeerTable, games: GameServer, log: (level: LogLevel, message: string) => void): Promise<{server: BulkTlsServer; port: number}> {
+async function startBulk(
+  listen: BulkListen,
+  certificate: Certificate,
+  table: PeerTable,
+  games: GameServer,
+  log: (level: LogLevel, message: string) => void,
+): Promise<{server: BulkTlsServer; port: number}> {
   const server = new BulkTlsServer(
     {certificate, identify: (fingerprint) => table.records().find((record) => record.cert_fingerprint === fingerprint)?.peer_id, handler: games.handle},
     {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},

@@ -28,7 +28,9 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       paths: options.paths,
       host: options.host,
       port: options.port,
-      discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) => print('log', {level, message})),
+      discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) =>
+        print('log', {level, message}),
+      ),
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
       bulk: options.bulk,
       ...(options.bulkPort === undefined ? {} : {bulkPort: options.bulkPort}),

@@ -55,12 +55,17 @@ export function runtimeSettings(overrides: Partial<RuntimeSettings> = {}, env: N
     const raw = env[name]
     if (raw === undefined || raw === '') continue
     const value = Number(raw)
-    if (!Number.isInteger(value) || value <= 0) throw new LanspreadError('usage', `${name}=${raw} is not a positive whole number of milliseconds`, {hint: `unset ${name} or give it a value such as 5000`})
+    if (!Number.isInteger(value) || value <= 0)
+      throw new LanspreadError('usage', `${name}=${raw} is not a positive whole number of milliseconds`, {
+        hint: `unset ${name} or give it a value such as 5000`,
+      })
     fromEnv[key] = value
   }
   const settings = {...DEFAULT_RUNTIME_SETTINGS, ...fromEnv, ...overrides}
   if (settings.staleAfterMs <= settings.pingAfterMs) {
-    throw new LanspreadError('usage', `the stale timeout (${settings.staleAfterMs} ms) must be longer than the ping interval (${settings.pingAfterMs} ms)`, {hint: 'a peer must get a Ping before it is declared gone'})
+    throw new LanspreadError('usage', `the stale timeout (${settings.staleAfterMs} ms) must be longer than the ping interval (${settings.pingAfterMs} ms)`, {
+      hint: 'a peer must get a Ping before it is declared gone',
+    })
   }
   return settings
 }

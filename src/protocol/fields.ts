@@ -17,7 +17,10 @@ export const GameIdSchema = z.string().regex(GAME_ID_PATTERN, GAME_ID_RULE)
 export const RevisionSchema = z.int().nonnegative()
 
 /** The random ID of an index's lifetime (SPEC §2.2); its format belongs to the index. */
-export const EpochSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"').max(MAX_EPOCH_LENGTH)
+export const EpochSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, "_" or "-"')
+  .max(MAX_EPOCH_LENGTH)
 
 export const PortSchema = z.int().min(1).max(65_535)
 
@@ -31,7 +34,12 @@ export const HostnameSchema = z
 
 /** Unknown features are kept (a newer peer may announce more); each one is a short word. */
 export const FeaturesSchema = z
-  .array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case feature name').max(MAX_FEATURE_LENGTH))
+  .array(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case feature name')
+      .max(MAX_FEATURE_LENGTH),
+  )
   .max(MAX_FEATURES)
 
 /** A byte count of one chunk: at least 1, at most 16 MiB. */

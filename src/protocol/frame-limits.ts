@@ -36,7 +36,8 @@ export const TYPE_PEEK_BYTES = 64
  * type must be one this stream may carry large.
  */
 export function checkLargeFrame(head: Uint8Array, length: number, allowed: LargeFrameTypes, peer?: string): void {
-  const type = /^\s*\{\s*"type"\s*:\s*"([A-Za-z]{1,32})"/.exec(Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1'))?.[1] as MessageType | undefined
+  const type = /^\s*\{\s*"type"\s*:\s*"([A-Za-z]{1,32})"/.exec(Buffer.from(head.buffer, head.byteOffset, head.length).toString('latin1'))?.[1] as
+    MessageType | undefined
   const limit = type !== undefined && allowed.has(type) ? (LARGE_FRAME_BYTES.get(type) ?? MAX_SMALL_FRAME_BYTES) : MAX_SMALL_FRAME_BYTES
   if (length <= limit) return
   const what = type === undefined ? 'a frame that does not start with its type' : `a ${type} frame`
@@ -60,7 +61,8 @@ export function checkParseBudget(body: Uint8Array, peer?: string): void {
   for (let i = 0; i < body.length; i++) {
     const byte = body[i]!
     if (inString) {
-      if (byte === 0x5c) i++ // a backslash: skip the escaped byte
+      if (byte === 0x5c)
+        i++ // a backslash: skip the escaped byte
       else if (byte === 0x22) inString = false
       continue
     }
@@ -69,6 +71,9 @@ export function checkParseBudget(body: Uint8Array, peer?: string): void {
     else if (byte === 0x7b || byte === 0x5b) containers++
   }
   if (containers > maxContainers || values > maxValues) {
-    throw protocolViolation(peer, `a frame of ${body.length} bytes holds ${containers} objects/arrays and ${values} values, over the ${maxContainers} and ${maxValues} allowed for its size`)
+    throw protocolViolation(
+      peer,
+      `a frame of ${body.length} bytes holds ${containers} objects/arrays and ${values} values, over the ${maxContainers} and ${maxValues} allowed for its size`,
+    )
   }
 }

@@ -38,7 +38,11 @@ export function checkManifestFiles(files: readonly FileEntry[], chunkSize: numbe
     }
     const expected = Math.max(1, Math.ceil(file.size / chunkSize))
     if (file.chunks.length !== expected) {
-      ctx.addIssue({code: 'custom', path: ['files', index, 'chunks'], message: `expected ${expected} chunk hashes for ${file.size} bytes, got ${file.chunks.length}`})
+      ctx.addIssue({
+        code: 'custom',
+        path: ['files', index, 'chunks'],
+        message: `expected ${expected} chunk hashes for ${file.size} bytes, got ${file.chunks.length}`,
+      })
       return
     }
   }

@@ -48,7 +48,12 @@ const handshake = {
 }
 
 const checkHandshakeGames = (message: {games?: {id: string}[] | undefined}, ctx: z.RefinementCtx): void => {
-  if (message.games) checkUniqueIds(message.games.map((game) => game.id), ['games'], ctx)
+  if (message.games)
+    checkUniqueIds(
+      message.games.map((game) => game.id),
+      ['games'],
+      ctx,
+    )
 }
 
 export const HelloSchema = z.object({type: z.literal('Hello'), ...handshake}).superRefine(checkHandshakeGames)
@@ -80,7 +85,13 @@ export const LibrarySnapshotSchema = z
     library_digest: HashSchema,
     games: GameListSchema,
   })
-  .superRefine((message, ctx) => checkUniqueIds(message.games.map((game) => game.id), ['games'], ctx))
+  .superRefine((message, ctx) =>
+    checkUniqueIds(
+      message.games.map((game) => game.id),
+      ['games'],
+      ctx,
+    ),
+  )
 
 export const LibraryDeltaSchema = z
   .object({
@@ -103,9 +114,13 @@ export const LibraryDeltaSchema = z
 
 /** The fallback for a peer that does not speak Hello (SPEC §4.3): answered with GameList. */
 export const ListGamesSchema = z.object({type: z.literal('ListGames')})
-export const GameListMessageSchema = z
-  .object({type: z.literal('GameList'), games: GameListSchema})
-  .superRefine((message, ctx) => checkUniqueIds(message.games.map((game) => game.id), ['games'], ctx))
+export const GameListMessageSchema = z.object({type: z.literal('GameList'), games: GameListSchema}).superRefine((message, ctx) =>
+  checkUniqueIds(
+    message.games.map((game) => game.id),
+    ['games'],
+    ctx,
+  ),
+)
 
 /** Asks for a game's manifest; `content_hash` is the one the caller already holds, if any. */
 export const GetGameSchema = z.object({type: z.literal('GetGame'), id: GameIdSchema, content_hash: HashSchema.optional()})

@@ -65,9 +65,13 @@ export class ChunkPermits {
       const timer = setTimeout(() => {
         this.waiting.splice(this.waiting.indexOf(waiter), 1)
         reject(
-          new LanspreadError('busy', `this peer is serving ${this.inUse(peerId)} chunks to ${peerId}, ${this.inUseByAddress(source)} to its address and ${this.total} in all; no slot freed within ${waitMs} ms`, {
-            hint: 'ask again later or ask another source',
-          }),
+          new LanspreadError(
+            'busy',
+            `this peer is serving ${this.inUse(peerId)} chunks to ${peerId}, ${this.inUseByAddress(source)} to its address and ${this.total} in all; no slot freed within ${waitMs} ms`,
+            {
+              hint: 'ask again later or ask another source',
+            },
+          ),
         )
       }, waitMs)
       this.waiting.push(waiter)
@@ -99,7 +103,7 @@ export class ChunkPermits {
 
   /** Grants the oldest waiters that fit; one peer at its limit does not hold back the others. */
   private grantWaiting(): void {
-    for (let i = 0; i < this.waiting.length && this.total < this.limits.total; ) {
+    for (let i = 0; i < this.waiting.length && this.total < this.limits.total;) {
       const waiter = this.waiting[i]!
       if (!this.fits(waiter.peerId, waiter.address)) {
         i++

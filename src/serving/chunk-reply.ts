@@ -47,7 +47,8 @@ export async function framedChunkReply(chunk: ChunkToServe, pool: ChunkBufferPoo
     await readChunkInto(chunk, raw)
     const reply = header(chunk, raw)
     const frame = encodeFrame(reply)
-    if (frame.length > FRAME_ROOM) throw new LanspreadError('internal', `a ChunkHeader frame of ${frame.length} bytes does not fit the ${FRAME_ROOM} reserved for it`)
+    if (frame.length > FRAME_ROOM)
+      throw new LanspreadError('internal', `a ChunkHeader frame of ${frame.length} bytes does not fit the ${FRAME_ROOM} reserved for it`)
     lease.buffer.set(frame, FRAME_ROOM - frame.length)
     const framed = lease.buffer.subarray(FRAME_ROOM - frame.length, FRAME_ROOM + chunk.length)
     return {
@@ -78,7 +79,9 @@ async function readChunkInto(chunk: ChunkToServe, into: Uint8Array): Promise<voi
     while (filled < length) {
       const {bytesRead} = await handle.read(into, filled, length - filled, offset + filled)
       if (bytesRead === 0) {
-        throw new LanspreadError('not_downloaded', `${target.relative} of game ${target.id} shrank while it was read`, {hint: 'ask for the manifest again (GetGame) or use another source'})
+        throw new LanspreadError('not_downloaded', `${target.relative} of game ${target.id} shrank while it was read`, {
+          hint: 'ask for the manifest again (GetGame) or use another source',
+        })
       }
       filled += bytesRead
     }

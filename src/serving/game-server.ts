@@ -164,7 +164,13 @@ export class GameServer {
     return this.remember(id, current, stored.manifest.chunk_size, stored.manifest.files, stored.content_hashes)
   }
 
-  private remember(id: string, manifest_hash: string, chunk_size: number, files: readonly ManifestFile[], hashes: Readonly<Record<string, FileHashes>>): ServedManifest {
+  private remember(
+    id: string,
+    manifest_hash: string,
+    chunk_size: number,
+    files: readonly ManifestFile[],
+    hashes: Readonly<Record<string, FileHashes>>,
+  ): ServedManifest {
     const served = {manifest_hash, chunk_size, files: new Map(files.map((file) => [file.path, file])), chunkHashes: chunkHashesOf(files, chunk_size, hashes)}
     this.manifests.set(id, served)
     return served
@@ -214,7 +220,11 @@ export function toGameManifest(id: string, content: GameContent): GameManifest {
   })
   const {manifest_hash} = content
   const {chunk_size} = content.manifest
-  const content_hash = contentHashOf(manifest_hash, chunk_size, files.map((file) => file.hash))
+  const content_hash = contentHashOf(
+    manifest_hash,
+    chunk_size,
+    files.map((file) => file.hash),
+  )
   return {type: 'GameManifest', id, manifest_hash, content_hash, chunk_size, files}
 }
 

@@ -30,7 +30,10 @@ export interface PayloadFileTarget {
  */
 export async function openPayloadFile(target: PayloadFileTarget): Promise<fs.FileHandle> {
   const problem = wirePathProblem(target.relative)
-  if (problem) throw new LanspreadError('invalid_input', `refused path ${JSON.stringify(target.relative)} of game ${target.id}: it ${problem}`, {hint: 'ask only for paths of the manifest GetGame returned'})
+  if (problem)
+    throw new LanspreadError('invalid_input', `refused path ${JSON.stringify(target.relative)} of game ${target.id}: it ${problem}`, {
+      hint: 'ask only for paths of the manifest GetGame returned',
+    })
   const full = path.join(target.root, ...target.relative.split('/'))
   const parents = await walkParents(target)
   const last = await lstatInGame(full, target)

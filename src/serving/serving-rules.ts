@@ -10,26 +10,35 @@ const ASK_AGAIN = 'ask for the manifest again (GetGame) or use another source'
 
 /** A game is served only when `ready`: in the catalog, downloaded, no operation, no recovery pending. */
 export function assertTransferable(id: string, summary: GameSummary | undefined, active: ActiveOperation | undefined): GameSummary {
-  if (!summary) throw new LanspreadError('not_found', `this peer has no game ${id}`, {hint: 'list the games this peer has (GetLibrary) and ask for one of them'})
+  if (!summary)
+    throw new LanspreadError('not_found', `this peer has no game ${id}`, {hint: 'list the games this peer has (GetLibrary) and ask for one of them'})
   if (active !== undefined) throw notServed(id, `an operation (${active}) is running on it`)
   if (summary.needs_recovery) throw notServed(id, 'it was left mid-operation and needs recovery')
   if (!summary.downloaded) throw notServed(id, 'it is not downloaded here (no version.ini)')
   if (summary.availability === 'downloading') throw notServed(id, 'it is being downloaded here')
-  if (summary.availability !== 'ready') throw notServed(id, 'it is not in this peer\'s catalog')
+  if (summary.availability !== 'ready') throw notServed(id, "it is not in this peer's catalog")
   return summary
 }
 
 /** The caller's manifest must be the one we serve now: bytes of another version would not verify. */
 export function assertCurrentManifest(request: Pick<GetChunk, 'id' | 'manifest_hash'>, current: string): void {
   if (request.manifest_hash === current) return
-  throw new LanspreadError('not_downloaded', `the manifest ${request.manifest_hash.slice(0, 12)}… of game ${request.id} is stale: this peer serves ${current.slice(0, 12)}…`, {hint: ASK_AGAIN})
+  throw new LanspreadError(
+    'not_downloaded',
+    `the manifest ${request.manifest_hash.slice(0, 12)}… of game ${request.id} is stale: this peer serves ${current.slice(0, 12)}…`,
+    {hint: ASK_AGAIN},
+  )
 }
 
 /**
  * The manifest file a GetChunk names, when it asks for exactly one whole chunk of it: the
  * offset a multiple of the chunk size inside the file, the length that chunk's length.
  */
-export function chunkOf(request: Pick<GetChunk, 'id' | 'path' | 'offset' | 'length'>, files: ReadonlyMap<string, ManifestFile>, chunkSize: number): ManifestFile {
+export function chunkOf(
+  request: Pick<GetChunk, 'id' | 'path' | 'offset' | 'length'>,
+  files: ReadonlyMap<string, ManifestFile>,
+  chunkSize: number,
+): ManifestFile {
   const file = files.get(request.path)
   if (!file) throw refused(request, `${JSON.stringify(request.path)} is not a file of its manifest`)
   if (request.offset % chunkSize !== 0) throw refused(request, `offset ${request.offset} is not a multiple of the chunk size ${chunkSize}`)
@@ -44,5 +53,7 @@ function notServed(id: string, why: string): LanspreadError {
 }
 
 function refused(request: Pick<GetChunk, 'id'>, why: string): LanspreadError {
-  return new LanspreadError('invalid_input', `refused a chunk of game ${request.id}: ${why}`, {hint: 'ask only for whole chunks of the manifest GetGame returned'})
+  return new LanspreadError('invalid_input', `refused a chunk of game ${request.id}: ${why}`, {
+    hint: 'ask only for whole chunks of the manifest GetGame returned',
+  })
 }

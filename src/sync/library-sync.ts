@@ -27,7 +27,8 @@ export function answerGetLibrary(view: LocalLibraryView, request: GetLibrary): L
   if (since && since.library_epoch === position.library_epoch) {
     if (since.library_rev === position.library_rev) return {type: 'NotModified'}
     const delta = since.library_rev < position.library_rev ? view.history.since(since.library_rev) : undefined
-    if (delta && delta.to_rev === position.library_rev) return {type: 'LibraryDelta', library_epoch: position.library_epoch, library_digest: position.library_digest, ...delta}
+    if (delta && delta.to_rev === position.library_rev)
+      return {type: 'LibraryDelta', library_epoch: position.library_epoch, library_digest: position.library_digest, ...delta}
   }
   return {type: 'LibrarySnapshot', ...position, games: view.games()}
 }
@@ -46,7 +47,12 @@ export type PullOutcome = 'current' | 'delta' | 'snapshot'
  * Brings `remote` up to the announced position of a peer: nothing when we hold it already,
  * a delta from the revision we hold when the epoch is the same, a snapshot otherwise.
  */
-export async function pullLibrary(remote: RemoteLibrary, announced: LibraryPosition, ask: (request: GetLibrary) => Promise<Message>, peer: string): Promise<PullOutcome> {
+export async function pullLibrary(
+  remote: RemoteLibrary,
+  announced: LibraryPosition,
+  ask: (request: GetLibrary) => Promise<Message>,
+  peer: string,
+): Promise<PullOutcome> {
   if (remote.isCurrent(announced.library_epoch, announced.library_digest)) return 'current'
   const held = remote.position
   if (held && held.library_epoch === announced.library_epoch) {
@@ -70,5 +76,7 @@ function applySnapshotOrThrow(remote: RemoteLibrary, snapshot: LibrarySnapshot, 
 }
 
 function unexpected(peer: string, got: string, wanted: string): LanspreadError {
-  return new LanspreadError('integrity', `peer ${peer} answered GetLibrary with ${got} instead of ${wanted}`, {hint: 'the peer speaks the protocol wrongly; it is tried again later'})
+  return new LanspreadError('integrity', `peer ${peer} answered GetLibrary with ${got} instead of ${wanted}`, {
+    hint: 'the peer speaks the protocol wrongly; it is tried again later',
+  })
 }

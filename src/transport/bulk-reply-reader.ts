@@ -71,9 +71,11 @@ export class BulkReplyReader {
     const raw = this.expected?.header === undefined ? undefined : this.expected
     if (raw) this.fail(protocolViolation(this.peer, `the stream ended inside chunk data (${raw.filled} of ${raw.length} bytes)`))
     else {
-      this.fail(new LanspreadError('io', `${this.peer} closed the bulk TLS connection before answering`, {
-        hint: 'the peer stopped, timed the connection out, or does not accept this peer\'s certificate; lanspread asks another source',
-      }))
+      this.fail(
+        new LanspreadError('io', `${this.peer} closed the bulk TLS connection before answering`, {
+          hint: "the peer stopped, timed the connection out, or does not accept this peer's certificate; lanspread asks another source",
+        }),
+      )
     }
   }
 
@@ -116,7 +118,10 @@ export class BulkReplyReader {
     while (this.failure === undefined && this.held >= FRAME_PREFIX_BYTES) {
       const length = frameLength(this.scratch, this.peer)
       if (FRAME_PREFIX_BYTES + length > REPLY_SCRATCH_BYTES) {
-        throw protocolViolation(this.peer, `a frame of ${length} bytes on a bulk connection (its replies are ChunkHeader and Error frames of at most ${REPLY_SCRATCH_BYTES - FRAME_PREFIX_BYTES} bytes)`)
+        throw protocolViolation(
+          this.peer,
+          `a frame of ${length} bytes on a bulk connection (its replies are ChunkHeader and Error frames of at most ${REPLY_SCRATCH_BYTES - FRAME_PREFIX_BYTES} bytes)`,
+        )
       }
       if (this.held < FRAME_PREFIX_BYTES + length) return
       const message = decodeFrameBody(this.scratch.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + length), this.peer)

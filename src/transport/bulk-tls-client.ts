@@ -61,10 +61,12 @@ function secureConnected(socket: tls.TLSSocket, peer: string): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('secureConnect', () => resolve())
     socket.once('error', (error) =>
-      reject(new LanspreadError('io', `could not open a bulk TLS connection to ${peer}: ${errorMessage(error)}`, {
-        hint: 'the peer may have stopped or a firewall blocks its bulk port; lanspread uses QUIC or other peers',
-        cause: error,
-      })),
+      reject(
+        new LanspreadError('io', `could not open a bulk TLS connection to ${peer}: ${errorMessage(error)}`, {
+          hint: 'the peer may have stopped or a firewall blocks its bulk port; lanspread uses QUIC or other peers',
+          cause: error,
+        }),
+      ),
     )
     socket.once('close', () => reject(new LanspreadError('io', `${peer} closed the bulk TLS connection during the handshake`)))
   })
@@ -76,7 +78,9 @@ function checkServer(socket: tls.TLSSocket, peer: string, expected: string): voi
     throw new LanspreadError(
       'integrity',
       `the bulk TLS server of ${peer} presented ${presented === undefined ? 'no certificate' : `certificate ${presented.slice(0, 16)}…`}, not the certificate pinned for that peer (${expected.slice(0, 16)}…); nothing was requested from it`,
-      {hint: 'another program may now answer on that port, or someone sits in between; lanspread fetches from this peer over QUIC or from other peers. If the peer was reinstalled, run `lanspread peers --forget PEER_ID`'},
+      {
+        hint: 'another program may now answer on that port, or someone sits in between; lanspread fetches from this peer over QUIC or from other peers. If the peer was reinstalled, run `lanspread peers --forget PEER_ID`',
+      },
     )
   }
   if (socket.alpnProtocol !== BULK_ALPN) {

@@ -99,10 +99,13 @@ export class BulkTlsServer {
 
   async start(listen: {host: string; port: number}): Promise<{host: string; port: number}> {
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new LanspreadError(listenErrorCode(error), `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
-        hint: 'another program may use that port; choose another one or 0 for any free port',
-        cause: error,
-      }))
+      const onError = (error: Error): void =>
+        reject(
+          new LanspreadError(listenErrorCode(error), `could not listen for bulk TLS on ${listen.host}:${listen.port}: ${errorMessage(error)}`, {
+            hint: 'another program may use that port; choose another one or 0 for any free port',
+            cause: error,
+          }),
+        )
       this.server.once('error', onError)
       this.server.listen(listen.port, listen.host, () => {
         this.server.off('error', onError)

@@ -119,10 +119,7 @@ async function generateSelfSigned(): Promise<{certPem: string; keyPem: string}> 
       notAfter: new Date(now + VALIDITY_YEARS * 365 * 24 * 3600 * 1000),
       signingAlgorithm: algorithm,
       keys,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      ],
+      extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
     },
     webcrypto,
   )

@@ -39,7 +39,12 @@ export function crossingWindowMs(requestTimeoutMs: number): number {
  * dialling again means its old connection is gone for it (a restart, a crash), and both ends
  * see the same order, so the new one replaces the old.
  */
-export function connectionToKeep<C extends ConnectionFacts>(localPeerId: string, remotePeerId: string, pair: {existing: C; incoming: C; existingAgeMs: number}, windowMs: number): C {
+export function connectionToKeep<C extends ConnectionFacts>(
+  localPeerId: string,
+  remotePeerId: string,
+  pair: {existing: C; incoming: C; existingAgeMs: number},
+  windowMs: number,
+): C {
   const {existing, incoming, existingAgeMs} = pair
   if (existing.direction === incoming.direction || existingAgeMs > windowMs) return incoming
   return chooseConnection(localPeerId, remotePeerId, existing, incoming)

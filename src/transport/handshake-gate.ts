@@ -23,7 +23,10 @@ export class HandshakeGate {
     if (held >= this.limits.maxPerAddress) return false
     this.perAddress.set(address, held + 1)
     const key = connectionKey(socket)
-    this.deadlines.set(key, setTimeout(() => socket.destroy(), this.limits.handshakeTimeoutMs))
+    this.deadlines.set(
+      key,
+      setTimeout(() => socket.destroy(), this.limits.handshakeTimeoutMs),
+    )
     socket.once('close', () => {
       this.authenticated(socket)
       const left = (this.perAddress.get(address) ?? 1) - 1

@@ -22,14 +22,13 @@ export const DEFAULT_TRANSPORT_SETTINGS: TransportSettings = {
 /** Settings @matrixai/quic would reject later (or silently never time out with), refused up front. */
 export function checkTransportSettings(settings: TransportSettings): TransportSettings {
   const {maxIdleTimeoutMs, keepAliveIntervalMs, udpPayloadBytes} = settings
-  const problem =
-    !(maxIdleTimeoutMs > 0)
-      ? 'the idle timeout must be above 0 (0 would keep dead peers forever)'
-      : !(keepAliveIntervalMs > 0 && keepAliveIntervalMs < maxIdleTimeoutMs)
-        ? 'the keep-alive interval must be above 0 and below the idle timeout'
-        : !(udpPayloadBytes >= 1200 && udpPayloadBytes <= 65527)
-          ? 'the UDP payload must be 1200 to 65527 bytes'
-          : undefined
+  const problem = !(maxIdleTimeoutMs > 0)
+    ? 'the idle timeout must be above 0 (0 would keep dead peers forever)'
+    : !(keepAliveIntervalMs > 0 && keepAliveIntervalMs < maxIdleTimeoutMs)
+      ? 'the keep-alive interval must be above 0 and below the idle timeout'
+      : !(udpPayloadBytes >= 1200 && udpPayloadBytes <= 65527)
+        ? 'the UDP payload must be 1200 to 65527 bytes'
+        : undefined
   if (problem) {
     throw new LanspreadError('invalid_input', `invalid transport settings: ${problem} (got ${JSON.stringify(settings)})`)
   }

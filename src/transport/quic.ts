@@ -1,27 +1,10 @@
 // The QUIC endpoint: one UDP socket (tuned buffers) shared by the server that accepts peers
 // and the clients that dial them, so nothing binds [::] by surprise and stop() closes it all.
 import type Logger from '@matrixai/logger'
-import {
-  QUICClient,
-  QUICServer,
-  QUICSocket,
-  events as quicEvents,
-  type QUICConnection,
-  type QUICConnectionMap,
-  type QUICStream,
-} from '@matrixai/quic'
+import {QUICClient, QUICServer, QUICSocket, events as quicEvents, type QUICConnection, type QUICConnectionMap, type QUICStream} from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
-import type {
-  DialOptions,
-  Endpoint,
-  ListenAddress,
-  PeerConnection,
-  StreamHandler,
-  TrafficCounters,
-  TransportLog,
-  TransportSettings,
-} from './endpoint.js'
+import type {DialOptions, Endpoint, ListenAddress, PeerConnection, StreamHandler, TrafficCounters, TransportLog, TransportSettings} from './endpoint.js'
 import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
 import {
   DEFAULT_TRANSPORT_SETTINGS,
@@ -52,7 +35,6 @@ export interface QuicEndpointComponents {
  */
 class TunedQuicSocket extends QUICSocket {
   readonly traffic: TrafficCounters = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
-
 
   setBufferSizes(bytes: number): {recv: number; send: number} {
     this.socket.setRecvBufferSize(bytes)

@@ -17,15 +17,7 @@ export const ARCHIVE_EXTENSION = '.eti'
  * Root-level names that are never payload: the install, download scratch, staging,
  * backup, the user's kept files and the intent log (plus the intent log's own temp files, see isReservedName).
  */
-export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([
-  LOCAL_DIR,
-  SENTINEL_TMP,
-  SENTINEL_DISCARDED,
-  INSTALLING_DIR,
-  BACKUP_DIR,
-  KEPT_DIR,
-  INTENT_LOG,
-])
+export const RESERVED_ROOT_NAMES: ReadonlySet<string> = new Set([LOCAL_DIR, SENTINEL_TMP, SENTINEL_DISCARDED, INSTALLING_DIR, BACKUP_DIR, KEPT_DIR, INTENT_LOG])
 
 /** True for a root-level name that manifests, sizes and serving must skip. */
 export function isReservedName(name: string): boolean {

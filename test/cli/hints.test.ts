@@ -39,7 +39,8 @@ describe('hints in src/', () => {
     const placeholders: string[] = []
     for (const file of await sourceFiles(SRC)) {
       const text = await fs.readFile(file, 'utf8')
-      for (const line of text.split('\n')) if (/lanspread [a-z]+ (ID|<id>|GAME|<game>)\b/.test(line)) placeholders.push(`${path.relative(REPO_ROOT, file)}: ${line.trim()}`)
+      for (const line of text.split('\n'))
+        if (/lanspread [a-z]+ (ID|<id>|GAME|<game>)\b/.test(line)) placeholders.push(`${path.relative(REPO_ROOT, file)}: ${line.trim()}`)
     }
     expect(placeholders).toEqual([])
   })

@@ -12,7 +12,7 @@ function fakeTerminal(): {stream: NodeJS.WriteStream; text(): string} {
 }
 
 describe('byteProgressBar', () => {
-  it('takes each item\'s own total when one bar shows several items in turn', async () => {
+  it("takes each item's own total when one bar shows several items in turn", async () => {
     const terminal = fakeTerminal()
     const bar = byteProgressBar(true, terminal.stream)
     bar.update(0, 100 * 1024 * 1024, 'quake')

@@ -4,9 +4,15 @@ import type {GameSummary} from '../../src/library/summary.js'
 
 describe('table', () => {
   it('pads each column to its widest cell, two spaces apart, with no trailing blanks', () => {
-    expect(table(['ID', 'NAME', 'NOTE'], [['quake3', 'Quake III Arena', ''], ['doom', 'DOOM', 'x']])).toBe(
-      ['ID      NAME             NOTE', 'quake3  Quake III Arena', 'doom    DOOM             x'].join('\n'),
-    )
+    expect(
+      table(
+        ['ID', 'NAME', 'NOTE'],
+        [
+          ['quake3', 'Quake III Arena', ''],
+          ['doom', 'DOOM', 'x'],
+        ],
+      ),
+    ).toBe(['ID      NAME             NOTE', 'quake3  Quake III Arena', 'doom    DOOM             x'].join('\n'))
   })
 
   it('is the header line alone for no rows', () => {
@@ -58,7 +64,16 @@ describe('formatBytes', () => {
 describe('peersTable', () => {
   it('shows LAST SEEN as a relative time ("3 s ago"), not the ISO text', () => {
     const now = Date.parse('2026-11-26T03:05:34.350Z')
-    const peer = {peer_id: 'p1', hostname: 'lan-pc-07', addresses: ['192.168.1.20:4870'], proto_ver: 1, library_rev: 8, library_epoch: 'e', game_count: 31, last_seen: '2026-11-26T03:05:31.000Z'}
+    const peer = {
+      peer_id: 'p1',
+      hostname: 'lan-pc-07',
+      addresses: ['192.168.1.20:4870'],
+      proto_ver: 1,
+      library_rev: 8,
+      library_epoch: 'e',
+      game_count: 31,
+      last_seen: '2026-11-26T03:05:31.000Z',
+    }
     const text = peersTable([peer, {...peer, peer_id: 'p2', last_seen: '2026-11-26T01:00:00.000Z'}], now)
     expect(text).toContain('3 s ago')
     expect(text).toContain('2 h 5 min ago')

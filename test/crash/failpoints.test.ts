@@ -17,7 +17,13 @@ import {snapshotTree, subtree} from '../helpers/tree.js'
 
 type Scenario = 'install' | 'update' | 'uninstall' | 'purge' | 'reinstall'
 
-const ARGS: Record<Scenario, string[]> = {install: ['install', 'g'], update: ['install', 'g', '--update'], uninstall: ['uninstall', 'g'], purge: ['uninstall', 'g', '--purge'], reinstall: ['install', 'g']}
+const ARGS: Record<Scenario, string[]> = {
+  install: ['install', 'g'],
+  update: ['install', 'g', '--update'],
+  uninstall: ['uninstall', 'g'],
+  purge: ['uninstall', 'g', '--purge'],
+  reinstall: ['install', 'g'],
+}
 
 /** The failpoints each scenario passes: an uninstall keeps the user's files, a purge deletes the backup. */
 const POINTS: Record<Scenario, Failpoint[]> = {
@@ -89,7 +95,11 @@ describe.each(['install', 'update', 'uninstall', 'purge', 'reinstall'] as const)
     expect([expected.before, expected.after]).toContainEqual(local)
     if (scenario !== 'install' && scenario !== 'reinstall') expect(expected.before['local/user-save.dat']).toBe('precious')
     // A reinstall has them in local/ (brought back) or still in .lanspread-kept/.
-    if (scenario === 'reinstall') expect([local['local/user-save.dat'] ?? tree['.lanspread-kept/user-save.dat'], local['local/README.txt'] ?? tree['.lanspread-kept/README.txt']]).toEqual(['precious', 'my notes'])
+    if (scenario === 'reinstall')
+      expect([local['local/user-save.dat'] ?? tree['.lanspread-kept/user-save.dat'], local['local/README.txt'] ?? tree['.lanspread-kept/README.txt']]).toEqual([
+        'precious',
+        'my notes',
+      ])
     // An update keeps the user's files whichever way recovery went.
     if (scenario === 'update') expect([local['local/user-save.dat'], local['local/README.txt']]).toEqual(['precious', 'my notes'])
     // An uninstall rolled forward keeps them aside (so does a purge interrupted before its delete).

@@ -16,7 +16,10 @@ interface Doc {
 }
 
 async function prepared() {
-  const lib = await makeTempLibrary([{id: 'a', name: 'A'}, {id: 'b', name: 'B'}])
+  const lib = await makeTempLibrary([
+    {id: 'a', name: 'A'},
+    {id: 'b', name: 'B'},
+  ])
   for (const id of ['a', 'b']) await lib.writeGame(id, {'version.ini': '1.0', [`${id}.eti`]: id})
   const games = ['--games', lib.gamesDir]
   expect((await runCli(['scan', ...games])).exitCode).toBe(0)
@@ -26,10 +29,12 @@ async function prepared() {
 }
 
 describe('a save of the index killed at each step', () => {
-  it.each(INDEX_FAILPOINTS.flatMap((step) => [
-    [step, false],
-    [step, true],
-  ]))('%s (compaction: %s) loads to the library before or after the change', {timeout: 30_000}, async (step, compaction) => {
+  it.each(
+    INDEX_FAILPOINTS.flatMap((step) => [
+      [step, false],
+      [step, true],
+    ]),
+  )('%s (compaction: %s) loads to the library before or after the change', {timeout: 30_000}, async (step, compaction) => {
     const {lib, games} = await prepared()
     const before = json<Doc>(await runCli(['library', '--json', ...games]))
     // A torn last record makes the next save compact (it rewrites the journal away).

@@ -132,7 +132,9 @@ describe('SIGKILL at random moments', {timeout: 600_000}, () => {
       outcomes.push(state)
     }
     expectMidOperationKills(actions)
-    console.log(`install of 200 MiB takes ${installMs} ms (${startupMs} ms of it start-up); after a random kill: ${tally(outcomes)}; recover: ${tally(actions)}`)
+    console.log(
+      `install of 200 MiB takes ${installMs} ms (${startupMs} ms of it start-up); after a random kill: ${tally(outcomes)}; recover: ${tally(actions)}`,
+    )
   })
 
   it(`during update (${Math.floor(RUNS / 2)} runs): local/ is the old install or the new one, with the user's file either way`, async () => {

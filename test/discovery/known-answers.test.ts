@@ -10,7 +10,16 @@ import {FakeLan} from '../helpers/fake-mdns.js'
 const QUESTION = [{name: SERVICE_TYPE, type: 'PTR' as const}]
 const peerId = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`
 const ptr = (n: number, ttl = 4500) => ({name: SERVICE_TYPE, type: 'PTR' as const, ttl, data: instanceName(peerId(n))})
-const FAST: Partial<MdnsTimings> = {announceCount: 1, announceIntervalMs: 10, goodbyeWaitMs: 50, answerDelayMinMs: 0, answerDelayMaxMs: 0, answerIntervalMs: 0, truncatedWaitMinMs: 40, truncatedWaitMaxMs: 50}
+const FAST: Partial<MdnsTimings> = {
+  announceCount: 1,
+  announceIntervalMs: 10,
+  goodbyeWaitMs: 50,
+  answerDelayMinMs: 0,
+  answerDelayMaxMs: 0,
+  answerIntervalMs: 0,
+  truncatedWaitMinMs: 40,
+  truncatedWaitMaxMs: 50,
+}
 
 const stops: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -19,7 +28,13 @@ afterEach(async () => {
 })
 
 function local(n: number): LocalPeer {
-  return {peer_id: peerId(n), port: 4870, hostname: `box${n}`, cert_fingerprint: 'b'.repeat(64), library: {library_epoch: 'e1', library_rev: 1, library_digest: 'a'.repeat(64), game_count: 1}}
+  return {
+    peer_id: peerId(n),
+    port: 4870,
+    hostname: `box${n}`,
+    cert_fingerprint: 'b'.repeat(64),
+    library: {library_epoch: 'e1', library_rev: 1, library_digest: 'a'.repeat(64), game_count: 1},
+  }
 }
 
 async function start(lan: FakeLan, n: number): Promise<MdnsDiscovery> {

@@ -11,7 +11,13 @@ const HASH_B = 'b'.repeat(64)
 const FAST: Partial<MdnsTimings> = {announceCount: 1, announceIntervalMs: 10, goodbyeWaitMs: 50, answerDelayMinMs: 0, answerDelayMaxMs: 0, answerIntervalMs: 0}
 
 function local(peerId: string, port: number, rev = 1): LocalPeer {
-  return {peer_id: peerId, port, hostname: 'box', cert_fingerprint: HASH_B, library: {library_epoch: 'e1', library_rev: rev, library_digest: HASH_A, game_count: 2}}
+  return {
+    peer_id: peerId,
+    port,
+    hostname: 'box',
+    cert_fingerprint: HASH_B,
+    library: {library_epoch: 'e1', library_rev: rev, library_digest: HASH_A, game_count: 2},
+  }
 }
 
 const PEER_A = '11111111-1111-4111-8111-111111111111'
@@ -24,7 +30,13 @@ afterEach(async () => {
 })
 
 /** `connected`: what the runtime answers (true once it holds a connection to the peer). */
-async function peer(lan: FakeLan, address: string, self: LocalPeer | undefined, timings: Partial<MdnsTimings> = FAST, connected = true): Promise<{mdns: MdnsDiscovery; found: DiscoveredPeer[]; logs: string[]}> {
+async function peer(
+  lan: FakeLan,
+  address: string,
+  self: LocalPeer | undefined,
+  timings: Partial<MdnsTimings> = FAST,
+  connected = true,
+): Promise<{mdns: MdnsDiscovery; found: DiscoveredPeer[]; logs: string[]}> {
   const found: DiscoveredPeer[] = []
   const logs: string[] = []
   const mdns = new MdnsDiscovery([{name: 'veth0', address}], {createSocket: lan.factory, log: (_l, m) => logs.push(m)}, timings)
@@ -45,7 +57,12 @@ describe('mDNS discovery', () => {
     const b = await peer(lan, '10.0.0.2', local(PEER_B, 4871, 7))
     await settle()
     expect(a.found.every((p) => p.peer_id === PEER_B)).toBe(true)
-    expect(a.found.at(-1)).toEqual({address: {host: '10.0.0.2', port: 4871}, peer_id: PEER_B, position: {library_epoch: 'e1', library_rev: 7, library_digest: HASH_A}, persistent: false})
+    expect(a.found.at(-1)).toEqual({
+      address: {host: '10.0.0.2', port: 4871},
+      peer_id: PEER_B,
+      position: {library_epoch: 'e1', library_rev: 7, library_digest: HASH_A},
+      persistent: false,
+    })
     expect(b.found.at(-1)?.address).toEqual({host: '10.0.0.1', port: 4870})
     expect(b.found.every((p) => p.peer_id === PEER_A)).toBe(true)
     expect(a.mdns.seenPeers()).toMatchObject([{peer_id: PEER_B, hostname: 'box', addresses: ['10.0.0.2'], port: 4871, library_rev: 7, game_count: 2}])
@@ -57,7 +74,12 @@ describe('mDNS discovery', () => {
     await settle()
     lan.sent.length = 0
     const browser = lan.socket({name: 'x', address: '10.0.0.9'})
-    browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}, {name: SERVICES_ENUMERATION, type: 'PTR'}]})
+    browser.query({
+      questions: [
+        {name: SERVICE_TYPE, type: 'PTR'},
+        {name: SERVICES_ENUMERATION, type: 'PTR'},
+      ],
+    })
     const [reply] = lan.responses()
     expect(reply?.packet.answers).toEqual(
       expect.arrayContaining([
@@ -73,7 +95,7 @@ describe('mDNS discovery', () => {
     for (const key of ['peer_id', 'proto_ver', 'library_rev', 'library_epoch', 'hostname', 'cert']) expect(txt.some((s) => s.startsWith(`${key}=`))).toBe(true)
   })
 
-  it('advertises AAAA beside A for the interface\'s IPv6 addresses; a browser parses them and scopes a link-local one to its interface', async () => {
+  it("advertises AAAA beside A for the interface's IPv6 addresses; a browser parses them and scopes a link-local one to its interface", async () => {
     const lan = new FakeLan()
     const iface = {name: 'veth0', address: '10.0.0.1', addresses6: ['fe80::1:2', 'fd00::7']}
     const a = new MdnsDiscovery([iface], {createSocket: lan.factory, log: () => {}}, FAST)
@@ -90,14 +112,21 @@ describe('mDNS discovery', () => {
       expect.objectContaining({name: `${PEER_A}.local`, data: 'fd00::7', ttl: 120}),
     ])
     browser.query({questions: [{name: `${PEER_A}.local`, type: 'AAAA'}]})
-    expect(lan.responses()[1]!.packet.answers?.map((r) => [r.type, (r as {data: unknown}).data])).toEqual([['AAAA', 'fe80::1:2'], ['AAAA', 'fd00::7']])
+    expect(lan.responses()[1]!.packet.answers?.map((r) => [r.type, (r as {data: unknown}).data])).toEqual([
+      ['AAAA', 'fe80::1:2'],
+      ['AAAA', 'fd00::7'],
+    ])
     // The browse side dials IPv4 and lists IPv6 after it.
     expect(b.found.at(-1)?.address).toEqual({host: '10.0.0.1', port: 4870})
     expect(b.mdns.seenPeers()[0]?.addresses).toEqual(['10.0.0.1', 'fe80::1:2%veth0', 'fd00::7'])
     // A garbage AAAA is skipped, the rest of the instance still resolves.
     const ptr = {name: SERVICE_TYPE, type: 'PTR', data: instanceName(PEER_B)}
     const srv = {name: instanceName(PEER_B), type: 'SRV', data: {port: 4870, target: 'b.local'}}
-    const txt = {name: instanceName(PEER_B), type: 'TXT', data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A})}
+    const txt = {
+      name: instanceName(PEER_B),
+      type: 'TXT',
+      data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A}),
+    }
     lan.inject('response', {answers: [ptr, srv, txt, {name: 'b.local', type: 'AAAA', data: 'not-an-address'}, {name: 'b.local', type: 'AAAA', data: 7}]})
     expect(b.mdns.seenPeers().find((p) => p.peer_id === PEER_B)?.addresses).toEqual(['10.9.9.9'])
   })
@@ -108,8 +137,19 @@ describe('mDNS discovery', () => {
     await settle()
     lan.sent.length = 0
     const browser = lan.socket({name: 'x', address: '10.0.0.9'})
-    browser.query({questions: [{name: instanceName(PEER_A), type: 'SRV'}, {name: instanceName(PEER_A), type: 'TXT'}, {name: `${PEER_A}.local`, type: 'A'}]})
-    expect(lan.responses()[0]?.packet.answers?.map((r) => r.type).sort()).toEqual(['A', 'SRV', 'TXT'])
+    browser.query({
+      questions: [
+        {name: instanceName(PEER_A), type: 'SRV'},
+        {name: instanceName(PEER_A), type: 'TXT'},
+        {name: `${PEER_A}.local`, type: 'A'},
+      ],
+    })
+    expect(
+      lan
+        .responses()[0]
+        ?.packet.answers?.map((r) => r.type)
+        .sort(),
+    ).toEqual(['A', 'SRV', 'TXT'])
   })
 
   it('answers browse queries after 20–120 ms, once for queries arriving together, and at most once a second (RFC 6762 §6)', async () => {
@@ -123,7 +163,12 @@ describe('mDNS discovery', () => {
     expect(lan.responses()).toEqual([])
     await vi.advanceTimersByTimeAsync(130)
     expect(lan.responses()).toHaveLength(1)
-    expect(lan.responses()[0]!.packet.additionals?.map((r) => r.type).sort()).toEqual(['A', 'SRV', 'TXT'])
+    expect(
+      lan
+        .responses()[0]!
+        .packet.additionals?.map((r) => r.type)
+        .sort(),
+    ).toEqual(['A', 'SRV', 'TXT'])
     // Another wave 300 ms later waits for the second to pass.
     for (const browser of browsers) browser.query({questions: [{name: SERVICE_TYPE, type: 'PTR'}]})
     await vi.advanceTimersByTimeAsync(500)
@@ -171,7 +216,12 @@ describe('mDNS discovery', () => {
     await vi.advanceTimersByTimeAsync(60_000)
     const fromB = lan.queries().filter((q) => q.from === '10.0.0.2')
     expect(fromB.length).toBeGreaterThan(0)
-    expect(fromB.at(-1)?.packet.answers?.map((r) => (r as {data: string}).data).sort()).toEqual([instanceName(PEER_A), instanceName(PEER_B)])
+    expect(
+      fromB
+        .at(-1)
+        ?.packet.answers?.map((r) => (r as {data: string}).data)
+        .sort(),
+    ).toEqual([instanceName(PEER_A), instanceName(PEER_B)])
     expect(lan.responses()).toEqual([])
     expect(b.found.length).toBeGreaterThan(0)
   })
@@ -254,7 +304,11 @@ describe('mDNS discovery', () => {
     const lan = new FakeLan()
     const a = await peer(lan, '10.0.0.1', local(PEER_A, 4870))
     await settle()
-    const good = {name: instanceName(PEER_B), type: 'TXT', data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A})}
+    const good = {
+      name: instanceName(PEER_B),
+      type: 'TXT',
+      data: encodeTxt({peer_id: PEER_B, proto_ver: 1, library_rev: 1, library_epoch: 'e', library_digest: HASH_A, game_count: 0, hostname: 'h', cert: HASH_A}),
+    }
     const ptr = {name: SERVICE_TYPE, type: 'PTR', data: instanceName(PEER_B)}
     const srv = {name: instanceName(PEER_B), type: 'SRV', data: {port: 4870, target: 'b.local'}}
     const hostile: unknown[] = [
@@ -269,7 +323,13 @@ describe('mDNS discovery', () => {
       {answers: [ptr, {...srv, data: {port: 99_999, target: 'b.local'}}, good]},
       {answers: [ptr, {...srv, data: {port: 4870, target: 7}}, good]},
       // The record claims PEER_B under another instance name.
-      {answers: [{...ptr, data: `evil.${SERVICE_TYPE}`}, {...srv, name: `evil.${SERVICE_TYPE}`}, {...good, name: `evil.${SERVICE_TYPE}`}]},
+      {
+        answers: [
+          {...ptr, data: `evil.${SERVICE_TYPE}`},
+          {...srv, name: `evil.${SERVICE_TYPE}`},
+          {...good, name: `evil.${SERVICE_TYPE}`},
+        ],
+      },
       {answers: [ptr, srv, {...good, data: [Buffer.from('peer_id'), 7, {}]}]},
     ]
     for (const packet of hostile) {

@@ -2,7 +2,16 @@ import {describe, expect, it} from 'vitest'
 import {chooseInterfaces} from '../../src/discovery/interfaces.js'
 import {decodeTxt, encodeTxt} from '../../src/discovery/txt-record.js'
 
-const FIELDS = {peer_id: '11111111-1111-4111-8111-111111111111', proto_ver: 1, library_rev: 12, library_epoch: 'ep-1', library_digest: 'a'.repeat(64), game_count: 3, hostname: 'lan-7', cert: 'b'.repeat(64)}
+const FIELDS = {
+  peer_id: '11111111-1111-4111-8111-111111111111',
+  proto_ver: 1,
+  library_rev: 12,
+  library_epoch: 'ep-1',
+  library_digest: 'a'.repeat(64),
+  game_count: 3,
+  hostname: 'lan-7',
+  cert: 'b'.repeat(64),
+}
 
 describe('TXT record', () => {
   it('round-trips through key=value strings', () => {
@@ -65,14 +74,22 @@ describe('interface choice', () => {
   }
 
   it('defaults to every non-internal IPv4 interface, each with its IPv6 addresses (for AAAA)', () => {
-    expect(chooseInterfaces([], networks)).toEqual([{name: 'eth0', address: '192.168.1.5', addresses6: ['fe80::1']}, {name: 'eth1', address: '10.0.0.5'}])
+    expect(chooseInterfaces([], networks)).toEqual([
+      {name: 'eth0', address: '192.168.1.5', addresses6: ['fe80::1']},
+      {name: 'eth1', address: '10.0.0.5'},
+    ])
   })
 
   it('takes names and addresses, loopback included when asked', () => {
-    expect(chooseInterfaces(['eth1', '127.0.0.1'], networks)).toEqual([{name: 'eth1', address: '10.0.0.5'}, {name: 'lo', address: '127.0.0.1'}])
+    expect(chooseInterfaces(['eth1', '127.0.0.1'], networks)).toEqual([
+      {name: 'eth1', address: '10.0.0.5'},
+      {name: 'lo', address: '127.0.0.1'},
+    ])
   })
 
   it('refuses an unknown interface, listing the ones there are', () => {
-    expect(() => chooseInterfaces(['wlan9'], networks)).toThrow(expect.objectContaining({code: 'usage', message: expect.stringContaining('--interface wlan9'), hint: expect.stringContaining('eth0 (192.168.1.5)')}))
+    expect(() => chooseInterfaces(['wlan9'], networks)).toThrow(
+      expect.objectContaining({code: 'usage', message: expect.stringContaining('--interface wlan9'), hint: expect.stringContaining('eth0 (192.168.1.5)')}),
+    )
   })
 })

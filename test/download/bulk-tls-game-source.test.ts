@@ -123,7 +123,7 @@ describe('BulkTlsGameSource', () => {
     await bulk.close()
   })
 
-  it('gives a refused request\'s buffer back, but never reuses the buffer of a request whose connection failed', async () => {
+  it("gives a refused request's buffer back, but never reuses the buffer of a request whose connection failed", async () => {
     const {port} = await startBulkServer(ids, {data: DATA})
     const buffers = new ChunkBufferPool(1 * MiB)
     const bulk = source(port, {maxConnections: 1, buffers})

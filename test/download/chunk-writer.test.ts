@@ -116,7 +116,10 @@ describe.runIf(process.platform === 'linux')('ChunkFiles with direct writes', ()
     await fs.writeFile(file, Buffer.alloc(4 * PAGE))
     const real = (await openDirect(file))!
     // A short write of a page and a half (a disk nearly full): the rest is no longer aligned.
-    const short: DirectHandle = {write: (buffer, offset, length, position) => real.write(buffer, offset, Math.min(length, PAGE + PAGE / 2), position), close: () => real.close()}
+    const short: DirectHandle = {
+      write: (buffer, offset, length, position) => real.write(buffer, offset, Math.min(length, PAGE + PAGE / 2), position),
+      close: () => real.close(),
+    }
     const files = new ChunkFiles({direct: true, openDirect: async () => short})
     const chunk = alignedChunk(4, 9)
     await files.write(file, 0, chunk)

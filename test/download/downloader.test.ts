@@ -66,7 +66,7 @@ describe('downloadGame', () => {
     expect(library.summary('g')).toMatchObject({availability: 'ready', downloaded: true, eti_version: '1', manifest_hash: game.manifest.manifest_hash})
   })
 
-  it('starts each file\'s fsync once its last chunk is written, while later files are still fetched, and syncs every file once', async () => {
+  it("starts each file's fsync once its last chunk is written, while later files are still fetched, and syncs every file once", async () => {
     const {operations, root} = await setup()
     const game = fakeGame('g', FILES, CHUNK)
     // 20 ms a chunk: each write lands long before the next reply.
@@ -87,7 +87,10 @@ describe('downloadGame', () => {
     class CountingSource extends FakeSource {
       active = 0
       most = 0
-      constructor(peerId: string, readonly maxInFlight?: number) {
+      constructor(
+        peerId: string,
+        readonly maxInFlight?: number,
+      ) {
         super(peerId, game, {delayMs: 10})
       }
       override async getChunk(request: Parameters<FakeSource['getChunk']>[0]) {
@@ -108,7 +111,7 @@ describe('downloadGame', () => {
     await expectSameFiles(root, game)
   })
 
-  it('retries a lying source\'s chunks from the honest one and counts them', async () => {
+  it("retries a lying source's chunks from the honest one and counts them", async () => {
     const {download, root} = await setup()
     const game = fakeGame('g', FILES, CHUNK)
     const liar = new FakeSource('liar', game, {lies: (r) => r.path === 'a.eti'})
@@ -140,7 +143,9 @@ describe('downloadGame', () => {
       learned.push('g')
       await library.learn({id: 'g', name: 'G from a peer'})
     }
-    await expect(download([new FakeSource('liar', game, {lies: (r) => r.path === 'data/b.bin'})], {beforePublish: learn})).rejects.toMatchObject({code: 'integrity'})
+    await expect(download([new FakeSource('liar', game, {lies: (r) => r.path === 'data/b.bin'})], {beforePublish: learn})).rejects.toMatchObject({
+      code: 'integrity',
+    })
     expect(learned).toEqual([])
     await download([new FakeSource('p1', game)], {beforePublish: learn})
     expect(learned).toEqual(['g'])
@@ -242,7 +247,17 @@ describe('downloadGame', () => {
     const tree = await snapshotTree(root)
     expect(tree['local/save.dat']).toBe('mine')
     expect(tree['link-to-outside']).toBe(`<link ${outside}>`)
-    expect(Object.keys(tree).sort()).toEqual(['.lanspread.json', 'a.eti', 'data', 'data/b.bin', 'empty.txt', 'link-to-outside', 'local', 'local/save.dat', 'version.ini'])
+    expect(Object.keys(tree).sort()).toEqual([
+      '.lanspread.json',
+      'a.eti',
+      'data',
+      'data/b.bin',
+      'empty.txt',
+      'link-to-outside',
+      'local',
+      'local/save.dat',
+      'version.ini',
+    ])
   })
 
   it('never writes through a symbolic link that stands where a folder of the game goes', async () => {

@@ -89,7 +89,9 @@ describe('chunk timeouts over a shared pipe', () => {
     source.stop()
     const started = Date.now()
     try {
-      await expect(downloadGame({id: 'g', candidates: [{source, summary: summaryOf(game)}], limits: {chunkTimeoutMs: 100}}, {operations})).rejects.toMatchObject({
+      await expect(
+        downloadGame({id: 'g', candidates: [{source, summary: summaryOf(game)}], limits: {chunkTimeoutMs: 100}}, {operations}),
+      ).rejects.toMatchObject({
         code: 'no_peers',
         message: expect.stringContaining('no chunk within'),
       })

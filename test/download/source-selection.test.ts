@@ -33,7 +33,11 @@ describe('source selection', () => {
     const game = fakeGame('g', files, 1024)
     const changed = fakeGame('g', {...files, 'a.eti': 'bbbb'}, 1024) // same paths and sizes: same manifest_hash
     expect(changed.manifest.manifest_hash).toBe(game.manifest.manifest_hash)
-    const selected = await selectSources('g', [new FakeSource('p1', game).candidate(), new FakeSource('odd', changed).candidate(), new FakeSource('p2', game).candidate()])
+    const selected = await selectSources('g', [
+      new FakeSource('p1', game).candidate(),
+      new FakeSource('odd', changed).candidate(),
+      new FakeSource('p2', game).candidate(),
+    ])
     expect(selected.sources.map((s) => s.peerId)).toEqual(['p1', 'p2'])
     expect(selected.manifest.content_hash).toBe(game.manifest.content_hash)
     expect(selected.rejected).toEqual([{peer_id: 'odd', reason: expect.stringContaining('other content')}])
@@ -41,9 +45,16 @@ describe('source selection', () => {
 
   it('leaves out a manifest that does not check out against its own hashes or the announced summary', async () => {
     const game = fakeGame('g', files, 1024)
-    const forged = new FakeSource('forged', {...game, manifest: {...game.manifest, files: game.manifest.files.map((f) => ({...f, hash: game.manifest.files[0]!.hash}))}})
+    const forged = new FakeSource('forged', {
+      ...game,
+      manifest: {...game.manifest, files: game.manifest.files.map((f) => ({...f, hash: game.manifest.files[0]!.hash}))},
+    })
     const other = new FakeSource('other', fakeGame('g', {...files, 'z.eti': 'z'}, 1024))
-    const selected = await selectSources('g', [forged.candidate(), other.candidate({manifest_hash: game.manifest.manifest_hash}), new FakeSource('p1', game).candidate()])
+    const selected = await selectSources('g', [
+      forged.candidate(),
+      other.candidate({manifest_hash: game.manifest.manifest_hash}),
+      new FakeSource('p1', game).candidate(),
+    ])
     expect(selected.sources.map((s) => s.peerId)).toEqual(['p1'])
     expect(selected.rejected.map((r) => r.peer_id).sort()).toEqual(['forged', 'other'])
   })
@@ -54,6 +65,9 @@ describe('source selection', () => {
     broken.getGame = async () => {
       throw new Error('connection reset')
     }
-    await expect(selectSources('g', [broken.candidate()])).rejects.toMatchObject({code: 'not_found', message: expect.stringContaining('broken: connection reset')})
+    await expect(selectSources('g', [broken.candidate()])).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('broken: connection reset'),
+    })
   })
 })

@@ -29,7 +29,13 @@ describe('Ctrl-C on a fetch through serve (real processes on loopback)', () => {
     await serveB.waitFor('A library', (e) => e.event === 'peer_library_changed' && e.peer_id === serveA.peerId)
 
     // QUIC only: slow enough on loopback to be interrupted halfway.
-    const fetch = execa('node', [CLI, 'fetch', 'quake', '--no-bulk', '--games', b.gamesDir, '--json'], {cwd: REPO_ROOT, env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'}, reject: false, stdin: 'ignore', timeout: 120_000})
+    const fetch = execa('node', [CLI, 'fetch', 'quake', '--no-bulk', '--games', b.gamesDir, '--json'], {
+      cwd: REPO_ROOT,
+      env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
+      reject: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
     onTestFinished(() => void fetch.kill('SIGKILL'))
     const target = path.join(b.gamesDir, 'quake', 'pak0.eti')
     const deadline = Date.now() + 60_000
@@ -58,14 +64,20 @@ describe('Ctrl-C on a fetch through serve (real processes on loopback)', () => {
 
     expect((await fs.lstat(path.join(b.gamesDir, '.lanspread', 'control.sock'))).isSocket()).toBe(true)
     const again = await runCli(['fetch', 'quake', '--games', b.gamesDir, '--json'], {timeout: 120_000})
-    expect(again.exitCode, `${String(again.stdout)} ${String(again.stderr)} ${JSON.stringify(serveB.events.filter((e) => e.event !== 'download_progress'))} ${serveB.stderr()}`).toBe(0)
+    expect(
+      again.exitCode,
+      `${String(again.stdout)} ${String(again.stderr)} ${JSON.stringify(serveB.events.filter((e) => e.event !== 'download_progress'))} ${serveB.stderr()}`,
+    ).toBe(0)
     const game = json<FetchDocument>(again).games[0]!
     expect(game.reused_bytes).toBeGreaterThanOrEqual(4 * MiB)
     expect(game.bytes).toBeLessThan(payload.length)
     expect((await fs.readFile(target)).equals(payload)).toBe(true)
 
     // serve A logged the upload once when it started (not per chunk), with the time in front.
-    const started = serveA.stderr().split('\n').filter((line) => line.includes(`upload of quake to peer ${serveB.peerId} started`))
+    const started = serveA
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes(`upload of quake to peer ${serveB.peerId} started`))
     expect(started.length).toBeGreaterThanOrEqual(1)
     // The two fetches took all 6 chunks of 4 MiB from A: a line per chunk would be 6 or more
     // (an upload ends after 5 s without a chunk, so a slow machine may log a few starts).

@@ -110,7 +110,10 @@ describe('--json output', () => {
 
 describe('recover --json that cannot repair a game', () => {
   it('prints the error document with every game beside it, and the error exit code', async () => {
-    const lib = await makeTempLibrary([{id: 'g', name: 'G'}, {id: 'ok', name: 'OK'}])
+    const lib = await makeTempLibrary([
+      {id: 'g', name: 'G'},
+      {id: 'ok', name: 'OK'},
+    ])
     // A file named local stands where the backup must go back: recovery cannot repair g.
     await lib.writeGame('g', {'version.ini': '1', local: 'a file', '.local.backup/which.txt': 'backup', '.lanspread.json': '{"intent":"Updating"}'})
     await lib.writeGame('ok', {'version.ini': '1'})
@@ -119,7 +122,10 @@ describe('recover --json that cannot repair a game', () => {
     expect(result.exitCode).not.toBe(0)
     expect(result.exitCode).toBe(EXIT_CODES[doc.error.code as keyof typeof EXIT_CODES])
     expect(doc.error.message).toContain('not recovered: g (failed)')
-    expect(doc.games.map((g) => [g.id, g.action])).toEqual([['g', 'failed'], ['ok', 'nothing_to_do']])
+    expect(doc.games.map((g) => [g.id, g.action])).toEqual([
+      ['g', 'failed'],
+      ['ok', 'nothing_to_do'],
+    ])
   })
 })
 

@@ -10,7 +10,11 @@ import {makeTempLibrary} from '../helpers/temp-library.js'
 /** Runs the CLI with a stdout that is closed after its first bytes, as `| head -c 1` does. */
 function runWithEarlyClose(args: string[]): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {cwd: REPO_ROOT, env: {...process.env, LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: {...process.env, LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stderr = ''
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
     child.stdout.once('data', () => child.stdout.destroy())
@@ -43,7 +47,10 @@ describe('a reader that closes the output early', () => {
   })
 
   it('leaves serve serving when the reader of its event lines goes away', async () => {
-    const library = await makeTempLibrary([{id: 'alpha', name: 'Alpha'}, {id: 'beta', name: 'Beta'}])
+    const library = await makeTempLibrary([
+      {id: 'alpha', name: 'Alpha'},
+      {id: 'beta', name: 'Beta'},
+    ])
     await library.writeGame('alpha', {'version.ini': '1.0\n'})
     const serve = spawn(process.execPath, [CLI, 'serve', '--json', '--no-mdns', '--host', '127.0.0.1', '--port', '0', '--games', library.gamesDir], {
       cwd: REPO_ROOT,
@@ -66,7 +73,10 @@ describe('a reader that closes the output early', () => {
       expect((await runCli(['scan', '--json', '--games', library.gamesDir])).exitCode).toBe(0)
     }
     const listed = json<{games: {id: string; eti_version: string}[]}>(await runCli(['library', '--json', '--games', library.gamesDir]))
-    expect(listed.games.map((g) => [g.id, g.eti_version])).toEqual([['alpha', '1.0'], ['beta', '2.1']])
+    expect(listed.games.map((g) => [g.id, g.eti_version])).toEqual([
+      ['alpha', '1.0'],
+      ['beta', '2.1'],
+    ])
     expect(serve.exitCode).toBeNull()
     expect(stderr).not.toMatch(/EPIPE/)
   })

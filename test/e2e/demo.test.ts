@@ -20,7 +20,13 @@ function processesMentioning(text: string): string[] {
 
 describe('npm run demo', () => {
   it('fetches and installs sample games between peers on loopback, says what happened, and leaves nothing behind', async () => {
-    const demo = await execa('node', ['--import', 'tsx', path.join('scripts', 'demo.ts')], {cwd: REPO_ROOT, reject: false, timeout: 180_000, stdin: 'ignore', env: {LANSPREAD_GAMES: ''}})
+    const demo = await execa('node', ['--import', 'tsx', path.join('scripts', 'demo.ts')], {
+      cwd: REPO_ROOT,
+      reject: false,
+      timeout: 180_000,
+      stdin: 'ignore',
+      env: {LANSPREAD_GAMES: ''},
+    })
     expect(demo.exitCode, demo.stderr).toBe(0)
     const root = /a sample library in (\S+)/.exec(demo.stdout)?.[1]
     expect(root).toBeDefined()
@@ -37,7 +43,14 @@ describe('npm run demo', () => {
   }, 200_000)
 
   it('cleans up on Ctrl-C: no peer and no temp folder outlive it', async () => {
-    const demo = execa('node', ['--import', 'tsx', path.join('scripts', 'demo.ts')], {cwd: REPO_ROOT, reject: false, timeout: 180_000, stdin: 'ignore', env: {LANSPREAD_GAMES: ''}, buffer: true})
+    const demo = execa('node', ['--import', 'tsx', path.join('scripts', 'demo.ts')], {
+      cwd: REPO_ROOT,
+      reject: false,
+      timeout: 180_000,
+      stdin: 'ignore',
+      env: {LANSPREAD_GAMES: ''},
+      buffer: true,
+    })
     let stdout = ''
     demo.stdout?.on('data', (piece: Buffer) => (stdout += piece.toString()))
     const deadline = Date.now() + 60_000

@@ -8,7 +8,17 @@ import {startServe} from '../helpers/serve-process.js'
 import {type TempLibrary, makeTempLibrary} from '../helpers/temp-library.js'
 
 interface FetchDocument {
-  games: {id: string; eti_version: string; manifest_hash: string; bytes: number; reused_bytes: number; elapsed_ms: number; sources: {peer_id: string; bytes: number}[]; retried_chunks: number; installed: boolean}[]
+  games: {
+    id: string
+    eti_version: string
+    manifest_hash: string
+    bytes: number
+    reused_bytes: number
+    elapsed_ms: number
+    sources: {peer_id: string; bytes: number}[]
+    retried_chunks: number
+    installed: boolean
+  }[]
 }
 
 /** A source library with one game: an archive of random bytes, a nested file and the sentinel. */
@@ -37,7 +47,14 @@ describe('lanspread fetch (real processes on loopback)', () => {
     expect(fetched.exitCode).toBe(0)
     const document = json<FetchDocument>(fetched)
     expect(document.games).toHaveLength(1)
-    expect(document.games[0]).toMatchObject({id: 'quake', eti_version: '1.32', reused_bytes: 0, retried_chunks: 0, installed: true, sources: [{peer_id: serveA.peerId}]})
+    expect(document.games[0]).toMatchObject({
+      id: 'quake',
+      eti_version: '1.32',
+      reused_bytes: 0,
+      retried_chunks: 0,
+      installed: true,
+      sources: [{peer_id: serveA.peerId}],
+    })
     expect(document.games[0]!.bytes).toBe(archive.length + 'read me'.length + '1.32\n'.length)
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(archive)).toBe(true)
     expect(await fs.readFile(path.join(b.gamesDir, 'quake', 'version.ini'), 'utf8')).toBe('1.32\n')
@@ -53,7 +70,9 @@ describe('lanspread fetch (real processes on loopback)', () => {
     const {library: a, archive} = await sourceLibrary()
     const b = await emptyLibrary()
     const serveA = await startServe(a.gamesDir, [], DEFAULT_TIMINGS)
-    const fetched = await runCli(['fetch', 'quake', '--no-bulk', '--no-mdns', '--peer', `127.0.0.1:${serveA.port}`, '--games', b.gamesDir, '--json'], {timeout: 120_000})
+    const fetched = await runCli(['fetch', 'quake', '--no-bulk', '--no-mdns', '--peer', `127.0.0.1:${serveA.port}`, '--games', b.gamesDir, '--json'], {
+      timeout: 120_000,
+    })
     expect(fetched.exitCode).toBe(0)
     expect(json<FetchDocument>(fetched).games[0]).toMatchObject({id: 'quake', installed: false})
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(archive)).toBe(true)

@@ -71,18 +71,24 @@ describe('a fresh games folder without catalog.json', () => {
 })
 
 describe('a games folder that does not exist', () => {
-  it.each([['scan'], ['library'], ['recover'], ['install', 'quake'], ['uninstall', 'quake'], ['fetch', 'quake', '--no-mdns'], ['fetch', 'quake', '--no-mdns', '--peer', '127.0.0.1:9'], ['serve', '--no-mdns', '--host', '127.0.0.1', '--port', '0']])(
-    '%s: exit 3 naming the folder and how to point at one, and nothing is created',
-    async (...args: string[]) => {
-      const missing = path.join(await makeTempDir('lanspread-fresh-'), 'nowhere')
-      const result = await runCli([...args, '--games', missing, '--json'])
-      expect(result.exitCode, String(result.stderr)).toBe(3)
-      // Every command, serve too, ends a --json failure with one error document on stdout.
-      const error = json<{error: {code: string; message: string; hint: string}}>(result).error
-      expect(error.code).toBe('not_found')
-      expect(error.message).toContain(`games folder not found: ${missing}`)
-      expect(error.hint).toMatch(/--games PATH or LANSPREAD_GAMES/)
-      await expect(fs.access(missing)).rejects.toMatchObject({code: 'ENOENT'})
-    },
-  )
+  it.each([
+    ['scan'],
+    ['library'],
+    ['recover'],
+    ['install', 'quake'],
+    ['uninstall', 'quake'],
+    ['fetch', 'quake', '--no-mdns'],
+    ['fetch', 'quake', '--no-mdns', '--peer', '127.0.0.1:9'],
+    ['serve', '--no-mdns', '--host', '127.0.0.1', '--port', '0'],
+  ])('%s: exit 3 naming the folder and how to point at one, and nothing is created', async (...args: string[]) => {
+    const missing = path.join(await makeTempDir('lanspread-fresh-'), 'nowhere')
+    const result = await runCli([...args, '--games', missing, '--json'])
+    expect(result.exitCode, String(result.stderr)).toBe(3)
+    // Every command, serve too, ends a --json failure with one error document on stdout.
+    const error = json<{error: {code: string; message: string; hint: string}}>(result).error
+    expect(error.code).toBe('not_found')
+    expect(error.message).toContain(`games folder not found: ${missing}`)
+    expect(error.hint).toMatch(/--games PATH or LANSPREAD_GAMES/)
+    await expect(fs.access(missing)).rejects.toMatchObject({code: 'ENOENT'})
+  })
 })

@@ -21,7 +21,9 @@ describe('help conventions', () => {
   })
 
   it("every command's --json is described in our words, not oclif's", async () => {
-    const manifest = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, {description?: string}>}>}
+    const manifest = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, {flags: Record<string, {description?: string}>}>
+    }
     const commands = Object.entries(manifest.commands)
     expect(commands.length).toBeGreaterThan(8)
     for (const [id, command] of commands) {

@@ -49,9 +49,16 @@ describe('a game folder that cannot be read', () => {
     const lib = await library()
     await fs.chmod(lib.file('doom'), 0o000)
     const asPlainUser = async (args: string[]) =>
-      execa(...withoutPermissionOverride(['node', CLI, ...args]), {reject: false, env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'}, timeout: 20_000, stdin: 'ignore'})
+      execa(...withoutPermissionOverride(['node', CLI, ...args]), {
+        reject: false,
+        env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
+        timeout: 20_000,
+        stdin: 'ignore',
+      })
     // The folder must really be unreadable to the CLI, or the test would prove nothing.
-    const probe = await execa(...withoutPermissionOverride(['node', '-e', `require('node:fs').readdirSync(${JSON.stringify(lib.file('doom'))})`]), {reject: false})
+    const probe = await execa(...withoutPermissionOverride(['node', '-e', `require('node:fs').readdirSync(${JSON.stringify(lib.file('doom'))})`]), {
+      reject: false,
+    })
     expect(String(probe.stderr)).toContain('EACCES')
     const scan = await asPlainUser(['scan', '--json', '--games', lib.gamesDir])
     expect(scan.exitCode).toBe(0)

@@ -118,7 +118,12 @@ describe('lanspread recover', () => {
     expect(plan.exitCode).toBe(0)
     const planned = json<{games: {id: string; intent: string; observed: object; action: string}[]}>(plan)
     expect(planned.games).toEqual([
-      expect.objectContaining({id: 'g', intent: 'Installing', action: 'rolled_back', observed: expect.objectContaining({local: false, installing: 'unmarked', scratch: ['.version.ini.tmp']})}),
+      expect.objectContaining({
+        id: 'g',
+        intent: 'Installing',
+        action: 'rolled_back',
+        observed: expect.objectContaining({local: false, installing: 'unmarked', scratch: ['.version.ini.tmp']}),
+      }),
       expect.objectContaining({id: 'h', intent: 'None', action: 'nothing_to_do', observed: expect.objectContaining({backup: 'unmarked'})}),
     ])
     delete before['.lanspread']
@@ -128,7 +133,12 @@ describe('lanspread recover', () => {
     )
 
     const done = await runCli(['recover', '--json', ...games])
-    expect(json(done)).toMatchObject({games: [{id: 'g', action: 'rolled_back'}, {id: 'h', action: 'nothing_to_do'}]})
+    expect(json(done)).toMatchObject({
+      games: [
+        {id: 'g', action: 'rolled_back'},
+        {id: 'h', action: 'nothing_to_do'},
+      ],
+    })
     expect(Object.keys(await snapshotTree(root)).sort()).toEqual(['.lanspread.json', 'g.eti', 'version.ini'])
     expect(await fs.readFile(lib.file('h', '.local.backup', 'mine.txt'), 'utf8')).toBe('user folder, no marker')
   })

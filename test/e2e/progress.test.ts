@@ -17,7 +17,11 @@ describe('install progress', () => {
   it('draws a bar on a terminal', async () => {
     const lib = await bigGame()
     // `script` gives the command a pseudo-terminal, as an interactive shell would.
-    const result = await execa('script', ['-qec', `node ${CLI} install big --games ${lib.gamesDir}`, '/dev/null'], {reject: false, timeout: 60_000, stdin: 'ignore'})
+    const result = await execa('script', ['-qec', `node ${CLI} install big --games ${lib.gamesDir}`, '/dev/null'], {
+      reject: false,
+      timeout: 60_000,
+      stdin: 'ignore',
+    })
     expect(result.exitCode).toBe(0)
     expect(String(result.stdout)).toMatch(/\d+% \| [\d.]+ MiB \/ 64\.0 MiB \| big\.eti/)
     expect(String(result.stdout)).toContain('big installed from big.eti')

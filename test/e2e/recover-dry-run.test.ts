@@ -15,14 +15,23 @@ async function listing(dir: string): Promise<Record<string, string>> {
   for (const relative of (await fs.readdir(dir, {recursive: true})).sort()) {
     const full = path.join(dir, relative)
     const stats = await fs.lstat(full)
-    const digest = stats.isFile() ? createHash('sha256').update(await fs.readFile(full)).digest('hex') : stats.isSymbolicLink() ? await fs.readlink(full) : 'dir'
+    const digest = stats.isFile()
+      ? createHash('sha256')
+          .update(await fs.readFile(full))
+          .digest('hex')
+      : stats.isSymbolicLink()
+        ? await fs.readlink(full)
+        : 'dir'
     out[relative] = `${stats.mode} ${stats.size} ${stats.mtimeMs} ${digest}`
   }
   return out
 }
 
 async function gamesMidOperation() {
-  const lib = await makeTempLibrary([{id: 'g', name: 'G'}, {id: 'h', name: 'H'}])
+  const lib = await makeTempLibrary([
+    {id: 'g', name: 'G'},
+    {id: 'h', name: 'H'},
+  ])
   await lib.writeGame('g', {'version.ini': '1', '.lanspread.json': '{"intent":"Installing"}', '.local.installing/partial.bin': 'half'})
   await lib.writeGame('h', {'version.ini': '1', '.version.ini.tmp': 'scratch', '.lanspread.json.1234': 'temp of the log'})
   return lib
@@ -38,7 +47,12 @@ describe('recover --dry-run', () => {
 
     const plan = await runCli(['recover', '--dry-run', '--json', ...games])
     expect(plan.exitCode).toBe(0)
-    expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'rolled_back'}, {id: 'h', action: 'scratch_removed', description: 'remove .version.ini.tmp'}]})
+    expect(json(plan)).toMatchObject({
+      games: [
+        {id: 'g', action: 'rolled_back'},
+        {id: 'h', action: 'scratch_removed', description: 'remove .version.ini.tmp'},
+      ],
+    })
     const human = await runCli(['recover', 'g', '--dry-run', ...games])
     expect(human.exitCode).toBe(0)
     expect(String(human.stdout)).toContain('delete .local.installing')
@@ -62,7 +76,12 @@ describe('recover --dry-run', () => {
       const before = await listing(lib.gamesDir)
       const plan = await runCli(['recover', '--dry-run', '--json', ...games])
       expect(plan.exitCode).toBe(5)
-      expect(json(plan)).toMatchObject({games: [{id: 'g', action: 'busy', code: 'busy'}, {id: 'h', action: 'scratch_removed'}]})
+      expect(json(plan)).toMatchObject({
+        games: [
+          {id: 'g', action: 'busy', code: 'busy'},
+          {id: 'h', action: 'scratch_removed'},
+        ],
+      })
       expect(await listing(lib.gamesDir)).toEqual(before)
     } finally {
       await holder.kill()

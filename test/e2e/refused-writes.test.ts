@@ -56,7 +56,10 @@ describe('no write goes through a symbolic link', () => {
     const revOutside = await plantLink(lib.paths.libraryRevPath)
     const indexOutside = await plantLink(lib.paths.indexPath)
     // A new game moves the revision, so both files are written.
-    await lib.writeCatalog([{id: 'g', name: 'G'}, {id: 'h', name: 'H'}])
+    await lib.writeCatalog([
+      {id: 'g', name: 'G'},
+      {id: 'h', name: 'H'},
+    ])
     await lib.writeGame('h', {'version.ini': '2.0', 'h.eti': 'x'})
     const result = await runCli(['scan', '--json', ...games])
     expect(result.exitCode, String(result.stderr)).toBe(0)

@@ -60,7 +60,12 @@ describe('scan without oclif', () => {
     await fs.rm(path.join(copy, 'dist', 'bundle'), {recursive: true})
     await runCli(['scan', '--games', lib.gamesDir])
     const bundled = await runCli(['scan', '--json', '--games', lib.gamesDir])
-    const loose = await execa('node', [path.join(copy, 'bin', 'run.js'), 'scan', '--json', '--games', lib.gamesDir], {reject: false, env: {LANSPREAD_GAMES: ''}, timeout: 20_000, stdin: 'ignore'})
+    const loose = await execa('node', [path.join(copy, 'bin', 'run.js'), 'scan', '--json', '--games', lib.gamesDir], {
+      reject: false,
+      env: {LANSPREAD_GAMES: ''},
+      timeout: 20_000,
+      stdin: 'ignore',
+    })
     expect(loose.exitCode).toBe(0)
     expect(comparable(String(loose.stdout))).toBe(comparable(String(bundled.stdout)))
     expect(String(loose.stderr)).toBe(String(bundled.stderr))
@@ -78,12 +83,16 @@ describe('scan without oclif', () => {
     const record = path.join(await makeTempDir(), 'imports.txt')
     const run = async (): Promise<string[]> => {
       await fs.rm(record, {force: true})
-      const result = await execa('node', ['--import', path.join(REPO_ROOT, 'test/helpers/record-imports.mjs'), CLI, 'scan', '--json', '--games', lib.gamesDir], {
-        reject: false,
-        env: {RECORD_IMPORTS_FILE: record, LANSPREAD_GAMES: ''},
-        timeout: 20_000,
-        stdin: 'ignore',
-      })
+      const result = await execa(
+        'node',
+        ['--import', path.join(REPO_ROOT, 'test/helpers/record-imports.mjs'), CLI, 'scan', '--json', '--games', lib.gamesDir],
+        {
+          reject: false,
+          env: {RECORD_IMPORTS_FILE: record, LANSPREAD_GAMES: ''},
+          timeout: 20_000,
+          stdin: 'ignore',
+        },
+      )
       expect(result.exitCode).toBe(0)
       return readFileSync(record, 'utf8').split('\n')
     }

@@ -26,7 +26,15 @@ describe('lanspread scan', () => {
     expect(doc.library_digest).toMatch(/^[0-9a-f]{64}$/)
     const games = doc.games as Record<string, unknown>[]
     expect(games.map((g) => Object.keys(g).sort())).toEqual([SUMMARY_KEYS, SUMMARY_KEYS])
-    expect(games[1]).toMatchObject({id: 'quake3', name: 'Quake III Arena', eti_version: '1.32', size: 2053, downloaded: true, installed: false, availability: 'ready'})
+    expect(games[1]).toMatchObject({
+      id: 'quake3',
+      name: 'Quake III Arena',
+      eti_version: '1.32',
+      size: 2053,
+      downloaded: true,
+      installed: false,
+      availability: 'ready',
+    })
     expect(games[0]).toMatchObject({id: 'homebrew', availability: 'local_only', installed: true, size: 0})
     expect(doc.scan).toMatchObject({scanned: 2, reused: 0, rescanned: ['homebrew', 'quake3'], ignored: ['notes.txt'], skipped: []})
     expect(typeof (doc.scan as {elapsed_ms: unknown}).elapsed_ms).toBe('number')

@@ -55,12 +55,24 @@ describe('serve as a service', () => {
     const a = await libraryWith(['alpha'])
     const down = await runCli(['status', '--games', a.gamesDir, '--json'])
     expect(down.exitCode).toBe(14)
-    expect(json<ErrorDoc>(down).error).toMatchObject({code: 'not_running', message: `lanspread serve is not running for ${path.join(a.gamesDir, '.lanspread')}`})
+    expect(json<ErrorDoc>(down).error).toMatchObject({
+      code: 'not_running',
+      message: `lanspread serve is not running for ${path.join(a.gamesDir, '.lanspread')}`,
+    })
 
     const serve = await startServe(a.gamesDir)
     const up = await runCli(['status', '--games', a.gamesDir, '--json'])
     expect(up.exitCode).toBe(0)
-    expect(json(up)).toMatchObject({running: true, peer_id: serve.peerId, port: serve.port, peers: [], downloads: [], uploads: [], uptime_ms: expect.any(Number), started_at: expect.any(String)})
+    expect(json(up)).toMatchObject({
+      running: true,
+      peer_id: serve.peerId,
+      port: serve.port,
+      peers: [],
+      downloads: [],
+      uploads: [],
+      uptime_ms: expect.any(Number),
+      started_at: expect.any(String),
+    })
     const human = await runCli(['status', '--games', a.gamesDir])
     expect(String(human.stdout)).toContain(`serve is running: peer ${serve.peerId} on 127.0.0.1:${serve.port}, up `)
     expect(String(human.stdout)).toContain('No downloads in progress.')

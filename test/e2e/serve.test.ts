@@ -31,7 +31,9 @@ describe('lanspread serve (real processes on loopback)', () => {
     expect(listed).toHaveLength(1)
     expect(listed[0]).toMatchObject({peer_id: serveB.peerId, game_count: 1, proto_ver: 1, addresses: [`127.0.0.1:${serveB.port}`]})
 
-    const network = json<{games: {id: string; peers: string[]; versions: Record<string, string[]>; local: unknown}[]}>(await runCli(['library', '--peers', '--games', b.gamesDir, '--json']))
+    const network = json<{games: {id: string; peers: string[]; versions: Record<string, string[]>; local: unknown}[]}>(
+      await runCli(['library', '--peers', '--games', b.gamesDir, '--json']),
+    )
     expect(network.games.map((g) => g.id)).toEqual(['alpha', 'beta', 'gamma'])
     expect(network.games[0]).toMatchObject({peers: [serveA.peerId], versions: {'1.0': [serveA.peerId]}, local: null})
     expect(network.games[2]!.local).toMatchObject({id: 'gamma', availability: 'ready'})
@@ -105,7 +107,10 @@ describe('lanspread serve (real processes on loopback)', () => {
     expect(install.exitCode).toBe(0)
     expect(json(install)).toMatchObject({id: 'small', action: 'installed'})
     await serveA.waitFor('the library change', (e) => e.event === 'library_changed' && (e.updated as string[]).includes('small'))
-    expect(json<{games: {availability: string; installed: boolean}[]}>(await runCli(['library', '--games', a.gamesDir, '--json'])).games[0]).toMatchObject({availability: 'ready', installed: true})
+    expect(json<{games: {availability: string; installed: boolean}[]}>(await runCli(['library', '--games', a.gamesDir, '--json'])).games[0]).toMatchObject({
+      availability: 'ready',
+      installed: true,
+    })
     expect(json(await runCli(['uninstall', 'small', '--games', a.gamesDir, '--json']))).toMatchObject({action: 'uninstalled'})
     const dryRun = await runCli(['recover', '--dry-run', '--games', a.gamesDir, '--json'])
     expect(json(dryRun)).toMatchObject({games: [{id: 'small', action: 'nothing_to_do'}]})

@@ -44,7 +44,10 @@ describe('pid lock', () => {
   it('treats a reused pid (other start time) as dead', async () => {
     const file = path.join(await makeTempDir(), 'g.lock')
     expect(processStartTime(process.pid)).not.toBeNull()
-    await fs.writeFile(file, JSON.stringify({pid: process.pid, start_time: '1', hostname: os.hostname(), purpose: 'install', acquired_at: new Date().toISOString()}))
+    await fs.writeFile(
+      file,
+      JSON.stringify({pid: process.pid, start_time: '1', hostname: os.hostname(), purpose: 'install', acquired_at: new Date().toISOString()}),
+    )
     const lock = await PidLock.acquire(file, {subject: 'game g', purpose: 'recover'})
     await lock.release()
   })
@@ -155,7 +158,9 @@ setInterval(() => {}, 1000)
 `,
     )
     // The holder's parent execs sleep, which never reaps it: once killed it stays a zombie.
-    const parent = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)} & exec sleep 30`], {stdio: ['ignore', 'pipe', 'inherit']})
+    const parent = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)} & exec sleep 30`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     onTestFinished(() => void parent.kill('SIGKILL'))
     const holderPid = await new Promise<number>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim()))))
     process.kill(holderPid, 'SIGKILL')

@@ -29,7 +29,10 @@ export async function startAvahi(lan: Lan, node: LanNode): Promise<string> {
 </busconfig>
 `,
   )
-  await fs.writeFile(path.join(dir, 'avahi.conf'), '[server]\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=eth0\nenable-dbus=yes\n[publish]\ndisable-publishing=yes\n')
+  await fs.writeFile(
+    path.join(dir, 'avahi.conf'),
+    '[server]\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=eth0\nenable-dbus=yes\n[publish]\ndisable-publishing=yes\n',
+  )
   const address = `unix:path=${socket}`
   lan.spawn(node, 'dbus-daemon', ['--config-file', path.join(dir, 'bus.conf'), '--nofork'])
   await waitForFile(socket, 10_000)
@@ -46,7 +49,9 @@ export async function avahiBrowse(lan: Lan, node: LanNode, busAddress: string, e
   let lines: string[] = []
   while (Date.now() < deadline) {
     const result = await lan.exec(node, 'avahi-browse', ['-rpt', '_lanspread._udp'], {timeout: 10_000, env: {DBUS_SYSTEM_BUS_ADDRESS: busAddress}})
-    lines = String(result.stdout).split('\n').filter((line) => line.startsWith('='))
+    lines = String(result.stdout)
+      .split('\n')
+      .filter((line) => line.startsWith('='))
     if (enough(lines)) return lines
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
@@ -56,7 +61,13 @@ export async function avahiBrowse(lan: Lan, node: LanNode, busAddress: string, e
 async function waitForFile(file: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (await fs.stat(file).then(() => true, () => false)) return
+    if (
+      await fs.stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`${file} did not appear within ${timeoutMs} ms`)

@@ -19,7 +19,12 @@ export interface FakeGame {
 /** Builds a game from files held in memory; paths sorted as a manifest is. */
 export function fakeGame(id: GameId, files: Record<string, string | Buffer>, chunkSize: number): FakeGame {
   const contents = new Map(Object.entries(files).map(([p, c]) => [p, typeof c === 'string' ? Buffer.from(c) : c]))
-  return gameFrom(id, [...contents].map(([p, c]) => ({path: p, size: c.length})), chunkSize, (p, offset, length) => contents.get(p)!.subarray(offset, offset + length))
+  return gameFrom(
+    id,
+    [...contents].map(([p, c]) => ({path: p, size: c.length})),
+    chunkSize,
+    (p, offset, length) => contents.get(p)!.subarray(offset, offset + length),
+  )
 }
 
 /** A game whose bytes are computed from (path, offset): a chunk of `size` bytes never all lives in memory. */
@@ -33,7 +38,12 @@ export function generatedGame(id: GameId, sizes: Record<string, number>, chunkSi
     }
     return out
   }
-  return gameFrom(id, Object.entries(sizes).map(([p, size]) => ({path: p, size})), chunkSize, read)
+  return gameFrom(
+    id,
+    Object.entries(sizes).map(([p, size]) => ({path: p, size})),
+    chunkSize,
+    read,
+  )
 }
 
 function gameFrom(id: GameId, list: {path: string; size: number}[], chunkSize: number, read: FakeGame['read']): FakeGame {

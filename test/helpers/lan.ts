@@ -135,7 +135,13 @@ export class Lan {
 
   /** Runs a command inside a node's namespace (bounded). */
   async exec(node: LanNode, command: string, args: string[], options: {timeout?: number; env?: Record<string, string>} = {}) {
-    return execa('ip', ['netns', 'exec', node.ns, command, ...args], {reject: false, timeout: options.timeout ?? 30_000, env: {...LAN_ENV, ...options.env}, cwd: REPO_ROOT, stdin: 'ignore'})
+    return execa('ip', ['netns', 'exec', node.ns, command, ...args], {
+      reject: false,
+      timeout: options.timeout ?? 30_000,
+      env: {...LAN_ENV, ...options.env},
+      cwd: REPO_ROOT,
+      stdin: 'ignore',
+    })
   }
 
   /** `lanspread ARGS` inside a node's namespace. */
@@ -145,7 +151,14 @@ export class Lan {
 
   /** Starts a child inside a namespace; it is killed by destroy(). */
   spawn(node: LanNode, command: string, args: string[], env: Record<string, string> = {}): ResultPromise {
-    const child = execa('ip', ['netns', 'exec', node.ns, command, ...args], {reject: false, buffer: false, stdin: 'ignore', cwd: REPO_ROOT, env: {...LAN_ENV, ...env}, timeout: 30 * 60_000})
+    const child = execa('ip', ['netns', 'exec', node.ns, command, ...args], {
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+      cwd: REPO_ROOT,
+      env: {...LAN_ENV, ...env},
+      timeout: 30 * 60_000,
+    })
     this.children.add(child)
     void child.finally(() => this.children.delete(child))
     return child
@@ -240,18 +253,30 @@ function follow(node: LanNode, gamesDir: string, child: ResultPromise): LanPeer 
     }
     return known
   }
-  return {node, gamesDir, child, peerId: '', events: followed.events, stderr: followed.stderr, known: knownNow, waitFor: (what, check, timeoutMs = 15_000) => followed.waitFor(what, check, timeoutMs)}
+  return {
+    node,
+    gamesDir,
+    child,
+    peerId: '',
+    events: followed.events,
+    stderr: followed.stderr,
+    known: knownNow,
+    waitFor: (what, check, timeoutMs = 15_000) => followed.waitFor(what, check, timeoutMs),
+  }
 }
 
 /** Waits until every peer knows every other one with its library; resolves the milliseconds it took. */
 export async function converge(peers: readonly LanPeer[], expectedGames: (peer: LanPeer) => number, timeoutMs: number): Promise<number> {
   const start = Date.now()
-  const done = (): boolean =>
-    peers.every((peer) => peers.every((other) => other === peer || peer.known().get(other.peerId) === expectedGames(other)))
+  const done = (): boolean => peers.every((peer) => peers.every((other) => other === peer || peer.known().get(other.peerId) === expectedGames(other)))
   while (!done()) {
     if (Date.now() - start > timeoutMs) {
-      const missing = peers.flatMap((peer) => peers.filter((o) => o !== peer && peer.known().get(o.peerId) !== expectedGames(o)).map((o) => `${peer.node.ns}→${o.node.ns}`))
-      throw new Error(`no convergence after ${timeoutMs} ms: ${missing.length} of ${peers.length * (peers.length - 1)} (peer, other) pairs missing: ${missing.slice(0, 20).join(' ')}`)
+      const missing = peers.flatMap((peer) =>
+        peers.filter((o) => o !== peer && peer.known().get(o.peerId) !== expectedGames(o)).map((o) => `${peer.node.ns}→${o.node.ns}`),
+      )
+      throw new Error(
+        `no convergence after ${timeoutMs} ms: ${missing.length} of ${peers.length * (peers.length - 1)} (peer, other) pairs missing: ${missing.slice(0, 20).join(' ')}`,
+      )
     }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }

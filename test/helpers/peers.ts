@@ -29,7 +29,18 @@ export interface TestPeer {
 }
 
 export async function startPeer(
-  options: {library?: TempLibrary; games?: Record<string, Record<string, string>>; peers?: PeerAddress[]; host?: string; port?: number; idleTimeoutMs?: number; settings?: Partial<RuntimeSettings>; watch?: boolean; bulk?: boolean; handshakeGamesMax?: number} = {},
+  options: {
+    library?: TempLibrary
+    games?: Record<string, Record<string, string>>
+    peers?: PeerAddress[]
+    host?: string
+    port?: number
+    idleTimeoutMs?: number
+    settings?: Partial<RuntimeSettings>
+    watch?: boolean
+    bulk?: boolean
+    handshakeGamesMax?: number
+  } = {},
 ): Promise<TestPeer> {
   const games = options.games ?? {}
   const library = options.library ?? (await makeTempLibrary(Object.keys(games).map((id) => ({id, name: id}))))
@@ -37,15 +48,15 @@ export async function startPeer(
   const logs: string[] = []
   const runtime = await PeerRuntime.start(
     {
-    paths: library.paths,
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
-    discovery: [new StaticPeers(options.peers ?? [])],
-    settings: runtimeSettings({...FAST_SETTINGS, ...options.settings}, {}),
-    transport: {maxIdleTimeoutMs: options.idleTimeoutMs ?? 3000, keepAliveIntervalMs: 500},
-    watch: options.watch ?? true,
-    bulk: options.bulk ?? true,
-    ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
+      paths: library.paths,
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 0,
+      discovery: [new StaticPeers(options.peers ?? [])],
+      settings: runtimeSettings({...FAST_SETTINGS, ...options.settings}, {}),
+      transport: {maxIdleTimeoutMs: options.idleTimeoutMs ?? 3000, keepAliveIntervalMs: 500},
+      watch: options.watch ?? true,
+      bulk: options.bulk ?? true,
+      ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
     },
     // From the very start: recovery and the first dials log before start() resolves.
     (event, data) => {

@@ -4,13 +4,15 @@ import {appendFileSync} from 'node:fs'
 import {createRequire, register} from 'node:module'
 
 const file = process.env.RECORD_IMPORTS_FILE
-register(`data:text/javascript,${encodeURIComponent(`
+register(
+  `data:text/javascript,${encodeURIComponent(`
 import {appendFileSync} from 'node:fs'
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context)
   appendFileSync(${JSON.stringify(file)}, resolved.url + '\\n')
   return resolved
-}`)}`)
+}`)}`,
+)
 const Module = createRequire(import.meta.url)('node:module')
 const load = Module._load
 Module._load = function (request, parent, isMain) {

@@ -94,7 +94,13 @@ describe('content hash cache', () => {
   it('recomputes a cached entry of the old form (whole-file hash, no hash_form) even though size and mtime match', async () => {
     const data = pattern(5000)
     const {entry, root} = await writeAndDescribe('a.bin', data)
-    const old: FileHashes = {size: entry.size, mtime_ms: entry.mtime_ms, chunk_size: 4096, hash: hex(data), chunks: [hex(data.subarray(0, 4096)), hex(data.subarray(4096))]}
+    const old: FileHashes = {
+      size: entry.size,
+      mtime_ms: entry.mtime_ms,
+      chunk_size: 4096,
+      hash: hex(data),
+      chunks: [hex(data.subarray(0, 4096)), hex(data.subarray(4096))],
+    }
     const manifest = {chunk_size: 4096, files: [entry]}
 
     const first = await computeContentHashes(root, manifest, {'a.bin': old})

@@ -24,7 +24,9 @@ describe('readFingerprint', () => {
     const root = await makeTempDir()
     const names = Array.from({length: count}, (_, i) => `${i % 2 ? 'b' : 'B'}${String(count - i).padStart(2, '0')}.eti`)
     for (const name of names) await fs.writeFile(path.join(root, name), name)
-    const listed = readFingerprint(root).fingerprint.split('/').filter((part) => part.endsWith('.eti'))
+    const listed = readFingerprint(root)
+      .fingerprint.split('/')
+      .filter((part) => part.endsWith('.eti'))
     expect(listed).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
     expect(listed[0]!.startsWith('B')).toBe(true)
   })
@@ -46,7 +48,8 @@ describe('isArchiveName', () => {
   it('takes <name>.eti with the letters in any case, and nothing that only looks close', () => {
     for (const name of ['game.eti', 'GAME.ETI', 'x.eTi', 'a b.Eti', '.x.eti', 'é.ETI']) expect(isArchiveName(name), name).toBe(true)
     // '\u000e' | 0x20 is '.': the dot is compared as it is; a bare '.eti' names nothing.
-    for (const name of ['.eti', 'eti', 'a.et', 'a.etix', 'a.eti ', 'a\u000eeti', 'a\u000eETI', 'a.e\u0130i', 'a,eti', 'a.ẹti']) expect(isArchiveName(name), JSON.stringify(name)).toBe(false)
+    for (const name of ['.eti', 'eti', 'a.et', 'a.etix', 'a.eti ', 'a\u000eeti', 'a\u000eETI', 'a.e\u0130i', 'a,eti', 'a.ẹti'])
+      expect(isArchiveName(name), JSON.stringify(name)).toBe(false)
   })
 })
 

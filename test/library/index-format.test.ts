@@ -50,7 +50,11 @@ describe('index.json check', () => {
     expect(await parseIndex(doc)).toEqual({status: 'ok', index: doc})
   })
 
-  it.each([['absent', undefined], ['null', null], ['a string', 'lanspread-library-v2 x']])('accepts a digest_stamp that is %s, as the schema does', async (_, stamp) => {
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['a string', 'lanspread-library-v2 x'],
+  ])('accepts a digest_stamp that is %s, as the schema does', async (_, stamp) => {
     const doc = {...index(), ...(stamp === undefined ? {} : {digest_stamp: stamp})}
     expect(LibraryIndexSchema.safeParse(doc).success).toBe(true)
     expect(await parseIndex(doc)).toEqual({status: 'ok', index: doc})
@@ -66,7 +70,14 @@ describe('index.json check', () => {
 
 describe('fingerprint form', () => {
   it('encodes every part so that equal strings mean equal fingerprints, and reads its flags back', () => {
-    const parts = {archives: [{name: 'a b;c@d.eti', size: 3, mtime_ms: 1795671010305.061}, {name: 'z.eti', size: 0, mtime_ms: -5.25}], sentinel: {size: 4, mtime_ms: 2}, local_dir: true}
+    const parts = {
+      archives: [
+        {name: 'a b;c@d.eti', size: 3, mtime_ms: 1795671010305.061},
+        {name: 'z.eti', size: 0, mtime_ms: -5.25},
+      ],
+      sentinel: {size: 4, mtime_ms: 2},
+      local_dir: true,
+    }
     const form = encodeFingerprint(parts)
     expect(form).toBe('4@2/L/a b;c@d.eti/3@1795671010305.061/z.eti/0@-5.25')
     expect([fingerprintHasSentinel(form), fingerprintHasLocalDir(form)]).toEqual([true, true])
@@ -85,10 +96,17 @@ describe('fingerprint form', () => {
   })
 
   it('migrates a version-2 index (fingerprint objects) to the string form without moving the revision', async () => {
-    const doc = {...index(), version: 2, games: {g: {...game(), fingerprint: {archives: [{name: 'g.eti', size: 3, mtime_ms: 1.5}], sentinel: {size: 1, mtime_ms: 2}, local_dir: false}}}}
+    const doc = {
+      ...index(),
+      version: 2,
+      games: {g: {...game(), fingerprint: {archives: [{name: 'g.eti', size: 3, mtime_ms: 1.5}], sentinel: {size: 1, mtime_ms: 2}, local_dir: false}}},
+    }
     delete (doc as Partial<typeof doc>).journal_id
     const parsed = await parseIndex(doc)
-    expect(parsed).toMatchObject({status: 'v2', index: {version: 3, library_rev: 3, library_epoch: EPOCH, games: {g: {fingerprint: '1@2/-/g.eti/3@1.5', size: 4}}}})
+    expect(parsed).toMatchObject({
+      status: 'v2',
+      index: {version: 3, library_rev: 3, library_epoch: EPOCH, games: {g: {fingerprint: '1@2/-/g.eti/3@1.5', size: 4}}},
+    })
     expect(await parseIndex({...doc, games: {g: {...doc.games.g, fingerprint: '1@2/-'}}})).toMatchObject({status: 'invalid'})
     expect(await parseIndex({...doc, games: []})).toMatchObject({status: 'invalid'})
   })
@@ -98,7 +116,15 @@ describe('settleRevision', () => {
   const fresh = () => 'b'.repeat(32)
 
   it('continues the largest revision in the epoch the records agree on', () => {
-    expect(settleRevision([{library_rev: 4, library_epoch: EPOCH}, {library_rev: 3, library_epoch: EPOCH}], fresh)).toEqual({library_rev: 4, library_epoch: EPOCH, fresh: false})
+    expect(
+      settleRevision(
+        [
+          {library_rev: 4, library_epoch: EPOCH},
+          {library_rev: 3, library_epoch: EPOCH},
+        ],
+        fresh,
+      ),
+    ).toEqual({library_rev: 4, library_epoch: EPOCH, fresh: false})
     // A record without an epoch (salvaged, or version 1) counts for the revision only.
     expect(settleRevision([{library_rev: 4, library_epoch: EPOCH}, {library_rev: 9}], fresh)).toEqual({library_rev: 9, library_epoch: EPOCH, fresh: false})
   })
@@ -106,6 +132,14 @@ describe('settleRevision', () => {
   it('starts a new epoch with no record, with no epoch in any record, or with records that disagree', () => {
     expect(settleRevision([], fresh)).toEqual({library_rev: 0, library_epoch: fresh(), fresh: true})
     expect(settleRevision([{library_rev: 7}], fresh)).toEqual({library_rev: 7, library_epoch: fresh(), fresh: true})
-    expect(settleRevision([{library_rev: 7, library_epoch: EPOCH}, {library_rev: 2, library_epoch: 'c'.repeat(32)}], fresh)).toMatchObject({library_rev: 7, fresh: true})
+    expect(
+      settleRevision(
+        [
+          {library_rev: 7, library_epoch: EPOCH},
+          {library_rev: 2, library_epoch: 'c'.repeat(32)},
+        ],
+        fresh,
+      ),
+    ).toMatchObject({library_rev: 7, fresh: true})
   })
 })

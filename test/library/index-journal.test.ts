@@ -112,7 +112,10 @@ describe('index.log', () => {
     const lib = await library(['a', 'b'])
     await fs.writeFile(lib.file('a', 'a.eti'), 'changed')
     const live = await (await Library.open(lib.paths)).refresh()
-    const [record] = (await fs.readFile(journalOf(lib), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
+    const [record] = (await fs.readFile(journalOf(lib), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(record.digest_stamp).toBe((await new IndexStore(lib.paths).load()).index.digest_stamp)
     expect(record.digest_stamp).toMatch(/^[0-9a-f]{32}$/)
     // The older build's record: a digest that is not of these games (as if the catalog had moved since), and no stamp.
@@ -180,7 +183,10 @@ describe('index.log', () => {
     const lib = await library(['a'])
     await fs.writeFile(lib.file('a', 'a.eti'), 'one')
     await (await Library.open(lib.paths)).refresh()
-    const [record] = (await fs.readFile(journalOf(lib), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
+    const [record] = (await fs.readFile(journalOf(lib), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     await fs.appendFile(journalOf(lib), `${JSON.stringify({...record, library_rev: 1})}\n${JSON.stringify(record)}\n`)
     const result = await (await Library.open(lib.paths, {logger: quiet})).refresh()
     expect(result.library_rev).toBeGreaterThan(2)
@@ -217,10 +223,15 @@ describe('a version-2 index', () => {
     const lib = await library(['a', 'b'])
     const v3 = await readJson(lib.paths.indexPath)
     const {journal_id: _, ...rest} = v3
-    const games = Object.fromEntries(Object.entries(rest.games as Record<string, {fingerprint: string}>).map(([id, g]) => [id, {...g, fingerprint: fingerprintParts(g.fingerprint)}]))
+    const games = Object.fromEntries(
+      Object.entries(rest.games as Record<string, {fingerprint: string}>).map(([id, g]) => [id, {...g, fingerprint: fingerprintParts(g.fingerprint)}]),
+    )
     await fs.writeFile(lib.paths.indexPath, JSON.stringify({...rest, version: 2, games}))
     // A journal beside a version-2 index is not its own (it cannot name this checkpoint).
-    await fs.writeFile(journalOf(lib), `${JSON.stringify({journal_id: 'ffffffffffffffff', library_epoch: v3.library_epoch, library_rev: 9, library_digest: null, games: {}, removed: ['a']})}\n`)
+    await fs.writeFile(
+      journalOf(lib),
+      `${JSON.stringify({journal_id: 'ffffffffffffffff', library_epoch: v3.library_epoch, library_rev: 9, library_digest: null, games: {}, removed: ['a']})}\n`,
+    )
     const {warnings, logger} = collect()
     const result = await (await Library.open(lib.paths, {logger})).refresh()
     expect(warnings).toEqual([])
@@ -276,7 +287,7 @@ describe('a save cut short at each step (the LANSPREAD_FAILPOINT steps, thrown i
 })
 
 describe('a link planted at index.log', () => {
-  const PRECIOUS = 'precious, not lanspread\'s\n'
+  const PRECIOUS = "precious, not lanspread's\n"
 
   it('never gets its target written, whether planted before the load or between the load and the save', async () => {
     for (const when of ['before load', 'before save']) {

@@ -25,11 +25,29 @@ describe('index.json', () => {
   it('holds library_rev, library_epoch and per game its fingerprint and summary fields, not its manifest; index.log the change since', async () => {
     const lib = await scannedTwice()
     const index = await readJson(lib.paths.indexPath)
-    expect(index).toMatchObject({version: 3, library_rev: 1, library_epoch: expect.stringMatching(/^[0-9a-f]{32}$/), journal_id: expect.stringMatching(/^[0-9a-f]{16}$/)})
+    expect(index).toMatchObject({
+      version: 3,
+      library_rev: 1,
+      library_epoch: expect.stringMatching(/^[0-9a-f]{32}$/),
+      journal_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    })
     expect(Object.keys(index.games)).toEqual(['a'])
     expect(Object.keys(index.games.a).sort()).toEqual(['eti_version', 'file_count', 'fingerprint', 'manifest_hash', 'marks', 'needs_recovery', 'size'])
-    const records = (await fs.readFile(`${lib.paths.stateDir}/index.log`, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line))
-    expect(records).toEqual([{journal_id: index.journal_id, library_epoch: index.library_epoch, library_rev: 2, library_digest: expect.any(String), digest_stamp: expect.any(String), games: {a: expect.objectContaining({size: 3})}, removed: []}])
+    const records = (await fs.readFile(`${lib.paths.stateDir}/index.log`, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(records).toEqual([
+      {
+        journal_id: index.journal_id,
+        library_epoch: index.library_epoch,
+        library_rev: 2,
+        library_digest: expect.any(String),
+        digest_stamp: expect.any(String),
+        games: {a: expect.objectContaining({size: 3})},
+        removed: [],
+      },
+    ])
     const game = await readJson(`${lib.paths.gameFilesDir}/a.json`)
     expect(game.manifest.files.map((f: {path: string}) => f.path)).toEqual(['a.eti', 'version.ini'])
     expect(await readJson(lib.paths.libraryRevPath)).toEqual({library_rev: 2, library_epoch: index.library_epoch})
@@ -156,7 +174,12 @@ describe('a version-1 index', () => {
     const index = await readJson(lib.paths.indexPath)
     const game = await readJson(`${lib.paths.gameFilesDir}/a.json`)
     const {fingerprint, eti_version, size, manifest_hash} = index.games.a
-    const v1 = {version: 1, library_rev: 7, library_digest: 'old', games: {a: {fingerprint: fingerprintParts(fingerprint), eti_version, size, manifest: game.manifest, manifest_hash, content_hashes: game.content_hashes}}}
+    const v1 = {
+      version: 1,
+      library_rev: 7,
+      library_digest: 'old',
+      games: {a: {fingerprint: fingerprintParts(fingerprint), eti_version, size, manifest: game.manifest, manifest_hash, content_hashes: game.content_hashes}},
+    }
     await fs.rm(lib.paths.gameFilesDir, {recursive: true})
     await fs.writeFile(lib.paths.indexPath, JSON.stringify(v1))
     await fs.writeFile(lib.paths.libraryRevPath, JSON.stringify({library_rev: 7}))

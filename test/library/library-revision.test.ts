@@ -146,7 +146,14 @@ describe('a stored library_digest', () => {
     ['a game changed', (lib) => fs.writeFile(lib.file('a', 'a.eti'), 'bigger')],
     ['a game appeared', (lib) => lib.writeGame('c', {'c.eti': 'c'})],
     ['a game was removed', (lib) => fs.rm(lib.file('b'), {recursive: true})],
-    ['the catalog renamed a game', (lib) => lib.writeCatalog([{id: 'a', name: 'A renamed'}, {id: 'b', name: 'B'}])],
+    [
+      'the catalog renamed a game',
+      (lib) =>
+        lib.writeCatalog([
+          {id: 'a', name: 'A renamed'},
+          {id: 'b', name: 'B'},
+        ]),
+    ],
     ['the catalog dropped a game', (lib) => lib.writeCatalog([{id: 'a', name: 'A'}])],
     ['needs_recovery flipped (our staging folder appeared)', (lib) => lib.writeGame('a', {'.local.installing/.lanspread_owned': ''})],
     ['an operation started', async () => undefined, {operations: installing}],

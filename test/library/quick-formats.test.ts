@@ -29,7 +29,14 @@ const CASES: Case[] = [
     name: 'catalog',
     quick: (json) => catalogFormat.quick(json),
     schema: CatalogSchema,
-    valid: [[], [{id: 'quake3', name: 'Quake III Arena'}], [{id: 'a.b_c-1', name: 'x', extra: {kept: true}}, {id: 'b', name: 'y'}]],
+    valid: [
+      [],
+      [{id: 'quake3', name: 'Quake III Arena'}],
+      [
+        {id: 'a.b_c-1', name: 'x', extra: {kept: true}},
+        {id: 'b', name: 'y'},
+      ],
+    ],
     others: [
       {},
       null,

@@ -236,7 +236,7 @@ describe('a game left mid-operation', () => {
 
   it.each([
     ['an intent log saying None', {'.lanspread.json': '{"intent":"None"}'}],
-    ['a .local.backup without our marker (the user\'s)', {'.local.backup/save': 's'}],
+    ["a .local.backup without our marker (the user's)", {'.local.backup/save': 's'}],
   ])('does not need recovery with %s', async (_, files) => {
     const {lib, library} = await oneGame()
     await lib.writeGame('g', files)
@@ -260,7 +260,9 @@ describe('the warm fingerprint loop', () => {
     const gamesDir = await makeTempDir()
     const ids = Array.from({length: count}, (_, i) => `g${String(i).padStart(3, '0')}`)
     await Promise.all(ids.map((id) => fs.mkdir(path.join(gamesDir, id))))
-    const previous = Object.fromEntries(ids.map((id) => [id, {fingerprint: '-/-', marks: [], needs_recovery: false, eti_version: null, size: 0, manifest_hash: 'h', file_count: 0}]))
+    const previous = Object.fromEntries(
+      ids.map((id) => [id, {fingerprint: '-/-', marks: [], needs_recovery: false, eti_version: null, size: 0, manifest_hash: 'h', file_count: 0}]),
+    )
     let calls = 0
     const reader: GameFolderReader = {
       readRoot: () => {

@@ -62,7 +62,7 @@ describe('GameOperations', () => {
     expect(result).toMatchObject({action: 'installed', recovered: {action: 'rolled_back'}})
   })
 
-  it('refuses to work around a reserved folder that is the user\'s', async () => {
+  it("refuses to work around a reserved folder that is the user's", async () => {
     const {operations, lib} = await setup()
     await lib.writeGame('g', {'.local.installing/my-notes.txt': 'mine'})
     await expect(operations.install('g')).rejects.toMatchObject({code: 'invalid_input', message: expect.stringContaining('.local.installing')})
@@ -87,7 +87,7 @@ describe('GameOperations', () => {
 })
 
 describe('GameOperations.download', () => {
-  it('creates a new game\'s folder, shows it downloading while the work runs, and rescans it after', async () => {
+  it("creates a new game's folder, shows it downloading while the work runs, and rescans it after", async () => {
     const lib = await makeTempLibrary([{id: 'new', name: 'New'}])
     const operations = new GameOperations(lib.paths)
     const library = await Library.open(lib.paths, {operations})

@@ -44,7 +44,10 @@ describe('recovery decision table', () => {
       expect(await readIntent(game)).toBe('None')
       expect(Object.keys(after).filter((p) => p.startsWith('.version.ini.') || p.startsWith('.lanspread.json.'))).toEqual([])
       // A reserved folder is gone when it was ours and untouched when it was not.
-      for (const [name, presence] of [['.local.installing', row.installing], ['.local.backup', row.backup]] as const) {
+      for (const [name, presence] of [
+        ['.local.installing', row.installing],
+        ['.local.backup', row.backup],
+      ] as const) {
         const owner = ownership(row.intent, name === '.local.installing' ? 'installing' : 'backup', presence)
         if (owner === 'foreign') expect(subtree(after, name)).toEqual(subtree(before, name))
         else expect(subtree(after, name)).toEqual({})
@@ -88,7 +91,10 @@ describe('recovery decision table', () => {
   it('refuses to restore a backup over a file named local', async () => {
     const lib = await makeTempLibrary()
     await lib.writeGame('g', {local: 'a file', '.local.backup/which.txt': 'backup', '.lanspread.json': '{"intent":"Updating"}'})
-    await expect(recoverGame(gamePaths(lib.gamesDir, 'g'))).rejects.toMatchObject({code: 'invalid_input', message: expect.stringContaining('local exists and is not a folder')})
+    await expect(recoverGame(gamePaths(lib.gamesDir, 'g'))).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('local exists and is not a folder'),
+    })
     expect(await fs.readFile(lib.file('g', 'local'), 'utf8')).toBe('a file')
     expect(await fs.readFile(lib.file('g', '.local.backup', 'which.txt'), 'utf8')).toBe('backup')
     expect(await readIntent(gamePaths(lib.gamesDir, 'g'))).toBe('Updating')

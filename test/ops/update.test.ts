@@ -105,7 +105,18 @@ describe('install --update', () => {
     expect(await operations.install('g', {update: true, clean: true})).toMatchObject({kept: [], kept_rule: 'clean'})
     const tree = subtree(await snapshotTree(root), 'local')
     expect(Object.keys(tree).sort()).toEqual(
-      ['local', 'local/.lanspread_owned', `local/${INSTALL_RECORD}`, 'local/bin', 'local/bin/game.sh', 'local/cfg', 'local/cfg/game.cfg', 'local/data', 'local/data/base.pak', 'local/data/new.pak'].sort(),
+      [
+        'local',
+        'local/.lanspread_owned',
+        `local/${INSTALL_RECORD}`,
+        'local/bin',
+        'local/bin/game.sh',
+        'local/cfg',
+        'local/cfg/game.cfg',
+        'local/data',
+        'local/data/base.pak',
+        'local/data/new.pak',
+      ].sort(),
     )
     expect(tree['local/cfg/game.cfg']).toBe('fov=100')
   })
@@ -160,7 +171,10 @@ describe('install --update', () => {
     await fs.symlink('real', path.join(src, 'data'))
     const tar = await import('tar')
     await tar.create({file: path.join(root, 'g.eti'), cwd: src, portable: true}, ['real', 'data'])
-    await expect(operations.install('g', {update: true})).rejects.toMatchObject({code: 'invalid_input', message: expect.stringContaining('a symbolic link at local/data')})
+    await expect(operations.install('g', {update: true})).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('a symbolic link at local/data'),
+    })
     expect(await read(path.join(root, 'local', 'data', 'mine.sav'))).toBe('mine')
     await expect(fs.lstat(path.join(root, 'real', 'mine.sav'))).rejects.toMatchObject({code: 'ENOENT'})
   })

@@ -55,7 +55,9 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const idle = await idleConnections(source.runtime.bulkPort!, '127.0.0.2', 500)
     const started = performance.now()
     const game = await fetchedOk(downloader)
-    console.log(`fetch of ${game.bytes} bytes with 500 idle connections held: ${Math.round(performance.now() - started)} ms; ${idle.filter((s) => !s.closed).length} of them still open`)
+    console.log(
+      `fetch of ${game.bytes} bytes with 500 idle connections held: ${Math.round(performance.now() - started)} ms; ${idle.filter((s) => !s.closed).length} of them still open`,
+    )
     expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'bulk-tls'}])
     expect(await source.runtime.bulkServer!.connectionCount()).toBeLessThanOrEqual(source.runtime.bulkServer!.settings.maxConnections)
   }, 60_000)
@@ -64,27 +66,43 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const {source, downloader} = await twoPeers()
     await replaceBulkPlane(source, async () => undefined)
     const game = await fetchedOk(downloader)
-    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/ECONNREFUSED/)}])
+    expect(game.sources).toEqual([
+      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/ECONNREFUSED/)},
+    ])
     expect(downloader.logs.some((line) => /warn: .*bulk TLS port .* is unusable .*ECONNREFUSED.*; its chunks come over QUIC/.test(line))).toBe(true)
   }, 60_000)
 
   it('fetches over QUIC from a source whose bulk port accepts TCP and never answers', async () => {
     const {source, downloader} = await twoPeers()
     const accepted: net.Socket[] = []
-    await replaceBulkPlane(source, (port) => listen(net.createServer((socket) => accepted.push(socket)), port, accepted))
+    await replaceBulkPlane(source, (port) =>
+      listen(
+        net.createServer((socket) => accepted.push(socket)),
+        port,
+        accepted,
+      ),
+    )
     const game = await fetchedOk(downloader)
     expect(accepted.length).toBeGreaterThan(0)
-    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/timed out after 500 ms/)}])
+    expect(game.sources).toEqual([
+      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/timed out after 500 ms/)},
+    ])
   }, 60_000)
 
   it('fetches over QUIC from a source whose bulk port finishes TLS and then sends no reply byte', async () => {
     const {source, downloader} = await twoPeers()
-    const mute = new BulkTlsServer({certificate: source.runtime.certificate, identify: () => downloader.runtime.peerId, handler: () => new Promise(() => undefined)})
+    const mute = new BulkTlsServer({
+      certificate: source.runtime.certificate,
+      identify: () => downloader.runtime.peerId,
+      handler: () => new Promise(() => undefined),
+    })
     onTestFinished(() => mute.stop())
     await replaceBulkPlane(source, async (port) => void (await mute.start({host: '127.0.0.1', port})))
     const game = await fetchedOk(downloader)
     expect(mute.servedCount()).toBe(0)
-    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/no reply byte within 500 ms/)}])
+    expect(game.sources).toEqual([
+      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/no reply byte within 500 ms/)},
+    ])
   }, 60_000)
 })
 
@@ -100,10 +118,15 @@ async function idleConnections(port: number, localAddress: string, count: number
     socket.resume()
     sockets.push(socket)
   }
-  await Promise.all(sockets.map((socket) => new Promise((resolve) => {
-    socket.once('connect', resolve)
-    socket.once('close', resolve)
-  })))
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise((resolve) => {
+          socket.once('connect', resolve)
+          socket.once('close', resolve)
+        }),
+    ),
+  )
   return sockets
 }
 

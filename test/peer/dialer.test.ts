@@ -38,7 +38,14 @@ function harness(selfId: string, overrides: Partial<typeof settings> = {}) {
     announced: (peerId: string) => void announced.push(peerId),
   }
   const warnings: string[] = []
-  const dialer = new Dialer({selfId, sessions, settings: {...settings, ...overrides}, log: (level, message) => void (level === 'warn' && warnings.push(message)), now: () => clock.now, random: () => 0.5})
+  const dialer = new Dialer({
+    selfId,
+    sessions,
+    settings: {...settings, ...overrides},
+    log: (level, message) => void (level === 'warn' && warnings.push(message)),
+    now: () => clock.now,
+    random: () => 0.5,
+  })
   return {clock, dials, connected, announced, dialer, warnings}
 }
 
@@ -92,7 +99,9 @@ describe('Dialer', () => {
 
   it(`dials at most ${MAX_CONCURRENT_DIALS} peers at once; the rest wait their turn, and skip it once connected`, async () => {
     const h = harness(SMALL)
-    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) => mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.1.${i}`))
+    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) =>
+      mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.1.${i}`),
+    )
     for (const peer of peers) h.dialer.found(peer)
     await tick()
     expect(h.dials).toHaveLength(MAX_CONCURRENT_DIALS)
@@ -162,7 +171,9 @@ describe('Dialer', () => {
 
   it('stop gives up the dials in flight and the queued ones at once, quietly (serve must not wait out a minute-long dial)', async () => {
     const h = harness(SMALL)
-    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) => mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.3.${i}`))
+    const peers = Array.from({length: MAX_CONCURRENT_DIALS + 2}, (_, i) =>
+      mdnsPeer(`9${String(i).padStart(7, '0')}-9999-4999-8999-999999999999`, `10.0.3.${i}`),
+    )
     for (const peer of peers) h.dialer.found(peer)
     h.dialer.found({address: {host: '10.0.4.1', port: 4870}, persistent: true})
     await tick()
@@ -176,7 +187,7 @@ describe('Dialer', () => {
     expect(h.warnings).toEqual([])
   })
 
-  it('a static peer that stays down is re-dialled without piling abort listeners on the dialer\'s signal', async () => {
+  it("a static peer that stays down is re-dialled without piling abort listeners on the dialer's signal", async () => {
     const {dials, dialer} = harness(SMALL, {redialMinMs: 1, redialMaxMs: 1})
     dialer.found({address: {host: '10.0.0.9', port: 4870}, persistent: true})
     for (let attempt = 0; attempt < 40; attempt++) {

@@ -20,10 +20,13 @@ function fakeStream(readDelayMs: number | undefined): {stream: ByteStream; recei
     write: (piece) =>
       new Promise<void>((resolve, reject) => {
         if (readDelayMs === undefined) return void setTimeout(() => reject(new Error('reset')), 5_000)
-        setTimeout(() => {
-          received += piece.length
-          resolve()
-        }, (readDelayMs * piece.length) / (256 * 1024))
+        setTimeout(
+          () => {
+            received += piece.length
+            resolve()
+          },
+          (readDelayMs * piece.length) / (256 * 1024),
+        )
       }),
   })
   return {stream: {readable, writable, cancel: () => void (cancelled = true)}, received: () => received, cancelled: () => cancelled}
@@ -39,7 +42,13 @@ describe('serveStream', () => {
     let released = 0
     const fake = fakeStream(40)
     const started = Date.now()
-    await serveStream(fake.stream, {} as PeerConnection, 'peer-x', chunkAnswer(() => released++), 150)
+    await serveStream(
+      fake.stream,
+      {} as PeerConnection,
+      'peer-x',
+      chunkAnswer(() => released++),
+      150,
+    )
     expect(Date.now() - started).toBeGreaterThan(300)
     expect(fake.received()).toBeGreaterThanOrEqual(REQUEST.length)
     expect(fake.cancelled()).toBe(false)
@@ -51,7 +60,15 @@ describe('serveStream', () => {
     const fake = fakeStream(undefined)
     const started = Date.now()
     // 64 KiB: the bound is 150 ms + 0.5 s.
-    await expect(serveStream(fake.stream, {} as PeerConnection, 'peer-x', chunkAnswer(() => released++, 64 * 1024), 150)).rejects.toThrow(/peer-x/)
+    await expect(
+      serveStream(
+        fake.stream,
+        {} as PeerConnection,
+        'peer-x',
+        chunkAnswer(() => released++, 64 * 1024),
+        150,
+      ),
+    ).rejects.toThrow(/peer-x/)
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(fake.cancelled()).toBe(true)
     expect(released).toBe(1)

@@ -2,7 +2,15 @@ import {describe, expect, it} from 'vitest'
 import {libraryDigest} from '../../src/library/library-revision.js'
 import {PeerTable} from '../../src/peer/peer-table.js'
 
-const intro = (port: number, host = '127.0.0.1') => ({peer_id: 'p1', hostname: 'box', address: {host, port}, proto_ver: 1, features: [], bulk_port: null, cert_fingerprint: 'f'})
+const intro = (port: number, host = '127.0.0.1') => ({
+  peer_id: 'p1',
+  hostname: 'box',
+  address: {host, port},
+  proto_ver: 1,
+  features: [],
+  bulk_port: null,
+  cert_fingerprint: 'f',
+})
 
 describe('PeerTable', () => {
   it('keys peers by peer_id: a new address updates the entry, never duplicates it', () => {
@@ -43,7 +51,7 @@ describe('PeerTable', () => {
     expect(table.list()[0]!.addresses).toEqual(['[::1]:4000'])
   })
 
-  it('keeps the libraries of at most `keep` peers not connected, the most recently seen; never a connected peer\'s', () => {
+  it("keeps the libraries of at most `keep` peers not connected, the most recently seen; never a connected peer's", () => {
     let now = 0
     const table = new PeerTable(() => now)
     const ids = Array.from({length: 30}, (_, i) => `p${i}`)

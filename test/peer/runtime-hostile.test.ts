@@ -48,16 +48,28 @@ function prefixed(length: number, body: Buffer = Buffer.alloc(0)): Buffer {
 }
 
 describe('peer runtime against hostile peers', () => {
-  it('refuses a large request frame by its type before reading its body: a stranger\'s LibraryDelta, anyone\'s GetChunk', async () => {
+  it("refuses a large request frame by its type before reading its body: a stranger's LibraryDelta, anyone's GetChunk", async () => {
     const a = await startPeer({games: {alpha: GAME}})
     // Only the prefix and the first bytes are sent: a reader that waited for the whole body would time out.
     const head = (type: string, length: number) => prefixed(length, Buffer.from(`{"type":"${type}","padding":"${'x'.repeat(100)}`))
     const stranger = await rawClient(a.address.port)
-    expect(await sendRaw(stranger, head('LibraryDelta', 4 * 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('a LibraryDelta frame of 4194304 bytes is over the limit of 65536')})
-    expect(await sendRaw(stranger, head('Hello', 2 * 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('over the limit of 1048576')})
+    expect(await sendRaw(stranger, head('LibraryDelta', 4 * 1024 * 1024))).toMatchObject({
+      type: 'Error',
+      code: 'bad_frame',
+      message: expect.stringContaining('a LibraryDelta frame of 4194304 bytes is over the limit of 65536'),
+    })
+    expect(await sendRaw(stranger, head('Hello', 2 * 1024 * 1024))).toMatchObject({
+      type: 'Error',
+      code: 'bad_frame',
+      message: expect.stringContaining('over the limit of 1048576'),
+    })
     const b = await startPeer({peers: [a.address]})
     await eventually(() => gamesOf(b, a).length === 1, 'b synced')
-    expect(await sendRaw(b.runtime.sessions.connectionOf(a.runtime.peerId)!, head('GetChunk', 1024 * 1024))).toMatchObject({type: 'Error', code: 'bad_frame', message: expect.stringContaining('a GetChunk frame of 1048576 bytes')})
+    expect(await sendRaw(b.runtime.sessions.connectionOf(a.runtime.peerId)!, head('GetChunk', 1024 * 1024))).toMatchObject({
+      type: 'Error',
+      code: 'bad_frame',
+      message: expect.stringContaining('a GetChunk frame of 1048576 bytes'),
+    })
   })
 
   it('answers bad frames with an Error, drops a peer that keeps at it, and keeps serving the others', async () => {
@@ -100,9 +112,19 @@ describe('peer runtime against hostile peers', () => {
     })
     const liar = await rawClient(a.address.port)
     const liarId = randomUUID()
-    const hello = {type: 'Hello' as const, peer_id: liarId, proto_ver: 1, library_rev: 3, library_epoch: EPOCH, library_digest: 'f'.repeat(64), features: [], listen_port: 9, games: [summary('doom')]}
+    const hello = {
+      type: 'Hello' as const,
+      peer_id: liarId,
+      proto_ver: 1,
+      library_rev: 3,
+      library_epoch: EPOCH,
+      library_digest: 'f'.repeat(64),
+      features: [],
+      listen_port: 9,
+      games: [summary('doom')],
+    }
     expect(await sendRaw(liar, encodeFrame(hello))).toMatchObject({type: 'HelloAck', games: [{id: 'alpha'}]})
-    await eventually(() => asked.includes('GetLibrary'), 'a pull of the liar\'s library')
+    await eventually(() => asked.includes('GetLibrary'), "a pull of the liar's library")
     expect(a.runtime.table.get(liarId)?.library.gameCount).toBe(0)
     expect(a.runtime.table.get(liarId)?.library.position).toBeUndefined()
   })
@@ -111,11 +133,23 @@ describe('peer runtime against hostile peers', () => {
     const a = await startPeer()
     const endpoint = await rawEndpoint()
     const peerId = randomUUID()
-    const helloAt = (rev: number, games: GameSummary[]) => ({type: 'Hello' as const, peer_id: peerId, proto_ver: 1, library_rev: rev, library_epoch: EPOCH, library_digest: libraryDigest(games), features: [], listen_port: 9, games})
+    const helloAt = (rev: number, games: GameSummary[]) => ({
+      type: 'Hello' as const,
+      peer_id: peerId,
+      proto_ver: 1,
+      library_rev: rev,
+      library_epoch: EPOCH,
+      library_digest: libraryDigest(games),
+      features: [],
+      listen_port: 9,
+      games,
+    })
     const held = () => a.runtime.table.get(peerId)?.library
     await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(3, [summary('doom'), summary('quake3')])))
     expect(held()?.position?.library_rev).toBe(3)
-    expect(await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(2, [summary('doom')])))).toMatchObject({type: 'HelloAck'})
+    expect(await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(2, [summary('doom')])))).toMatchObject({
+      type: 'HelloAck',
+    })
     expect(held()?.position?.library_rev).toBe(3)
     expect(held()?.gameCount).toBe(2)
   })

@@ -77,7 +77,10 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     const before = [baseline(b), baseline(c)]
     const pullsBefore = a.received.filter((t) => t === 'GetLibrary').length
 
-    await a.library.writeCatalog([{id: 'alpha', name: 'alpha'}, {id: 'delta', name: 'delta'}])
+    await a.library.writeCatalog([
+      {id: 'alpha', name: 'alpha'},
+      {id: 'delta', name: 'delta'},
+    ])
     await a.runtime.library.reloadCatalog()
     // Each change is one rename or one write, so it is one revision whatever the watcher's timing.
     const staging = await makeTempDir()
@@ -126,4 +129,3 @@ describe('peer runtime: library sync over QUIC on loopback', () => {
     await eventually(() => lost.includes('c:stale'), 'c removed as stale', 8000)
   })
 })
-

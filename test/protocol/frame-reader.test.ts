@@ -89,7 +89,12 @@ describe('FrameReader', () => {
   it('refuses a request frame over 64 KiB after its first bytes, unless its type may be large there', async () => {
     const piece = 4096
     const large = (type: string, length: number) => countingSource([rawFrame(`{"type":"${type}","padding":"`, length)], new Uint8Array(piece).fill(0x78))
-    for (const [type, allowed] of [['GetChunk', LARGE_REQUESTS], ['LibraryDelta', LARGE_REQUESTS_BEFORE_HELLO], ['GameManifest', LARGE_REQUESTS], ['GetChunk', NO_LARGE_FRAME]] as const) {
+    for (const [type, allowed] of [
+      ['GetChunk', LARGE_REQUESTS],
+      ['LibraryDelta', LARGE_REQUESTS_BEFORE_HELLO],
+      ['GameManifest', LARGE_REQUESTS],
+      ['GetChunk', NO_LARGE_FRAME],
+    ] as const) {
       // An endless source: a reader that buffered the body would pull 8 MiB before refusing it.
       const source = large(type, MAX_FRAME_BYTES)
       const error = await rejection(new FrameReader(source, {largeTypes: allowed}).next())
@@ -98,9 +103,13 @@ describe('FrameReader', () => {
     }
     // A Hello may be large, up to its own limit (1 MiB), and a large frame must name its type first.
     const hello = large('Hello', 2 * 1024 * 1024)
-    expect((await rejection(new FrameReader(hello, {largeTypes: LARGE_REQUESTS_BEFORE_HELLO}).next())).message).toContain('a Hello frame of 2097152 bytes is over the limit of 1048576')
+    expect((await rejection(new FrameReader(hello, {largeTypes: LARGE_REQUESTS_BEFORE_HELLO}).next())).message).toContain(
+      'a Hello frame of 2097152 bytes is over the limit of 1048576',
+    )
     const untyped = countingSource([rawFrame('{"padding":"', MAX_SMALL_FRAME_BYTES + 1)], new Uint8Array(piece))
-    expect((await rejection(new FrameReader(untyped).next())).message).toContain('a frame that does not start with its type of 65537 bytes is over the limit of 65536')
+    expect((await rejection(new FrameReader(untyped).next())).message).toContain(
+      'a frame that does not start with its type of 65537 bytes is over the limit of 65536',
+    )
     expect(untyped.pulled).toBeLessThanOrEqual(4 + 64 + piece)
   })
 
@@ -172,7 +181,9 @@ describe('FrameReader', () => {
 
   it('expect() returns the wanted type, turns an Error reply into its local error, and refuses others', async () => {
     expect(await readerOf(encodeFrame(SAMPLES.HelloAck)).expect('HelloAck')).toEqual(SAMPLES.HelloAck)
-    const refused = await rejection(readerOf(encodeFrame({type: 'Error', code: 'busy', message: 'quake3 is being installed'})).expect('GameManifest', 'NotModified'))
+    const refused = await rejection(
+      readerOf(encodeFrame({type: 'Error', code: 'busy', message: 'quake3 is being installed'})).expect('GameManifest', 'NotModified'),
+    )
     expect(refused.code).toBe('busy')
     expect(refused.message).toContain('peer peer-1 answered "busy": "quake3 is being installed"')
     expect(await readerOf(encodeFrame(SAMPLES.Error)).expect('Pong', 'Error')).toEqual(SAMPLES.Error)

@@ -68,7 +68,12 @@ describe('frameLength', () => {
 
   it('refuses 8 MiB + 1, the largest 32-bit length and an empty frame', () => {
     for (const length of [MAX_FRAME_BYTES + 1, 0xffffffff, 0]) {
-      expect(isLanspreadError(thrown(() => frameLength(prefix(length), 'p')), 'protocol')).toBe(true)
+      expect(
+        isLanspreadError(
+          thrown(() => frameLength(prefix(length), 'p')),
+          'protocol',
+        ),
+      ).toBe(true)
     }
     expect(thrown(() => frameLength(prefix(MAX_FRAME_BYTES + 1), 'p')).message).toContain('a frame of 8388609 bytes is over the limit')
   })
@@ -76,11 +81,22 @@ describe('frameLength', () => {
 
 describe('decodeFrameBody', () => {
   it('refuses 8 MiB of tiny JSON objects or values before parsing them, and takes an 8 MiB library of short summaries', () => {
-    const fill = (head: string, item: string) => Buffer.from(`${head}${Array(Math.floor((MAX_FRAME_BYTES - head.length - 2) / (item.length + 1))).fill(item).join(',')}]}`)
-    for (const [head, item] of [['{"type":"GetChunk","x":[', '{}'], ['{"type":"LibrarySnapshot","games":[', '[]'], ['{"type":"LibraryDelta","removed":[', '1']]) {
+    const fill = (head: string, item: string) =>
+      Buffer.from(
+        `${head}${Array(Math.floor((MAX_FRAME_BYTES - head.length - 2) / (item.length + 1)))
+          .fill(item)
+          .join(',')}]}`,
+      )
+    for (const [head, item] of [
+      ['{"type":"GetChunk","x":[', '{}'],
+      ['{"type":"LibrarySnapshot","games":[', '[]'],
+      ['{"type":"LibraryDelta","removed":[', '1'],
+    ]) {
       const error = thrown(() => decodeFrameBody(fill(head!, item!), 'peer-1'))
       expect(isLanspreadError(error, 'protocol'), head).toBe(true)
-      expect(error.message, head).toMatch(/peer peer-1 sent an invalid frame: a frame of \d+ bytes holds \d+ objects\/arrays and \d+ values, over the \d+ and \d+ allowed/)
+      expect(error.message, head).toMatch(
+        /peer peer-1 sent an invalid frame: a frame of \d+ bytes holds \d+ objects\/arrays and \d+ values, over the \d+ and \d+ allowed/,
+      )
     }
     // commas and braces inside strings are text, not values
     const quoted = `{"type":"Error","code":"x","message":"${'{,'.repeat(400)}"}`

@@ -11,8 +11,22 @@ describe('the wire GameSummary', () => {
   })
 
   it('refuses what the library refuses', () => {
-    const summary = {id: 'g', name: 'G', eti_version: null, size: 1, downloaded: true, installed: false, manifest_hash: 'h', availability: 'ready', needs_recovery: false}
-    for (const bad of [{...summary, id: '.g'}, {...summary, size: -1}, {...summary, availability: 'gone'}]) {
+    const summary = {
+      id: 'g',
+      name: 'G',
+      eti_version: null,
+      size: 1,
+      downloaded: true,
+      installed: false,
+      manifest_hash: 'h',
+      availability: 'ready',
+      needs_recovery: false,
+    }
+    for (const bad of [
+      {...summary, id: '.g'},
+      {...summary, size: -1},
+      {...summary, availability: 'gone'},
+    ]) {
       expect(WireGameSummarySchema.safeParse(bad).success).toBe(false)
       expect(GameSummarySchema.safeParse(bad).success).toBe(false)
     }

@@ -92,10 +92,12 @@ describe('message schemas', () => {
     expect(parseMessage(withoutGames)).toEqual(withoutGames)
   })
 
-  it('bounds the games of a handshake far below a snapshot (a stranger\'s Hello is held in memory)', () => {
+  it("bounds the games of a handshake far below a snapshot (a stranger's Hello is held in memory)", () => {
     const games = (count: number) => Array.from({length: count}, (_, index) => summary(`g${index}`))
     expect(parseMessage({...SAMPLES.Hello, games: games(MAX_HANDSHAKE_GAMES)})).toMatchObject({type: 'Hello'})
-    expect(refusal({...SAMPLES.Hello, games: games(MAX_HANDSHAKE_GAMES + 1)})).toContain(`Hello.games: Too big: expected array to have <=${MAX_HANDSHAKE_GAMES} items`)
+    expect(refusal({...SAMPLES.Hello, games: games(MAX_HANDSHAKE_GAMES + 1)})).toContain(
+      `Hello.games: Too big: expected array to have <=${MAX_HANDSHAKE_GAMES} items`,
+    )
     expect(refusal({...SAMPLES.HelloAck, games: games(80_000)})).toContain('HelloAck.games: Too big')
   })
 
@@ -180,7 +182,15 @@ describe('message schemas', () => {
     expect(refusal(withField(SAMPLES.Hello, 'library_epoch', 'has space'))).toContain('Hello.library_epoch')
     expect(refusal(withField(SAMPLES.Hello, 'library_epoch', 'e'.repeat(65)))).toContain('Hello.library_epoch')
     expect(refusal(withField(SAMPLES.Hello, 'hostname', 'evil\nhost'))).toContain('Hello.hostname')
-    expect(refusal(withField(SAMPLES.Hello, 'features', Array.from({length: 33}, (_, index) => `f${index}`)))).toContain('Hello.features')
+    expect(
+      refusal(
+        withField(
+          SAMPLES.Hello,
+          'features',
+          Array.from({length: 33}, (_, index) => `f${index}`),
+        ),
+      ),
+    ).toContain('Hello.features')
     expect(refusal(withField(SAMPLES.Hello, 'proto_ver', 0))).toContain('Hello.proto_ver')
     expect(refusal(withField(SAMPLES.Hello, 'library_rev', -1))).toContain('Hello.library_rev')
   })

@@ -76,7 +76,10 @@ describe('GameServer: GetGame', () => {
     const {server} = await setup()
     const manifest = await manifestOf(server)
     expect(await server.getGame({type: 'GetGame', id: 'g', content_hash: manifest.content_hash})).toEqual({type: 'NotModified'})
-    expect(await server.getGame({type: 'GetGame', id: 'g', content_hash: 'b'.repeat(64)})).toMatchObject({type: 'GameManifest', content_hash: manifest.content_hash})
+    expect(await server.getGame({type: 'GetGame', id: 'g', content_hash: 'b'.repeat(64)})).toMatchObject({
+      type: 'GameManifest',
+      content_hash: manifest.content_hash,
+    })
   })
 
   it('sees a file rewritten at the same size (new mtime): same manifest_hash, another content_hash, no NotModified', async () => {
@@ -270,7 +273,7 @@ describe('GameServer: GetChunk', () => {
     expect(server.permitsInUse()).toBe(0)
   })
 
-  it('never reuses a framed reply\'s buffer before the plane released it, even once its permit was taken back', async () => {
+  it("never reuses a framed reply's buffer before the plane released it, even once its permit was taken back", async () => {
     const buffers = new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, 4)
     const {server} = await setup({buffers, holdMs: 50})
     const manifest = await manifestOf(server)

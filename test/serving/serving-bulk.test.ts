@@ -51,11 +51,20 @@ describe('serve: chunks over bulk TLS', () => {
     await eventually(() => gamesOf(b, a).includes('g'), 'b knows a')
     const record = b.runtime.table.get(a.runtime.peerId)!
     const control = new QuicGameSource(b.runtime.sessions.connectionOf(a.runtime.peerId)!, {peerId: a.runtime.peerId, timeoutMs: 5000})
-    const source = new BulkTlsGameSource({peerId: a.runtime.peerId, host: '127.0.0.1', port: record.bulk_port!, expectedFingerprint: 'f'.repeat(64), certificate: b.runtime.certificate, control})
+    const source = new BulkTlsGameSource({
+      peerId: a.runtime.peerId,
+      host: '127.0.0.1',
+      port: record.bulk_port!,
+      expectedFingerprint: 'f'.repeat(64),
+      certificate: b.runtime.certificate,
+      control,
+    })
     onTestFinished(() => source.close())
     const manifest = await source.getGame('g')
     if (manifest === 'not_modified') throw new Error('unexpected NotModified')
-    await expect(source.getChunk({id: 'g', manifest_hash: manifest.manifest_hash, path: 'x.bin', offset: 0, length: 1})).rejects.toMatchObject({code: 'integrity'})
+    await expect(source.getChunk({id: 'g', manifest_hash: manifest.manifest_hash, path: 'x.bin', offset: 0, length: 1})).rejects.toMatchObject({
+      code: 'integrity',
+    })
   })
 
   it('does not announce bulk-tls with bulk off', async () => {

@@ -138,7 +138,9 @@ describe('serving games over QUIC', () => {
       const answer = await sendRaw(connection!, handFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: badPath, offset: 0, length: 4}))
       expect(answer, badPath).toMatchObject({type: 'Error', code: 'bad_frame'})
     }
-    expect(await source.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'readme.txt', offset: 0, length: 7})).toMatchObject({bytes: Buffer.from('read me')})
+    expect(await source.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'readme.txt', offset: 0, length: 7})).toMatchObject({
+      bytes: Buffer.from('read me'),
+    })
   })
 
   it('keeps memory bounded against 300 concurrent chunk streams that never read, and serves another peer meanwhile', async () => {
@@ -157,7 +159,16 @@ describe('serving games over QUIC', () => {
         .request(
           async (stream) => {
             const writer = stream.writable.getWriter()
-            await writer.write(encodeFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: (i % 8) * CHUNK_SIZE, length: CHUNK_SIZE}))
+            await writer.write(
+              encodeFrame({
+                type: 'GetChunk',
+                id: 'g',
+                manifest_hash: game.manifest_hash,
+                path: 'data/big.bin',
+                offset: (i % 8) * CHUNK_SIZE,
+                length: CHUNK_SIZE,
+              }),
+            )
             await writer.close()
             await new Promise((resolve) => setTimeout(resolve, 10_000)) // never reads
           },
@@ -186,7 +197,9 @@ describe('serving games over QUIC', () => {
     expect(outcomes).toHaveLength(300)
     clearInterval(sampler)
     const growthMb = (peak - baseline) / 1024 / 1024
-    console.log(`300 stalled chunk streams (${stillOpen} still open when the last permit came back): RSS grew ${growthMb.toFixed(0)} MB at peak; another peer served a 64 KiB chunk in ${servedInMs} ms`)
+    console.log(
+      `300 stalled chunk streams (${stillOpen} still open when the last permit came back): RSS grew ${growthMb.toFixed(0)} MB at peak; another peer served a 64 KiB chunk in ${servedInMs} ms`,
+    )
     // Unbounded would be 300 chunks of 4 MiB (1.2 GB). Measured with both peers in this one
     // process: 95-360 MB, noisy (QUIC keeps what was written to a reset stream until the
     // connection closes; docs/decisions/0012-stalled-quic-streams-memory.md): the bound asserted is that of the permits
@@ -214,7 +227,16 @@ describe('serving games over QUIC', () => {
           .request(
             async (stream) => {
               const writer = stream.writable.getWriter()
-              await writer.write(encodeFrame({type: 'GetChunk', id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: (i % 8) * CHUNK_SIZE, length: CHUNK_SIZE}))
+              await writer.write(
+                encodeFrame({
+                  type: 'GetChunk',
+                  id: 'g',
+                  manifest_hash: game.manifest_hash,
+                  path: 'data/big.bin',
+                  offset: (i % 8) * CHUNK_SIZE,
+                  length: CHUNK_SIZE,
+                }),
+              )
               await writer.close()
               await new Promise((resolve) => setTimeout(resolve, 20_000)) // never reads
             },
@@ -229,10 +251,17 @@ describe('serving games over QUIC', () => {
       peak.total = Math.max(peak.total, a.runtime.games.permitsInUse() - a.runtime.games.permitsInUseByAddress('127.0.0.1'))
     }, 20)
     onTestFinished(() => clearInterval(sampler))
-    await eventually(() => a.runtime.games.permitsInUseByAddress('127.0.0.3') >= 16, 'the hogs holding their address\'s permits')
+    await eventually(() => a.runtime.games.permitsInUseByAddress('127.0.0.3') >= 16, "the hogs holding their address's permits")
     // The polite peer asks over bulk TLS (QUIC in one process is starved by the hogs' stalled streams).
     const record = polite.runtime.table.get(a.runtime.peerId)!
-    const bulk = new BulkTlsGameSource({peerId: a.runtime.peerId, host: '127.0.0.1', port: record.bulk_port!, expectedFingerprint: record.cert_fingerprint, certificate: polite.runtime.certificate, control: sourceOf(polite, a)})
+    const bulk = new BulkTlsGameSource({
+      peerId: a.runtime.peerId,
+      host: '127.0.0.1',
+      port: record.bulk_port!,
+      expectedFingerprint: record.cert_fingerprint,
+      certificate: polite.runtime.certificate,
+      control: sourceOf(polite, a),
+    })
     onTestFinished(() => bulk.close())
     const reply = await bulk.getChunk(tailChunk(game))
     expect(blake3Hex(reply.bytes)).toBe(game.files[0]!.chunks[8])
@@ -256,7 +285,7 @@ describe('serving games over QUIC', () => {
     await eventually(() => a.runtime.games.permitsInUse(ghost.runtime.peerId) > 0, 'the ghost being served')
     await ghost.runtime.endpoint.stop()
     await Promise.all(pending)
-    await eventually(() => a.runtime.games.permitsInUse() === 0, 'the ghost\'s permits given back', 8000)
+    await eventually(() => a.runtime.games.permitsInUse() === 0, "the ghost's permits given back", 8000)
     const reply = await source.getChunk(tailChunk(game))
     expect(reply.hash).toBe(game.files[0]!.chunks[8])
   }, 30_000)

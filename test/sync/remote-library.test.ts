@@ -12,7 +12,15 @@ function snapshotOf(games: GameSummary[], rev: number, epoch = 'e1') {
 }
 
 function deltaTo(after: GameSummary[], from: number, to: number, change: {added?: GameSummary[]; updated?: GameSummary[]; removed?: string[]}, epoch = 'e1') {
-  return {library_epoch: epoch, from_rev: from, to_rev: to, added: change.added ?? [], updated: change.updated ?? [], removed: change.removed ?? [], library_digest: libraryDigest(after)}
+  return {
+    library_epoch: epoch,
+    from_rev: from,
+    to_rev: to,
+    added: change.added ?? [],
+    updated: change.updated ?? [],
+    removed: change.removed ?? [],
+    library_digest: libraryDigest(after),
+  }
 }
 
 describe('RemoteLibrary', () => {
@@ -20,7 +28,10 @@ describe('RemoteLibrary', () => {
     const remote = new RemoteLibrary()
     expect(remote.applySnapshot(snapshotOf([game('a'), game('b')], 3))).toBe('applied')
     expect(remote.applyDelta(deltaTo([game('a', 9), game('c')], 3, 4, {added: [game('c')], updated: [game('a', 9)], removed: ['b']}))).toBe('applied')
-    expect(remote.list().map((g) => [g.id, g.size])).toEqual([['a', 9], ['c', 1]])
+    expect(remote.list().map((g) => [g.id, g.size])).toEqual([
+      ['a', 9],
+      ['c', 1],
+    ])
     expect(remote.position?.library_rev).toBe(4)
   })
 

@@ -21,7 +21,7 @@ class FakeSocket {
   }
 
   feed(bytes: Uint8Array, readSize = 16 * 1024): void {
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       expect(this.target.length).toBeGreaterThan(0)
       const n = Math.min(readSize, this.target.length, bytes.length - at)
       this.target.set(bytes.subarray(at, at + n), 0)

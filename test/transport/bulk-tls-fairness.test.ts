@@ -88,10 +88,15 @@ async function openIdle(port: number, localAddress: string, count: number): Prom
     socket.resume()
     sockets.push(socket)
   }
-  await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => {
-    socket.once('connect', () => resolve())
-    socket.once('close', () => resolve())
-  })))
+  await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('connect', () => resolve())
+          socket.once('close', () => resolve())
+        }),
+    ),
+  )
   return sockets
 }
 
@@ -100,10 +105,14 @@ async function captureClientHello(): Promise<Buffer> {
   const sink = net.createServer()
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
   const {port} = sink.address() as net.AddressInfo
-  const first = new Promise<Buffer>((resolve) => sink.once('connection', (socket) => socket.once('data', (data: Buffer) => {
-    socket.destroy()
-    resolve(data)
-  })))
+  const first = new Promise<Buffer>((resolve) =>
+    sink.once('connection', (socket) =>
+      socket.once('data', (data: Buffer) => {
+        socket.destroy()
+        resolve(data)
+      }),
+    ),
+  )
   const client = tls.connect({host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: [BULK_ALPN]})
   client.on('error', () => undefined)
   const hello = await first

@@ -266,7 +266,7 @@ describe('bulk TLS', () => {
     await good.close()
   })
 
-  it('releases every reply\'s permit once its bytes are written, and when the client vanished mid-reply', async () => {
+  it("releases every reply's permit once its bytes are written, and when the client vanished mid-reply", async () => {
     let held = 0
     let released = 0
     const inner = memoryHandler(DATA)

@@ -80,7 +80,7 @@ describe('peer pins', () => {
 })
 
 describe('bounded pins', () => {
-  it('keeps at most maxPins: a flood of fresh peer_ids evicts its own one-shot pins, never a confirmed or connected peer\'s', async () => {
+  it("keeps at most maxPins: a flood of fresh peer_ids evicts its own one-shot pins, never a confirmed or connected peer's", async () => {
     const dir = pinsDirFor(await makeTempDir())
     let clock = Date.parse('2026-01-02T03:04:05.000Z')
     const connected = new Set<string>()

@@ -26,7 +26,11 @@ describe('QuicPeerConnection', () => {
     const {identity} = await startEndpoint()
     const der = new Uint8Array(Buffer.from(identity.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64'))
     const quic = new StoppingConnection(der)
-    const connection = new QuicPeerConnection(quic as unknown as QUICConnection, 'outbound', {log: () => {}, streamHandler: () => undefined, stop: async () => {}})
+    const connection = new QuicPeerConnection(quic as unknown as QUICConnection, 'outbound', {
+      log: () => {},
+      streamHandler: () => undefined,
+      stop: async () => {},
+    })
     expect(connection.isClosed()).toBe(false)
     quic.dispatchEvent(new quicEvents.EventQUICConnectionStop())
     expect(connection.isClosed()).toBe(true)

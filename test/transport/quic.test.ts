@@ -241,9 +241,10 @@ describe('QUIC endpoint', () => {
     const received = await connection.requestBytes(new Uint8Array(0), {timeoutMs: 25_000, what: '1 MiB', maxBytes: payload.length})
     expect(Buffer.compare(Buffer.from(received), payload)).toBe(0)
     // One byte more than the caller accepts is refused, not buffered.
-    await expect(
-      connection.requestBytes(new Uint8Array(0), {timeoutMs: 25_000, what: 'capped', maxBytes: payload.length - 1}),
-    ).rejects.toMatchObject({code: 'invalid_input', message: expect.stringContaining('larger than')})
+    await expect(connection.requestBytes(new Uint8Array(0), {timeoutMs: 25_000, what: 'capped', maxBytes: payload.length - 1})).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('larger than'),
+    })
   }, 40_000)
 })
 

@@ -59,23 +59,29 @@ describe('the downloader with pooled chunk buffers', () => {
   it.each([
     {buffers: 'plain', pageAligned: false, directWrites: false},
     {buffers: 'page-aligned, written with O_DIRECT', pageAligned: true, directWrites: true},
-  ])('gives every reply back exactly once (written, late or lying) and writes the right bytes though buffers are reused ($buffers)', async ({pageAligned, directWrites}) => {
-    const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
-    const operations = new GameOperations(lib.paths)
-    operations.attachLibrary(await Library.open(lib.paths, {operations}))
-    const bytes = Buffer.alloc(40 * CHUNK + 5)
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff
-    const game = fakeGame('g', {'version.ini': '1\n', 'a.eti': bytes}, CHUNK)
-    const pool = new ChunkBufferPool(CHUNK, 4, {pageAligned})
-    const honest = new PooledSource(new FakeSource('honest', game, {delayMs: 1}), pool)
-    const liar = new PooledSource(new FakeSource('liar', game, {lies: (r) => r.offset % (3 * CHUNK) === 0}), pool)
-    const source = (s: PooledSource) => ({source: s, summary: {id: 'g', eti_version: '1', manifest_hash: game.manifest.manifest_hash, availability: 'ready' as const}})
-    const result = await downloadGame({id: 'g', candidates: [source(honest), source(liar)], limits: {maxSourceFailures: 1000}}, {operations, directWrites})
-    expect(result.retried_chunks).toBeGreaterThan(0)
-    expect(honest.releases).toBe(honest.takes)
-    expect(liar.releases).toBe(liar.takes)
-    expect((await fs.readFile(path.join(lib.file('g'), 'a.eti'))).equals(bytes)).toBe(true)
-  })
+  ])(
+    'gives every reply back exactly once (written, late or lying) and writes the right bytes though buffers are reused ($buffers)',
+    async ({pageAligned, directWrites}) => {
+      const lib = await makeTempLibrary([{id: 'g', name: 'G'}])
+      const operations = new GameOperations(lib.paths)
+      operations.attachLibrary(await Library.open(lib.paths, {operations}))
+      const bytes = Buffer.alloc(40 * CHUNK + 5)
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 11)) & 0xff
+      const game = fakeGame('g', {'version.ini': '1\n', 'a.eti': bytes}, CHUNK)
+      const pool = new ChunkBufferPool(CHUNK, 4, {pageAligned})
+      const honest = new PooledSource(new FakeSource('honest', game, {delayMs: 1}), pool)
+      const liar = new PooledSource(new FakeSource('liar', game, {lies: (r) => r.offset % (3 * CHUNK) === 0}), pool)
+      const source = (s: PooledSource) => ({
+        source: s,
+        summary: {id: 'g', eti_version: '1', manifest_hash: game.manifest.manifest_hash, availability: 'ready' as const},
+      })
+      const result = await downloadGame({id: 'g', candidates: [source(honest), source(liar)], limits: {maxSourceFailures: 1000}}, {operations, directWrites})
+      expect(result.retried_chunks).toBeGreaterThan(0)
+      expect(honest.releases).toBe(honest.takes)
+      expect(liar.releases).toBe(liar.takes)
+      expect((await fs.readFile(path.join(lib.file('g'), 'a.eti'))).equals(bytes)).toBe(true)
+    },
+  )
 })
 
 describe('a page-aligned pool', () => {

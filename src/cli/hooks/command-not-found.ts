@@ -11,7 +11,10 @@ class Declined extends Error {}
 const hook: Hook.CommandNotFound = async function (options) {
   const {config} = options
   const bin = config.bin
-  const names = config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]).map((id) => toConfiguredId(id, config))
+  const names = config.commands
+    .filter((c) => !c.hidden)
+    .flatMap((c) => [c.id, ...c.aliases])
+    .map((id) => toConfiguredId(id, config))
   const typed = toConfiguredId(options.id, config)
   const json = argvWantsJson(process.argv.slice(2))
   const suggestion = typed.startsWith('-') ? undefined : closestName(typed, names)
@@ -19,7 +22,15 @@ const hook: Hook.CommandNotFound = async function (options) {
   // Only a person at a terminal is asked; scripts, pipes and --json never wait on a prompt.
   if (suggestion && !json && process.stdin.isTTY && process.stderr.isTTY) {
     try {
-      return await notFound.call({...this, error: () => { throw new Declined() }}, options)
+      return await notFound.call(
+        {
+          ...this,
+          error: () => {
+            throw new Declined()
+          },
+        },
+        options,
+      )
     } catch (error) {
       if (!(error instanceof Declined)) throw error
     }

@@ -23,11 +23,9 @@ export function corruptArchive(archive: string, detail: string, cause?: unknown)
 }
 
 export function truncatedArchive(archive: string): LanspreadError {
-  return new LanspreadError(
-    'archive_corrupt',
-    `archive ${archive} ends before its end-of-archive marker: the file is truncated; download it again`,
-    {hint: damagedHint(archive)},
-  )
+  return new LanspreadError('archive_corrupt', `archive ${archive} ends before its end-of-archive marker: the file is truncated; download it again`, {
+    hint: damagedHint(archive),
+  })
 }
 
 export function unknownFormat(archive: string, detail: string): LanspreadError {

@@ -35,8 +35,6 @@ export async function extractArchive(archive: string, dest: string, options: Ext
   const format = await detectArchiveFormat(archive)
   await assertDirectory(dest)
   const totals: ExtractTotals =
-    format === 'zip'
-      ? await extractZip(archive, dest, options.onProgress)
-      : await extractTar(archive, dest, format === 'tar.gz', options.onProgress)
+    format === 'zip' ? await extractZip(archive, dest, options.onProgress) : await extractTar(archive, dest, format === 'tar.gz', options.onProgress)
   return {format, ...totals}
 }

@@ -46,9 +46,7 @@ export class DeferredSymlinks {
     const realDest = await fs.realpath(dest).catch((error: unknown) => error)
     if (typeof realDest !== 'string') return ioError('extract into', dest, realDest)
     for (const [name, target] of this.pending) {
-      const failure = await createLink(archive, realDest, name, target).catch((error: unknown) =>
-        ioError('create the link', path.join(dest, name), error),
-      )
+      const failure = await createLink(archive, realDest, name, target).catch((error: unknown) => ioError('create the link', path.join(dest, name), error))
       if (failure !== undefined) return failure
     }
     return undefined

@@ -77,8 +77,7 @@ export class TarGuard {
   readonly onReadEntry = (entry: ReadEntry): void => this.safely(undefined, () => this.count(entry))
 
   /** tar's `onwarn`: in non-strict mode tar only warns about entries it skipped or could not write. */
-  readonly onwarn = (code: string, message: string, data: WarnData): void =>
-    this.safely(undefined, () => this.warned(code, message, data))
+  readonly onwarn = (code: string, message: string, data: WarnData): void => this.safely(undefined, () => this.warned(code, message, data))
 
   private admit(entry: Stats | ReadEntry): boolean {
     if (!(entry instanceof ReadEntry) || this.failure !== undefined) return false

@@ -20,12 +20,7 @@ import {TarGuard} from './tar-guard.js'
 export const ARCHIVE_READ_BYTES = 1024 * 1024
 
 /** Extracts `archive` (plain tar, or gzip-compressed when `gzip`) into the existing folder `dest`. */
-export async function extractTar(
-  archive: string,
-  dest: string,
-  gzip: boolean,
-  onProgress?: ProgressListener,
-): Promise<ExtractTotals> {
+export async function extractTar(archive: string, dest: string, gzip: boolean, onProgress?: ProgressListener): Promise<ExtractTotals> {
   const progress = createProgress(await archiveSize(archive), onProgress)
   const guard = await runUnpack(archive, dest, gzip, (bytes) => progress.add(bytes))
   // Without its two zero blocks a tar was cut, maybe exactly between entries, which tar accepts.

@@ -98,9 +98,13 @@ async function readLinkTarget(target: ZipTarget, entry: Entry, name: string): Pr
   const chunks: Buffer[] = []
   try {
     const data = await target.zip.openReadStreamPromise(entry)
-    await pipeline(data, crcCheck(entry.crc32, () => badCrc(target.archive, name)), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) chunks.push(chunk)
-    })
+    await pipeline(
+      data,
+      crcCheck(entry.crc32, () => badCrc(target.archive, name)),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk)
+      },
+    )
   } catch (error) {
     if (error instanceof LanspreadError) throw error
     throw corruptArchive(target.archive, `entry ${JSON.stringify(name)}: ${describe(error)}`, error)
@@ -126,7 +130,11 @@ async function writeData(target: ZipTarget, entry: Entry, name: string, destinat
   try {
     const data = await target.zip.openReadStreamPromise(entry)
     const output = fs.createWriteStream(destination, {flags: 'wx', mode})
-    await pipeline(data, crcCheck(entry.crc32, () => badCrc(target.archive, name)), output)
+    await pipeline(
+      data,
+      crcCheck(entry.crc32, () => badCrc(target.archive, name)),
+      output,
+    )
   } catch (error) {
     if (error instanceof LanspreadError) throw error
     if (typeof error === 'object' && error !== null && 'syscall' in error) throw ioError('write', destination, error)

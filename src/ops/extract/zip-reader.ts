@@ -70,13 +70,7 @@ export class CountingReader extends yauzl.RandomAccessReader {
   }
 
   /** A small positioned read (headers, the central directory) without a stream. */
-  override read(
-    buffer: Buffer,
-    offset: number,
-    length: number,
-    position: number,
-    callback: (error: Error | null, bytesRead?: number) => void,
-  ): void {
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null, bytesRead?: number) => void): void {
     const release = this.hold()
     fs.read(this.fd, buffer, offset, length, position, (error, bytesRead) => {
       release()

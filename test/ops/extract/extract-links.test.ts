@@ -142,7 +142,13 @@ describe('zip link entries', () => {
 
   it('reads a deflated link target and counts no link as a file', async () => {
     const ws = await createWorkspace(created)
-    const archive = await ws.file('d.eti', rawZip([{name: 'real.txt', data: 'r'}, {name: 'l', data: 'real.txt', mode: 0o120777, deflate: true}]))
+    const archive = await ws.file(
+      'd.eti',
+      rawZip([
+        {name: 'real.txt', data: 'r'},
+        {name: 'l', data: 'real.txt', mode: 0o120777, deflate: true},
+      ]),
+    )
     expect(await extractArchive(archive, ws.dest)).toEqual({format: 'zip', files: 1, bytes: 1})
     expect(await fs.readlink(path.join(ws.dest, 'l'))).toBe('real.txt')
   })

@@ -19,8 +19,20 @@ async function modeOf(file: string): Promise<number> {
 describe('extractArchive, several archives into one folder', () => {
   it('lets later archives add files and overwrite earlier ones, modes included', async () => {
     const ws = await createWorkspace(created)
-    const first = await ws.file('1.eti', rawTar([{name: 'shared.txt', data: 'from tar'}, {name: 'only-tar.txt', data: 't'}]))
-    const second = await ws.file('2.eti', rawZip([{name: 'shared.txt', data: 'from zip', mode: 0o100755}, {name: 'only-zip.txt', data: 'z'}]))
+    const first = await ws.file(
+      '1.eti',
+      rawTar([
+        {name: 'shared.txt', data: 'from tar'},
+        {name: 'only-tar.txt', data: 't'},
+      ]),
+    )
+    const second = await ws.file(
+      '2.eti',
+      rawZip([
+        {name: 'shared.txt', data: 'from zip', mode: 0o100755},
+        {name: 'only-zip.txt', data: 'z'},
+      ]),
+    )
     const third = await ws.file('3.eti', rawTarGz([{name: 'shared.txt', data: 'from tar.gz', mode: 0o644}]))
     await extractArchive(first, ws.dest)
     await extractArchive(second, ws.dest)
@@ -34,7 +46,13 @@ describe('extractArchive, several archives into one folder', () => {
 
   it('writes a zip through a folder link an earlier tar made, staying inside', async () => {
     const ws = await createWorkspace(created)
-    const first = await ws.file('1.eti', rawTar([{name: 'real/', type: 'directory'}, {name: 'alias', type: 'symlink', linkname: 'real'}]))
+    const first = await ws.file(
+      '1.eti',
+      rawTar([
+        {name: 'real/', type: 'directory'},
+        {name: 'alias', type: 'symlink', linkname: 'real'},
+      ]),
+    )
     const second = await ws.file('2.eti', rawZip([{name: 'alias/file.txt', data: 'via link'}]))
     await extractArchive(first, ws.dest)
     await extractArchive(second, ws.dest)

@@ -24,15 +24,7 @@ async function buildGame(ws: Workspace): Promise<string> {
 }
 
 async function expectGame(dest: string): Promise<void> {
-  expect(await listTree(dest)).toEqual([
-    'bin',
-    'bin/game.sh',
-    'data',
-    'data/big.pak',
-    'data/levels',
-    'data/levels/deep',
-    'data/levels/deep/one.map',
-  ])
+  expect(await listTree(dest)).toEqual(['bin', 'bin/game.sh', 'data', 'data/big.pak', 'data/levels', 'data/levels/deep', 'data/levels/deep/one.map'])
   expect(await fs.readFile(path.join(dest, 'data', 'levels', 'deep', 'one.map'), 'utf8')).toBe('level one')
   expect((await fs.readFile(path.join(dest, 'data', 'big.pak'))).equals(Buffer.alloc(300_000, 7))).toBe(true)
   expect((await fs.stat(path.join(dest, 'bin', 'game.sh'))).mode & 0o111).toBe(0o111)

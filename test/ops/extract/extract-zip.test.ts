@@ -55,7 +55,13 @@ describe('extractArchive with zip', () => {
 
   it('lets a later entry of the same name win', async () => {
     const ws = await createWorkspace(created)
-    const archive = await ws.file('dup.eti', rawZip([{name: 'a.txt', data: 'first'}, {name: 'a.txt', data: 'second'}]))
+    const archive = await ws.file(
+      'dup.eti',
+      rawZip([
+        {name: 'a.txt', data: 'first'},
+        {name: 'a.txt', data: 'second'},
+      ]),
+    )
     await extractArchive(archive, ws.dest)
     expect(await fs.readFile(path.join(ws.dest, 'a.txt'), 'utf8')).toBe('second')
   })
