@@ -5,20 +5,21 @@
 import {EventEmitter} from 'node:events'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
-import {LanspreadError, errnoCode, isLanspreadError} from '../errors.js'
+import {LanspreadError} from '../errors.js'
 import type {PidLock} from '../fs/pid-lock.js'
-import {type Catalog, type CatalogEntry, loadCatalogEntries, missingCatalogWarning} from './catalog.js'
+import {type Catalog, type CatalogEntry} from './catalog.js'
+import {type Catalogs, readCatalogs} from './catalogs.js'
 import type {ContentHashCache} from './content-hashes.js'
 import {type GameFile, GameStore, gameFile, gameFilesEqual} from './game-store.js'
 import {assertGamesDir} from './games-folder.js'
 import {type IndexedGame, IndexStore, type IndexStoreOptions, type LibraryIndex} from './index-store.js'
 import type {GameId} from './layout.js'
 import {learnedCatalogPath, loadLearnedCatalog, mergedCatalog, saveLearnedCatalog, withLearned} from './learned-catalog.js'
+import {isStateNotWritable, notWritableReason, stateNotWritable} from './state-not-writable.js'
 import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {type RevisionStep, digestStamp, libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
 import {type GameFolderReader, type ScanReport, scanGames} from './scanner.js'
-import {errnoWords} from './skipped.js'
 import {type ActiveOperation, type GameSummary, summarize} from './summary.js'
 
 export interface Logger {
@@ -367,20 +368,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   }
 }
 
-interface Catalogs {
-  /** catalog.json's entries; undefined while there is none. */
-  user: CatalogEntry[] | undefined
-  learned: CatalogEntry[]
-}
-
-/** Both catalogs; a missing catalog.json is said once, not again on each reload while it stays missing. */
-async function readCatalogs(paths: LanspreadPaths, logger: Logger, previous: Catalogs | undefined): Promise<Catalogs> {
-  const user = await loadCatalogEntries(paths.catalogPath)
-  if (user === undefined && (previous === undefined || previous.user !== undefined)) logger.warn(missingCatalogWarning(paths.catalogPath))
-  const learned = await loadLearnedCatalog(learnedCatalogPath(paths.stateDir), (m) => logger.warn(m))
-  return {user, learned}
-}
-
 function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
   const summaries = new Map<GameId, GameSummary>()
   for (const id of Object.keys(index.games).sort()) summaries.set(id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id)))
@@ -403,23 +390,6 @@ function entriesChanged(before: Readonly<Record<GameId, IndexedGame>>, after: Re
   const ids = Object.keys(after)
   if (ids.length !== Object.keys(before).length) return true
   return ids.some((id) => before[id] !== after[id] && JSON.stringify(before[id]) !== JSON.stringify(after[id]))
-}
-
-const NOT_WRITABLE = new Set(['EROFS', 'EACCES', 'EPERM'])
-
-function isStateNotWritable(error: unknown): error is LanspreadError {
-  return isLanspreadError(error, 'io') && NOT_WRITABLE.has(errnoCode(error.cause) ?? '')
-}
-
-function notWritableReason(error: LanspreadError): string {
-  return errnoWords(errnoCode(error.cause)) ?? error.message
-}
-
-function stateNotWritable(stateDir: string, error: LanspreadError): LanspreadError {
-  return new LanspreadError('io', `cannot write the state folder ${stateDir}: ${notWritableReason(error)}`, {
-    hint: 'use --state-dir PATH to keep the index in a writable folder (or make this one writable)',
-    cause: error,
-  })
 }
 
 const stderrLogger: Logger = {warn: (message) => process.stderr.write(`warning: ${message}\n`)}

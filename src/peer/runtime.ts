@@ -2,14 +2,13 @@
 // listens for peers over QUIC, keeps their libraries in sync with ours and answers the
 // control socket. It composes the modules below it and owns their start and stop order.
 import {EventEmitter} from 'node:events'
-import type {DownloadProgress} from '../download/progress.js'
 import os from 'node:os'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {controlSocketPath} from '../control/attach.js'
 import {ControlServer, toControlError} from '../control/server.js'
 import type {AdvertisedLibrary, DiscoverySource} from '../discovery/discovery.js'
-import {LanspreadError, errnoCode, errorMessage, isLanspreadError} from '../errors.js'
+import {LanspreadError, errorMessage, isLanspreadError} from '../errors.js'
 import {PidLock} from '../fs/pid-lock.js'
 import type {LibraryDelta} from '../library/library-delta.js'
 import {assertGamesDir} from '../library/games-folder.js'
@@ -26,11 +25,13 @@ import {QuicEndpoint} from '../transport/quic.js'
 import {BulkTlsServer} from '../transport/bulk-tls-server.js'
 import type {Certificate} from '../transport/quic-settings.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
+import {startBulk} from './bulk-plane.js'
 import {controlHandler} from './control-handlers.js'
 import {Dialer} from './dialer.js'
 import {Liveness} from './liveness.js'
-import {PeerSessions, type PeerSessionsEvents} from './peer-sessions.js'
-import {type PeerInfo, PeerTable} from './peer-table.js'
+import {BROADCAST_EVENTS, RUNTIME_EVENTS, type RuntimeEventSink, type RuntimeEvents} from './runtime-events.js'
+import {PeerSessions} from './peer-sessions.js'
+import {PeerTable} from './peer-table.js'
 import {RescanGate} from './rescan-gate.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
@@ -56,23 +57,7 @@ export interface PeerRuntimeOptions {
 }
 
 export type {LogLevel} from './runtime-view.js'
-
-/** Every event serve reports (NDJSON under --json, and the control socket's stream). */
-export interface RuntimeEvents {
-  listening: [{peer_id: string; host: string; port: number; bulk_port: number | null; library_rev: number; library_epoch: string}]
-  peer_found: [PeerInfo]
-  peer_lost: [PeerInfo & {reason: string}]
-  peer_updated: [PeerInfo]
-  peer_refused: PeerSessionsEvents['peer_refused']
-  peer_library_changed: PeerSessionsEvents['peer_library_changed']
-  library_changed: [{library_rev: number; library_epoch: string; added: string[]; updated: string[]; removed: string[]}]
-  download_progress: [DownloadProgress]
-  operation_started: [{id: string; kind: string}]
-  operation_finished: [{id: string; kind: string}]
-  operation_failed: [{id: string; kind: string; code: string; message: string}]
-  log: [{level: LogLevel; message: string}]
-  stopped: [{reason: string}]
-}
+export {RUNTIME_EVENTS, type RuntimeEventSink, type RuntimeEvents} from './runtime-events.js'
 
 /** The modules a runtime composes. */
 export interface RuntimeParts {
@@ -91,25 +76,6 @@ export interface RuntimeParts {
   /** The bulk data plane and its TCP port; undefined with `--no-bulk`. */
   bulk: {server: BulkTlsServer; port: number} | undefined
 }
-
-/** Events a control-socket subscriber receives. */
-const BROADCAST_EVENTS = [
-  'peer_found',
-  'peer_lost',
-  'peer_updated',
-  'peer_refused',
-  'peer_library_changed',
-  'library_changed',
-  'download_progress',
-  'operation_started',
-  'operation_finished',
-  'operation_failed',
-] as const
-
-export const RUNTIME_EVENTS = ['listening', ...BROADCAST_EVENTS, 'log', 'stopped'] as const satisfies readonly (keyof RuntimeEvents)[]
-
-/** Receives every runtime event with its one argument (serve prints them). */
-export type RuntimeEventSink = (event: keyof RuntimeEvents, data: unknown) => void
 
 export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlRuntime {
   readonly peerId: string
@@ -404,42 +370,6 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   log(level: LogLevel, message: string): void {
     this.emit('log', {level, message})
   }
-}
-
-/** Where the bulk plane listens; `flag` is the one that chose the port, named when it is taken. */
-interface BulkListen {
-  host: string
-  port: number
-  flag: '--port' | '--bulk-port'
-}
-
-async function startBulk(
-  listen: BulkListen,
-  certificate: Certificate,
-  table: PeerTable,
-  games: GameServer,
-  log: (level: LogLevel, message: string) => void,
-): Promise<{server: BulkTlsServer; port: number}> {
-  const server = new BulkTlsServer(
-    {certificate, identify: (fingerprint) => table.records().find((record) => record.cert_fingerprint === fingerprint)?.peer_id, handler: games.handle},
-    {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},
-  )
-  try {
-    const {port} = await server.start({host: listen.host, port: listen.port})
-    return {server, port}
-  } catch (error) {
-    throw bulkPortError(listen, error)
-  }
-}
-
-/** A bulk port another program holds is named with the flag that sets it (docs/decisions/0013-bulk-port.md). */
-function bulkPortError(listen: BulkListen, error: unknown): unknown {
-  if (!(error instanceof LanspreadError) || errnoCode(error.cause) !== 'EADDRINUSE') return error
-  const why = listen.flag === '--port' ? `, the bulk TLS port (by default the QUIC --port number, over TCP),` : ` (--bulk-port)`
-  return new LanspreadError('address_unavailable', `TCP port ${listen.port}${why} is in use by another program on ${listen.host}`, {
-    hint: `choose another with --bulk-port N (and open it in the firewall), stop the program that uses it, or serve chunks over QUIC only with --no-bulk`,
-    cause: error,
-  })
 }
 
 function position(library: Library): LibraryPosition {
