@@ -3,7 +3,7 @@
 import {z} from 'zod'
 import {isReservedName} from '../words/game-folder-names.js'
 import {GAME_ID_PATTERN, GAME_ID_RULE} from '../words/library-formats.js'
-import {MAX_CHUNK_BYTES, MAX_EPOCH_LENGTH, MAX_FEATURE_LENGTH, MAX_FEATURES, MAX_HOSTNAME_LENGTH, MAX_PATH_LENGTH} from './limits.js'
+import {MAX_CHUNK_BYTES, MAX_CHUNKS_PER_GAME, MAX_EPOCH_LENGTH, MAX_FEATURE_LENGTH, MAX_FEATURES, MAX_HOSTNAME_LENGTH, MAX_PATH_LENGTH} from './limits.js'
 
 /** A BLAKE3 (or SHA-256) digest as 64 lower-case hex digits. */
 export const HashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits')
@@ -44,6 +44,9 @@ export const FeaturesSchema = z
 
 /** A byte count of one chunk: at least 1, at most 16 MiB. */
 export const ChunkLengthSchema = z.int().min(1).max(MAX_CHUNK_BYTES)
+
+/** A chunk's place in its game: the index of its hash in the manifest's files in order (chunk-map.ts). */
+export const ChunkIndexSchema = z.int().min(0).max(MAX_CHUNKS_PER_GAME - 1)
 
 /** A file offset or size: a non-negative safe integer. */
 export const ByteCountSchema = z.int().nonnegative()

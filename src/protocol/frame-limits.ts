@@ -5,7 +5,12 @@ import type {MessageType} from './messages.js'
 import {MAX_FRAME_BYTES} from './limits.js'
 import {protocolViolation} from './violation.js'
 
-/** Every frame of a type not listed in LARGE_FRAME_BYTES: requests and small replies. */
+/**
+ * Every frame of a type not listed in LARGE_FRAME_BYTES: requests and small replies. The swarm's
+ * messages are small too, so a peer may send them on any stream: GetChunkMap; a ChunkMap of the
+ * largest game (MAX_CHUNKS_PER_GAME: 21,848 base64 characters, ~22 KB); a Have of MAX_HAVE_CHUNKS
+ * indexes (~29 KB). test/protocol/chunk-map.test.ts checks both against this limit.
+ */
 export const MAX_SMALL_FRAME_BYTES = 64 * 1024
 
 /** The only types that may be larger, and their own limits. */

@@ -26,6 +26,19 @@ export const MAX_HANDSHAKE_GAMES = 4 * HANDSHAKE_GAMES_MAX
 /** Files in one GameManifest. */
 export const MAX_FILES_PER_MANIFEST = 100_000
 
+/**
+ * Most chunks one game may have, so a ChunkMap's bitmap (16 KiB, 21,848 base64 characters) and a
+ * chunk index stay bounded. No GameManifest frame can list more: each chunk hash costs at least
+ * 67 bytes of its JSON (`"<64 hex>",`), and 131,072 × 67 is over MAX_FRAME_BYTES.
+ */
+export const MAX_CHUNKS_PER_GAME = 131_072
+
+/**
+ * Most chunk indexes in one Have (each at most 7 bytes of JSON: ~29 KB, a small frame). A sender
+ * with more verified in one batch (≤ 250 ms: ~75 chunks of 4 MiB at 1.2 GB/s) sends several.
+ */
+export const MAX_HAVE_CHUNKS = 4096
+
 /** Largest chunk a GetChunk may ask for (and largest chunk size a manifest may declare). */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024
 

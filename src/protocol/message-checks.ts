@@ -1,5 +1,5 @@
 // Checks across the fields of one message that a field schema cannot express: unique game
-// IDs, and a manifest whose paths are unique and whose chunk lists match the file sizes.
+// IDs and chunk indexes, and a manifest whose paths are unique and whose chunk lists match the file sizes.
 import type {z} from 'zod'
 import {quoteUntrusted} from './violation.js'
 
@@ -14,6 +14,17 @@ export function checkUniqueIds(ids: readonly string[], path: Path, ctx: Context)
       return
     }
     seen.add(id)
+  }
+}
+
+export function checkUniqueChunks(indexes: readonly number[], path: Path, ctx: Context): void {
+  const seen = new Set<number>()
+  for (const index of indexes) {
+    if (seen.has(index)) {
+      ctx.addIssue({code: 'custom', path, message: `chunk ${index} appears more than once`})
+      return
+    }
+    seen.add(index)
   }
 }
 

@@ -1,8 +1,10 @@
 // Every message of the peer protocol (SPEC §4.3) as a zod schema, one discriminated union on
 // `type`, and the types inferred from them. Unknown fields are stripped, never refused.
 import {z} from 'zod'
+import {chunkBitmapProblem, MAX_BITMAP_TEXT_LENGTH} from './chunk-map.js'
 import {
   ByteCountSchema,
+  ChunkIndexSchema,
   ChunkLengthSchema,
   EpochSchema,
   FeaturesSchema,
@@ -16,8 +18,17 @@ import {
   WirePathSchema,
 } from './fields.js'
 import {WireGameSummarySchema} from './game-summary.js'
-import {MAX_CHUNK_BYTES, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, MAX_FILES_PER_MANIFEST, MAX_GAMES_PER_MESSAGE, MAX_HANDSHAKE_GAMES} from './limits.js'
-import {checkManifestFiles, checkUniqueIds} from './message-checks.js'
+import {
+  MAX_CHUNK_BYTES,
+  MAX_CHUNKS_PER_GAME,
+  MAX_ERROR_CODE_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  MAX_FILES_PER_MANIFEST,
+  MAX_GAMES_PER_MESSAGE,
+  MAX_HANDSHAKE_GAMES,
+  MAX_HAVE_CHUNKS,
+} from './limits.js'
+import {checkManifestFiles, checkUniqueChunks, checkUniqueIds} from './message-checks.js'
 
 /** The protocol version this build speaks; a peer with another one is dropped (SPEC §4.3). */
 export const PROTOCOL_VERSION = 1
@@ -160,6 +171,40 @@ export const GetChunkSchema = z.object({
 /** Sent before a chunk's bytes: exactly `length` raw bytes follow it on the stream. */
 export const ChunkHeaderSchema = z.object({type: z.literal('ChunkHeader'), hash: HashSchema, length: ChunkLengthSchema})
 
+/** Asks which chunks of a game being downloaded (as `content_hash`) the peer verified: answered with ChunkMap (SPEC §5.1). */
+export const GetChunkMapSchema = z.object({type: z.literal('GetChunkMap'), id: GameIdSchema, content_hash: HashSchema})
+
+/**
+ * The chunks a peer verified and wrote, as base64 of a bit array, LSB first (chunk-map.ts):
+ * exactly ceil(chunk_count / 8) bytes, no bit set past chunk_count. The receiver checks that
+ * chunk_count is its manifest's.
+ */
+export const ChunkMapSchema = z
+  .object({
+    type: z.literal('ChunkMap'),
+    id: GameIdSchema,
+    content_hash: HashSchema,
+    chunk_count: z.int().min(0).max(MAX_CHUNKS_PER_GAME),
+    bitmap: z.string().max(MAX_BITMAP_TEXT_LENGTH),
+  })
+  .superRefine((message, ctx) => {
+    const problem = chunkBitmapProblem(message.bitmap, message.chunk_count)
+    if (problem !== undefined) ctx.addIssue({code: 'custom', path: ['bitmap'], message: problem})
+  })
+
+/**
+ * Chunks the sender verified and wrote since its last Have or ChunkMap, batched over ≤ 250 ms
+ * (SPEC §5.1). Indexes are unique; the receiver checks them against its manifest's chunk count.
+ */
+export const HaveSchema = z
+  .object({
+    type: z.literal('Have'),
+    id: GameIdSchema,
+    content_hash: HashSchema,
+    chunks: z.array(ChunkIndexSchema).min(1).max(MAX_HAVE_CHUNKS),
+  })
+  .superRefine((message, ctx) => checkUniqueChunks(message.chunks, ['chunks'], ctx))
+
 export const PingSchema = z.object({type: z.literal('Ping')})
 export const PongSchema = z.object({type: z.literal('Pong')})
 export const GoodbyeSchema = z.object({type: z.literal('Goodbye'), peer_id: PeerIdSchema})
@@ -185,6 +230,9 @@ export const MessageSchema = z.discriminatedUnion('type', [
   NotModifiedSchema,
   GetChunkSchema,
   ChunkHeaderSchema,
+  GetChunkMapSchema,
+  ChunkMapSchema,
+  HaveSchema,
   PingSchema,
   PongSchema,
   GoodbyeSchema,
@@ -207,6 +255,9 @@ export type GameManifest = MessageOf<'GameManifest'>
 export type ManifestEntry = z.infer<typeof ManifestEntrySchema>
 export type GetChunk = MessageOf<'GetChunk'>
 export type ChunkHeader = MessageOf<'ChunkHeader'>
+export type GetChunkMap = MessageOf<'GetChunkMap'>
+export type ChunkMap = MessageOf<'ChunkMap'>
+export type Have = MessageOf<'Have'>
 export type Goodbye = MessageOf<'Goodbye'>
 export type ErrorMessage = MessageOf<'Error'>
 

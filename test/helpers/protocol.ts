@@ -77,6 +77,10 @@ export const SAMPLES: {readonly [T in MessageType]: Extract<Message, {type: T}>}
   NotModified: {type: 'NotModified'},
   GetChunk: {type: 'GetChunk', id: 'quake3', manifest_hash: HASH_A, path: 'baseq3/pak0.pk3', offset: 4 * 1024 * 1024, length: 4 * 1024 * 1024},
   ChunkHeader: {type: 'ChunkHeader', hash: HASH_A, length: 3},
+  GetChunkMap: {type: 'GetChunkMap', id: 'quake3', content_hash: HASH_B},
+  // chunks 0, 3 and 9 of 10: bytes 0x09 0x02
+  ChunkMap: {type: 'ChunkMap', id: 'quake3', content_hash: HASH_B, chunk_count: 10, bitmap: 'CQI='},
+  Have: {type: 'Have', id: 'quake3', content_hash: HASH_B, chunks: [4, 1]},
   Ping: {type: 'Ping'},
   Pong: {type: 'Pong'},
   Goodbye: {type: 'Goodbye', peer_id: PEER_ID},
