@@ -46,7 +46,10 @@ export const FeaturesSchema = z
 export const ChunkLengthSchema = z.int().min(1).max(MAX_CHUNK_BYTES)
 
 /** A chunk's place in its game: the index of its hash in the manifest's files in order (chunk-map.ts). */
-export const ChunkIndexSchema = z.int().min(0).max(MAX_CHUNKS_PER_GAME - 1)
+export const ChunkIndexSchema = z
+  .int()
+  .min(0)
+  .max(MAX_CHUNKS_PER_GAME - 1)
 
 /** A file offset or size: a non-negative safe integer. */
 export const ByteCountSchema = z.int().nonnegative()
