@@ -1,8 +1,12 @@
-// Test material for the peer protocol: one valid sample of every message, byte sources that
-// deliver frames in chosen pieces (and count what was pulled), and a seeded random generator.
+// Test material for the peer protocol: one valid sample of every message, the refusal of an
+// invalid one, byte sources that deliver frames in chosen pieces (and count what was pulled),
+// and a seeded random generator.
 import {ReadableStream} from 'node:stream/web'
+import {expect} from 'vitest'
+import {isLanspreadError} from '../../src/errors.js'
 import type {GameSummary} from '../../src/library/summary.js'
 import type {Message, MessageType} from '../../src/protocol/messages.js'
+import {parseMessage} from '../../src/protocol/parse-message.js'
 
 export const PEER_ID = '3f2b8c1e-9d4a-4e6f-8b7a-1c2d3e4f5a6b'
 export const EPOCH = 'Zk3J9x-Qe_7'
@@ -85,6 +89,17 @@ export const SAMPLES: {readonly [T in MessageType]: Extract<Message, {type: T}>}
   Pong: {type: 'Pong'},
   Goodbye: {type: 'Goodbye', peer_id: PEER_ID},
   Error: {type: 'Error', code: 'not_found', message: 'no game "quake3" here'},
+}
+
+/** The protocol error parseMessage throws for `value` (from peer-1), or a failure when it accepts it. */
+export function parseRefusal(value: unknown): string {
+  try {
+    parseMessage(value, 'peer-1')
+  } catch (error) {
+    expect(isLanspreadError(error, 'protocol')).toBe(true)
+    return (error as Error).message
+  }
+  throw new Error(`accepted ${JSON.stringify(value).slice(0, 200)}`)
 }
 
 /** A frame with any body, valid or not. */

@@ -19,7 +19,7 @@ import {encodeFrame} from '../../src/protocol/framing.js'
 import {FRAME_PREFIX_BYTES, MAX_CHUNKS_PER_GAME, MAX_FRAME_BYTES, MAX_HAVE_CHUNKS} from '../../src/protocol/limits.js'
 import type {ChunkMap, Have, Message} from '../../src/protocol/messages.js'
 import {parseMessage} from '../../src/protocol/parse-message.js'
-import {HASH_B, countingSource, seededRandom} from '../helpers/protocol.js'
+import {HASH_B, countingSource, parseRefusal, seededRandom} from '../helpers/protocol.js'
 
 function randomBitmap(chunkCount: number, seed: number): {bitmap: Uint8Array; set: number[]} {
   const random = seededRandom(seed)
@@ -34,15 +34,7 @@ function randomBitmap(chunkCount: number, seed: number): {bitmap: Uint8Array; se
   return {bitmap, set}
 }
 
-function refusal(value: unknown): string {
-  try {
-    parseMessage(value, 'peer-1')
-  } catch (error) {
-    expect(isLanspreadError(error, 'protocol')).toBe(true)
-    return (error as Error).message
-  }
-  throw new Error(`accepted ${JSON.stringify(value).slice(0, 200)}`)
-}
+const refusal = parseRefusal
 
 const chunkMap = (chunkCount: number, bitmap: string): ChunkMap => ({type: 'ChunkMap', id: 'quake3', content_hash: HASH_B, chunk_count: chunkCount, bitmap})
 const have = (chunks: number[]): Have => ({type: 'Have', id: 'quake3', content_hash: HASH_B, chunks})

@@ -1,20 +1,10 @@
 import {describe, expect, it} from 'vitest'
-import {isLanspreadError} from '../../src/errors.js'
 import {MAX_GAMES_PER_MESSAGE, MAX_HANDSHAKE_GAMES} from '../../src/protocol/limits.js'
 import {MESSAGE_TYPES, type Message} from '../../src/protocol/messages.js'
 import {parseMessage} from '../../src/protocol/parse-message.js'
-import {HASH_A, HASH_B, PEER_ID, SAMPLES, summary} from '../helpers/protocol.js'
+import {HASH_A, HASH_B, PEER_ID, SAMPLES, parseRefusal, summary} from '../helpers/protocol.js'
 
-/** The protocol error parseMessage throws for `value`, or a failure when it accepts it. */
-function refusal(value: unknown): string {
-  try {
-    parseMessage(value, 'peer-1')
-  } catch (error) {
-    expect(isLanspreadError(error, 'protocol')).toBe(true)
-    return (error as Error).message
-  }
-  throw new Error(`accepted ${JSON.stringify(value).slice(0, 200)}`)
-}
+const refusal = parseRefusal
 
 function withField(message: Message, field: string, value: unknown): unknown {
   return {...message, [field]: value}
