@@ -339,7 +339,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   }
 
   private onLocalRevision(delta: LibraryDelta): void {
-    this.history.record(delta)
+    // Into the history deltas are served from, and pushed to every admitted peer (LibrarySync).
+    this.sessions.sync.published(delta)
     const {library_rev, library_epoch} = this.position()
     this.emit('library_changed', {
       library_rev,
@@ -348,7 +349,6 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       updated: delta.updated.map((g) => g.id),
       removed: [...delta.removed],
     })
-    this.sessions.pushAll()
     const library = this.advertisedLibrary()
     for (const source of this.options.discovery) source.announce?.(library)
   }
