@@ -32,13 +32,17 @@ export interface AdmissionOptions {
   handshakeGamesMax?: number
 }
 
-export interface AdmissionComponents {
+/** What the conversations with peers work on (PeerSessions takes the same). */
+export interface SessionParts {
   endpoint: Endpoint
   table: PeerTable
   pins: PinStore
   library: LocalLibraryView
   settings: RuntimeSettings
   log: (level: 'info' | 'warn', message: string) => void
+}
+
+export interface AdmissionComponents extends SessionParts {
   /** Sends a request on a connection and returns the reply (the Hello we send). */
   exchange: (connection: PeerConnection, message: Message, label: string, timeoutMs: number) => Promise<Message>
   refused: (event: PeerRefused) => void

@@ -7,16 +7,14 @@ import {LanspreadError, errorMessage} from '../errors.js'
 import {LARGE_REQUESTS, LARGE_REQUESTS_BEFORE_HELLO} from '../protocol/frame-limits.js'
 import type {Message} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
-import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
+import type {LibraryPosition} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
-import type {ByteStream, DialOptions, Endpoint, PeerConnection} from '../transport/endpoint.js'
-import type {PinStore} from '../transport/pins.js'
-import {Admission, type AdmissionOptions, type PeerRefused} from './admission.js'
+import type {ByteStream, DialOptions, PeerConnection} from '../transport/endpoint.js'
+import {Admission, type AdmissionOptions, type PeerRefused, type SessionParts} from './admission.js'
 import {LibrarySync, type PeerLibraryChanged} from './library-sync/sync.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
-import type {PeerAddress, PeerTable} from './peer-table.js'
-import type {RuntimeSettings} from './settings.js'
+import type {PeerAddress} from './peer-table.js'
 
 /** Requests another module serves (GetGame, GetChunk: the downloads layer), maybe with raw bytes. */
 export type ExtraHandler = GameRequestHandler
@@ -27,14 +25,7 @@ export interface PeerSessionsEvents {
   frames: [{direction: 'in' | 'out'; type: Message['type']; peer_id: string | undefined}]
 }
 
-export interface PeerSessionsComponents {
-  endpoint: Endpoint
-  table: PeerTable
-  pins: PinStore
-  library: LocalLibraryView
-  settings: RuntimeSettings
-  log: (level: 'info' | 'warn', message: string) => void
-}
+export type PeerSessionsComponents = SessionParts
 
 export type PeerSessionsOptions = AdmissionOptions
 
