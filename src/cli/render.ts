@@ -1,7 +1,7 @@
 // Human output: a plain aligned table and readable sizes. JSON output needs no help here:
 // a command's run() returns the document and oclif prints it.
 import type {SkippedGame} from '../library/scanner.js'
-import type {NetworkGame} from '../peer/network-library.js'
+import type {NetworkGame} from '../sync/network-library.js'
 import type {PeerInfo} from '../peer/peer-table.js'
 import type {GameSummary} from '../library/summary.js'
 

@@ -6,7 +6,7 @@ import type {LanspreadPaths} from '../config.js'
 import {LanspreadError} from '../errors.js'
 import {Library, type LibrarySnapshot} from '../library/library.js'
 import type {GameSummary} from '../library/summary.js'
-import type {NetworkGame} from '../peer/network-library.js'
+import type {NetworkGame} from '../sync/network-library.js'
 
 export default class LibraryCommand extends LanspreadCommand {
   static override summary = "Show this peer's game library, or one game of it; with --peers, every game on the network and who has it."

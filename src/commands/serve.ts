@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {argvWantsJson} from '../cli/failure.js'
 import {parsePeerAddress} from '../discovery/static-peers.js'
-import {serveUntilSignal} from '../peer/serve.js'
+import {serveUntilSignal} from '../cli/serve.js'
 
 export default class Serve extends LanspreadCommand {
   static override summary = "Run this machine's peer: keep the library indexed, find peers, sync libraries, answer the other commands."

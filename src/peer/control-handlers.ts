@@ -8,7 +8,7 @@ import {describeIssues} from '../fs/read-json.js'
 import type {DownloadProgress} from '../download/progress.js'
 import {ControlJobs} from './control-jobs.js'
 import {fetchGames} from './fetch-games.js'
-import {networkLibrary} from './network-library.js'
+import {networkLibrary} from '../sync/network-library.js'
 import type {ControlRuntime} from './runtime-view.js'
 
 const IdArgs = z.object({id: z.string().optional()})

@@ -1,15 +1,16 @@
-// One request per bidirectional stream (SPEC §4.2): a request frame, then one reply frame
-// (or none, for a push), each bounded by the request timeout. The serving side reads one
-// frame, answers it, and answers anything it cannot handle with an Error frame.
+// The request/reply of src/transport/framed-request.ts over QUIC: one request per bidirectional
+// stream (SPEC §4.2), a request frame, then one reply frame (or none, for a push), each bounded
+// by the request timeout. The serving side reads one frame, answers it, and answers anything it
+// cannot handle with an Error frame.
 import {LanspreadError} from '../errors.js'
 import {LARGE_REQUESTS, type LargeFrameTypes} from '../protocol/frame-limits.js'
 import {FrameReader} from '../protocol/frame-reader.js'
 import {FrameWriter} from '../protocol/frame-writer.js'
 import type {Message} from '../protocol/messages.js'
-import {protocolViolation} from '../protocol/violation.js'
-import {fromWireError, toWireError} from '../protocol/wire-errors.js'
+import {toWireError} from '../protocol/wire-errors.js'
 import type {GameRequestReply} from '../serving/game-request-handler.js'
 import type {ByteStream, PeerConnection} from '../transport/endpoint.js'
+import {type AnswerChannel, answerOne, ask, streamRequestChannel, tell as tellOver} from '../transport/framed-request.js'
 import {withTimeout} from '../transport/with-timeout.js'
 
 export interface ExchangeOptions {
@@ -20,42 +21,27 @@ export interface ExchangeOptions {
 
 /** Sends `message` and returns the peer's reply; an Error reply becomes a LanspreadError. */
 export async function exchange(connection: PeerConnection, message: Message, options: ExchangeOptions): Promise<Message> {
-  return connection.request(
-    async (stream) => {
-      const writer = new FrameWriter(stream.writable, {peer: options.peer})
-      await writer.send(message)
-      await writer.end()
-      const reply = await new FrameReader(stream.readable, {peer: options.peer}).next()
-      if (!reply) throw protocolViolation(options.peer, `closed the stream without answering ${message.type}`)
-      if (reply.type === 'Error') throw fromWireError(reply, options.peer)
-      return reply
-    },
-    {timeoutMs: options.timeoutMs, what: `${message.type} to ${options.peer}`},
-  )
+  return connection.request((stream) => ask(streamRequestChannel(stream, options.peer), message, {peer: options.peer}), {
+    timeoutMs: options.timeoutMs,
+    what: `${message.type} to ${options.peer}`,
+  })
 }
 
 /** Sends a message that gets no reply (a pushed delta, Goodbye), and waits until the peer took it. */
 export async function tell(connection: PeerConnection, message: Message, options: ExchangeOptions): Promise<void> {
-  await connection.request(
-    async (stream) => {
-      const writer = new FrameWriter(stream.writable, {peer: options.peer})
-      await writer.send(message)
-      await writer.end()
-      // The peer closes its side once it has read the frame.
-      const extra = await new FrameReader(stream.readable, {peer: options.peer}).next()
-      if (extra?.type === 'Error') throw fromWireError(extra, options.peer)
-    },
-    {timeoutMs: options.timeoutMs, what: `${message.type} to ${options.peer}`},
-  )
+  await connection.request((stream) => tellOver(streamRequestChannel(stream, options.peer), message, {peer: options.peer}), {
+    timeoutMs: options.timeoutMs,
+    what: `${message.type} to ${options.peer}`,
+  })
 }
 
 /** A reply, or a reply followed by raw bytes (a ChunkHeader and its chunk) from the downloads layer. */
 export type StreamReply = Message | GameRequestReply
 
-/** What the serving side does with one request: a reply, or undefined for a push. */
 /** The slowest rate a peer may read a chunk at before its stream is reset (128 KiB/s: 32 s for 4 MiB). */
 const MIN_CHUNK_RATE_BYTES_PER_S = 128 * 1024
 
+/** What the serving side does with one request: a reply, or undefined for a push. */
 export type RequestDispatcher = (message: Message, connection: PeerConnection) => Promise<StreamReply | undefined>
 
 /**
@@ -73,30 +59,31 @@ export async function serveStream(
   timeoutMs?: number,
   largeTypes: LargeFrameTypes = LARGE_REQUESTS,
 ): Promise<void> {
+  const outcome = await answerOne(streamAnswerChannel(stream, peer, timeoutMs, largeTypes), (request) => dispatch(request, connection))
+  if ('refused' in outcome) throw outcome.refused
+}
+
+function streamAnswerChannel(stream: ByteStream, peer: string, timeoutMs: number | undefined, largeTypes: LargeFrameTypes): AnswerChannel {
   const writer = new FrameWriter(stream.writable, {peer})
+  const reader = new FrameReader(stream.readable, {peer, largeTypes})
   const bounded = <T>(work: Promise<T>, what: string, extraMs = 0): Promise<T> =>
     timeoutMs === undefined ? work : withTimeout(work, timeoutMs + extraMs, `${what} of peer ${peer}`, () => stream.cancel(new Error('timed out')))
-  let answer: StreamReply | undefined
-  let type: Message['type'] | undefined
-  try {
-    const request = await bounded(new FrameReader(stream.readable, {peer, largeTypes}).next(), 'reading a request')
-    if (!request) return void (await writer.end().catch(() => {}))
-    type = request.type
-    answer = await dispatch(request, connection)
-  } catch (error) {
-    await bounded(
-      writer.send(toWireError(error)).then(() => writer.end()),
-      'sending an Error',
-    ).catch(() => {})
-    throw error
-  }
-  const {reply, raw, release} = answer === undefined || 'type' in answer ? {reply: answer, raw: undefined, release: undefined} : answer
-  try {
+  return {
+    receive: () => bounded(reader.next(), 'reading a request'),
     // A chunk takes as long as its bytes need on a slow link (QUIC moves a few MB/s): the bound
     // grows with its size, so only a peer that really stalls loses the stream.
-    await bounded(sendAnswer(writer, reply, raw), `answering ${type}`, raw ? Math.ceil((raw.length / MIN_CHUNK_RATE_BYTES_PER_S) * 1000) : 0)
-  } finally {
-    release?.()
+    send: (answer, request) =>
+      bounded(
+        sendAnswer(writer, answer?.reply, answer?.raw),
+        `answering ${request.type}`,
+        answer?.raw ? Math.ceil((answer.raw.length / MIN_CHUNK_RATE_BYTES_PER_S) * 1000) : 0,
+      ),
+    end: () => writer.end().catch(() => {}),
+    refuse: (error) =>
+      bounded(
+        writer.send(toWireError(error)).then(() => writer.end()),
+        'sending an Error',
+      ).catch(() => {}),
   }
 }
 

@@ -1,7 +1,9 @@
-// The events a running serve reports: printed by `serve` (NDJSON under --json) and streamed
-// to control-socket subscribers. Their names and payloads in one place, apart from the runtime.
+// The events a running serve reports: printed by `serve` (src/cli/serve-log.ts: human lines,
+// NDJSON under --json) and streamed to control-socket subscribers. Their names and payloads in
+// one place, apart from the runtime; the runtime only emits them.
 import type {DownloadProgress} from '../download/progress.js'
-import type {PeerSessionsEvents} from './peer-sessions.js'
+import type {PeerRefused} from './admission.js'
+import type {PeerLibraryChanged} from './library-sync/sync.js'
 import type {PeerInfo} from './peer-table.js'
 import type {LogLevel} from './runtime-view.js'
 
@@ -11,8 +13,8 @@ export interface RuntimeEvents {
   peer_found: [PeerInfo]
   peer_lost: [PeerInfo & {reason: string}]
   peer_updated: [PeerInfo]
-  peer_refused: PeerSessionsEvents['peer_refused']
-  peer_library_changed: PeerSessionsEvents['peer_library_changed']
+  peer_refused: [PeerRefused]
+  peer_library_changed: [PeerLibraryChanged]
   library_changed: [{library_rev: number; library_epoch: string; added: string[]; updated: string[]; removed: string[]}]
   download_progress: [DownloadProgress]
   operation_started: [{id: string; kind: string}]

@@ -28,14 +28,13 @@ import {FEATURE_BULK_TLS} from '../protocol/messages.js'
 import {startBulk} from './bulk-plane.js'
 import {controlHandler} from './control-handlers.js'
 import {Dialer} from './dialer.js'
+import {type LibraryWatch, watchLibrary} from './library-watch.js'
 import {Liveness} from './liveness.js'
 import {BROADCAST_EVENTS, RUNTIME_EVENTS, type RuntimeEventSink, type RuntimeEvents} from './runtime-events.js'
 import {PeerSessions} from './peer-sessions.js'
 import {PeerTable} from './peer-table.js'
-import {RescanGate} from './rescan-gate.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
-import {type GamesWatcher, watchGames} from './watcher.js'
 
 export const DEFAULT_PORT = 4870
 
@@ -92,7 +91,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   readonly bulkPort: number | null
   readonly bulkServer: BulkTlsServer | undefined
   private readonly cleanups: (() => Promise<void> | void)[] = []
-  private gate: RescanGate | undefined
+  private watch: LibraryWatch | undefined
   /** What recovery at start did, logged once the runtime reports events. */
   private recovered: string[] = []
   private stopped = false
@@ -209,7 +208,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
 
   /** File events dropped during operations and rescans run by the watcher (for tests and status). */
   watcherStats(): {dropped: number; rescans: number} | undefined {
-    return this.gate ? {...this.gate.stats} : undefined
+    return this.watch ? {...this.watch.gate.stats} : undefined
   }
 
   position(): LibraryPosition {
@@ -245,7 +244,17 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     this.cleanups.push(() => control.close())
     for (const event of BROADCAST_EVENTS) this.on(event, (data: unknown) => control.broadcast(event, data))
 
-    if (this.options.watch !== false) await this.startWatching()
+    if (this.options.watch !== false) {
+      const watch = (this.watch = await watchLibrary({
+        paths,
+        settings,
+        rescan: (ids) => this.refresh({only: ids}),
+        isBusy: (id) => this.operations.activeOperation(id) !== undefined,
+        reloadCatalog: () => this.library.reloadCatalog(),
+        log: (level, message) => this.log(level, message),
+      }))
+      this.cleanups.push(() => watch.close())
+    }
     const rescan = setInterval(() => void this.refresh({}), settings.rescanIntervalMs)
     rescan.unref()
     this.cleanups.push(() => clearInterval(rescan))
@@ -292,43 +301,6 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     this.sessions.on('peer_library_changed', (event) => this.emit('peer_library_changed', event))
   }
 
-  private async startWatching(): Promise<void> {
-    const {paths} = this.options
-    const gate = (this.gate = new RescanGate({
-      rescan: (ids) => this.refresh({only: ids}),
-      isBusy: (id) => this.operations.activeOperation(id) !== undefined,
-      onError: (error) => this.log('warn', `rescan failed: ${errorMessage(error)}`),
-    }))
-    const ownNames = new Set<string>()
-    for (const file of [paths.stateDir, paths.catalogPath]) if (path.dirname(file) === paths.gamesDir) ownNames.add(path.basename(file))
-    try {
-      const watcher: GamesWatcher = await watchGames({
-        gamesDir: paths.gamesDir,
-        ownNames,
-        catalogPath: paths.catalogPath,
-        onGameEvent: (id) => gate.notify(id),
-        onCatalogEvent: () => void this.reloadCatalog(),
-        onError: (error) =>
-          this.log(
-            'warn',
-            `watching ${paths.gamesDir} failed (${errorMessage(error)}); changes are picked up by the scan every ${Math.round(this.options.settings.rescanIntervalMs / 1000)} s`,
-          ),
-      })
-      this.cleanups.push(() => watcher.close())
-    } catch (error) {
-      this.log('warn', `cannot watch ${paths.gamesDir} (${errorMessage(error)}); changes are picked up by the periodic scan`)
-    }
-    this.cleanups.push(() => gate.idle())
-  }
-
-  private async reloadCatalog(): Promise<void> {
-    try {
-      await this.library.reloadCatalog()
-    } catch (error) {
-      this.log('warn', `the catalog was not reloaded: ${errorMessage(error)}`)
-    }
-  }
-
   private async refresh(options: {only?: string[]; full?: boolean}): Promise<void> {
     if (this.stopped) return
     try {
@@ -339,7 +311,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   }
 
   private onLocalRevision(delta: LibraryDelta): void {
-    this.history.record(delta)
+    // Into the history deltas are served from, and pushed to every admitted peer (LibrarySync).
+    this.sessions.sync.published(delta)
     const {library_rev, library_epoch} = this.position()
     this.emit('library_changed', {
       library_rev,
@@ -348,7 +321,6 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       updated: delta.updated.map((g) => g.id),
       removed: [...delta.removed],
     })
-    this.sessions.pushAll()
     const library = this.advertisedLibrary()
     for (const source of this.options.discovery) source.announce?.(library)
   }

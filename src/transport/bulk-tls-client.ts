@@ -1,14 +1,16 @@
 // The asking end of the bulk data plane (SPEC §4.5): one TLS connection to a peer's bulk port,
-// used only once its certificate proved to be the one pinned for that peer_id, one GetChunk at a time.
+// used only once its certificate proved to be the one pinned for that peer_id, one GetChunk at a
+// time, each asked through framed-request.ts (the replies read by BulkReplyReader).
 import type {OnReadOpts} from 'node:net'
 import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {encodeFrame} from '../protocol/framing.js'
-import type {ChunkHeader, GetChunk} from '../protocol/messages.js'
+import type {ChunkHeader, ErrorMessage, GetChunk} from '../protocol/messages.js'
 import {protocolViolation} from '../protocol/violation.js'
 import {fromWireError} from '../protocol/wire-errors.js'
-import {BulkReplyReader} from './bulk-reply-reader.js'
+import {type BulkReply, BulkReplyReader} from './bulk-reply-reader.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
+import {type RequestChannel, ask} from './framed-request.js'
 import type {Certificate} from './quic-settings.js'
 import {TIMEOUT_HINT, withTimeout} from './with-timeout.js'
 
@@ -124,7 +126,7 @@ export class BulkTlsConnection {
   /** One chunk; a peer's Error reply becomes its LanspreadError and leaves the connection usable. */
   /** `into`: a buffer of at least `request.length` bytes the chunk is read into (else a new one is). */
   getChunk(request: ChunkAsk, into?: Uint8Array): Promise<ChunkAnswer> {
-    const run = this.queue.then(() => this.ask(request, into))
+    const run = this.queue.then(() => this.askChunk(request, into))
     this.queue = run.catch(() => undefined)
     return run
   }
@@ -135,13 +137,25 @@ export class BulkTlsConnection {
     await closeWithin(this.socket, this.settings.closeGraceMs)
   }
 
-  private async ask(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer> {
+  private async askChunk(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer> {
     if (this.failure) throw this.failure
     const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${this.peer}`
-    let outcome: ChunkAnswer | Refusal
+    const channel = this.channel(request.length, into)
+    let outcome: ChunkAnswer | ErrorMessage
     const silence = this.answered ? undefined : this.watchFirstReply()
     try {
-      outcome = await withTimeout(this.exchange(request, into), this.settings.requestTimeoutMs, what, () => this.socket.destroy())
+      const reply = await ask(
+        channel,
+        {type: 'GetChunk', ...request},
+        {
+          peer: this.peer,
+          expect: ['ChunkHeader', 'Error'],
+          timeoutMs: this.settings.requestTimeoutMs,
+          what,
+          onTimeout: () => this.socket.destroy(),
+        },
+      )
+      outcome = reply.type === 'Error' ? reply : {header: reply, bytes: channel.bytes()}
     } catch (error) {
       // Anything but a clean refusal leaves the byte stream out of step: this connection is done.
       this.failure ??= error instanceof LanspreadError ? error : new LanspreadError('io', `${what} failed: ${errorMessage(error)}`, {cause: error})
@@ -150,7 +164,8 @@ export class BulkTlsConnection {
     } finally {
       clearTimeout(silence)
     }
-    if ('refusal' in outcome) throw outcome.refusal
+    // A peer's Error reply: the server refused this request and the connection is still in step.
+    if ('type' in outcome) throw fromWireError(outcome, this.peer)
     return outcome
   }
 
@@ -163,19 +178,25 @@ export class BulkTlsConnection {
     }, ms)
   }
 
-  private async exchange(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer | Refusal> {
-    // Expected before it is asked for: the reply's first bytes may come at once.
-    const replied = this.reader.expect(request.length, into)
-    replied.catch(() => undefined)
-    await writeCorked(this.socket, encodeFrame({type: 'GetChunk', ...request}))
-    const {message, bytes} = await replied
-    if (message.type === 'Error') return {refusal: fromWireError(message, this.peer)}
-    if (message.type !== 'ChunkHeader' || bytes === undefined) throw protocolViolation(this.peer, `expected ChunkHeader, got ${message.type}`)
-    return {header: message, bytes}
+  /** One GetChunk's exchange: its reply expected before the request goes out (the first bytes may come at once). */
+  private channel(length: number, into: Uint8Array | undefined): RequestChannel & {bytes(): Uint8Array} {
+    let replied: Promise<BulkReply> | undefined
+    let bytes: Uint8Array | undefined
+    return {
+      send: async (request) => {
+        replied = this.reader.expect(length, into)
+        replied.catch(() => undefined)
+        await writeCorked(this.socket, encodeFrame(request))
+      },
+      receive: async () => {
+        const reply = await replied
+        bytes = reply?.bytes
+        return reply?.message
+      },
+      bytes: () => {
+        if (bytes === undefined) throw protocolViolation(this.peer, 'a ChunkHeader without its chunk')
+        return bytes
+      },
+    }
   }
-}
-
-/** A peer's Error reply: the server refused one request and the connection is still in step. */
-interface Refusal {
-  refusal: LanspreadError
 }

@@ -1,5 +1,6 @@
 // The serving end of the bulk data plane (SPEC §4.5): a node:tls server that answers GetChunk
-// requests in sequence on each connection, only for clients whose certificate is pinned to a peer.
+// requests in sequence on each connection (each through framed-request.ts's answerOne), only for
+// clients whose certificate is pinned to a peer.
 import type {AddressInfo, Socket} from 'node:net'
 import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
@@ -12,6 +13,7 @@ import {protocolViolation} from '../protocol/violation.js'
 import {toWireError} from '../protocol/wire-errors.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import type {TransportLog} from './endpoint.js'
+import {type AnswerChannel, type FramedReply, answerOne} from './framed-request.js'
 import {HandshakeGate} from './handshake-gate.js'
 import type {PinStore} from './pins.js'
 import type {Certificate} from './quic-settings.js'
@@ -24,13 +26,7 @@ import type {Certificate} from './quic-settings.js'
 export type BulkRequestHandler = (request: Message, peerId: string, plane?: {framed: true}, address?: string) => Promise<BulkReply>
 
 /** `release` (the chunk's permit and buffer) is called once the socket is done with the bytes: drained, or closed. */
-export interface BulkReply {
-  reply: Message
-  raw?: Uint8Array
-  release?: () => void
-  /** The reply's frame and `raw` back to back in one buffer: written as is, in one write. */
-  framed?: Uint8Array
-}
+export type BulkReply = FramedReply
 
 /** The peer_id whose pinned certificate has this SHA-256 fingerprint, or undefined for a stranger. */
 export type IdentifyPeer = (fingerprint: string) => string | undefined | Promise<string | undefined>
@@ -211,39 +207,39 @@ export class BulkTlsServer {
   /** Requests in sequence until the client ends, sends an invalid frame, or the server stops. */
   private async serve(connection: Served): Promise<void> {
     const {peerId, socket} = connection
-    const reader = new FrameReader(socket, {peer: peerId, largeTypes: NO_LARGE_FRAME})
+    const channel = this.channel(socket, peerId)
     for (;;) {
-      let request: Message | undefined
-      try {
-        request = await reader.next()
-      } catch (error) {
-        await this.refuse(socket, error)
-        return
-      }
-      if (request === undefined) {
-        socket.end()
-        return
-      }
-      if (request.type !== 'GetChunk') {
-        // Control messages travel over QUIC (SPEC §4.5): anything else here is out of protocol.
-        await this.refuse(socket, protocolViolation(peerId, `${request.type} is not served over bulk TLS (only GetChunk)`))
-        return
-      }
-      connection.busy = true
-      const answer = await this.answer(request, peerId, socket.remoteAddress)
-      try {
-        // writeCorked settles once the socket drained (TLS encrypted and sent every byte) or closed
-        // (the rest is dropped, never written): either way it no longer holds the reply's buffer.
-        if (answer.framed) await writeCorked(socket, answer.framed)
-        else await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
-      } finally {
-        answer.release?.()
-      }
+      const outcome = await answerOne(channel, (request) => {
+        if (request.type !== 'GetChunk') {
+          // Control messages travel over QUIC (SPEC §4.5): anything else here is out of protocol.
+          throw protocolViolation(peerId, `${request.type} is not served over bulk TLS (only GetChunk)`)
+        }
+        connection.busy = true
+        return this.answer(request, peerId, socket.remoteAddress)
+      })
+      if (!('answered' in outcome)) return
       connection.busy = false
       if (this.stopping) {
         socket.end()
         return
       }
+    }
+  }
+
+  /** The answering end on one connection: requests read without large frames, replies written in one corked write. */
+  private channel(socket: tls.TLSSocket, peerId: string): AnswerChannel {
+    const reader = new FrameReader(socket, {peer: peerId, largeTypes: NO_LARGE_FRAME})
+    return {
+      receive: () => reader.next(),
+      // writeCorked settles once the socket drained (TLS encrypted and sent every byte) or closed
+      // (the rest is dropped, never written): either way it no longer holds the reply's buffer.
+      send: async (answer) => {
+        if (!answer) return
+        if (answer.framed) await writeCorked(socket, answer.framed)
+        else await writeCorked(socket, encodeFrame(answer.reply), answer.raw)
+      },
+      end: async () => void socket.end(),
+      refuse: (error) => this.refuse(socket, error),
     }
   }
 

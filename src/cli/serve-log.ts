@@ -1,47 +1,11 @@
-// `lanspread serve` without oclif: starts the runtime, prints its events (human lines on
-// stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM.
-import type {LanspreadPaths} from '../config.js'
-import {discoverySources} from '../discovery/sources.js'
-import type {PeerAddress} from './peer-table.js'
-import {PeerRuntime, type RuntimeEventSink, type RuntimeEvents} from './runtime.js'
-import {runtimeSettings} from './settings.js'
+// serve's log: the runtime's events as lines a human reads on stderr (each with its time), or,
+// under --json, one JSON object per event on stdout (log lines stay human, on stderr). The
+// runtime only emits events (src/peer/runtime-events.ts); how they read is the CLI's business.
+import type {RuntimeEventSink, RuntimeEvents} from '../peer/runtime-events.js'
 
-export interface ServeOptions {
-  paths: LanspreadPaths
-  host: string
-  port: number
-  staticPeers: PeerAddress[]
-  rescanIntervalMs: number
-  json: boolean
-  bulk: boolean
-  /** `--bulk-port`; undefined: the QUIC port number. */
-  bulkPort?: number
-  /** mDNS discovery (`--no-mdns` turns it off) and where it runs (`--interface`). */
-  mdns: boolean
-  interfaces: string[]
-}
-
-export async function serveUntilSignal(options: ServeOptions): Promise<void> {
-  const print = options.json ? printJson : printHuman
-  const runtime = await PeerRuntime.start(
-    {
-      paths: options.paths,
-      host: options.host,
-      port: options.port,
-      discovery: discoverySources({staticPeers: options.staticPeers, mdns: options.mdns, interfaces: options.interfaces}, (level, message) =>
-        print('log', {level, message}),
-      ),
-      settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
-      bulk: options.bulk,
-      ...(options.bulkPort === undefined ? {} : {bulkPort: options.bulkPort}),
-    },
-    print,
-  )
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
-  await runtime.stop(signal)
+/** The sink serve prints its events with. */
+export function serveLog(json: boolean): RuntimeEventSink {
+  return json ? printJson : printHuman
 }
 
 const printJson: RuntimeEventSink = (event, data) => {

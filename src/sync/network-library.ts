@@ -1,9 +1,16 @@
 // The library of the whole network as `library --peers` shows it: every game that this peer
-// or any known peer has, which peers have it, and which versions they offer.
+// or any known peer has, which peers have it, and which versions they offer. Pure: it reads
+// the libraries sync holds of the peers, and knows no runtime.
 import {compareCodeUnits} from '../library/fingerprint.js'
 import type {GameId} from '../library/layout.js'
 import type {GameSummary} from '../library/summary.js'
-import type {PeerRecord} from './peer-table.js'
+import type {RemoteLibrary} from './remote-library.js'
+
+/** A peer as the network library reads it: its peer_id and the library we hold of it (a PeerRecord fits). */
+export interface LibraryHolder {
+  peer_id: string
+  library: Pick<RemoteLibrary, 'list'>
+}
 
 export interface NetworkGame {
   id: GameId
@@ -15,7 +22,7 @@ export interface NetworkGame {
   local: GameSummary | null
 }
 
-export function networkLibrary(local: readonly GameSummary[], peers: readonly PeerRecord[], only?: GameId): NetworkGame[] {
+export function networkLibrary(local: readonly GameSummary[], peers: readonly LibraryHolder[], only?: GameId): NetworkGame[] {
   const games = new Map<GameId, NetworkGame>()
   const entry = (summary: GameSummary): NetworkGame => {
     let game = games.get(summary.id)

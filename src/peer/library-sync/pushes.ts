@@ -1,0 +1,65 @@
+// Pushing our library to other peers after each local revision: one push per peer at a time,
+// a revision that comes while one runs coalesced into one more (Coalescer), each sending what
+// changed since the last push to that peer (a delta, or a LibrarySummary when the history no
+// longer reaches back that far: the peer then pulls). A failed push is not repeated: the next
+// revision pushes everything since the last push that went through.
+import {errorMessage} from '../../errors.js'
+import type {Message} from '../../protocol/messages.js'
+import {type LocalLibraryView, deltaToPush} from '../../sync/library-sync.js'
+import type {PeerConnection} from '../../transport/endpoint.js'
+import {Coalescer} from '../../util/coalesce.js'
+import {tell} from '../messaging.js'
+import type {RuntimeSettings} from '../settings.js'
+
+export interface LibraryPushesComponents {
+  library: LocalLibraryView
+  settings: RuntimeSettings
+  log: (level: 'info' | 'warn', message: string) => void
+  /** The connection to push over, undefined when there is none (or the peer runtime stops). */
+  connectionOf: (peerId: string) => PeerConnection | undefined
+  /** A message went out to a peer (the runtime counts frames). */
+  sent: (peerId: string, type: Message['type']) => void
+}
+
+/** One peer's pushes; the state itself is the Coalescer's key (a forgotten peer's push ends on its own). */
+interface PushState {
+  peerId: string
+  sentRev: number
+}
+
+export class LibraryPushes {
+  private readonly pushes = new Map<string, PushState>()
+  private readonly runs = new Coalescer<PushState>((state) => this.pushOnce(state), {
+    onError: (state, error) => this.components.log('warn', `could not send our library change to peer ${state.peerId}: ${errorMessage(error)}`),
+  })
+
+  constructor(private readonly components: LibraryPushesComponents) {}
+
+  /** A peer just admitted has our library as its handshake announced it: pushes start from there. */
+  admitted(peerId: string): void {
+    if (!this.pushes.has(peerId)) this.pushes.set(peerId, {peerId, sentRev: this.components.library.position().library_rev})
+  }
+
+  /** Forgets a peer (removed from the table). */
+  forget(peerId: string): void {
+    this.pushes.delete(peerId)
+  }
+
+  /** After a local revision: one coalesced push to every admitted peer. */
+  pushAll(): void {
+    for (const state of this.pushes.values()) this.runs.request(state)
+  }
+
+  /** Pushes what changed since the last push to this peer. */
+  private async pushOnce(state: PushState): Promise<void> {
+    const connection = this.components.connectionOf(state.peerId)
+    if (!connection) return
+    const {library} = this.components
+    const position = library.position()
+    if (position.library_rev === state.sentRev) return
+    const message: Message = deltaToPush(library, state.sentRev) ?? {type: 'LibrarySummary', ...position, game_count: library.games().length}
+    await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: state.peerId})
+    this.components.sent(state.peerId, message.type)
+    state.sentRev = position.library_rev
+  }
+}
