@@ -9,6 +9,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {blake3} from '../library/blake3.js'
 import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
+import type {DownloadTarget} from '../library/summary.js'
 import {failpoint} from '../util/failpoints.js'
 import {ChunkScheduler} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
@@ -20,6 +21,7 @@ import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from '../library/sentinel.js'
 import {type SelectedSources, type SourceCandidate, selectSources} from './source-selection.js'
 import {removeStalePayload} from './stale-payload.js'
+import {type DownloadView, VerifiedChunks} from './verified-chunks.js'
 
 /** The `fetch --json` figures of one game (`installed` is the command's). */
 export interface DownloadResult {
@@ -47,14 +49,21 @@ export interface DownloadOptions {
   onProgress?(progress: DownloadProgress): void
   /** Runs once every file is verified, just before the sentinel: fetch keeps the game's catalog entry here. */
   beforePublish?(): Promise<void>
+  /**
+   * Runs once the plan is made (the chunks already on disk verified), before any chunk is
+   * fetched, with a live view of the chunks verified and written; the view stays current until
+   * the download's promise settles. Partial peers serve and announce from it (SPEC §5.1).
+   */
+  onStarted?(view: DownloadView): void
 }
 
 /**
  * The game's operation lock a download runs under: `work` runs while the lock is held, in a
- * game folder that exists. The runtime passes its GameOperations; a download knows no ops.
+ * game folder that exists, and the game's summary says `downloading` with `target` meanwhile.
+ * The runtime passes its GameOperations; a download knows no ops.
  */
 export interface DownloadLock {
-  download<T extends object>(id: GameId, work: (game: GamePaths) => Promise<T>): Promise<T>
+  download<T extends object>(id: GameId, target: DownloadTarget, work: (game: GamePaths) => Promise<T>): Promise<T>
 }
 
 export interface DownloadComponents {
@@ -73,7 +82,10 @@ export async function downloadGame(options: DownloadOptions, components: Downloa
   const now = components.now ?? Date.now
   const started = now()
   const selected = await selectSources(options.id, options.candidates)
-  return components.operations.download(options.id, (game) => downloadInto(game, selected, options, {...components, now}, started))
+  const {manifest_hash, content_hash} = selected.manifest
+  return components.operations.download(options.id, {manifest_hash, content_hash}, (game) =>
+    downloadInto(game, selected, options, {...components, now}, started),
+  )
 }
 
 /** The download proper, into a game folder whose operation lock the caller holds. */
@@ -112,6 +124,8 @@ async function fetchPayload(
   const plan = await planDownload(game, manifest)
   throwIfAborted(options.signal, game.id)
   for (const file of plan.files) await prepareFile(game.root, file.diskPath, file.entry.size)
+  const verified = new VerifiedChunks(manifest, game.root, plan.files)
+  options.onStarted?.(verified)
   const files = new ChunkFiles({direct: components.directWrites ?? directWritesAllowed()})
   const sync = components.syncFile ?? syncFile
   // A file whose last chunk is written is closed and flushed while the others are still fetched.
@@ -139,7 +153,11 @@ async function fetchPayload(
         failpoint('download.chunk-written')
         syncs.written(chunk)
       },
-      onChunk: ({chunk, peerId, bufferedBytes}) => options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes)),
+      // Called after the chunk was verified and written: only now may it be served and announced.
+      onChunk: ({chunk, peerId, bufferedBytes}) => {
+        verified.landed(chunk)
+        options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes))
+      },
       now,
     },
     {...DEFAULT_LIMITS, ...options.limits},

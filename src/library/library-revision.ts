@@ -6,13 +6,16 @@ import {createHash} from 'node:crypto'
 import {blake3Hex} from './blake3.js'
 import {compareCodeUnits} from './fingerprint.js'
 import type {GameId} from './layout.js'
-import type {ActiveOperation, GameSummary} from './summary.js'
+import type {GameSummary} from './summary.js'
 
 const DIGEST_ENCODING_VERSION = 'lanspread-library-v2'
 
 /** Fixed field order, so the encoding never depends on how an object was built. */
 function canonicalSummary(s: GameSummary): unknown[] {
-  return [s.id, s.name, s.eti_version, s.size, s.downloaded, s.installed, s.manifest_hash, s.availability, s.needs_recovery]
+  const fields: unknown[] = [s.id, s.name, s.eti_version, s.size, s.downloaded, s.installed, s.manifest_hash, s.availability, s.needs_recovery]
+  // Only a download in progress has one: every other summary encodes as before this field existed.
+  if (s.content_hash !== undefined) fields.push(s.content_hash)
+  return fields
 }
 
 export function libraryDigest(summaries: readonly GameSummary[]): string {
@@ -22,12 +25,13 @@ export function libraryDigest(summaries: readonly GameSummary[]): string {
 
 /**
  * Everything library_digest depends on besides the index entries: the encoding, the epoch,
- * the catalog (its stamp: names and which IDs are listed) and the running operations, hashed
+ * the catalog (its stamp: names and which IDs are listed) and the running operations (a
+ * download with its target, summary.ts activeOperations), hashed
  * (SHA-256, 128 bits kept: it tells inputs apart, it proves nothing to peers). The summaries
  * are a function of the entries and these, so the same entries under the same stamp give the
  * same digest, and the stored one is reused without hashing the summaries.
  */
-export function digestStamp(epoch: string, catalogStamp: string, active: ReadonlyMap<GameId, ActiveOperation>): string {
+export function digestStamp(epoch: string, catalogStamp: string, active: ReadonlyMap<GameId, string>): string {
   const operations = [...active].map(([id, kind]) => `${id}=${kind}`).sort(compareCodeUnits)
   return createHash('sha256')
     .update(`${DIGEST_ENCODING_VERSION}\n${epoch}\n${catalogStamp}\n${operations.join(',')}`)

@@ -20,15 +20,10 @@ import {type LibraryDelta, diffSummaries} from './library-delta.js'
 import {type RevisionStep, digestStamp, libraryDigest, nextRevision} from './library-revision.js'
 import type {Manifest} from './manifest.js'
 import {type GameFolderReader, type ScanReport, scanGames} from './scanner.js'
-import {type ActiveOperation, type GameSummary, summarize} from './summary.js'
+import {type GameSummary, type OperationStateReader, activeOperations, summarizeIndex} from './summary.js'
 
 export interface Logger {
   warn(message: string): void
-}
-
-/** Who knows which games have an operation running (the operation owner, later serve). */
-export interface OperationStateReader {
-  activeOperation(id: GameId): ActiveOperation | undefined
 }
 
 export interface LibraryComponents {
@@ -43,6 +38,7 @@ export interface LibraryComponents {
 }
 
 export type {LibraryDelta} from './library-delta.js'
+export type {OperationStateReader} from './summary.js'
 
 export interface LibrarySnapshot {
   library_epoch: string
@@ -366,23 +362,6 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   private get logger(): Logger {
     return this.components.logger ?? stderrLogger
   }
-}
-
-function summarizeIndex(index: LibraryIndex, catalog: Catalog, operations: OperationStateReader | undefined): Map<GameId, GameSummary> {
-  const summaries = new Map<GameId, GameSummary>()
-  for (const id of Object.keys(index.games).sort()) summaries.set(id, summarize(id, index.games[id]!, catalog, operations?.activeOperation(id)))
-  return summaries
-}
-
-/** The operations running on the index's games, which their summaries (availability) depend on. */
-function activeOperations(index: LibraryIndex, operations: OperationStateReader | undefined): Map<GameId, ActiveOperation> {
-  const active = new Map<GameId, ActiveOperation>()
-  if (!operations) return active
-  for (const id of Object.keys(index.games)) {
-    const kind = operations.activeOperation(id)
-    if (kind !== undefined) active.set(id, kind)
-  }
-  return active
 }
 
 /** Reused entries are the very same objects; only rebuilt ones are compared field by field. */

@@ -120,6 +120,14 @@ export const GameSummarySchema = z.object({
   availability: AvailabilitySchema,
   /** An interrupted operation is left in the folder: `lanspread recover` with its ID repairs it. */
   needs_recovery: z.boolean(),
+  /**
+   * Only while a download runs (`downloading`): the content_hash it fetches, beside its target
+   * manifest_hash (SPEC §5.1). Absent otherwise, and in the summaries of peers before it.
+   */
+  content_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits')
+    .optional(),
 })
 export type GameSummary = z.infer<typeof GameSummarySchema>
 

@@ -10,7 +10,7 @@ import {lstatOrNull} from '../fs/stat.js'
 import {type GameId, type GamePaths, gamePaths, isGameId} from '../library/layout.js'
 import {assertGamesDir, listGameFolders} from '../library/games-folder.js'
 import type {Logger, OperationStateReader, RefreshOptions} from '../library/library.js'
-import type {ActiveOperation} from '../library/summary.js'
+import type {ActiveOperation, DownloadTarget} from '../library/summary.js'
 import {failpoint} from '../util/failpoints.js'
 import {lockGame} from './game-lock.js'
 import {type InstallResult, type UpdateOptions, installGame, installLatest, updateGame} from './install.js'
@@ -55,6 +55,8 @@ export interface UnrecoveredReport {
 
 export class GameOperations extends EventEmitter<OperationEvents> implements OperationStateReader {
   private readonly active = new Map<GameId, ActiveOperation>()
+  /** The target of each download running here, published in the game's summary (SPEC §5.1). */
+  private readonly targets = new Map<GameId, DownloadTarget>()
 
   constructor(
     private readonly paths: Pick<LanspreadPaths, 'gamesDir' | 'locksDir'>,
@@ -72,6 +74,10 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     return this.active.get(id)
   }
 
+  downloadTarget(id: GameId): DownloadTarget | undefined {
+    return this.targets.get(id)
+  }
+
   async install(id: GameId, options: InstallOptions = {}): Promise<OperationResult<InstallResult>> {
     const kind = options.update ? 'update' : 'install'
     return this.run(id, kind, (game) => (options.update ? updateGame(game, options) : installGame(game, options)))
@@ -85,12 +91,15 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
   /**
    * Runs a download (`work`, which writes the payload and the sentinel) under the game's lock,
    * after recovery. The game's folder is created if it is new, and the game is rescanned once
-   * the lock is held, so the library shows it `downloading` for as long as `work` runs.
+   * the lock is held, so the library shows it `downloading` with its `target` (one revision,
+   * one LibraryDelta) for as long as `work` runs.
    */
-  async download<T extends object>(id: GameId, work: (game: GamePaths) => Promise<T>): Promise<OperationResult<T>> {
+  async download<T extends object>(id: GameId, target: DownloadTarget, work: (game: GamePaths) => Promise<T>): Promise<OperationResult<T>> {
     assertGameId(id)
     await this.createGameFolder(id)
     return this.run(id, 'download', async (game) => {
+      // Set only once this download owns the game: a refused second download leaves the first's.
+      this.targets.set(id, target)
       await this.rescan(id)
       return work(game)
     })
@@ -167,6 +176,7 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
       }
     } finally {
       this.active.delete(id)
+      this.targets.delete(id)
       if (lock) {
         await this.rescan(id)
         if (kind === 'download') failpoint('download.unlocking')

@@ -23,14 +23,28 @@ export type ReleasePermit = () => void
 interface Waiter {
   peerId: string
   address: string
+  /** Arrival order: a peer's own requests are granted in it. */
+  seq: number
   grant: (release: ReleasePermit) => void
 }
 
+/**
+ * Permits are handed out fairly: when one frees up, it goes to the waiting request whose
+ * address holds the fewest, then whose peer holds the fewest, then whose peer was granted one
+ * longest ago, then the oldest. So twelve fetchers asking one seed share its slots evenly
+ * (round-robin once their holdings are level), however many requests each one queues, and
+ * fresh peer_ids of one address share that address's turn.
+ */
 export class ChunkPermits {
   private readonly held = new Map<string, number>()
   private readonly heldByAddress = new Map<string, number>()
   private total = 0
-  private readonly waiting: Waiter[] = []
+  /** Each peer's waiting requests, oldest first; a peer with none has no entry. */
+  private readonly waiting = new Map<string, Waiter[]>()
+  /** The grant count at each holding or waiting peer's last grant (no entry for the others: bounded). */
+  private readonly lastGrant = new Map<string, number>()
+  private grants = 0
+  private arrivals = 0
 
   constructor(private readonly limits: ChunkPermitLimits = DEFAULT_CHUNK_PERMITS) {}
 
@@ -45,9 +59,10 @@ export class ChunkPermits {
   }
 
   /**
-   * A permit for one chunk of `peerId`, in arrival order; `busy` when none frees up within
-   * `waitMs`, so a peer that opens hundreds of streams gets refusals, not a queue for ever.
-   * `address` is the request's source address; without one the peer counts as its own address.
+   * A permit for one chunk of `peerId`, in fair order between peers (see the class); `busy`
+   * when none frees up within `waitMs`, so a peer that opens hundreds of streams gets
+   * refusals, not a queue for ever. `address` is the request's source address; without one
+   * the peer counts as its own address.
    */
   acquire(peerId: string, waitMs: number, address?: string): Promise<ReleasePermit> {
     const source = address ?? `peer:${peerId}`
@@ -57,13 +72,14 @@ export class ChunkPermits {
       const waiter: Waiter = {
         peerId,
         address: source,
+        seq: this.arrivals++,
         grant: (release) => {
           clearTimeout(timer)
           resolve(release)
         },
       }
       const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1)
+        this.dequeue(waiter)
         reject(
           new LanspreadError(
             'busy',
@@ -74,7 +90,9 @@ export class ChunkPermits {
           ),
         )
       }, waitMs)
-      this.waiting.push(waiter)
+      const queue = this.waiting.get(peerId)
+      if (queue) queue.push(waiter)
+      else this.waiting.set(peerId, [waiter])
     })
   }
 
@@ -90,6 +108,7 @@ export class ChunkPermits {
     this.total++
     bump(this.held, peerId, 1)
     bump(this.heldByAddress, address, 1)
+    this.lastGrant.set(peerId, ++this.grants)
     let released = false
     return () => {
       if (released) return
@@ -97,22 +116,64 @@ export class ChunkPermits {
       this.total--
       bump(this.held, peerId, -1)
       bump(this.heldByAddress, address, -1)
+      this.forgetIfIdle(peerId)
       this.grantWaiting()
     }
   }
 
-  /** Grants the oldest waiters that fit; one peer at its limit does not hold back the others. */
+  /** Grants waiters in fair order while any fits; one peer at its limit does not hold back the others. */
   private grantWaiting(): void {
-    for (let i = 0; i < this.waiting.length && this.total < this.limits.total;) {
-      const waiter = this.waiting[i]!
-      if (!this.fits(waiter.peerId, waiter.address)) {
-        i++
-        continue
-      }
-      this.waiting.splice(i, 1)
-      waiter.grant(this.take(waiter.peerId, waiter.address))
+    while (this.total < this.limits.total) {
+      const next = this.fairest()
+      if (!next) return
+      this.dequeue(next)
+      next.grant(this.take(next.peerId, next.address))
     }
   }
+
+  /** The waiter that fits and comes first in the fair order, if any. */
+  private fairest(): Waiter | undefined {
+    let best: Waiter | undefined
+    let bestKey: number[] = []
+    for (const [peerId, queue] of this.waiting) {
+      if ((this.held.get(peerId) ?? 0) >= this.limits.perPeer) continue // none of its requests fits
+      // A peer's oldest request that fits (its requests normally share one address: the first).
+      const candidate = queue.find((waiter) => this.fits(waiter.peerId, waiter.address))
+      if (!candidate) continue
+      const key = [
+        this.heldByAddress.get(candidate.address) ?? 0,
+        this.held.get(candidate.peerId) ?? 0,
+        this.lastGrant.get(candidate.peerId) ?? 0,
+        candidate.seq,
+      ]
+      if (!best || isBefore(key, bestKey)) {
+        best = candidate
+        bestKey = key
+      }
+    }
+    return best
+  }
+
+  private dequeue(waiter: Waiter): void {
+    const queue = this.waiting.get(waiter.peerId)
+    if (!queue) return
+    const at = queue.indexOf(waiter)
+    if (at !== -1) queue.splice(at, 1)
+    if (queue.length > 0) return
+    this.waiting.delete(waiter.peerId)
+    this.forgetIfIdle(waiter.peerId)
+  }
+
+  /** A peer that neither holds nor waits for a permit leaves no state behind (peer_ids are free to make). */
+  private forgetIfIdle(peerId: string): void {
+    if (!this.held.has(peerId) && !this.waiting.has(peerId)) this.lastGrant.delete(peerId)
+  }
+}
+
+/** Lexicographic order of two sort keys of the same length. */
+function isBefore(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!
+  return false
 }
 
 /** Adds `by` to a count, dropping it at zero so the maps hold only current holders. */

@@ -1,6 +1,7 @@
 // The source side of downloads: answers GetGame with the manifest and its content hashes, and
 // GetChunk with one chunk of a transferable game, under the serving rules of SPEC §4.6 and
-// with a bounded number of chunk buffers per peer and in total.
+// with a bounded number of chunk buffers per peer and in total. A game being downloaded here
+// is served from its download: that manifest, and only the chunks verified so far (SPEC §5.1).
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {CHUNK_SIZE} from '../config.js'
@@ -18,7 +19,9 @@ import type {GameManifest, GetChunk, GetGame, Message} from '../protocol/message
 import {ChunkPermits, type ReleasePermit} from './chunk-permits.js'
 import {type ChunkToServe, FRAME_ROOM, framedChunkReply, freshChunkReply} from './chunk-reply.js'
 import type {GameRequestHandler, GameRequestReply, ReplyPlane} from './game-request-handler.js'
-import {assertCurrentManifest, assertTransferable, chunkOf} from './serving-rules.js'
+import {assertCurrentManifest, assertTransferable, chunkOf, type ServedFile} from './serving-rules.js'
+import {type PartialGame, type PartialGames, assertVerified, partialDiskPath, servablePartial} from './partial-games.js'
+import type {PayloadFileTarget} from './payload-file.js'
 import {UploadLog} from './uploads.js'
 
 /** What the server needs of the library (Library implements it). */
@@ -35,6 +38,8 @@ export interface GameServerComponents {
   permits?: ChunkPermits
   /** Reused buffers of framed chunk replies (bulk TLS); a default one holds default-size chunks. */
   buffers?: ChunkBufferPool
+  /** The downloads running here, whose verified chunks are served (SPEC §5.1); none without it. */
+  partials?: PartialGames
   log?: (level: 'info' | 'warn', message: string) => void
 }
 
@@ -49,7 +54,7 @@ export interface GameServerOptions {
 interface ServedManifest {
   manifest_hash: string
   chunk_size: number
-  files: Map<string, ManifestFile>
+  files: Map<string, ServedFile>
   /** Each file's chunk hashes from our content hashes, where they cover the file (ChunkHeader.hash). */
   chunkHashes: Map<string, readonly string[]>
 }
@@ -67,6 +72,8 @@ export class GameServer {
   private readonly contents = new Map<string, Promise<GameContent>>()
   /** Keyed by game, checked against the index's manifest_hash: covers paths and sizes, all GetChunk needs. */
   private readonly manifests = new Map<string, ServedManifest>()
+  /** The same for the manifests of downloads in progress, kept as long as the download's manifest object. */
+  private readonly partialManifests = new WeakMap<GameManifest, ServedManifest>()
   private gamesDir: Promise<string> | undefined
   /** Uploads in progress, logged when they start and end (status lists them). */
   readonly uploads: UploadLog
@@ -88,6 +95,8 @@ export class GameServer {
 
   /** The manifest with content hashes, or NotModified when the caller holds this content_hash. */
   async getGame(request: GetGame): Promise<Message> {
+    const partial = this.partialOf(request.id)
+    if (partial) return request.content_hash === partial.manifest.content_hash ? {type: 'NotModified'} : partial.manifest
     this.transferable(request.id)
     const content = await this.contentOf(request.id)
     // content() rescanned the game: it may have left the ready state meanwhile.
@@ -108,16 +117,44 @@ export class GameServer {
    * against its manifest, not against this header), else the bytes' own.
    */
   async getChunk(request: GetChunk, peerId: string, plane: ReplyPlane = {}, address?: string): Promise<GameRequestReply> {
+    const partial = this.partialOf(request.id)
+    if (partial) return this.getPartialChunk(request, partial, peerId, plane, address)
     const summary = this.transferable(request.id)
     assertCurrentManifest(request, summary.manifest_hash)
     const served = await this.servedManifest(request.id, summary.manifest_hash)
     const file = chunkOf(request, served.files, served.chunk_size)
     const root = await this.gameRoot(request.id)
     await this.assertSentinel(root, request.id)
+    return this.send(request, served, {root, relative: file.path, size: file.size, id: request.id}, peerId, plane, address)
+  }
+
+  /**
+   * A chunk of a download in progress: of its manifest, verified and written here, read where
+   * the download wrote it. No sentinel yet; every other rule and limit as for a complete game.
+   */
+  private async getPartialChunk(request: GetChunk, partial: PartialGame, peerId: string, plane: ReplyPlane, address?: string): Promise<GameRequestReply> {
+    assertCurrentManifest(request, partial.manifest.manifest_hash)
+    const served = this.partialManifest(partial.manifest)
+    const file = chunkOf(request, served.files, served.chunk_size)
+    assertVerified(request, partial)
+    const onDisk = partialDiskPath(partial, file.path)
+    const root = await this.gameRoot(request.id)
+    return this.send(request, served, {root, relative: file.path, size: file.size, id: request.id, ...(onDisk ? {onDisk} : {})}, peerId, plane, address)
+  }
+
+  /** Reads and answers one checked chunk under a permit (waited for fairly between peers). */
+  private async send(
+    request: GetChunk,
+    served: ServedManifest,
+    target: PayloadFileTarget,
+    peerId: string,
+    plane: ReplyPlane,
+    address: string | undefined,
+  ): Promise<GameRequestReply> {
     const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs, address), request, peerId)
-    const knownHash = served.chunkHashes.get(file.path)?.[request.offset / served.chunk_size]
+    const knownHash = served.chunkHashes.get(target.relative)?.[request.offset / served.chunk_size]
     const chunk: ChunkToServe = {
-      target: {root, relative: file.path, size: file.size, id: request.id},
+      target,
       offset: request.offset,
       length: request.length,
       ...(knownHash === undefined ? {} : {knownHash}),
@@ -140,6 +177,26 @@ export class GameServer {
   /** Permits held now by the peers of one source address. */
   permitsInUseByAddress(address: string): number {
     return this.permits.inUseByAddress(address)
+  }
+
+  /** The download to serve `id` from, if it is being downloaded here and the runtime shows it. */
+  private partialOf(id: string): PartialGame | undefined {
+    const {library, operations, partials} = this.components
+    return servablePartial(id, library.summary(id), operations.activeOperation(id), partials)
+  }
+
+  /** The download's manifest by path; its chunk hashes are the manifest's, each checked before it was written. */
+  private partialManifest(manifest: GameManifest): ServedManifest {
+    const cached = this.partialManifests.get(manifest)
+    if (cached) return cached
+    const served: ServedManifest = {
+      manifest_hash: manifest.manifest_hash,
+      chunk_size: manifest.chunk_size,
+      files: new Map(manifest.files.map((file) => [file.path, {path: file.path, size: file.size}])),
+      chunkHashes: new Map(manifest.files.map((file) => [file.path, file.chunks])),
+    }
+    this.partialManifests.set(manifest, served)
+    return served
   }
 
   private transferable(id: string): GameSummary {

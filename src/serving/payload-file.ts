@@ -22,6 +22,11 @@ export interface PayloadFileTarget {
   size: number
   /** Names the game in errors. */
   id: string
+  /**
+   * Where the bytes are when not at `relative` (relative POSIX; a download's version.ini is
+   * at .version.ini.tmp until it is published). Chosen by this peer, never by a request.
+   */
+  onDisk?: string
 }
 
 /**
@@ -34,7 +39,7 @@ export async function openPayloadFile(target: PayloadFileTarget): Promise<fs.Fil
     throw new LanspreadError('invalid_input', `refused path ${JSON.stringify(target.relative)} of game ${target.id}: it ${problem}`, {
       hint: 'ask only for paths of the manifest GetGame returned',
     })
-  const full = path.join(target.root, ...target.relative.split('/'))
+  const full = path.join(target.root, ...diskSegments(target))
   const parents = await walkParents(target)
   const last = await lstatInGame(full, target)
   if (!last.isFile()) throw changed(target, last.isSymbolicLink() ? 'it is now a symbolic link' : 'it is no longer a regular file')
@@ -53,7 +58,7 @@ export async function openPayloadFile(target: PayloadFileTarget): Promise<fs.Fil
 
 /** lstat of every folder between the root and the file: each must be a folder, not a link to one. */
 async function walkParents(target: PayloadFileTarget): Promise<Stats[]> {
-  const segments = target.relative.split('/').slice(0, -1)
+  const segments = diskSegments(target).slice(0, -1)
   const stats: Stats[] = []
   let current = target.root
   for (const segment of segments) {
@@ -80,6 +85,10 @@ async function assertOpenedAt(handle: fs.FileHandle, full: string, parents: Stat
   if (again.some((stat, i) => stat.ino !== parents[i]!.ino || stat.dev !== parents[i]!.dev)) {
     throw changed(target, 'a folder on its path was replaced while it was opened')
   }
+}
+
+function diskSegments(target: PayloadFileTarget): string[] {
+  return (target.onDisk ?? target.relative).split('/')
 }
 
 async function lstatInGame(file: string, target: PayloadFileTarget): Promise<Stats> {

@@ -30,15 +30,14 @@ export function assertCurrentManifest(request: Pick<GetChunk, 'id' | 'manifest_h
   )
 }
 
+/** What GetChunk checks of a manifest file: its path and size. */
+export type ServedFile = Pick<ManifestFile, 'path' | 'size'>
+
 /**
  * The manifest file a GetChunk names, when it asks for exactly one whole chunk of it: the
  * offset a multiple of the chunk size inside the file, the length that chunk's length.
  */
-export function chunkOf(
-  request: Pick<GetChunk, 'id' | 'path' | 'offset' | 'length'>,
-  files: ReadonlyMap<string, ManifestFile>,
-  chunkSize: number,
-): ManifestFile {
+export function chunkOf(request: Pick<GetChunk, 'id' | 'path' | 'offset' | 'length'>, files: ReadonlyMap<string, ServedFile>, chunkSize: number): ServedFile {
   const file = files.get(request.path)
   if (!file) throw refused(request, `${JSON.stringify(request.path)} is not a file of its manifest`)
   if (request.offset % chunkSize !== 0) throw refused(request, `offset ${request.offset} is not a multiple of the chunk size ${chunkSize}`)

@@ -87,13 +87,15 @@ describe('GameOperations', () => {
 })
 
 describe('GameOperations.download', () => {
+  const TARGET = {manifest_hash: 'a'.repeat(64), content_hash: 'b'.repeat(64)}
+
   it("creates a new game's folder, shows it downloading while the work runs, and rescans it after", async () => {
     const lib = await makeTempLibrary([{id: 'new', name: 'New'}])
     const operations = new GameOperations(lib.paths)
     const library = await Library.open(lib.paths, {operations})
     operations.attachLibrary(library)
     const seen: unknown[] = []
-    const result = await operations.download('new', async (game) => {
+    const result = await operations.download('new', TARGET, async (game) => {
       seen.push(operations.activeOperation('new'), library.summary('new')?.availability)
       await expect(operations.uninstall('new')).rejects.toMatchObject({code: 'busy', message: 'game new is busy: download is running'})
       await fs.writeFile(game.sentinel, '1\n')
@@ -107,7 +109,7 @@ describe('GameOperations.download', () => {
   it('refuses a games folder that does not exist, and an invalid ID', async () => {
     const lib = await makeTempLibrary()
     const operations = new GameOperations({...lib.paths, gamesDir: path.join(lib.gamesDir, 'missing')})
-    await expect(operations.download('g', async () => ({}))).rejects.toMatchObject({code: 'not_found'})
-    await expect(new GameOperations(lib.paths).download('../x', async () => ({}))).rejects.toMatchObject({code: 'usage'})
+    await expect(operations.download('g', TARGET, async () => ({}))).rejects.toMatchObject({code: 'not_found'})
+    await expect(new GameOperations(lib.paths).download('../x', TARGET, async () => ({}))).rejects.toMatchObject({code: 'usage'})
   })
 })
