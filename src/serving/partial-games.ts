@@ -23,10 +23,13 @@ export interface PartialGames {
 
 /**
  * The download to serve `id` from, when its summary says `downloading` with the download's own
- * manifest_hash, the download owns the game, and nothing asks for recovery. Anything else is
- * left to the rules of complete games, which refuse a game under an operation.
- * Not in this peer's catalog does not matter here: the download brings the entry (SPEC §2.3),
- * and a swarm of fetchers none of whose catalogs list a new game must still share it.
+ * manifest_hash and the download owns the game. Anything else is left to the rules of complete
+ * games, which refuse a game under an operation. Decision record 0031:
+ * - Not in this peer's catalog does not matter: the download brings the entry (SPEC §2.3), and
+ *   a swarm of fetchers none of whose catalogs list a new game must still share it.
+ * - needs_recovery does not matter either: recovery ran before the download began (a view
+ *   exists only after it), so the marks a rescan finds now are the running download's own
+ *   scratch (.version.ini.tmp), not an interrupted operation; and only verified chunks go out.
  */
 export function servablePartial(
   id: string,
@@ -34,7 +37,7 @@ export function servablePartial(
   active: ActiveOperation | undefined,
   partials: PartialGames | undefined,
 ): PartialGame | undefined {
-  if (!summary || summary.needs_recovery || summary.availability !== 'downloading' || active !== 'download') return undefined
+  if (!summary || summary.availability !== 'downloading' || active !== 'download') return undefined
   const partial = partials?.get(id)
   if (!partial || partial.manifest.id !== id || partial.manifest.manifest_hash !== summary.manifest_hash) return undefined
   return partial
