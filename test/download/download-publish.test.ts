@@ -28,6 +28,15 @@ async function until(check: () => boolean, what: string): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`)
 }
 
+/** A download of the test game from one seed that holds its replies, once its first chunk is asked for. */
+async function startHeld(operations: GameOperations) {
+  const game = fakeGame('g', FILES, CHUNK)
+  const source = new FakeSource('seed', game, {hold: true})
+  const running = downloadGame({id: 'g', candidates: [source.candidate()]}, {operations})
+  await until(() => source.heldCount > 0, 'the first chunk request')
+  return {game, source, running}
+}
+
 describe('a download publishes itself (SPEC §5.1)', () => {
   it('shows the game downloading with its target manifest_hash and content_hash, in one revision at the start', async () => {
     const {lib, library, operations, deltas} = await setup()
@@ -36,10 +45,7 @@ describe('a download publishes itself (SPEC §5.1)', () => {
     const before = library.summary('g')!
     const revBefore = library.libraryRev
     deltas.length = 0
-    const game = fakeGame('g', FILES, CHUNK)
-    const source = new FakeSource('seed', game, {hold: true})
-    const running = downloadGame({id: 'g', candidates: [source.candidate()]}, {operations})
-    await until(() => source.heldCount > 0, 'the first chunk request')
+    const {game, source, running} = await startHeld(operations)
 
     const during = library.summary('g')!
     expect(during).toMatchObject({availability: 'downloading', manifest_hash: game.manifest.manifest_hash, content_hash: game.manifest.content_hash})
@@ -66,10 +72,7 @@ describe('a download publishes itself (SPEC §5.1)', () => {
 
   it('puts content_hash in the digest, so a peer applying the summaries reproduces it, and it crosses the wire', async () => {
     const {library, operations} = await setup()
-    const game = fakeGame('g', FILES, CHUNK)
-    const source = new FakeSource('seed', game, {hold: true})
-    const running = downloadGame({id: 'g', candidates: [source.candidate()]}, {operations})
-    await until(() => source.heldCount > 0, 'the first chunk request')
+    const {game, source, running} = await startHeld(operations)
     const snapshot = library.snapshot()
     const withoutTarget = snapshot.games.map(({content_hash: _, ...rest}) => rest)
     expect(libraryDigest(snapshot.games)).toBe(snapshot.library_digest)
@@ -101,10 +104,7 @@ describe('a download publishes itself (SPEC §5.1)', () => {
 
   it('a second download refused as busy leaves the first one’s target in place', async () => {
     const {operations, library} = await setup()
-    const game = fakeGame('g', FILES, CHUNK)
-    const source = new FakeSource('seed', game, {hold: true})
-    const running = downloadGame({id: 'g', candidates: [source.candidate()]}, {operations})
-    await until(() => source.heldCount > 0, 'the first chunk request')
+    const {game, source, running} = await startHeld(operations)
     const other = {manifest_hash: 'c'.repeat(64), content_hash: 'd'.repeat(64)}
     await expect(operations.download('g', other, async () => ({}))).rejects.toMatchObject({code: 'busy'})
     expect(library.summary('g')).toMatchObject({manifest_hash: game.manifest.manifest_hash, content_hash: game.manifest.content_hash})
