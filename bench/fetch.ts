@@ -22,12 +22,11 @@ import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
 import {type LoopbackServe, spawnLoopbackServe} from '../scripts/serve-events.js'
 import {stopChildren} from '../scripts/stop-children.js'
+import {CHUNK, MiB, writeGame} from './synthetic-game.js'
 
-const MiB = 1024 * 1024
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
 const FILES = Number(process.env.BENCH_FETCH_FILES ?? 4)
 const QUIC_MIB = Number(process.env.BENCH_QUIC_MIB ?? 32)
-const CHUNK = 4 * MiB
 if (![GAME_MIB, FILES, QUIC_MIB].every((n) => Number.isInteger(n) && n > 0) || (GAME_MIB * MiB) % (FILES * CHUNK) !== 0) {
   throw new Error(
     `BENCH_FETCH_MIB (${GAME_MIB}) must split into BENCH_FETCH_FILES (${FILES}) files of whole 4 MiB chunks; BENCH_QUIC_MIB (${QUIC_MIB}) a whole number`,
@@ -89,35 +88,6 @@ function track(child: ChildProcess): ChildProcess {
   children.add(child)
   child.once('exit', () => children.delete(child))
   return child
-}
-
-/**
- * The game's files: a random 16 MiB block reused for speed, but every 4 MiB chunk of the game
- * starts with its own 32 random bytes, so no two chunks are alike and nothing can be reused.
- */
-async function writeGame(root: string, files: number, mib: number, version: string): Promise<{name: string; size: number}[]> {
-  await fs.mkdir(root, {recursive: true})
-  const block = randomBytes(16 * MiB)
-  const size = (mib * MiB) / files
-  const written = []
-  let chunkIndex = 0
-  for (let f = 0; f < files; f++) {
-    const name = `part${f}.eti`
-    const handle = await fs.open(path.join(root, name), 'w')
-    try {
-      for (let offset = 0; offset < size; offset += CHUNK) {
-        const chunk = block.subarray((chunkIndex % 4) * CHUNK, (chunkIndex % 4) * CHUNK + CHUNK)
-        randomBytes(32).copy(chunk)
-        await handle.write(chunk, 0, chunk.length, offset)
-        chunkIndex++
-      }
-    } finally {
-      await handle.close()
-    }
-    written.push({name, size})
-  }
-  await fs.writeFile(path.join(root, 'version.ini'), `${version}\n`)
-  return written
 }
 
 async function copyGame(from: string, to: string): Promise<void> {

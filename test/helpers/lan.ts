@@ -39,6 +39,16 @@ export async function ip(args: string[]): Promise<void> {
   if (result.exitCode !== 0) throw new Error(`ip ${args.join(' ')} failed: ${result.stderr}`)
 }
 
+async function tc(args: string[]): Promise<void> {
+  const result = await execa('tc', args, {reject: false, timeout: 10_000})
+  if (result.exitCode !== 0) throw new Error(`tc ${args.join(' ')} failed: ${result.stderr}`)
+}
+
+/** The end of a node's veth pair that sits in the bridge's namespace. */
+function outerEnd(node: LanNode): string {
+  return `v${node.index}`
+}
+
 /** `ip -n NS -batch -`: several commands in one namespace for one process start. */
 async function ipBatch(ns: string, commands: string[]): Promise<void> {
   const result = await execa('ip', ['-n', ns, '-batch', '-'], {input: `${commands.join('\n')}\n`, reject: false, timeout: 10_000})
@@ -104,7 +114,7 @@ export class Lan {
     const node = {ns: `${this.id}-n${index}`, address: `${SUBNET}.${10 + index}`, index}
     this.nodes.push(node)
     await ip(['netns', 'add', node.ns])
-    const outer = `v${index}`
+    const outer = outerEnd(node)
     // Made inside the bridge namespace with its peer end born in the node's namespace.
     await ip(['-n', this.bridgeNs, 'link', 'add', outer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.ns, 'address', macOf(node)])
     await ip(['-n', this.bridgeNs, 'link', 'set', outer, 'master', 'br0', 'up'])
@@ -131,6 +141,30 @@ export class Lan {
     if (others.length > 0) await ipBatch(node.ns, others.map(entry))
     await Promise.all(others.map((other) => ipBatch(other.ns, [entry(node)])))
     this.pinned.add(node)
+  }
+
+  /**
+   * Shapes a node's link both ways with tbf (bench:swarm): its upload on its own end, its
+   * download on the bridge's end. The burst (256 KiB) holds four of the largest packets GSO
+   * makes (64 KiB), which tbf charges at their full length, so offloads stay on; `gso: false`
+   * turns GSO off on both ends (ethtool may be missing: `ip link` sets gso_max_segs 1).
+   */
+  async shape(node: LanNode, rate: {upMbit: number; downMbit: number; gso?: boolean}): Promise<void> {
+    const tbf = (mbit: number) => ['root', 'tbf', 'rate', `${mbit}mbit`, 'burst', '256kb', 'latency', '100ms']
+    await tc(['-n', node.ns, 'qdisc', 'replace', 'dev', 'eth0', ...tbf(rate.upMbit)])
+    await tc(['-n', this.bridgeNs, 'qdisc', 'replace', 'dev', outerEnd(node), ...tbf(rate.downMbit)])
+    if (rate.gso !== false) return
+    await ip(['-n', node.ns, 'link', 'set', 'dev', 'eth0', 'gso_max_segs', '1'])
+    await ip(['-n', this.bridgeNs, 'link', 'set', 'dev', outerEnd(node), 'gso_max_segs', '1'])
+  }
+
+  /** The bytes a node has sent and received on its link so far (its end's counters). */
+  async counters(node: LanNode): Promise<{tx: number; rx: number}> {
+    const result = await execa('ip', ['-n', node.ns, '-j', '-s', 'link', 'show', 'dev', 'eth0'], {reject: false, timeout: 10_000})
+    if (result.exitCode !== 0) throw new Error(`ip -n ${node.ns} -s link show failed: ${result.stderr}`)
+    const [link] = JSON.parse(String(result.stdout)) as {stats64: {tx: {bytes: number}; rx: {bytes: number}}}[]
+    if (!link) throw new Error(`no eth0 in ${node.ns}`)
+    return {tx: link.stats64.tx.bytes, rx: link.stats64.rx.bytes}
   }
 
   /** Runs a command inside a node's namespace (bounded). */

@@ -1,0 +1,422 @@
+// bench:swarm (root) — one seed and N fetchers of one game on a LAN of network namespaces
+// whose every link is shaped both ways (tbf), as at a LAN party where everyone fetches the new
+// game at once (SPEC §5.1, issue 21). Each host runs `lanspread serve` (static peers: every
+// fetcher knows the seed and the other fetchers; mDNS off); a fetch is `lanspread fetch --json`
+// through its host's serve. Prints T1 (one fetch alone), TN (the slowest of N fetches started
+// at once), TN/T1, the Kumar–Ross lower bound, the seed's upload factor (bytes its link sent /
+// the game's size) and each fetcher's sources; then "seed leaves": the seed's serve is stopped
+// once it has handed out the game's bytes, and the fetchers should finish from each other.
+// Targets are printed PASS/MISS and never fail the run; a harness error exits non-zero.
+// Runs the built CLI (bin/run.js → dist/): the npm script builds first. Nothing leaves the
+// namespaces; every process and namespace is removed at the end, on Ctrl-C and on errors.
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {parseArgs} from 'node:util'
+import {execa} from 'execa'
+import {Lan, lanUnavailable} from '../test/helpers/lan.js'
+import {
+  type FetchOutcome,
+  GAME_ID,
+  type Host,
+  UploadMeter,
+  cpuSeconds,
+  keepPolling,
+  lastProgress,
+  linkCheck,
+  retire,
+  startFetch,
+  startServe,
+  stopServe,
+  waitForMesh,
+} from './swarm-hosts.js'
+import {CHUNK, MiB, writeGame} from './synthetic-game.js'
+
+const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BENCH_SWARM_<NAME>)
+  --n 6,12            fetcher counts, one round each
+  --mib 64            the game's size in MiB (a multiple of 8: two files of whole 4 MiB chunks)
+  --mbit 100          every host's link rate, up and down (tbf; Mbit/s = 10^6 bit/s)
+  --seed-mbit MBIT    the seed's upload rate (default: --mbit)
+  --runs alone,swarm,leave
+  --leave-n N         fetchers of the seed-leaves round (default: the first --n)
+  --leave-at 1        the seed leaves once it handed out this many times the game's bytes
+  --leave-timeout 60  seconds the fetchers get after the seed left
+  --gso on            off: GSO off on every veth end (ip link … gso_max_segs 1)
+BENCH_SWARM_TRACE=1 traces the seed-leaves round (bytes handed out, sent, held) on stderr`
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Settings {
+  sizes: number[]
+  mib: number
+  mbit: number
+  seedMbit: number
+  runs: Set<string>
+  leaveN: number
+  leaveAt: number
+  leaveTimeoutS: number
+  gso: boolean
+}
+
+function settings(): Settings {
+  const env = (name: string, fallback: string): string => process.env[`BENCH_SWARM_${name.toUpperCase().replaceAll('-', '_')}`] ?? fallback
+  const names = ['n', 'mib', 'mbit', 'seed-mbit', 'runs', 'leave-n', 'leave-at', 'leave-timeout', 'gso'] as const
+  const defaults: Record<(typeof names)[number], string> = {
+    n: '6,12',
+    mib: '64',
+    mbit: '100',
+    'seed-mbit': '',
+    runs: 'alone,swarm,leave',
+    'leave-n': '',
+    'leave-at': '1',
+    'leave-timeout': '60',
+    gso: 'on',
+  }
+  const {values}: {values: Record<string, string | boolean | undefined>} = parseArgs({
+    options: {help: {type: 'boolean'}, ...Object.fromEntries(names.map((name) => [name, {type: 'string' as const, default: env(name, defaults[name])}]))},
+  })
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    process.exit(0)
+  }
+  const value = (name: (typeof names)[number]): string => String(values[name])
+  const sizes = value('n').split(',').map(Number)
+  const s: Settings = {
+    sizes,
+    mib: Number(value('mib')),
+    mbit: Number(value('mbit')),
+    seedMbit: Number(value('seed-mbit') || value('mbit')),
+    runs: new Set(value('runs').split(',')),
+    leaveN: Number(value('leave-n') || sizes[0]),
+    leaveAt: Number(value('leave-at')),
+    leaveTimeoutS: Number(value('leave-timeout')),
+    gso: value('gso') !== 'off',
+  }
+  const whole = [...s.sizes, s.leaveN, s.mib].every((n) => Number.isInteger(n) && n > 0)
+  const positive = [s.mbit, s.seedMbit, s.leaveAt, s.leaveTimeoutS].every((n) => Number.isFinite(n) && n > 0)
+  const runsKnown = [...s.runs].every((run) => ['alone', 'swarm', 'leave'].includes(run))
+  if (!whole || !positive || !runsKnown || s.mib % 8 !== 0 || Math.max(...s.sizes, s.leaveN) > 100) {
+    throw new Error(`bad options (N and MiB whole numbers, MiB a multiple of 8, N ≤ 100; rates, --leave-at and timeouts positive)\n${USAGE}`)
+  }
+  return s
+}
+
+interface Verdict {
+  what: string
+  pass: boolean
+  detail: string
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`
+const verdictText = (pass: boolean): string => (pass ? 'PASS' : 'MISS')
+
+interface RoundResult {
+  outcomes: FetchOutcome[]
+  /** What the seed's link sent, and what its upload log handed out, during the round. */
+  txBytes: number
+  payloadBytes: number
+  meshMs: number
+  cpu: string
+  /** Between the first and the last download's start in the fetchers' serves, and from the first start to the last end. */
+  spreadMs: number
+  makespanMs: number
+}
+
+class SwarmBench {
+  readonly verdicts: Verdict[] = []
+  /** Harness errors (a serve that did not start, a plain fetch that failed): the exit code says so. */
+  readonly errors: string[] = []
+  private t1Ms: number | undefined
+  private seedDir = ''
+  private gameBytes = 0
+
+  constructor(
+    private readonly lan: Lan,
+    private readonly s: Settings,
+    private readonly seed: Host,
+    private readonly fetchers: Host[],
+  ) {}
+
+  /** Bytes per second of the seed's upload and of every other link. */
+  private get rates(): {us: number; u: number; d: number} {
+    return {us: (this.s.seedMbit * 1e6) / 8, u: (this.s.mbit * 1e6) / 8, d: (this.s.mbit * 1e6) / 8}
+  }
+
+  /** Kumar & Ross (2006): N fetchers need at least max(F/u_s, F/d, N·F/(u_s + N·u)). */
+  private bound(n: number): {ms: number; terms: number[]} {
+    const {us, u, d} = this.rates
+    const F = this.gameBytes
+    const terms = [F / us, F / d, (n * F) / (us + n * u)].map((t) => t * 1000)
+    return {ms: Math.max(...terms), terms}
+  }
+
+  /** What a round of N may take at most: main's behaviour (the seed's uplink shared N ways) four times over, plus a minute. */
+  private fetchBoundMs(n: number): number {
+    return 60_000 + 4 * n * (this.gameBytes / this.rates.us) * 1000
+  }
+
+  async prepare(): Promise<void> {
+    const {lan, s} = this
+    await lan.shape(this.seed.node, {upMbit: s.seedMbit, downMbit: s.mbit, gso: s.gso})
+    for (const host of this.fetchers) await lan.shape(host.node, {upMbit: s.mbit, downMbit: s.mbit, gso: s.gso})
+    this.seedDir = await lan.tempDir('lanspread-swarm-seed-')
+    const files = await writeGame(path.join(this.seedDir, GAME_ID), 2, s.mib, '1.0')
+    await fs.writeFile(path.join(this.seedDir, 'catalog.json'), JSON.stringify([{id: GAME_ID, name: 'Big game'}]))
+    this.gameBytes = files.reduce((sum, file) => sum + file.size, 0) + '1.0\n'.length
+    const checkMbit = await linkCheck(lan, this.seed, this.fetchers[0]!, Math.min(this.gameBytes, 16 * MiB))
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')
+    console.log(
+      `bench:swarm — one seed and N fetchers of a ${s.mib} MiB game (F = ${this.gameBytes.toLocaleString('en')} bytes, ${(s.mib * MiB) / CHUNK} chunks of 4 MiB) ` +
+        `on a LAN of network namespaces; every link shaped with tbf both ways at ${s.mbit} Mbit/s (the seed's upload ${s.seedMbit} Mbit/s), ` +
+        `burst 256 KiB, GSO ${s.gso ? 'on' : 'off'}; static peers, mDNS off; ${os.cpus().length} cores, load ${load}; MB = 10^6 bytes`,
+    )
+    console.log(`link check: one TCP stream seed → f1 carried ${checkMbit.toFixed(1)} Mbit/s of payload (tbf rate ${Math.min(s.seedMbit, s.mbit)} Mbit/s)`)
+    console.log('')
+    await startServe(lan, this.seed, this.seedDir, [], 60_000)
+  }
+
+  /** N fresh fetchers (serves up, the seed's library and each other known), their fetches started at once. */
+  private async startRound(n: number): Promise<{group: Host[]; meshMs: number}> {
+    const group = this.fetchers.slice(0, n)
+    process.stderr.write(`starting ${n} fetcher serve${n === 1 ? '' : 's'}…\n`)
+    for (const host of group) host.dir = await this.lan.gamesFolder([])
+    await Promise.all(group.map((host) => startServe(this.lan, host, host.dir!, [this.seed, ...group.filter((other) => other !== host)], 60_000 + 5_000 * n)))
+    return {group, meshMs: await waitForMesh(this.seed, group, 60_000)}
+  }
+
+  private names(): Map<string, string> {
+    return new Map([this.seed, ...this.fetchers].filter((h) => h.serve).map((h) => [h.serve!.peerId, h.name]))
+  }
+
+  private sourcesText(outcome: FetchOutcome, names: Map<string, string>): string {
+    if (!outcome.game) return `FAILED: ${named(outcome.error ?? '', names)}`
+    const sources = outcome.game.sources.map((source) => `${names.get(source.peer_id) ?? source.peer_id.slice(0, 8)} ${mib(source.bytes)}`)
+    const retried = outcome.game.retried_chunks > 0 ? `; ${outcome.game.retried_chunks} chunks retried` : ''
+    return `${seconds(outcome.game.elapsed_ms).padStart(9)}   from ${sources.join(', ')}${retried}`
+  }
+
+  /** One round: N fetches at once; TN, the seed's bytes, each fetcher's sources. */
+  private async round(n: number): Promise<RoundResult | undefined> {
+    const {group, meshMs} = await this.startRound(n)
+    try {
+      const tx0 = (await this.lan.counters(this.seed.node)).tx
+      const meter = await UploadMeter.of(this.seedDir)
+      const cpu0 = await Promise.all([this.seed, ...group].map((h) => cpuSeconds(h.serve?.child.pid)))
+      const stopMeter = keepPolling(meter, 250)
+      process.stderr.write(`${n} fetch${n === 1 ? '' : 'es'} running…\n`)
+      const outcomes = await Promise.all(group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n)).done))
+      const payloadBytes = await stopMeter()
+      const txBytes = (await this.lan.counters(this.seed.node)).tx - tx0
+      const cpu1 = await Promise.all([this.seed, ...group].map((h) => cpuSeconds(h.serve?.child.pid)))
+      const used = cpu1.map((c, i) => c - cpu0[i]!)
+      const cpu = `CPU in the round: the seed's serve ${used[0]!.toFixed(1)} s, each fetcher's serve ${(used.slice(1).reduce((a, b) => a + b, 0) / n).toFixed(1)} s on average; load ${os.loadavg()[0]!.toFixed(1)}`
+      const names = this.names()
+      for (const outcome of outcomes) console.log(`  ${outcome.host.name.padEnd(4)} ${this.sourcesText(outcome, names)}`)
+      const failed = outcomes.filter((o) => !o.game)
+      if (failed.length > 0) {
+        this.errors.push(`N=${n}: ${failed.length} of ${n} fetches failed (${failed.map((o) => `${o.host.name}: ${o.error}`).join('; ')})`)
+        return undefined
+      }
+      // Read before the serves retire: when each download started and ended in its serve.
+      const starts = group.map((host) => eventAt(host, 'operation_started'))
+      const ends = group.map((host) => eventAt(host, 'operation_finished'))
+      return {
+        outcomes,
+        txBytes,
+        payloadBytes,
+        meshMs,
+        cpu,
+        spreadMs: Math.max(...starts) - Math.min(...starts),
+        makespanMs: Math.max(...ends) - Math.min(...starts),
+      }
+    } finally {
+      await retire(group)
+    }
+  }
+
+  /** T1: one fetcher alone, twice (the first GetGame makes the seed hash the game; the second is T1). */
+  async alone(): Promise<void> {
+    console.log('T1, one fetcher alone (fresh folders each run):')
+    for (const run of [1, 2]) {
+      const result = await this.round(1)
+      if (!result) return
+      const ms = result.outcomes[0]!.game!.elapsed_ms
+      const bound = this.bound(1).ms
+      if (run === 1) console.log(`  run 1 (the seed hashed the game on its first GetGame): ${seconds(ms)}`)
+      else {
+        this.t1Ms = ms
+        console.log(`  T1 = ${seconds(ms)} (the lower bound F/min(u_s, d) = ${seconds(bound)}; ${(ms / bound).toFixed(2)}× it); ${result.cpu}`)
+      }
+    }
+    console.log('')
+  }
+
+  async swarm(n: number): Promise<void> {
+    console.log(`N=${n}, every fetch started at once (fetch: the fetcher's serve's elapsed time; sources):`)
+    const result = await this.round(n)
+    if (!result) return console.log('')
+    const {outcomes, txBytes, payloadBytes, spreadMs, makespanMs} = result
+    const tn = Math.max(...outcomes.map((o) => o.game!.elapsed_ms))
+    const bound = this.bound(n)
+    const F = this.gameBytes
+    console.log(
+      `  TN = ${seconds(tn)} (the slowest fetch); the downloads started within ${seconds(spreadMs)} of each other (each CLI's start-up on ${os.cpus().length} cores), the last ended ${seconds(makespanMs)} after the first started`,
+    )
+    console.log(
+      `  Kumar–Ross bound max(F/u_s, F/d, N·F/(u_s + N·u)) = max(${bound.terms.map((t) => (t / 1000).toFixed(2)).join(', ')}) = ${seconds(bound.ms)}; TN = ${(tn / bound.ms).toFixed(2)}× it`,
+    )
+    const target = n <= 6 ? 1.2 : 1.3
+    if (this.t1Ms !== undefined) {
+      const ratio = tn / this.t1Ms
+      console.log(`  TN/T1 = ${ratio.toFixed(2)}   target ≤ ${target}   ${verdictText(ratio <= target)}`)
+      this.verdicts.push({what: `TN/T1 at N=${n} ≤ ${target}`, pass: ratio <= target, detail: ratio.toFixed(2)})
+    } else console.log('  TN/T1: no T1 in this run (--runs without alone)')
+    const factor = txBytes / F
+    console.log(
+      `  seed upload factor = ${factor.toFixed(2)} (its link sent ${(txBytes / 1e6).toFixed(1)} MB; its upload log ${(payloadBytes / F).toFixed(2)}× F in chunk bytes)   target ≤ 1.2   ${verdictText(factor <= 1.2)}`,
+    )
+    this.verdicts.push({what: `seed upload factor at N=${n} ≤ 1.2`, pass: factor <= 1.2, detail: factor.toFixed(2)})
+    console.log(`  fetchers met in ${seconds(result.meshMs)} before the fetches; ${result.cpu}`)
+    console.log('')
+  }
+
+  /**
+   * Seed leaves: the seed's serve is stopped (SIGTERM: it says goodbye) once its upload log has
+   * handed out `--leave-at` × F of the game's chunk bytes and its link has put at least that on
+   * the wire; the fetchers then get `--leave-timeout` seconds to finish from each other.
+   */
+  async leave(n: number): Promise<void> {
+    console.log(`seed leaves, N=${n}: the seed's serve stops once it has sent the game's bytes (${this.s.leaveAt}× F); the fetchers finish from each other?`)
+    const {group} = await this.startRound(n)
+    const F = this.gameBytes
+    try {
+      const tx0 = (await this.lan.counters(this.seed.node)).tx
+      const meter = await UploadMeter.of(this.seedDir)
+      const started = performance.now()
+      const running = group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n)))
+      let ended = false
+      const all = Promise.all(running.map((r) => r.done)).finally(() => (ended = true))
+      // Chunks count in the upload log when read, before they reach the wire: the bytes handed
+      // out when the log first reaches leave-at × F must all have left the link before the seed goes.
+      let handedOut: number | undefined
+      let left: {at: number; payload: number; tx: number} | undefined
+      while (!ended && !left && performance.now() - started < this.fetchBoundMs(n)) {
+        const payload = await meter.poll()
+        if (handedOut === undefined && payload >= F * this.s.leaveAt) handedOut = payload
+        const tx = (await this.lan.counters(this.seed.node)).tx - tx0
+        if (process.env.BENCH_SWARM_TRACE) {
+          const progress = group.map((h) => mib(lastProgress(h)?.done ?? 0)).join(', ')
+          process.stderr.write(
+            `${seconds(performance.now() - started)}: seed handed out ${mib(payload)}, its link sent ${mib(tx)}; fetchers have ${progress}\n`,
+          )
+        }
+        if (handedOut !== undefined && tx >= handedOut) left = {at: performance.now(), payload: handedOut, tx}
+        else await sleep(100)
+      }
+      if (!left) {
+        await all
+        this.errors.push(`seed leaves, N=${n}: the seed never reached ${this.s.leaveAt}× F handed out (${mib(meter.total())}); the fetches ended first`)
+        return console.log('')
+      }
+      const names = this.names()
+      await stopServe(this.seed)
+      const firstStart = Math.min(...group.map((host) => eventAt(host, 'operation_started')))
+      console.log(
+        `  the seed left ${seconds(left.at - firstStart)} after the first download started (${seconds(left.at - started)} after the fetch commands were spawned): ` +
+          `its upload log had handed out ${mib(left.payload)} of chunks (${(left.payload / F).toFixed(2)}× F) and its link had sent ${(left.tx / 1e6).toFixed(1)} MB`,
+      )
+      const timer = setTimeout(() => running.forEach((r) => r.stop()), this.s.leaveTimeoutS * 1000)
+      const outcomes = await all
+      clearTimeout(timer)
+      for (const outcome of outcomes) {
+        const when = outcome.endedAt - left.at
+        const after = when < 0 ? `${seconds(-when)} before` : `${seconds(when)} after`
+        const had = lastProgress(outcome.host)
+        const progress = had ? ` (had ${mib(had.done)} of ${mib(had.total)})` : ''
+        const text = outcome.game
+          ? `completed ${after} the seed left: ${this.sourcesText(outcome, names).trim()}`
+          : `did not complete, ended ${after} the seed left${progress}: ${named(outcome.error ?? '', names)}`
+        console.log(`  ${outcome.host.name.padEnd(4)} ${text}`)
+      }
+      const completed = outcomes.filter((o) => o.game).length
+      const pass = completed === n
+      console.log(`  every fetcher completes from the others within ${this.s.leaveTimeoutS} s: ${verdictText(pass)} (${completed} of ${n} completed)`)
+      this.verdicts.push({what: `seed leaves at N=${n}: every fetcher completes`, pass, detail: `${completed} of ${n}`})
+    } finally {
+      await retire(group)
+    }
+    console.log('')
+  }
+}
+
+/** The text with every peer_id it names replaced by the host's name (seed, f1, …). */
+function named(text: string, names: Map<string, string>): string {
+  let out = text
+  for (const [peerId, name] of names) out = out.replaceAll(peerId, name)
+  return out
+}
+
+/** When (performance.now()) a host's serve reported this operation event for the game. */
+function eventAt(host: Host, event: string): number {
+  const found = host.serve?.events.find((e) => e.event === event && e.id === GAME_ID)
+  return found ? found.at : Number.NaN
+}
+
+async function run(s: Settings, lanReady: (lan: Lan) => void): Promise<SwarmBench> {
+  const lan = await Lan.create()
+  lanReady(lan)
+  const rounds = [...(s.runs.has('swarm') ? s.sizes : []), ...(s.runs.has('leave') ? [s.leaveN] : []), 1]
+  const seed: Host = {name: 'seed', node: await lan.addNode()}
+  const fetchers: Host[] = []
+  for (let i = 1; i <= Math.max(...rounds); i++) fetchers.push({name: `f${i}`, node: await lan.addNode()})
+  const bench = new SwarmBench(lan, s, seed, fetchers)
+  await bench.prepare()
+  if (s.runs.has('alone')) await bench.alone()
+  if (s.runs.has('swarm')) for (const n of s.sizes) await bench.swarm(n)
+  // Last: the seed is gone afterwards.
+  if (s.runs.has('leave')) await bench.leave(s.leaveN)
+  return bench
+}
+
+const s = settings()
+const unavailable =
+  (await lanUnavailable()) ?? ((await execa('tc', ['-V'], {reject: false})).exitCode === 0 ? undefined : 'the `tc` command (iproute2) is missing')
+if (unavailable) {
+  process.stderr.write(`bench:swarm cannot run: ${unavailable}\n`)
+  process.exit(2)
+}
+
+let lan: Lan | undefined
+let cleaning: Promise<void> | undefined
+let interrupted = false
+/** Every process of every namespace killed, the namespaces and temp folders removed; at most once. */
+const cleanup = (): Promise<void> => (cleaning ??= lan ? Promise.race([lan.destroy(), sleep(60_000)]) : Promise.resolve())
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // `on`, not `once`: execa's signal-exit re-raises a signal that no other listener is left for, killing the process mid-cleanup.
+  process.on(signal, () => {
+    if (interrupted) return
+    interrupted = true
+    process.stderr.write(`\nbench:swarm: ${signal}: stopping every process, removing the namespaces…\n`)
+    void cleanup().finally(() => process.exit(130))
+  })
+}
+
+let exitCode = 0
+try {
+  const bench = await run(s, (made) => (lan = made))
+  console.log('targets (issue 21):')
+  for (const v of bench.verdicts) console.log(`  ${verdictText(v.pass)}  ${v.what}: ${v.detail}`)
+  for (const error of bench.errors) console.log(`  ERROR  ${error}`)
+  if (bench.errors.length > 0) exitCode = 1
+} catch (error) {
+  // Interrupted: what fails while the processes are being killed is no news.
+  if (!interrupted) process.stderr.write(`bench:swarm failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  exitCode = 1
+} finally {
+  await cleanup()
+}
+process.exit(interrupted ? 130 : exitCode)
