@@ -203,10 +203,12 @@ export async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100
 }
 
-/** The last download progress a fetcher's serve reported: bytes done of the total. */
-export function lastProgress(host: Host): {done: number; total: number} | undefined {
+/** The last download progress a fetcher's serve reported: bytes done of the total, bytes per source. */
+export function lastProgress(host: Host): {done: number; total: number; sources: Map<string, number>} | undefined {
   const event = host.serve?.events.findLast((e) => e.event === 'download_progress' && e.id === GAME_ID)
-  return event ? {done: Number(event.done_bytes), total: Number(event.total_bytes)} : undefined
+  if (!event) return undefined
+  const sources = Array.isArray(event.sources) ? (event.sources as {peer_id: string; bytes: number}[]) : []
+  return {done: Number(event.done_bytes), total: Number(event.total_bytes), sources: new Map(sources.map((s) => [s.peer_id, Number(s.bytes)]))}
 }
 
 /**
