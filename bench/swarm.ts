@@ -179,7 +179,7 @@ class SwarmBench {
     await startServe(lan, this.seed, this.seedDir, [], 60_000)
   }
 
-  /** N fresh fetchers (serves up, the seed's library and each other known), their fetches started at once. */
+  /** N fetchers with fresh folders, their serves up and each knowing the seed's library and the other fetchers. */
   private async startRound(n: number): Promise<{group: Host[]; meshMs: number}> {
     const group = this.fetchers.slice(0, n)
     process.stderr.write(`starting ${n} fetcher serve${n === 1 ? '' : 's'}…\n`)
