@@ -4,6 +4,7 @@
 import type {LanspreadPaths} from '../config.js'
 import type {FetchResult} from '../control/fetch-documents.js'
 import type {ForgetResult, LibraryPeersResult, LibraryResult, ScanResult} from '../control/library-documents.js'
+import type {ControlEventLine} from '../control/events.js'
 import type {CancelResult} from '../control/messages.js'
 import type {InstallResult, RecoverResult, UninstallResult} from '../control/operation-documents.js'
 import type {Status} from '../control/status.js'
@@ -68,7 +69,7 @@ export class DiskApi implements LanspreadApi {
     return {library_epoch, library_rev, library_digest, games}
   }
 
-  async libraryPeers(): Promise<LibraryPeersResult> {
+  async libraryPeers(_request?: {id?: string}): Promise<LibraryPeersResult> {
     throw serveNotRunning(this.options.paths)
   }
 
@@ -100,11 +101,11 @@ export class DiskApi implements LanspreadApi {
     return {games: await operations.recover(ids, {dryRun})}
   }
 
-  async cancel(): Promise<CancelResult> {
+  async cancel(_job: string): Promise<CancelResult> {
     throw notRunning(this.options.paths)
   }
 
-  async events(): Promise<void> {
+  async events(_listener: (event: ControlEventLine) => void): Promise<void> {
     throw notRunning(this.options.paths)
   }
 

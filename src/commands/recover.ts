@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {reportFailure} from '../cli/failure.js'
 import {table} from '../cli/render.js'
+import type {RecoverResult} from '../control/operation-documents.js'
 import {LanspreadError} from '../errors.js'
 
 export default class Recover extends LanspreadCommand {
@@ -15,22 +16,12 @@ export default class Recover extends LanspreadCommand {
   static override args = {ids: Args.string({description: 'game IDs (default: every game folder)'})}
   static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing (no lock, no index, no file written)'})}
 
-  async run() {
+  async run(): Promise<RecoverResult | undefined> {
     const {argv, flags} = await this.parse(Recover)
     const paths = this.resolvePaths(flags)
     const ids = argv.map(String)
-    const {games} = await this.withApi(paths, (api) =>
-      api.recover(
-        {ids, dry_run: flags['dry-run']},
-        {
-          onDiskWork: () =>
-            this.setInterruptNotice({
-              message: 'recover stopped before every game was repaired',
-              hint: 'run `lanspread recover` again: it picks up where it stopped',
-            }),
-        },
-      ),
-    )
+    const notice = {message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'}
+    const {games} = await this.withApi(paths, (api) => api.recover({ids, dry_run: flags['dry-run']}, {onDiskWork: () => this.setInterruptNotice(notice)}))
     if (!this.jsonEnabled()) {
       this.log(
         games.length === 0
