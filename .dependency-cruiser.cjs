@@ -1,8 +1,11 @@
 // The layer order of src/ (issue 20): a module may import its own folder and any folder of a
 // LOWER layer, never a higher one, and no import circle anywhere. `npm run lint` runs this.
 //
-//   commands → cli → peer runtime / control → {download, serving, sync, discovery}
+//   commands → cli → api → peer runtime / control → {download, serving, sync, discovery}
 //     → {transport, ops} → {protocol, library} → fs → errors / config / util / words
+//
+// api/ (record 0027) is the one interface the commands call, implemented through serve (over
+// control/) and on disk (library, ops, a one-shot peer): it sits above both, below the CLI.
 //
 // A few pairs inside one layer are forbidden too: download knows no ops (the runtime composes a
 // download with its operation lock); download and serving meet only in the runtime; protocol
@@ -16,6 +19,7 @@ const LAYERS = [
   ['transport/', 'ops/'],
   ['download/', 'serving/', 'sync/', 'discovery/'],
   ['peer/', 'control/'],
+  ['api/'],
   ['cli/'],
   ['commands/'],
 ]

@@ -5,8 +5,7 @@
 // upload log (`status` on its control socket), CPU seconds.
 import fs from 'node:fs/promises'
 import {resolvePaths} from '../src/config.js'
-import {requestServe} from '../src/control/attach.js'
-import {StatusSchema} from '../src/control/status.js'
+import {attachToServe} from '../src/control/attach.js'
 import {CLI} from '../test/helpers/cli.js'
 import {LAN_ENV, type Lan, type LanNode, type LanPeer} from '../test/helpers/lan.js'
 
@@ -161,13 +160,16 @@ export class UploadMeter {
 
   /** Reads the serve's uploads now; resolves the bytes handed out since the meter was made. */
   async poll(): Promise<number> {
-    const answer = await requestServe<unknown>(this.paths, 'status')
-    if (answer) {
-      for (const upload of StatusSchema.parse(answer.result).uploads) {
+    const client = await attachToServe(this.paths)
+    if (!client) return this.total()
+    try {
+      for (const upload of (await client.call('status', {})).uploads) {
         if (upload.id !== GAME_ID) continue
         const key = `${upload.peer_id} ${upload.started_at}`
         this.seen.set(key, Math.max(upload.bytes, this.seen.get(key) ?? 0))
       }
+    } finally {
+      client.close()
     }
     return this.total()
   }

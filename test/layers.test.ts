@@ -17,7 +17,7 @@ async function cruise(target: string): Promise<Violation[]> {
   return report.summary.violations
 }
 
-// The layer order of issue 20 (commands -> cli -> peer/control -> download, serving, sync,
+// The layer order of issue 20 (commands -> cli -> api -> peer/control -> download, serving, sync,
 // discovery -> transport, ops -> protocol, library -> fs -> errors, config, util, words).
 describe('the layers of src/', () => {
   it('have no import circle and no arrow up', async () => {

@@ -2,6 +2,9 @@
 // --json), resolution of paths, and one way of reporting errors (message, hint, exit code;
 // a JSON error document under --json; never a stack trace unless LANSPREAD_DEBUG is set).
 import {Command, Flags} from '@oclif/core'
+import type {DiskDiscovery} from '../api/disk-peers.js'
+import type {LanspreadApi} from '../api/lanspread-api.js'
+import {withApi} from '../api/open-api.js'
 import {type LanspreadPaths, resolvePaths} from '../config.js'
 import {reportFailure, toFailure, writeJson} from './failure.js'
 import {commandInterruptNotice, gameInterruptNotice, handleInterrupts, type InterruptNotice, type StopSignal} from './interrupt.js'
@@ -48,6 +51,14 @@ export abstract class LanspreadCommand extends Command {
 
   protected resolvePaths(flags: {games?: string | undefined; 'state-dir'?: string | undefined; catalog?: string | undefined}): LanspreadPaths {
     return resolvePaths({games: flags.games, stateDir: flags['state-dir'], catalog: flags.catalog})
+  }
+
+  /**
+   * Runs `work` with the API this command calls: the running serve of `paths`, else the disk
+   * (warnings on stderr; `discovery` says how peers are found without serve).
+   */
+  protected withApi<T>(paths: LanspreadPaths, work: (api: LanspreadApi) => Promise<T>, discovery: Partial<DiskDiscovery> = {}): Promise<T> {
+    return withApi({paths, warn: (message) => this.warnLine(message), discovery}, work)
   }
 
   /** From here on, Ctrl-C or SIGTERM says that game `id` is left for recovery and how it gets repaired. */

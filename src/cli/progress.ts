@@ -4,11 +4,13 @@ import cliProgress from 'cli-progress'
 import {formatBytes} from './render.js'
 
 export interface ProgressBar {
+  /** Whether it draws anything (a terminal, and asked for): a caller may skip gathering progress otherwise. */
+  readonly drawing: boolean
   update(done: number, total: number, label: string): void
   stop(): void
 }
 
-const silent: ProgressBar = {update: () => {}, stop: () => {}}
+const silent: ProgressBar = {drawing: false, update: () => {}, stop: () => {}}
 
 export function byteProgressBar(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   if (!enabled || !stream.isTTY) return silent
@@ -23,6 +25,7 @@ export function byteProgressBar(enabled: boolean, stream: NodeJS.WriteStream = p
   )
   let started = false
   return {
+    drawing: true,
     update(done, total, label) {
       const payload = {doneText: formatBytes(done), totalText: formatBytes(total), label}
       if (!started) bar.start(total, done, payload)

@@ -1,6 +1,6 @@
 // Human output: a plain aligned table and readable sizes. JSON output needs no help here:
 // a command's run() returns the document and oclif prints it.
-import type {SkippedGame} from '../library/scanner.js'
+import {repairAdvice} from '../api/library-warnings.js'
 import type {NetworkGame} from '../sync/network-library.js'
 import type {PeerInfo} from '../peer/peer-table.js'
 import type {GameSummary} from '../library/summary.js'
@@ -50,24 +50,6 @@ export function gamesTable(games: readonly GameSummary[]): string {
       game.needs_recovery ? `${game.availability}, needs recovery` : game.availability,
     ]),
   )
-}
-
-/** stderr lines for games a scan skipped and games left mid-operation. */
-export function libraryWarnings(games: readonly GameSummary[], skipped: readonly SkippedGame[] = []): string[] {
-  return [
-    ...skipped.map((game) => `skipped game folder ${game.id}: ${game.reason}`),
-    ...games.filter((game) => game.needs_recovery).map((game) => `game ${game.id} holds ${repairAdvice(game)}`),
-  ]
-}
-
-/**
- * What repairs a game left mid-operation. Not downloaded means an interrupted download (an
- * install needs a downloaded game; an uninstall keeps version.ini): fetch resumes it, from
- * the chunks on disk, where recover would only clear its scratch.
- */
-function repairAdvice(game: GameSummary): string {
-  if (!game.downloaded) return `an interrupted download: run \`lanspread fetch ${game.id}\` to resume it`
-  return `an interrupted operation: run \`lanspread recover ${game.id}\``
 }
 
 export function gameDetails(game: GameSummary): string {

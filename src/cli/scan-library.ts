@@ -1,19 +1,13 @@
 // What `lanspread scan` does and prints, shared by the oclif command (commands/scan.ts) and
 // the fast path that runs it without oclif (fast-scan.ts), so both give the same output.
+import {libraryWarnings} from '../api/library-warnings.js'
+import {withApi} from '../api/open-api.js'
 import type {LanspreadPaths} from '../config.js'
-import {requestServe} from '../control/attach.js'
-import {openLocalState} from '../library/open.js'
-import type {ScanReport} from '../library/scanner.js'
-import type {GameSummary} from '../library/summary.js'
-import {gamesTable, libraryWarnings} from './render.js'
+import type {ScanResult} from '../control/library-documents.js'
+import {gamesTable} from './render.js'
 
-export interface ScanDocument {
-  library_epoch: string
-  library_rev: number
-  library_digest: string
-  games: GameSummary[]
-  scan: ScanReport
-}
+/** What `scan --json` prints. */
+export type ScanDocument = ScanResult
 
 /**
  * Refreshes and saves the index, through serve when it runs (it owns the index and every
@@ -21,18 +15,11 @@ export interface ScanDocument {
  * games) go to `warn`.
  */
 export async function scanLibrary(paths: LanspreadPaths, options: {full: boolean}, warn: (message: string) => void): Promise<ScanDocument> {
-  const viaServe = await requestServe<ScanDocument>(paths, 'scan', {full: options.full})
-  const document = viaServe?.result ?? (await scanOnDisk(paths, options.full, warn))
+  const document = await withApi({paths, warn}, (api) => api.scan({full: options.full}))
   const {games, scan: report} = document
   if (report.ignored.length > 0) warn(`ignored (not a game folder): ${report.ignored.join(', ')}`)
   for (const line of libraryWarnings(games, report.skipped)) warn(line)
   return document
-}
-
-async function scanOnDisk(paths: LanspreadPaths, full: boolean, warn: (message: string) => void): Promise<ScanDocument> {
-  const {library} = await openLocalState(paths, {logger: {warn}})
-  const {library_epoch, library_rev, library_digest, games, report} = await library.refresh({full})
-  return {library_epoch, library_rev, library_digest, games, scan: report}
 }
 
 /** The human output: the table, a blank line, the one-line report. (Under --json the document is the output.) */

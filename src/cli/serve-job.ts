@@ -1,15 +1,12 @@
-// A fetch or install that serve runs for this command, under a job token: Ctrl-C sends `cancel`
-// for that job, and the command reports what happened — cancelled in serve, or finished anyway.
-import {randomUUID} from 'node:crypto'
-import type {ControlClient} from '../control/client.js'
-import {type CancelResult, CancelResultSchema} from '../control/messages.js'
+// A fetch or install that serve may run for this command as a job: while it runs there, Ctrl-C
+// sends `cancel` for that job, and the command reports what happened — cancelled in serve, or
+// finished anyway. On disk the API never offers a cancel, and Ctrl-C ends the process as usual.
+import type {JobHooks} from '../api/lanspread-api.js'
 import {LanspreadError, isLanspreadError} from '../errors.js'
 import {EXIT_CODES} from './exit-codes.js'
 import {SIGNAL_CODES, type StopSignal} from './interrupt.js'
 
 export interface ServeJob {
-  command: 'fetch' | 'install'
-  args: Record<string, unknown>
   /** Names the work in messages, e.g. "the fetch of quake3". */
   what: string
   /** Says how the work resumes, for a cancelled job. */
@@ -18,39 +15,37 @@ export interface ServeJob {
   takeInterrupts(handler: ((signal: StopSignal) => void) | undefined): void
 }
 
-/** The job's result, and the signal that came too late to stop it (serve had finished, or it cannot stop). */
-export async function runServeJob<T>(client: ControlClient, job: ServeJob): Promise<{result: T; lateSignal?: StopSignal}> {
-  const token = randomUUID()
+/** The call's result, and the signal that came too late to stop it (serve had finished, or it cannot stop). */
+export async function runServeJob<T>(job: ServeJob, call: (hooks: JobHooks) => Promise<T>): Promise<{result: T; lateSignal?: StopSignal}> {
   let signal: StopSignal | undefined
-  job.takeInterrupts((received) => {
-    if (signal) {
-      // A second Ctrl-C stops waiting: serve carries on with whatever it could not cancel.
-      process.stderr.write(`\nStopped waiting for serve: ${job.what} may still be running in serve (see \`lanspread status\`)\n`)
-      process.exit(EXIT_CODES[SIGNAL_CODES[received]])
-    }
-    signal = received
-    process.stderr.write(`\nCancelling ${job.what} in serve…\n`)
-    void requestCancel(client, token).then((cancel) => {
-      if (cancel?.outcome === 'not_cancellable') process.stderr.write(`serve does not stop ${job.what} midway: it finishes it (Ctrl-C again stops waiting)\n`)
-    })
-  })
+  const hooks: JobHooks = {
+    onCancellable(cancel) {
+      if (!cancel) {
+        job.takeInterrupts(undefined)
+        return
+      }
+      job.takeInterrupts((received) => {
+        if (signal) {
+          // A second Ctrl-C stops waiting: serve carries on with whatever it could not cancel.
+          process.stderr.write(`\nStopped waiting for serve: ${job.what} may still be running in serve (see \`lanspread status\`)\n`)
+          process.exit(EXIT_CODES[SIGNAL_CODES[received]])
+        }
+        signal = received
+        process.stderr.write(`\nCancelling ${job.what} in serve…\n`)
+        void cancel().then((answer) => {
+          if (answer?.outcome === 'not_cancellable')
+            process.stderr.write(`serve does not stop ${job.what} midway: it finishes it (Ctrl-C again stops waiting)\n`)
+        })
+      })
+    },
+  }
   try {
-    const result = (await client.request(job.command, {...job.args, job: token})) as T
+    const result = await call(hooks)
     return signal ? {result, lateSignal: signal} : {result}
   } catch (error) {
     if (signal && isLanspreadError(error, 'interrupted')) {
       throw new LanspreadError(SIGNAL_CODES[signal], `interrupted: ${job.what} was cancelled in serve`, {hint: job.resumeHint})
     }
     throw error
-  } finally {
-    job.takeInterrupts(undefined)
-  }
-}
-
-async function requestCancel(client: ControlClient, token: string): Promise<CancelResult | undefined> {
-  try {
-    return CancelResultSchema.parse(await client.request('cancel', {job: token}))
-  } catch {
-    return undefined // serve gone: the job's own request reports that
   }
 }

@@ -1,12 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {byteProgressBar} from '../cli/progress.js'
-import type {InstallResult} from '../ops/install.js'
 import {runServeJob} from '../cli/serve-job.js'
-import {attachToServe} from '../control/attach.js'
-import type {LanspreadPaths} from '../config.js'
-import type {OperationResult} from '../ops/game-operations.js'
-import {openOperations} from '../ops/open.js'
+import type {InstallResult} from '../control/operation-documents.js'
+import type {ExtractionProgress} from '../ops/staging.js'
 
 export default class Install extends LanspreadCommand {
   static override summary = 'Install a downloaded game into its local/ folder, or reinstall it with --update.'
@@ -27,48 +24,28 @@ export default class Install extends LanspreadCommand {
     clean: Flags.boolean({description: 'with --update: replace local/ entirely, keeping nothing', dependsOn: ['update']}),
   }
 
-  async run() {
+  async run(): Promise<InstallResult> {
     const {args, flags} = await this.parse(Install)
-    const paths = this.resolvePaths(flags)
-    // While serve runs it owns every operation: it installs, and the game shows busy to everyone meanwhile.
-    const viaServe = await this.viaServe(paths, args.id, {update: flags.update, clean: flags.clean})
-    if (viaServe) return this.report(args.id, viaServe)
-    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)})
-    this.explainInterrupt(args.id)
+    const id = args.id
+    // Through serve, Ctrl-C asks serve to cancel, and serve finishes an install (see docs/decisions/0014-cancel-through-serve.md).
+    const job = {what: `the install of ${id}`, resumeHint: `run \`lanspread install ${id}\` again`, takeInterrupts: this.takeInterrupts.bind(this)}
     const bar = byteProgressBar(!this.jsonEnabled())
-    try {
-      const result = await operations.install(args.id, {
-        update: flags.update,
-        clean: flags.clean,
-        onProgress: ({archive, bytesRead, totalBytes}) => bar.update(bytesRead, totalBytes, archive),
-      })
-      bar.stop()
-      return this.report(args.id, result)
-    } finally {
-      bar.stop()
-    }
+    const onProgress = ({archive, bytesRead, totalBytes}: ExtractionProgress): void => bar.update(bytesRead, totalBytes, archive)
+    // While serve runs it owns every operation: it installs, and the game shows busy to everyone meanwhile.
+    const {result, lateSignal} = await this.withApi(this.resolvePaths(flags), async (api) => {
+      try {
+        return await runServeJob(job, (hooks) =>
+          api.install({id, update: flags.update, clean: flags.clean}, {...hooks, onDiskWork: () => this.explainInterrupt(id), onProgress}),
+        )
+      } finally {
+        bar.stop()
+      }
+    })
+    if (lateSignal) this.warnLine(`serve finished the install of ${id} despite Ctrl-C: an install through serve is not stopped midway`)
+    return this.report(id, result)
   }
 
-  /** Through serve; Ctrl-C meanwhile asks serve to cancel, and serve finishes an install (see docs/decisions/0014-cancel-through-serve.md). */
-  private async viaServe(paths: LanspreadPaths, id: string, options: {update: boolean; clean: boolean}): Promise<OperationResult<InstallResult> | undefined> {
-    const client = await attachToServe(paths)
-    if (!client) return undefined
-    try {
-      const {result, lateSignal} = await runServeJob<OperationResult<InstallResult>>(client, {
-        command: 'install',
-        args: {id, ...options},
-        what: `the install of ${id}`,
-        resumeHint: `run \`lanspread install ${id}\` again`,
-        takeInterrupts: (handler) => this.takeInterrupts(handler),
-      })
-      if (lateSignal) this.warnLine(`serve finished the install of ${id} despite Ctrl-C: an install through serve is not stopped midway`)
-      return result
-    } finally {
-      client.close()
-    }
-  }
-
-  private report(id: string, result: OperationResult<InstallResult>): OperationResult<InstallResult> {
+  private report(id: string, result: InstallResult): InstallResult {
     if (result.recovered) this.log(`${id}: first recovered an interrupted operation (${result.recovered.description})`)
     this.log(
       result.action === 'already_installed'

@@ -1,14 +1,8 @@
 import {Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {peersTable} from '../cli/render.js'
-import {requestServe, serveNotRunning} from '../control/attach.js'
-import type {LanspreadPaths} from '../config.js'
-import {mdnsAllowed} from '../discovery/mdns-switch.js'
-import {LanspreadError} from '../errors.js'
-import type {PeerInfo} from '../peer/peer-table.js'
-import {PinStore, pinsDirFor} from '../transport/pins.js'
-
-type PeersDocument = {peers: PeerInfo[]; source: 'serve' | 'mdns'}
+import type {PeersDocument} from '../api/lanspread-api.js'
+import type {ForgetResult} from '../control/library-documents.js'
 
 export default class Peers extends LanspreadCommand {
   static override summary = 'List the peers on the LAN (those the running serve knows, or those answering mDNS), or forget the certificate pinned for one.'
@@ -33,61 +27,21 @@ export default class Peers extends LanspreadCommand {
     interface: Flags.string({description: 'without serve: browse on this interface NAME or IPv4 ADDRESS (repeatable)', multiple: true}),
   }
 
-  async run(): Promise<PeersDocument | {peer_id: string; forgotten: boolean}> {
+  async run(): Promise<PeersDocument | ForgetResult> {
     const {flags} = await this.parse(Peers)
     const paths = this.resolvePaths(flags)
-    if (flags.forget !== undefined) {
-      const viaServe = await requestServe<{peer_id: string; forgotten: boolean}>(paths, 'forget', {peer_id: flags.forget})
-      const result = viaServe?.result ?? {peer_id: flags.forget, forgotten: await new PinStore(pinsDirFor(paths.stateDir)).forget(flags.forget)}
+    const discovery = {mdns: flags.mdns, interfaces: flags.interface ?? []}
+    const forget = flags.forget
+    if (forget !== undefined) {
+      const result = await this.withApi(paths, (api) => api.forget(forget))
       if (!this.jsonEnabled())
         this.log(result.forgotten ? `forgot the pinned certificate of ${result.peer_id}` : `no certificate was pinned for ${result.peer_id}`)
       return result
     }
-    const expect = flags.expect
     // --wait is in seconds on both paths (serve's peer table, or an mDNS browse).
-    const waitS = flags.wait ?? (expect === undefined ? undefined : 3) ?? 0
-    const document =
-      (await this.fromServe(paths, waitS * 1000, expect)) ?? (await this.fromMdns(paths, flags.wait ?? 3, expect, flags.mdns, flags.interface ?? []))
-    if (expect !== undefined && document.peers.length < expect) throw tooFew(document.peers.length, expect, document.where)
+    const request = {...(flags.wait === undefined ? {} : {wait: flags.wait}), ...(flags.expect === undefined ? {} : {expect: flags.expect})}
+    const document = await this.withApi(paths, (api) => api.peers(request), discovery)
     if (!this.jsonEnabled()) this.log(peersTable(document.peers))
-    return {peers: document.peers, source: document.source}
+    return document
   }
-
-  /** Polls serve until `expect` peers are known or the wait is over; undefined when serve does not run. */
-  private async fromServe(paths: LanspreadPaths, waitMs: number, expect: number | undefined): Promise<(PeersDocument & {where: string}) | undefined> {
-    const deadline = Date.now() + waitMs
-    for (;;) {
-      const viaServe = await requestServe<{peers: PeerInfo[]}>(paths, 'peers')
-      if (!viaServe) return undefined
-      const {peers} = viaServe.result
-      const enough = expect === undefined ? Date.now() >= deadline : peers.length >= expect
-      if (enough || Date.now() >= deadline)
-        return {peers, source: 'serve', where: `in the peer table of the serve of ${paths.stateDir} after ${waitMs / 1000} s`}
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
-
-  private async fromMdns(
-    paths: LanspreadPaths,
-    waitS: number,
-    expect: number | undefined,
-    mdns: boolean,
-    interfaces: string[],
-  ): Promise<PeersDocument & {where: string}> {
-    if (!mdnsAllowed(mdns)) throw serveNotRunning(paths)
-    // Never a silent fallback: the user learns that serve is not running, and what is done instead.
-    process.stderr.write(`lanspread serve is not running for ${paths.stateDir}: listening to mDNS for ${waitS} s instead\n`)
-    const {browsePeers} = await import('../discovery/browse.js')
-    const found = await browsePeers({interfaces, waitMs: waitS * 1000, ...(expect === undefined ? {} : {expect}), log: (message) => this.warnLine(message)})
-    const where = `over mDNS for ${waitS} s on ${found.interfaces.join(', ') || 'no interface'} (lanspread serve is not running for ${paths.stateDir})`
-    // "No peers." with exit 0 would read as an empty LAN; without serve it only means nobody answered.
-    if (found.peers.length === 0 && expect === undefined) throw tooFew(0, 1, where)
-    return {peers: found.peers, source: 'mdns', where}
-  }
-}
-
-function tooFew(found: number, expected: number, where: string): LanspreadError {
-  return new LanspreadError('no_peers', `found ${found} peer${found === 1 ? '' : 's'}, expected at least ${expected}, ${where}`, {
-    hint: 'check that the other machines run `lanspread serve` on this network (same subnet, multicast not blocked), or wait longer with --wait',
-  })
 }

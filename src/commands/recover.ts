@@ -2,11 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
 import {reportFailure} from '../cli/failure.js'
 import {table} from '../cli/render.js'
+import type {RecoverResult} from '../control/operation-documents.js'
 import {LanspreadError} from '../errors.js'
-import type {LanspreadPaths} from '../config.js'
-import {requestServe} from '../control/attach.js'
-import type {GameOperations} from '../ops/game-operations.js'
-import {openOperations} from '../ops/open.js'
 
 export default class Recover extends LanspreadCommand {
   static override summary = 'Repair game folders after a crash: finish or undo interrupted installs, updates and uninstalls.'
@@ -19,12 +16,12 @@ export default class Recover extends LanspreadCommand {
   static override args = {ids: Args.string({description: 'game IDs (default: every game folder)'})}
   static override flags = {'dry-run': Flags.boolean({description: 'print the plan and change nothing (no lock, no index, no file written)'})}
 
-  async run() {
+  async run(): Promise<RecoverResult | undefined> {
     const {argv, flags} = await this.parse(Recover)
     const paths = this.resolvePaths(flags)
-    const ids = argv as string[]
-    const viaServe = await requestServe<{games: RecoverReports}>(paths, 'recover', {ids, dry_run: flags['dry-run']})
-    const games = viaServe?.result.games ?? (await this.recoverOnDisk(paths, ids, flags['dry-run']))
+    const ids = argv.map(String)
+    const notice = {message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'}
+    const {games} = await this.withApi(paths, (api) => api.recover({ids, dry_run: flags['dry-run']}, {onDiskWork: () => this.setInterruptNotice(notice)}))
     if (!this.jsonEnabled()) {
       this.log(
         games.length === 0
@@ -53,12 +50,4 @@ export default class Recover extends LanspreadCommand {
     )
     return undefined
   }
-
-  private async recoverOnDisk(paths: LanspreadPaths, ids: string[], dryRun: boolean): Promise<RecoverReports> {
-    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)}, {readOnly: dryRun})
-    this.setInterruptNotice({message: 'recover stopped before every game was repaired', hint: 'run `lanspread recover` again: it picks up where it stopped'})
-    return operations.recover(ids, {dryRun})
-  }
 }
-
-type RecoverReports = Awaited<ReturnType<GameOperations['recover']>>

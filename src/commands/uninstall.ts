@@ -1,10 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {LanspreadCommand} from '../cli/base-command.js'
-import type {LanspreadPaths} from '../config.js'
-import {requestServe} from '../control/attach.js'
-import type {OperationResult} from '../ops/game-operations.js'
-import {openOperations} from '../ops/open.js'
-import type {UninstallResult} from '../ops/uninstall.js'
+import type {UninstallResult} from '../control/operation-documents.js'
 
 export default class Uninstall extends LanspreadCommand {
   static override summary = "Remove a game's install (its local/ folder), keeping what you made there."
@@ -17,20 +13,14 @@ export default class Uninstall extends LanspreadCommand {
   static override args = {id: Args.string({description: 'the game ID', required: true})}
   static override flags = {purge: Flags.boolean({description: 'delete what you made in local/ too, instead of keeping it'})}
 
-  async run() {
+  async run(): Promise<UninstallResult> {
     const {args, flags} = await this.parse(Uninstall)
-    const paths = this.resolvePaths(flags)
-    const viaServe = await requestServe<OperationResult<UninstallResult>>(paths, 'uninstall', {id: args.id, purge: flags.purge})
-    const result = viaServe?.result ?? (await this.uninstallOnDisk(paths, args.id, flags.purge))
+    const result = await this.withApi(this.resolvePaths(flags), (api) =>
+      api.uninstall({id: args.id, purge: flags.purge}, {onDiskWork: () => this.explainInterrupt(args.id)}),
+    )
     if (result.recovered) this.log(`${args.id}: first recovered an interrupted operation (${result.recovered.description})`)
     this.log(result.action === 'uninstalled' ? `${args.id} uninstalled${keptText(result)}` : `${args.id} is not installed; nothing to do`)
     return result
-  }
-
-  private async uninstallOnDisk(paths: LanspreadPaths, id: string, purge: boolean): Promise<OperationResult<UninstallResult>> {
-    const operations = await openOperations(paths, {warn: (m) => this.warnLine(m)})
-    this.explainInterrupt(id)
-    return operations.uninstall(id, {purge})
   }
 }
 

@@ -2,7 +2,10 @@
 // work on disk when nothing answers. A reply's error comes back as the LanspreadError it was.
 import net from 'node:net'
 import {LanspreadError} from '../errors.js'
+import {describeIssues} from '../fs/read-json.js'
+import {type CallArgs, type CallResult, type ControlCall, parseResult} from './calls.js'
 import {CONNECT_TIMEOUT_MS, connectControlSocket} from './connect.js'
+import {CONTROL_EVENT_NAMES, type ControlEventLine, ControlEventLineSchema} from './events.js'
 import {type ControlCommand, type ControlEvent, ControlEventSchema, ControlReplySchema, MAX_CONTROL_LINE_BYTES} from './messages.js'
 import {readLines, writeLine} from './ndjson.js'
 
@@ -42,14 +45,33 @@ export class ControlClient {
     return new ControlClient(socket, socketPath)
   }
 
-  async request(command: Exclude<ControlCommand, 'subscribe'>, args: Record<string, unknown> = {}): Promise<unknown> {
+  /** One request as it travels: its result unchecked (see call() for the checked one). */
+  async request(command: ControlCall, args: object = {}): Promise<unknown> {
     return this.send(command, args)
   }
 
-  /** Subscribes to serve's event stream; events reach `listener` until close(). */
+  /** One request, its result parsed with the request's schema (control/calls.ts): a document of another shape is a `protocol` error. */
+  async call<C extends ControlCall>(command: C, args: CallArgs<C>): Promise<CallResult<C>> {
+    return parseResult(command, await this.request(command, args))
+  }
+
+  /** Subscribes to serve's event stream as it travels; events reach `listener` until close(). */
   async subscribe(listener: (event: ControlEvent) => void): Promise<void> {
     this.eventListeners.add(listener)
     await this.send('subscribe', {})
+  }
+
+  /**
+   * Subscribes to serve's events, each parsed with its schema (control/events.ts). An event of a
+   * name this lanspread does not know is skipped; one whose data does not parse goes to `onInvalid`.
+   */
+  async events(listener: (event: ControlEventLine) => void, onInvalid: (error: LanspreadError) => void = () => {}): Promise<void> {
+    await this.subscribe((line) => {
+      if (!CONTROL_EVENT_NAMES.has(line.event)) return
+      const parsed = ControlEventLineSchema.safeParse(line)
+      if (parsed.success) listener(parsed.data)
+      else onInvalid(new LanspreadError('protocol', `serve sent a ${line.event} event this lanspread does not understand: ${describeIssues(parsed.error)}`))
+    })
   }
 
   /** Resolves when serve closes the connection (it stopped). */
@@ -62,7 +84,7 @@ export class ControlClient {
     this.socket.destroy()
   }
 
-  private async send(command: ControlCommand, args: Record<string, unknown>): Promise<unknown> {
+  private async send(command: ControlCommand, args: object): Promise<unknown> {
     if (this.closedError) throw this.closedError
     const id = this.nextId++
     const reply = new Promise<unknown>((resolve, reject) => this.waiting.set(id, {resolve, reject}))

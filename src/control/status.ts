@@ -1,39 +1,31 @@
 // The document of `status` on the control socket (SPEC §7): serve's identity, uptime, peers,
-// and the downloads and uploads in progress with their rates. Checked with zod by the client.
+// the downloads and uploads in progress with their rates, and the QUIC endpoint's traffic.
 import {z} from 'zod'
-
-const PeerSchema = z.looseObject({
-  peer_id: z.string(),
-  hostname: z.string().nullable(),
-  addresses: z.array(z.string()),
-  proto_ver: z.number(),
-  library_rev: z.number().nullable(),
-  library_epoch: z.string().nullable(),
-  game_count: z.number(),
-  last_seen: z.string(),
-})
-
-const DownloadSchema = z.looseObject({
-  id: z.string(),
-  total_bytes: z.number(),
-  done_bytes: z.number(),
-  rate: z.number(),
-  eta_ms: z.number().nullable(),
-  sources: z.array(z.object({peer_id: z.string(), bytes: z.number()})),
-})
+import type {UploadInfo} from '../serving/uploads.js'
+import type {TrafficCounters} from '../transport/endpoint.js'
+import {DownloadProgressSchema} from './fetch-documents.js'
+import {PeerInfoSchema} from './library-documents.js'
+import {assertSameType} from './same-type.js'
 
 const UploadSchema = z.object({id: z.string(), peer_id: z.string(), bytes: z.number(), started_at: z.string(), rate: z.number()})
+assertSameType<z.infer<typeof UploadSchema>, UploadInfo>()
 
-export const StatusSchema = z.looseObject({
+const TrafficSchema = z.object({bytes_in: z.number(), bytes_out: z.number(), datagrams_in: z.number(), datagrams_out: z.number()})
+assertSameType<z.infer<typeof TrafficSchema>, TrafficCounters>()
+
+export const StatusSchema = z.object({
   running: z.literal(true),
   peer_id: z.string(),
   host: z.string(),
   port: z.number(),
+  library_epoch: z.string(),
   library_rev: z.number(),
+  library_digest: z.string(),
   started_at: z.string(),
   uptime_ms: z.number(),
-  peers: z.array(PeerSchema),
-  downloads: z.array(DownloadSchema),
+  peers: z.array(PeerInfoSchema),
+  downloads: z.array(DownloadProgressSchema),
   uploads: z.array(UploadSchema),
+  traffic: TrafficSchema,
 })
 export type Status = z.infer<typeof StatusSchema>
