@@ -1,11 +1,13 @@
 // The QUIC endpoint: one UDP socket (tuned buffers) shared by the server that accepts peers
 // and the clients that dial them, so nothing binds [::] by surprise and stop() closes it all.
+// The socket's hooks into the library's internals live in quic-patches.ts, nowhere else.
 import type Logger from '@matrixai/logger'
-import {QUICClient, QUICServer, QUICSocket, events as quicEvents, type QUICConnection, type QUICConnectionMap, type QUICStream} from '@matrixai/quic'
+import {QUICClient, QUICServer, events as quicEvents, type QUICConnection, type QUICStream} from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
 import type {DialOptions, Endpoint, ListenAddress, PeerConnection, StreamHandler, TrafficCounters, TransportLog, TransportSettings} from './endpoint.js'
 import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
+import {TunedQuicSocket} from './quic-patches.js'
 import {
   DEFAULT_TRANSPORT_SETTINGS,
   type Certificate,
@@ -25,56 +27,6 @@ export interface QuicEndpointInit {
 
 export interface QuicEndpointComponents {
   log?: TransportLog
-}
-
-/**
- * QUICSocket with three hooks @matrixai/quic does not offer: the kernel buffer sizes of its
- * (protected) dgram socket, traffic counters on that socket, and a call for each connection
- * the moment it is created. A peer's first stream can arrive in the packet that completes
- * the handshake, before the server announces the connection, and QUIC would dispatch it to nobody.
- */
-class TunedQuicSocket extends QUICSocket {
-  readonly traffic: TrafficCounters = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
-
-  setBufferSizes(bytes: number): {recv: number; send: number} {
-    this.socket.setRecvBufferSize(bytes)
-    this.socket.setSendBufferSize(bytes)
-    return {recv: this.socket.getRecvBufferSize(), send: this.socket.getSendBufferSize()}
-  }
-
-  /** Counts datagrams both ways: every send of QUICSocket (send and send_) goes through socketSend. */
-  countTraffic(): void {
-    const traffic = this.traffic
-    this.socket.on('message', (message: Buffer) => {
-      traffic.datagrams_in += 1
-      traffic.bytes_in += message.byteLength
-    })
-    // Set in start() but untyped: promisified dgram send, (msg, port, host) or (msg, offset, length, port, host).
-    const self = this as unknown as {socketSend: (...params: unknown[]) => Promise<unknown>}
-    const send = self.socketSend
-    self.socketSend = async (...params: unknown[]) => {
-      const result = await send(...params)
-      traffic.datagrams_out += 1
-      traffic.bytes_out += sentBytes(params)
-      return result
-    }
-  }
-
-  /** Calls `created` for every connection (dialled or accepted) as it enters the connection map. */
-  watchConnections(created: (connection: QUICConnection) => void): void {
-    // Public at runtime (QUICServer and QUICClient register connections in it) but untyped.
-    const map = (this as unknown as {connectionMap: QUICConnectionMap}).connectionMap
-    const set = map.set.bind(map)
-    const seen = new WeakSet<QUICConnection>()
-    map.set = (id, connection) => {
-      set(id, connection)
-      if (!seen.has(connection)) {
-        seen.add(connection)
-        created(connection)
-      }
-      return map
-    }
-  }
 }
 
 /** Started once and stopped once; a stopped endpoint is not restarted (make a new one). */
@@ -287,12 +239,4 @@ export class QuicEndpoint implements Endpoint {
     void connection.closedP.then(() => this.live.delete(wrapped))
     return wrapped
   }
-}
-
-/** The payload size of one dgram send call: an explicit length, else the whole message. */
-function sentBytes(params: unknown[]): number {
-  if (params.length >= 5 && typeof params[2] === 'number') return params[2]
-  const message = params[0]
-  if (Array.isArray(message)) return message.reduce((sum: number, part: {byteLength: number}) => sum + part.byteLength, 0)
-  return (message as {byteLength?: number} | undefined)?.byteLength ?? 0
 }
