@@ -1,76 +1,18 @@
-// Fetches a download's missing chunks from its sources: the ChunkPicker chooses which chunk to
-// ask of which source (rarest first, partial peers before seeds, the endgame, a share of the
-// requests in flight by measured rate); this module runs the requests. A bound on the bytes
-// buffered, a timeout per source, a source dropped after repeated failures or at its first bad
-// chunk, and every chunk verified before it is written. Sources may join, announce chunks and
-// leave while it runs (SwarmSources, a swarm: SPEC §5.1); chunks no source present holds fail
-// the download, after a grace period when sources may still join.
+// Fetches a download's missing chunks: the ChunkPicker chooses which chunk to ask of which source
+// (rarest first, partial peers before seeds, endgame, requests shared by measured rate); this
+// runs the requests under a bound on bytes buffered and a timeout per source, verifies every
+// chunk before it is written, drops a source at its first bad chunk or after repeated failures.
+// Sources join, announce and leave while it runs (SwarmSources: SPEC §5.1).
 import {LanspreadError, errorMessage} from '../errors.js'
-import type {GameId} from '../library/layout.js'
 import {ChunkPicker} from './chunk-picker.js'
 import type {ChunkReply, GameSource} from './game-source.js'
 import {DEFAULT_PICKER_LIMITS} from './picker-limits.js'
-import type {PlannedChunk} from './planner.js'
 import {unfetchable} from './scheduler-failure.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {type Attempt, type ChunkState, type SourceKind, SourceState} from './scheduler-sources.js'
+import type {SchedulerComponents, SchedulerGame, SchedulerResult, SwarmChunk, SwarmSources} from './scheduler-types.js'
 
-export type {SourceKind} from './scheduler-sources.js'
-
-export interface ChunkLanded {
-  chunk: PlannedChunk
-  peerId: string
-  bufferedBytes: number
-}
-
-export interface SchedulerComponents {
-  /** BLAKE3 (hex) of a chunk's bytes; may run off the event loop. */
-  hashChunk(bytes: Uint8Array): Promise<string>
-  write(chunk: PlannedChunk, bytes: Uint8Array): Promise<void>
-  onChunk?(event: ChunkLanded): void
-  /** A source was dropped for this game (bad bytes, or failures past the limit). */
-  onDropped?(peerId: string, reason: string): void
-  now?(): number
-  /** A random number in [0, 1) for the picker (seeded in tests). */
-  random?(): number
-}
-
-export interface SchedulerResult {
-  bytes: number
-  sources: {peer_id: string; bytes: number; kind: SourceKind}[]
-  retried_chunks: number
-  peak_buffered_bytes: number
-}
-
-/** A chunk to fetch and its index in the game (the have-map's numbering). */
-export interface SwarmChunk {
-  planned: PlannedChunk
-  index: number
-}
-
-export interface SchedulerGame {
-  id: GameId
-  manifestHash: string
-  /** Chunks of the whole game (those on disk included). */
-  chunkCount: number
-  /** Sources may join while it runs: chunks no source holds wait `sourceGraceMs` for one before the download fails. */
-  open?: boolean
-}
-
-/** What changes a running download's sources (the fetch layer calls it as peers come and go). */
-export interface SwarmSources {
-  /**
-   * A source joins: a seed (every chunk) or a partial peer with the chunks it verified (indexes
-   * checked by the caller). A source present already gets `have` added; a partial that joins as
-   * a seed has every chunk from now on. Ignored for a source dropped for this game.
-   */
-  join(source: GameSource, kind: SourceKind, have?: Iterable<number>): void
-  /** A partial source verified more chunks (its Have). */
-  have(peerId: string, chunks: Iterable<number>): void
-  /** The source is gone (disconnected, or no longer offers the content): its requests go to others. */
-  leave(peerId: string): void
-  isDropped(peerId: string): boolean
-}
+export type {ChunkLanded, SchedulerComponents, SchedulerGame, SchedulerResult, SourceKind, SwarmChunk, SwarmSources} from './scheduler-types.js'
 
 export class ChunkScheduler implements SwarmSources {
   private readonly sources = new Map<string, SourceState>()
@@ -141,7 +83,10 @@ export class ChunkScheduler implements SwarmSources {
     if (known?.present) {
       if (kind === 'seed' && known.kind === 'partial') {
         known.kind = 'seed'
-        this.picker.addHave(known.peerId, this.allIndexes())
+        this.picker.addHave(
+          known.peerId,
+          Array.from({length: this.game.chunkCount}, (_, index) => index),
+        )
       } else this.picker.addHave(known.peerId, have)
     } else {
       const joined = kind === 'seed' ? this.picker.addSeed(source.peerId) : this.picker.addPartial(source.peerId, have)
@@ -171,6 +116,11 @@ export class ChunkScheduler implements SwarmSources {
 
   isDropped(peerId: string): boolean {
     return this.picker.isDropped(peerId)
+  }
+
+  kindOf(peerId: string): SourceKind | undefined {
+    const state = this.sources.get(peerId)
+    return state?.present === true ? state.kind : undefined
   }
 
   /** After anything that frees a slot or adds work: ask every source, then see whether the download can still finish. */
@@ -279,7 +229,7 @@ export class ChunkScheduler implements SwarmSources {
     attempt.picked = false
     if (!attempt.replied && --source.waiting === 0) this.armTimer(source)
     this.settleAttempt(attempt)
-    this.release(chunk.planned.length)
+    this.buffered -= chunk.planned.length
   }
 
   private settleAttempt(attempt: Attempt): void {
@@ -359,7 +309,7 @@ export class ChunkScheduler implements SwarmSources {
       this.fail(error)
     } finally {
       this.writing--
-      this.release(chunk.planned.length)
+      this.buffered -= chunk.planned.length
     }
     this.changed()
   }
@@ -411,17 +361,9 @@ export class ChunkScheduler implements SwarmSources {
     this.fail(unfetchable(this.game.id, this.game.chunkCount, missing, [...this.sources.values()]))
   }
 
-  private allIndexes(): number[] {
-    return Array.from({length: this.game.chunkCount}, (_, index) => index)
-  }
-
   private reserve(bytes: number): void {
     this.buffered += bytes
     this.peakBuffered = Math.max(this.peakBuffered, this.buffered)
-  }
-
-  private release(bytes: number): void {
-    this.buffered -= bytes
   }
 
   private fail(error: unknown): void {
