@@ -101,7 +101,13 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const game = await fetchedOk(downloader)
     expect(mute.servedCount()).toBe(0)
     expect(game.sources).toEqual([
-      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/no reply byte within 500 ms/), kind: 'seed'},
+      {
+        peer_id: source.runtime.peerId,
+        bytes: game.bytes,
+        transport: 'quic',
+        fallback_reason: expect.stringMatching(/no reply byte within 500 ms/),
+        kind: 'seed',
+      },
     ])
   }, 60_000)
 })
