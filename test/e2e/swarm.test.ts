@@ -46,7 +46,7 @@ describe('swarming (real processes on loopback)', () => {
     const fetcherIds = new Set(fetchers.map((f) => f.peerId))
     let fromFetchers = 0
     for (const [i, result] of results.entries()) {
-      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.exitCode, String(result.stderr)).toBe(0)
       const game = json<FetchDocument>(result).games[0]!
       expect(game.bytes).toBe(archive.length + '1.32\n'.length)
       expect((await fs.readFile(path.join(dirs[i]!, 'quake', 'pak0.eti'))).equals(archive)).toBe(true)
