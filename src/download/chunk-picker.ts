@@ -12,7 +12,8 @@
 //   picker.complete(peerId, chunk) → Cancel[]                         a verified reply landed: cancel these
 //   picker.release(peerId, chunk)                                     a request ended without a good chunk
 //   picker.removeSource(peerId) / dropSource(peerId) → number[]       it left / sent a bad chunk: cancel these
-//   picker.missingChunks()                                            needed chunks no source has
+//   picker.missingChunks() / missingCount()                           needed chunks no source has
+//   picker.capInFlight(peerId, max)                                   the source's own bound on requests at once
 //
 // After any call that frees a slot or adds work (join, Have, complete, release, leave), call
 // pick() for every source until it returns undefined: a seed leaves a chunk to a partial holder
@@ -53,6 +54,8 @@ interface SourceBase {
   id: string
   inFlight: Set<number>
   rate: number | undefined
+  /** The source's own bound on requests at once (a QUIC source asks for few), if lower. */
+  cap?: number
 }
 
 interface SeedSource extends SourceBase {
@@ -207,9 +210,17 @@ export class ChunkPicker {
     this.rated++
   }
 
+  /** Bounds a source's allowance by what it takes at once itself (GameSource.maxInFlight). */
+  capInFlight(id: string, max: number): void {
+    const source = this.sources.get(id)
+    if (source !== undefined) source.cap = Math.max(1, max)
+  }
+
   /** How many requests the source may have in flight now. */
   allowedInFlight(id: string): number {
-    return inFlightAllowance(this.sources.get(id)?.rate, {rateSum: this.rateSum, rated: this.rated, sources: this.sources.size}, this.limits)
+    const source = this.sources.get(id)
+    const allowance = inFlightAllowance(source?.rate, {rateSum: this.rateSum, rated: this.rated, sources: this.sources.size}, this.limits)
+    return Math.min(allowance, source?.cap ?? allowance)
   }
 
   /** The chunk to ask of source `id` now, or undefined (no room, or nothing it has is wanted). */
@@ -248,6 +259,11 @@ export class ChunkPicker {
   release(id: string, chunk: number): void {
     const source = this.sources.get(id)
     if (source !== undefined) this.endAttempt(source, chunk)
+  }
+
+  /** How many needed chunks no source present has (O(1), unlike missingChunks). */
+  missingCount(): number {
+    return this.waiting.levelSize(0)
   }
 
   /** Needed chunks that no source present has, ascending: the download cannot finish without them. */

@@ -1,200 +1,196 @@
-// Spreads a download's missing chunks over its sources: a few requests per source, a bound
-// on the bytes buffered, a timeout per chunk, a source dropped after repeated failures, idle
-// sources taking over chunks a slow one has held too long, and every chunk verified before
-// it is written. A chunk that every source it can still come from served wrong → integrity.
+// Fetches a download's missing chunks: the ChunkPicker chooses which chunk to ask of which source
+// (rarest first, partial peers before seeds, endgame, requests shared by measured rate); this
+// runs the requests under a bound on bytes buffered and a timeout per source, verifies every
+// chunk before it is written, drops a source at its first bad chunk or after repeated failures.
+// Sources join, announce and leave while it runs (SwarmSources: SPEC §5.1).
 import {LanspreadError, errorMessage} from '../errors.js'
-import type {GameId} from '../library/layout.js'
+import {ChunkPicker} from './chunk-picker.js'
 import type {ChunkReply, GameSource} from './game-source.js'
-import type {PlannedChunk} from './planner.js'
+import {DEFAULT_PICKER_LIMITS} from './picker-limits.js'
+import {unfetchable} from './scheduler-failure.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
+import {type Attempt, type ChunkState, type SourceKind, SourceState} from './scheduler-sources.js'
+import type {SchedulerComponents, SchedulerGame, SchedulerResult, SwarmChunk, SwarmSources} from './scheduler-types.js'
 
-export interface ChunkLanded {
-  chunk: PlannedChunk
-  peerId: string
-  bufferedBytes: number
-}
+export type {ChunkLanded, SchedulerComponents, SchedulerGame, SchedulerResult, SourceKind, SwarmChunk, SwarmSources} from './scheduler-types.js'
 
-export interface SchedulerComponents {
-  /** BLAKE3 (hex) of a chunk's bytes; may run off the event loop. */
-  hashChunk(bytes: Uint8Array): Promise<string>
-  write(chunk: PlannedChunk, bytes: Uint8Array): Promise<void>
-  onChunk?(event: ChunkLanded): void
-  now?(): number
-}
-
-export interface SchedulerResult {
-  bytes: number
-  sources: {peer_id: string; bytes: number}[]
-  retried_chunks: number
-  peak_buffered_bytes: number
-}
-
-interface SourceState {
-  source: GameSource
-  active: number
-  failures: number
-  dropped: boolean
-  bytes: number
-  lastError?: string
-  /** Requests sent and not yet replied to (nor abandoned); what the timer waits for. */
-  waiting: number
-  timer?: NodeJS.Timeout
-}
-
-interface Attempt {
-  source: SourceState
-  chunk: ChunkState
-  started: number
-  /** Timed out or lost to another source's reply: its bytes are dropped when they arrive. */
-  abandoned: boolean
-  /** Its reply arrived (it is being verified): no longer subject to the source's timeout. */
-  replied: boolean
-}
-
-interface ChunkState {
-  planned: PlannedChunk
-  attempts: Set<Attempt>
-  badFrom: Set<string>
-  done: boolean
-}
-
-export class ChunkScheduler {
-  private readonly sources: SourceState[]
-  private readonly queue: ChunkState[]
-  private readonly retries: ChunkState[] = []
+export class ChunkScheduler implements SwarmSources {
+  private readonly sources = new Map<string, SourceState>()
+  private readonly chunks = new Map<number, ChunkState>()
   private readonly inFlight = new Set<ChunkState>()
+  private readonly picker: ChunkPicker
   private readonly writes = new Set<Promise<void>>()
   private readonly now: () => number
   private remaining: number
   private writing = 0
-  private stealTimer: NodeJS.Timeout | undefined
+  private copyTimer: NodeJS.Timeout | undefined
+  private graceTimer: NodeJS.Timeout | undefined
   private buffered = 0
   private peakBuffered = 0
   private retried = 0
   private fetched = 0
   private completedMs = 0
   private completed = 0
+  private started = false
+  private settled = false
   private failure: unknown
   private settle?: {resolve: (result: SchedulerResult) => void; reject: (error: unknown) => void}
 
   constructor(
-    private readonly id: GameId,
-    private readonly manifestHash: string,
-    sources: readonly GameSource[],
-    chunks: readonly PlannedChunk[],
+    private readonly game: SchedulerGame,
+    seeds: readonly GameSource[],
+    chunks: readonly SwarmChunk[],
     private readonly components: SchedulerComponents,
     private readonly limits: SchedulerLimits = DEFAULT_LIMITS,
     private readonly signal?: AbortSignal,
   ) {
-    this.sources = sources.map((source) => ({source, active: 0, failures: 0, dropped: false, bytes: 0, waiting: 0}))
-    this.queue = chunks.map((planned) => ({planned, attempts: new Set(), badFrom: new Set(), done: false}))
-    this.queue.reverse() // popped from the end: manifest order
-    this.remaining = chunks.length
     this.now = components.now ?? Date.now
+    this.picker = new ChunkPicker({
+      chunkCount: game.chunkCount,
+      needed: chunks.map((chunk) => chunk.index),
+      random: components.random ?? Math.random,
+      limits: {maxInFlight: limits.perSource, totalInFlight: Math.max(DEFAULT_PICKER_LIMITS.totalInFlight, limits.perSource)},
+    })
+    for (const {planned, index} of chunks) this.chunks.set(index, {planned, index, attempts: new Set(), badFrom: new Set(), done: false})
+    this.remaining = chunks.length
+    for (const source of seeds) this.join(source, 'seed')
   }
 
   async run(): Promise<SchedulerResult> {
-    if (this.remaining > 0 && this.sources.length === 0)
-      throw new LanspreadError('no_peers', `no source to download game ${this.id} from`, {hint: 'run `lanspread peers` to see which peers are up'})
+    if (this.remaining > 0 && this.sources.size === 0 && !this.game.open)
+      throw new LanspreadError('no_peers', `no source to download game ${this.game.id} from`, {hint: 'run `lanspread peers` to see which peers are up'})
     const done = new Promise<SchedulerResult>((resolve, reject) => (this.settle = {resolve, reject}))
     const onAbort = () =>
       this.fail(
-        new LanspreadError('interrupted', `the download of game ${this.id} was cancelled`, {hint: `run the fetch again: it keeps the chunks already on disk`}),
+        new LanspreadError('interrupted', `the download of game ${this.game.id} was cancelled`, {
+          hint: `run the fetch again: it keeps the chunks already on disk`,
+        }),
       )
     this.signal?.addEventListener('abort', onAbort, {once: true})
+    this.started = true
     try {
       if (this.signal?.aborted) onAbort()
-      else this.pump()
-      this.finishIfDone()
+      else this.changed()
       return await done
     } finally {
       this.signal?.removeEventListener('abort', onAbort)
     }
   }
 
+  join(source: GameSource, kind: SourceKind, have: Iterable<number> = []): void {
+    if (this.settled) return
+    const known = this.sources.get(source.peerId)
+    if (known?.present) {
+      if (kind === 'seed' && known.kind === 'partial') {
+        known.kind = 'seed'
+        this.picker.addHave(
+          known.peerId,
+          Array.from({length: this.game.chunkCount}, (_, index) => index),
+        )
+      } else this.picker.addHave(known.peerId, have)
+    } else {
+      const joined = kind === 'seed' ? this.picker.addSeed(source.peerId) : this.picker.addPartial(source.peerId, have)
+      if (!joined) return
+      const state = known ?? new SourceState(source, kind)
+      Object.assign(state, {source, kind, present: true})
+      this.sources.set(source.peerId, state)
+      if (source.maxInFlight !== undefined) this.picker.capInFlight(source.peerId, source.maxInFlight)
+    }
+    this.changed()
+  }
+
+  have(peerId: string, chunks: Iterable<number>): void {
+    if (this.settled || this.sources.get(peerId)?.present !== true) return
+    this.picker.addHave(peerId, chunks)
+    this.changed()
+  }
+
+  leave(peerId: string): void {
+    const state = this.sources.get(peerId)
+    if (this.settled || state?.present !== true) return
+    state.present = false
+    this.picker.removeSource(peerId)
+    this.letGo(state)
+    this.changed()
+  }
+
+  isDropped(peerId: string): boolean {
+    return this.picker.isDropped(peerId)
+  }
+
+  kindOf(peerId: string): SourceKind | undefined {
+    const state = this.sources.get(peerId)
+    return state?.present === true ? state.kind : undefined
+  }
+
+  /** After anything that frees a slot or adds work: ask every source, then see whether the download can still finish. */
+  private changed(): void {
+    if (!this.started) return
+    this.pump()
+    this.checkMissing()
+    this.finishIfDone()
+  }
+
+  /** Asks every source present for chunks until none takes more (the picker's contract). */
   private pump(): void {
     if (this.failure !== undefined) return
-    let issued = true
-    while (issued) {
+    const waitForCopy = new Set<SourceState>()
+    for (let issued = true; issued;) {
       issued = false
-      for (const state of this.sources) {
-        if (state.dropped || state.active >= this.inFlightLimit(state)) continue
-        const chunk = this.nextChunkFor(state)
-        if (!chunk) continue
+      for (const state of this.sources.values()) {
+        if (!state.present || waitForCopy.has(state)) continue
+        const pick = this.picker.pick(state.peerId)
+        if (pick === undefined) continue
+        const chunk = this.chunks.get(pick.chunk)!
+        // Endgame copies only of a chunk held well past the usual time: the second request costs bytes.
+        if (pick.duplicate && !this.worthCopying(chunk)) {
+          this.picker.release(state.peerId, pick.chunk)
+          waitForCopy.add(state)
+          continue
+        }
         if (this.buffered > 0 && this.buffered + chunk.planned.length > this.limits.maxBufferedBytes) {
-          this.putBack(chunk)
+          this.picker.release(state.peerId, pick.chunk)
           return
         }
         this.issue(state, chunk)
         issued = true
       }
     }
-    this.wakeForSteal()
+    if (waitForCopy.size > 0) this.wakeForCopy()
   }
 
-  /** With nothing queued, a source that is idle now looks again when the oldest request becomes worth taking over. */
-  private wakeForSteal(): void {
-    if (this.stealTimer || this.failure !== undefined || this.queue.length > 0 || this.inFlight.size === 0) return
-    if (!this.sources.some((s) => !s.dropped && s.active < this.inFlightLimit(s))) return
-    const oldest = Math.min(...[...this.inFlight].flatMap((c) => [...c.attempts].map((a) => a.started)))
-    const wait = Math.max(1, oldest + this.stealThreshold() - this.now())
-    this.stealTimer = setTimeout(() => {
-      this.stealTimer = undefined
-      this.pump()
+  private worthCopying(chunk: ChunkState): boolean {
+    const oldest = Math.min(...[...chunk.attempts].map((attempt) => attempt.started))
+    return this.now() - oldest >= this.copyThreshold()
+  }
+
+  /** A source is idle in the endgame: it looks again when the oldest request becomes worth copying. */
+  private wakeForCopy(): void {
+    if (this.copyTimer !== undefined || this.failure !== undefined || this.inFlight.size === 0) return
+    const oldest = Math.min(...[...this.inFlight].flatMap((chunk) => [...chunk.attempts].map((attempt) => attempt.started)))
+    const wait = Math.max(1, oldest + this.copyThreshold() - this.now())
+    this.copyTimer = setTimeout(() => {
+      this.copyTimer = undefined
+      this.changed()
     }, wait)
   }
 
-  /** `perSource`, or less for a source that asks for fewer requests at once. */
-  private inFlightLimit(state: SourceState): number {
-    return Math.min(this.limits.perSource, state.source.maxInFlight ?? Infinity)
-  }
-
-  private stealThreshold(): number {
+  private copyThreshold(): number {
     const mean = this.completed === 0 ? 0 : this.completedMs / this.completed
     return Math.max(this.limits.stealAfterMs, 4 * mean)
   }
 
-  private nextChunkFor(state: SourceState): ChunkState | undefined {
-    const peer = state.source.peerId
-    const retry = this.retries.findIndex((c) => !c.done && !c.badFrom.has(peer) && c.attempts.size === 0)
-    if (retry !== -1) return this.retries.splice(retry, 1)[0]
-    while (this.queue.length > 0) {
-      const chunk = this.queue.pop()!
-      if (!chunk.done) return chunk
-    }
-    return this.chunkToSteal(peer)
-  }
-
-  /** The chunk held longest by one other source, once it has held it well past the usual time. */
-  private chunkToSteal(peer: string): ChunkState | undefined {
-    const threshold = this.stealThreshold()
-    const now = this.now()
-    let oldest: {chunk: ChunkState; started: number} | undefined
-    for (const chunk of this.inFlight) {
-      if (chunk.done || chunk.attempts.size !== 1 || chunk.badFrom.has(peer)) continue
-      const [attempt] = chunk.attempts
-      if (attempt!.source.source.peerId === peer || now - attempt!.started < threshold) continue
-      if (!oldest || attempt!.started < oldest.started) oldest = {chunk, started: attempt!.started}
-    }
-    return oldest?.chunk
-  }
-
-  private putBack(chunk: ChunkState): void {
-    if (chunk.attempts.size > 0) return // a steal candidate: still in flight elsewhere
-    if (chunk.badFrom.size > 0 || this.retries.includes(chunk)) this.retries.unshift(chunk)
-    else this.queue.push(chunk)
-  }
-
   private issue(state: SourceState, chunk: ChunkState): void {
     const {planned} = chunk
-    const attempt: Attempt = {source: state, chunk, started: this.now(), abandoned: false, replied: false}
-    state.active++
+    const attempt: Attempt = {source: state, chunk, started: this.now(), abandoned: false, replied: false, picked: true}
+    state.began(attempt.started)
     state.waiting++
+    state.attempts.add(attempt)
     this.armTimer(state)
     chunk.attempts.add(attempt)
     this.inFlight.add(chunk)
     this.reserve(planned.length)
-    const request = {id: this.id, manifest_hash: this.manifestHash, path: planned.file.entry.path, offset: planned.offset, length: planned.length}
+    const request = {id: this.game.id, manifest_hash: this.game.manifestHash, path: planned.file.entry.path, offset: planned.offset, length: planned.length}
     new Promise<ChunkReply>((resolve) => resolve(state.source.getChunk(request))).then(
       (reply) => this.received(attempt, reply).catch((error: unknown) => this.fail(error)),
       (error: unknown) => this.requestFailed(attempt, error),
@@ -216,34 +212,46 @@ export class ChunkScheduler {
   /** Nothing came back for the whole budget: every request still waiting fails. */
   private timedOut(state: SourceState, budget: number): void {
     state.timer = undefined
-    const waiting = [...this.inFlight].flatMap((chunk) => [...chunk.attempts].filter((a) => a.source === state && !a.replied))
+    const waiting = state.unreplied()
     for (const attempt of waiting) {
       if (attempt.abandoned) continue
       this.abandon(attempt)
       this.sourceFailed(state, `no chunk within ${budget} ms (${waiting.length} requested)`)
-      this.requeue(attempt.chunk)
     }
-    this.pump()
-    this.finishIfDone()
+    this.changed()
   }
 
-  /** Frees the attempt's slot and reservation now; a late reply is dropped as it arrives. */
+  /** Frees the attempt's slot and reservation now (the picker lets the chunk wait again); a late reply is dropped. */
   private abandon(attempt: Attempt): void {
+    const {source, chunk} = attempt
     attempt.abandoned = true
-    if (!attempt.replied && --attempt.source.waiting === 0) this.armTimer(attempt.source)
-    attempt.source.active--
+    if (attempt.picked) this.picker.release(source.peerId, chunk.index)
+    attempt.picked = false
+    if (!attempt.replied && --source.waiting === 0) this.armTimer(source)
+    this.settleAttempt(attempt)
+    this.buffered -= chunk.planned.length
+  }
+
+  private settleAttempt(attempt: Attempt): void {
+    attempt.source.ended(this.now())
+    attempt.source.attempts.delete(attempt)
     attempt.chunk.attempts.delete(attempt)
     if (attempt.chunk.attempts.size === 0) this.inFlight.delete(attempt.chunk)
-    this.release(attempt.chunk.planned.length)
+  }
+
+  /** The source left or was dropped: requests not replied to go elsewhere; replies being verified still count. */
+  private letGo(state: SourceState): void {
+    for (const attempt of state.attempts) attempt.picked = false
+    for (const attempt of state.unreplied()) this.abandon(attempt)
+    clearTimeout(state.timer)
+    state.timer = undefined
   }
 
   private requestFailed(attempt: Attempt, error: unknown): void {
     if (attempt.abandoned) return
     this.abandon(attempt)
     this.sourceFailed(attempt.source, errorMessage(error))
-    this.requeue(attempt.chunk)
-    this.pump()
-    this.finishIfDone()
+    this.changed()
   }
 
   /** A reply's buffer goes back to its pool (`release`) once written, or at once when it is dropped. */
@@ -266,17 +274,23 @@ export class ChunkScheduler {
     source.waiting--
     this.armTimer(source)
     const hash = bytes.length === chunk.planned.length ? await this.components.hashChunk(bytes) : undefined
-    if (attempt.abandoned || this.failure !== undefined) return false
-    if (chunk.done) return (this.abandon(attempt), false)
+    if (this.failure !== undefined) return false
+    // Bad bytes count (and drop their source) even when the attempt lost to another reply meanwhile.
     if (hash !== chunk.planned.hash) return (this.badBytes(attempt), false)
+    if (attempt.abandoned) return false
+    if (chunk.done) return (this.abandon(attempt), false)
     chunk.done = true
+    // The picker ends every attempt at the chunk; the losers' replies are dropped when they come.
+    this.picker.complete(source.peerId, chunk.index)
+    for (const other of chunk.attempts) other.picked = false
     for (const other of [...chunk.attempts]) if (other !== attempt) this.abandon(other)
-    source.active--
+    this.settleAttempt(attempt)
     source.bytes += bytes.length
+    const rate = source.rate(this.now())
+    if (source.present && rate !== undefined) this.picker.setRate(source.peerId, rate)
     this.fetched += bytes.length
     this.completed++
     this.completedMs += this.now() - attempt.started
-    this.inFlight.delete(chunk)
     this.pump() // a slot is free; the reservation stays until the bytes are written
     this.writing++
     const write = this.writeVerified(chunk, source, bytes, hash).finally(() => reply.release?.())
@@ -290,64 +304,61 @@ export class ChunkScheduler {
       await this.components.write(chunk.planned, bytes)
       chunk.planned.file.verified[chunk.planned.index] = hash
       this.remaining--
-      this.components.onChunk?.({chunk: chunk.planned, peerId: source.source.peerId, bufferedBytes: this.buffered})
+      this.components.onChunk?.({chunk: chunk.planned, peerId: source.peerId, bufferedBytes: this.buffered})
     } catch (error) {
       this.fail(error)
     } finally {
       this.writing--
-      this.release(chunk.planned.length)
+      this.buffered -= chunk.planned.length
     }
-    this.pump()
-    this.finishIfDone()
+    this.changed()
   }
 
+  /** Bad bytes: retried elsewhere, and the source is dropped for this game (a partial peer is untrusted like any). */
   private badBytes(attempt: Attempt): void {
-    const peer = attempt.source.source.peerId
+    const {source, chunk} = attempt
     this.retried++
-    attempt.chunk.badFrom.add(peer)
-    this.abandon(attempt)
-    this.sourceFailed(attempt.source, `served bytes that do not match the manifest for ${attempt.chunk.planned.file.entry.path}`)
-    this.requeue(attempt.chunk)
-    this.pump()
-    this.finishIfDone()
-  }
-
-  private requeue(chunk: ChunkState): void {
-    if (chunk.done || chunk.attempts.size > 0 || this.failure !== undefined) return
-    const usable = this.sources.some((s) => !s.dropped && !chunk.badFrom.has(s.source.peerId))
-    if (usable) {
-      this.retries.push(chunk)
-      return
-    }
-    this.fail(this.unfetchable(chunk))
-  }
-
-  private unfetchable(chunk: ChunkState): LanspreadError {
-    const {file, offset} = chunk.planned
-    if (chunk.badFrom.size > 0) {
-      return new LanspreadError(
-        'integrity',
-        `every source of game ${this.id} served bad bytes for ${file.entry.path} at offset ${offset} (${[...chunk.badFrom].join(', ')})`,
-        {
-          hint: 'the source copies are damaged or changed behind their index: run `lanspread scan --full` on those peers, or fetch from another peer',
-        },
-      )
-    }
-    const reasons = this.sources.map((s) => `${s.source.peerId}: ${s.lastError ?? 'dropped'}`).join('; ')
-    return new LanspreadError('no_peers', `every source of game ${this.id} failed (${reasons})`, {
-      hint: 'check the peers with `lanspread peers`, then fetch again: chunks already on disk are kept',
-    })
+    chunk.badFrom.add(source.peerId)
+    if (!attempt.abandoned) this.abandon(attempt)
+    source.failures++
+    this.drop(source, `served bytes that do not match the manifest for ${chunk.planned.file.entry.path}`)
+    this.changed()
   }
 
   private sourceFailed(state: SourceState, reason: string): void {
     state.failures++
     state.lastError = reason
-    if (state.failures < this.limits.maxSourceFailures || state.dropped) return
+    if (state.failures >= this.limits.maxSourceFailures) this.drop(state, reason)
+  }
+
+  private drop(state: SourceState, reason: string): void {
+    state.lastError = reason
+    if (state.dropped) return
     state.dropped = true
-    // Chunks that only dropped sources could still serve will never come.
-    const waiting = [...this.retries, ...(this.sources.every((s) => s.dropped) ? this.queue : [])]
-    const stuck = waiting.find((c) => !c.done && !this.sources.some((s) => !s.dropped && !c.badFrom.has(s.source.peerId)))
-    if (stuck) this.fail(this.unfetchable(stuck))
+    state.present = false
+    this.picker.dropSource(state.peerId)
+    this.letGo(state)
+    this.components.onDropped?.(state.peerId, reason)
+  }
+
+  /** Chunks no source present holds: fail now, or after the grace period when a source may still join. */
+  private checkMissing(): void {
+    if (this.failure !== undefined) return
+    if (this.picker.missingCount() === 0) {
+      clearTimeout(this.graceTimer)
+      this.graceTimer = undefined
+      return
+    }
+    if (!this.game.open) return this.failUnfetchable()
+    this.graceTimer ??= setTimeout(() => {
+      this.graceTimer = undefined
+      if (this.picker.missingCount() > 0) this.failUnfetchable()
+    }, this.limits.sourceGraceMs)
+  }
+
+  private failUnfetchable(): void {
+    const missing = this.picker.missingChunks().map((index) => this.chunks.get(index)!)
+    this.fail(unfetchable(this.game.id, this.game.chunkCount, missing, [...this.sources.values()]))
   }
 
   private reserve(bytes: number): void {
@@ -355,33 +366,32 @@ export class ChunkScheduler {
     this.peakBuffered = Math.max(this.peakBuffered, this.buffered)
   }
 
-  private release(bytes: number): void {
-    this.buffered -= bytes
-  }
-
   private fail(error: unknown): void {
     if (this.failure !== undefined) return
     this.failure = error
+    this.settled = true
     this.stopTimers()
     // Writes in flight finish first, so no file is written after the download returned.
     void Promise.allSettled([...this.writes]).then(() => this.settle?.reject(error))
   }
 
   private finishIfDone(): void {
-    if (this.failure !== undefined || this.remaining > 0 || this.writing > 0) return
+    if (this.failure !== undefined || this.remaining > 0 || this.writing > 0 || this.settle === undefined) return
+    this.settled = true
     this.stopTimers()
-    this.settle?.resolve({
+    this.settle.resolve({
       bytes: this.fetched,
-      sources: this.sources.map((s) => ({peer_id: s.source.peerId, bytes: s.bytes})),
+      sources: [...this.sources.values()].map((s) => ({peer_id: s.peerId, bytes: s.bytes, kind: s.kind})),
       retried_chunks: this.retried,
       peak_buffered_bytes: this.peakBuffered,
     })
   }
 
   private stopTimers(): void {
-    clearTimeout(this.stealTimer)
-    this.stealTimer = undefined
-    for (const state of this.sources) {
+    clearTimeout(this.copyTimer)
+    clearTimeout(this.graceTimer)
+    this.copyTimer = this.graceTimer = undefined
+    for (const state of this.sources.values()) {
       clearTimeout(state.timer)
       state.timer = undefined
     }

@@ -11,7 +11,7 @@ import {fileHashOf} from '../library/content-hashes.js'
 import type {GameId, GamePaths} from '../library/layout.js'
 import type {DownloadTarget} from '../library/summary.js'
 import {failpoint} from '../util/failpoints.js'
-import {ChunkScheduler} from './chunk-scheduler.js'
+import {ChunkScheduler, type SourceKind, type SwarmSources} from './chunk-scheduler.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {ChunkFiles, directWritesAllowed, prepareFile, syncFile} from './chunk-writer.js'
 import {FileSyncs} from './file-syncs.js'
@@ -33,7 +33,8 @@ export interface DownloadResult {
   /** Bytes kept from disk (an interrupted download, the previous version). */
   reused_bytes: number
   elapsed_ms: number
-  sources: {peer_id: string; bytes: number}[]
+  /** Every source that took part, with its bytes: seeds (ready peers) and partial peers (downloading the same content). */
+  sources: {peer_id: string; bytes: number; kind: SourceKind}[]
   retried_chunks: number
   /** Most bytes buffered at once (requests in flight plus replies not yet written). */
   peak_buffered_bytes: number
@@ -55,6 +56,15 @@ export interface DownloadOptions {
    * the download's promise settles. Partial peers serve and announce from it (SPEC §5.1).
    */
   onStarted?(view: DownloadView): void
+  /**
+   * Makes the download a swarm (SPEC §5.1): called once its chunks are being fetched, with the
+   * handle that adds sources (seeds, partial peers and their Haves) and removes them while it
+   * runs. Chunks no source holds then wait `limits.sourceGraceMs` for one before it fails. The
+   * handle ignores everything once the download's promise settles.
+   */
+  onSwarm?(swarm: SwarmSources): void
+  /** A source was dropped for this game (bad bytes, or failures past the limit). */
+  onSourceDropped?(peerId: string, reason: string): void
 }
 
 /**
@@ -142,10 +152,9 @@ async function fetchPayload(
   )
   options.onProgress?.(tracker.snapshot())
   const scheduler = new ChunkScheduler(
-    game.id,
-    manifest.manifest_hash,
+    {id: game.id, manifestHash: manifest.manifest_hash, chunkCount: verified.chunkCount, open: options.onSwarm !== undefined},
     selected.sources,
-    plan.missing,
+    plan.missing.map((planned) => ({planned, index: verified.indexOf(planned.file.entry.path, planned.offset)!})),
     {
       hashChunk: components.hashChunk ?? hashOnEventLoop,
       write: async (chunk, bytes) => {
@@ -158,11 +167,13 @@ async function fetchPayload(
         verified.landed(chunk)
         options.onProgress?.(tracker.chunk(peerId, chunk.length, bufferedBytes))
       },
+      ...(options.onSourceDropped ? {onDropped: options.onSourceDropped} : {}),
       now,
     },
     {...DEFAULT_LIMITS, ...options.limits},
     options.signal,
   )
+  options.onSwarm?.(scheduler)
   const fetched = await scheduler.run().catch(async (error: unknown) => {
     await syncs.settle()
     await files.closeAll()

@@ -1,5 +1,6 @@
 // The bounds a download's chunk scheduler keeps: requests per source, bytes buffered, the
-// per-source timeout, failures before a source is dropped, when an idle source takes over.
+// per-source timeout, failures before a source is dropped, when an idle source takes over, how
+// long a swarm waits for a source of chunks nobody has.
 
 export interface SchedulerLimits {
   /** Requests in flight per source (a source's own `maxInFlight` may lower it). */
@@ -13,8 +14,16 @@ export interface SchedulerLimits {
   chunkTimeoutMs: number
   /** Failures (errors, timeouts, bad bytes) after which a source gets no more requests. */
   maxSourceFailures: number
-  /** An idle source asks for a chunk another has held this long (and 4× the mean chunk time). */
+  /**
+   * The endgame: an idle source asks for a copy of a chunk another has held this long (and 4×
+   * the mean chunk time), the slower reply then dropped.
+   */
   stealAfterMs: number
+  /**
+   * A swarm download (sources may join) with chunks no source present has waits this long for
+   * one to appear before it fails naming their share.
+   */
+  sourceGraceMs: number
 }
 
 export const DEFAULT_LIMITS: SchedulerLimits = {
@@ -23,4 +32,5 @@ export const DEFAULT_LIMITS: SchedulerLimits = {
   chunkTimeoutMs: 30_000,
   maxSourceFailures: 3,
   stealAfterMs: 2_000,
+  sourceGraceMs: 5_000,
 }

@@ -16,6 +16,8 @@ import {learnedEntry} from '../library/learned-catalog.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
 import type {PeerRecord} from './peer-table.js'
 import type {FetchRuntime} from './runtime-view.js'
+import type {RunningDownload} from './swarm/running-downloads.js'
+import {SwarmFeed} from './swarm/swarm-feed.js'
 
 export interface FetchOptions {
   ids: GameId[]
@@ -86,16 +88,31 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
         hint: 'run `lanspread library --peers` to see which games the peers have',
       })
     }
+    // The download swarms (SPEC §5.1): served and announced while it runs, partial peers joining.
+    let running: RunningDownload | undefined
+    let feed: SwarmFeed | undefined
     const result: DownloadResult = await downloadGame(
       {
         id,
         candidates,
         beforePublish: () => runtime.library.learn(entryFrom(id, records)),
+        onStarted: (view) => (running = runtime.downloads.add(view)),
+        onSwarm: (swarm) => {
+          if (running === undefined) return
+          const started = new Map(sources.map((source) => [source.peerId, source]))
+          const sourceOf = (record: PeerRecord) => track(sources, sourceFor(runtime, record, options.bulk ?? true, buffers))
+          feed = new SwarmFeed({runtime, id, download: running, swarm, started, sourceFor: sourceOf, ...(options.from ? {from: options.from} : {})})
+          feed.start()
+        },
+        onSourceDropped: (peerId, reason) => runtime.log('warn', `peer ${peerId} is no longer a source of game ${id}: ${reason}`),
         ...(options.signal ? {signal: options.signal} : {}),
         ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {}),
       },
       {operations: runtime.operations},
-    )
+    ).finally(() => {
+      feed?.stop()
+      running?.end()
+    })
     const install = options.install ? await installFetched(runtime, id) : {installed: false}
     return {
       id,
@@ -150,7 +167,13 @@ function entryFrom(id: GameId, records: readonly PeerRecord[]): CatalogEntry {
 }
 
 function transportOf(sources: readonly GameSource[], peerId: string): SourceTransport {
-  return sources.find((source) => source.peerId === peerId)?.transport ?? {transport: 'quic'}
+  return sources.findLast((source) => source.peerId === peerId)?.transport ?? {transport: 'quic'}
+}
+
+/** Keeps a source made during the download with the others, so it is closed when the fetch ends. */
+function track(sources: GameSource[], source: GameSource | undefined): GameSource | undefined {
+  if (source !== undefined) sources.push(source)
+  return source
 }
 
 function noPeers(from: string | undefined): LanspreadError {

@@ -19,6 +19,12 @@ import type {PeerAddress} from './peer-table.js'
 /** Requests another module serves (GetGame, GetChunk: the downloads layer), maybe with raw bytes. */
 export type ExtraHandler = GameRequestHandler
 
+/**
+ * A request about a peer's conversation with us, answered with a message or nothing (a push),
+ * given the connection it came on (the swarm: GetChunkMap makes the peer follow our Haves).
+ */
+export type PeerRequestHandler = (message: Message, peerId: string, connection: PeerConnection) => Promise<Message | undefined> | Message | undefined
+
 export interface PeerSessionsEvents {
   peer_refused: [PeerRefused]
   peer_library_changed: [PeerLibraryChanged]
@@ -38,6 +44,7 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   private readonly admission: Admission
   private readonly violations = new WeakMap<PeerConnection, number>()
   private readonly extraHandlers = new Map<Message['type'], ExtraHandler>()
+  private readonly peerHandlers = new Map<Message['type'], PeerRequestHandler>()
   private stopping = false
 
   constructor(
@@ -68,6 +75,11 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
   /** Lets another layer serve a request type (the downloads issue adds GetGame and GetChunk). */
   handle(type: Message['type'], handler: ExtraHandler): void {
     this.extraHandlers.set(type, handler)
+  }
+
+  /** Lets another module answer a request that needs the connection it came on (the swarm's GetChunkMap, Have). */
+  handlePeer(type: Message['type'], handler: PeerRequestHandler): void {
+    this.peerHandlers.set(type, handler)
   }
 
   connectionOf(peerId: string): PeerConnection | undefined {
@@ -159,6 +171,8 @@ export class PeerSessions extends EventEmitter<PeerSessionsEvents> {
         if (message.peer_id === peerId) this.components.table.remove(peerId, 'goodbye')
         return undefined
       default: {
+        const conversation = this.peerHandlers.get(message.type)
+        if (conversation) return conversation(message, peerId, connection)
         const extra = this.extraHandlers.get(message.type)
         if (extra) return extra(message, peerId, undefined, connection.remoteHost)
         if (message.type === 'GetGame' || message.type === 'GetChunk') {

@@ -12,6 +12,7 @@ import type {Certificate} from '../transport/quic-settings.js'
 import type {PeerSessions} from './peer-sessions.js'
 import type {PeerTable} from './peer-table.js'
 import type {RuntimeSettings} from './settings.js'
+import type {RunningDownloads} from './swarm/running-downloads.js'
 
 export type LogLevel = 'info' | 'warn'
 
@@ -23,6 +24,8 @@ export interface FetchRuntime {
   readonly sessions: PeerSessions
   readonly table: PeerTable
   readonly settings: RuntimeSettings
+  /** The downloads running here (the swarm: served, announced, told other peers' Haves). */
+  readonly downloads: RunningDownloads
   log(level: LogLevel, message: string): void
 }
 

@@ -31,10 +31,12 @@ import {Dialer} from './dialer.js'
 import {type LibraryWatch, watchLibrary} from './library-watch.js'
 import {Liveness} from './liveness.js'
 import {BROADCAST_EVENTS, RUNTIME_EVENTS, type RuntimeEventSink, type RuntimeEvents} from './runtime-events.js'
+import {tell} from './messaging.js'
 import {PeerSessions} from './peer-sessions.js'
 import {PeerTable} from './peer-table.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
+import {RunningDownloads} from './swarm/running-downloads.js'
 
 export const DEFAULT_PORT = 4870
 
@@ -74,6 +76,8 @@ export interface RuntimeParts {
   games: GameServer
   /** The bulk data plane and its TCP port; undefined with `--no-bulk`. */
   bulk: {server: BulkTlsServer; port: number} | undefined
+  /** The downloads running here: served from, announced (GetChunkMap, Have), told other peers' Haves. */
+  downloads: RunningDownloads
 }
 
 export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlRuntime {
@@ -87,6 +91,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   readonly table: PeerTable
   readonly history: RevisionHistory
   readonly games: GameServer
+  readonly downloads: RunningDownloads
   /** The TCP port of the bulk data plane, or null with `--no-bulk`. */
   readonly bulkPort: number | null
   readonly bulkServer: BulkTlsServer | undefined
@@ -111,6 +116,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     this.table = parts.table
     this.history = parts.history
     this.games = parts.games
+    this.downloads = parts.downloads
     this.bulkPort = parts.bulk?.port ?? null
     this.bulkServer = parts.bulk?.server
   }
@@ -169,7 +175,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       history,
     }
     const table = new PeerTable()
-    const games = new GameServer({permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs}, {library, operations, log})
+    // A Have waits for the peer no longer than any request; a follower that does not take it is dropped.
+    const downloads = new RunningDownloads((connection, message, peer) => tell(connection, message, {timeoutMs: settings.requestTimeoutMs, peer}))
+    const games = new GameServer(
+      {permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs},
+      {library, operations, log, partials: downloads},
+    )
     // Chunk bytes travel over TLS-over-TCP when both sides can (SPEC §4.5): only to peers
     // connected over QUIC now, identified by the certificate pinned to them.
     const bulk =
@@ -194,7 +205,17 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     )
     sessions.handle('GetGame', games.handle)
     sessions.handle('GetChunk', games.handle)
-    runtime = new PeerRuntime({peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games, bulk}, options)
+    sessions.handlePeer('GetChunkMap', (message, peerId, connection) =>
+      message.type === 'GetChunkMap' ? downloads.chunkMap(message, peerId, connection) : undefined,
+    )
+    sessions.handlePeer('Have', (message, peerId) => {
+      if (message.type === 'Have') downloads.have(message, peerId)
+      return undefined
+    })
+    runtime = new PeerRuntime(
+      {peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games, bulk, downloads},
+      options,
+    )
     if (bulk) runtime.cleanups.push(() => bulk.server.stop())
     runtime.recovered = recovered.filter((report) => report.action !== 'nothing_to_do').map((report) => `recovered ${report.id}: ${report.action}`)
     undo.push(() => endpoint.stop())

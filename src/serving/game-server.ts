@@ -23,6 +23,7 @@ import {assertCurrentManifest, assertTransferable, chunkOf, type ServedFile} fro
 import {type PartialGame, type PartialGames, assertVerified, partialDiskPath, servablePartial} from './partial-games.js'
 import type {PayloadFileTarget} from './payload-file.js'
 import {UploadLog} from './uploads.js'
+import {SeedPacing} from './test-pacing.js'
 
 /** What the server needs of the library (Library implements it). */
 export interface ServedLibrary {
@@ -77,6 +78,8 @@ export class GameServer {
   private gamesDir: Promise<string> | undefined
   /** Uploads in progress, logged when they start and end (status lists them). */
   readonly uploads: UploadLog
+  /** Inert unless a test sets LANSPREAD_TEST_SEED_CHUNK_MS (test-pacing.ts). */
+  private readonly pacing = new SeedPacing()
 
   constructor(
     private readonly options: GameServerOptions,
@@ -125,6 +128,7 @@ export class GameServer {
     const file = chunkOf(request, served.files, served.chunk_size)
     const root = await this.gameRoot(request.id)
     await this.assertSentinel(root, request.id)
+    await this.pacing.turn()
     return this.send(request, served, {root, relative: file.path, size: file.size, id: request.id}, peerId, plane, address)
   }
 

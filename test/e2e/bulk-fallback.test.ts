@@ -58,7 +58,9 @@ describe('fetch falls back to QUIC per source (real processes on loopback)', () 
     const fetched = await runCli(['fetch', 'quake', '--no-mdns', '--games', b.gamesDir, '--json'], {timeout: 60_000})
     expect(fetched.exitCode).toBe(0)
     const [game] = json<FetchDocument>(fetched).games
-    expect(game!.sources).toEqual([{peer_id: serveA.peerId, bytes: payload.length + '1.32\n'.length, transport: 'quic', fallback_reason: expect.any(String)}])
+    expect(game!.sources).toEqual([
+      {peer_id: serveA.peerId, bytes: payload.length + '1.32\n'.length, transport: 'quic', fallback_reason: expect.any(String), kind: 'seed'},
+    ])
     expect(String(fetched.stderr)).toContain(`warning: quake: peer ${serveA.peerId}'s bulk TLS port is unusable (`)
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(payload)).toBe(true)
   }, 90_000)

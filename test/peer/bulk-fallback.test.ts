@@ -47,7 +47,7 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const started = performance.now()
     const game = await fetchedOk(downloader)
     console.log(`fetch of ${game.bytes} bytes, nothing else held: ${Math.round(performance.now() - started)} ms`)
-    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: expect.any(Number), transport: 'bulk-tls'}])
+    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: expect.any(Number), transport: 'bulk-tls', kind: 'seed'}])
   }, 60_000)
 
   it('fetches over bulk TLS while another address holds 500 idle TCP connections to the bulk port', async () => {
@@ -58,7 +58,7 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     console.log(
       `fetch of ${game.bytes} bytes with 500 idle connections held: ${Math.round(performance.now() - started)} ms; ${idle.filter((s) => !s.closed).length} of them still open`,
     )
-    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'bulk-tls'}])
+    expect(game.sources).toEqual([{peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'bulk-tls', kind: 'seed'}])
     expect(await source.runtime.bulkServer!.connectionCount()).toBeLessThanOrEqual(source.runtime.bulkServer!.settings.maxConnections)
   }, 60_000)
 
@@ -67,7 +67,7 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     await replaceBulkPlane(source, async () => undefined)
     const game = await fetchedOk(downloader)
     expect(game.sources).toEqual([
-      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/ECONNREFUSED/)},
+      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/ECONNREFUSED/), kind: 'seed'},
     ])
     expect(downloader.logs.some((line) => /warn: .*bulk TLS port .* is unusable .*ECONNREFUSED.*; its chunks come over QUIC/.test(line))).toBe(true)
   }, 60_000)
@@ -85,7 +85,7 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const game = await fetchedOk(downloader)
     expect(accepted.length).toBeGreaterThan(0)
     expect(game.sources).toEqual([
-      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/timed out after 500 ms/)},
+      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/timed out after 500 ms/), kind: 'seed'},
     ])
   }, 60_000)
 
@@ -101,7 +101,13 @@ describe('bulk TLS fallback to QUIC, per source', () => {
     const game = await fetchedOk(downloader)
     expect(mute.servedCount()).toBe(0)
     expect(game.sources).toEqual([
-      {peer_id: source.runtime.peerId, bytes: game.bytes, transport: 'quic', fallback_reason: expect.stringMatching(/no reply byte within 500 ms/)},
+      {
+        peer_id: source.runtime.peerId,
+        bytes: game.bytes,
+        transport: 'quic',
+        fallback_reason: expect.stringMatching(/no reply byte within 500 ms/),
+        kind: 'seed',
+      },
     ])
   }, 60_000)
 })

@@ -1,0 +1,102 @@
+// Announces a running download's new verified chunks to the peers that follow it (SPEC §5.1):
+// a peer that asked GetChunkMap gets a Have with the chunks verified and written since, batched
+// over ≤ 250 ms, split at MAX_HAVE_CHUNKS, one send at a time per peer. Followers are bounded;
+// one leaves when its connection closes, a send to it fails, or the download ends.
+import {LanspreadError} from '../../errors.js'
+import type {DownloadView} from '../../download/verified-chunks.js'
+import {MAX_HAVE_CHUNKS} from '../../protocol/limits.js'
+import type {Have} from '../../protocol/messages.js'
+import type {PeerConnection} from '../../transport/endpoint.js'
+
+/** Longest a verified chunk waits before it is announced: the batch window (SPEC §5.1). */
+export const HAVE_BATCH_MS = 250
+
+/** Peers one download announces to: a LAN party's fetchers, not a flood of fresh peer_ids. */
+export const MAX_HAVE_FOLLOWERS = 64
+
+/** Sends one Have to a peer and resolves once it took it. */
+export type SendHave = (connection: PeerConnection, message: Have, peerId: string) => Promise<void>
+
+interface Follower {
+  peerId: string
+  connection: PeerConnection
+  pending: number[]
+  sending: boolean
+}
+
+export class HaveAnnouncer {
+  private readonly followers = new Map<string, Follower>()
+  private readonly unlisten: () => void
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor(
+    private readonly view: DownloadView,
+    private readonly send: SendHave,
+    private readonly batchMs = HAVE_BATCH_MS,
+  ) {
+    this.unlisten = view.onVerified((index) => this.verified(index))
+  }
+
+  get followerCount(): number {
+    return this.followers.size
+  }
+
+  /**
+   * `peerId` follows the download over `connection` from now on (a new connection replaces the
+   * old). Called before its ChunkMap is read, so no chunk falls between the map and the Haves.
+   */
+  follow(peerId: string, connection: PeerConnection): void {
+    if (this.stopped) return
+    const known = this.followers.get(peerId)
+    if (known?.connection === connection) return
+    if (known === undefined && this.followers.size >= MAX_HAVE_FOLLOWERS) {
+      throw new LanspreadError('busy', `${MAX_HAVE_FOLLOWERS} peers follow the download of game ${this.view.id} already`, {
+        hint: 'ask again once a follower left',
+      })
+    }
+    const follower: Follower = {peerId, connection, pending: [], sending: false}
+    this.followers.set(peerId, follower)
+    void connection.closed.then(() => this.unfollow(follower))
+  }
+
+  /** The download ended: nothing more is announced. */
+  stop(): void {
+    this.stopped = true
+    this.unlisten()
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.followers.clear()
+  }
+
+  private unfollow(follower: Follower): void {
+    if (this.followers.get(follower.peerId) === follower) this.followers.delete(follower.peerId)
+  }
+
+  private verified(index: number): void {
+    if (this.stopped || this.followers.size === 0) return
+    for (const follower of this.followers.values()) follower.pending.push(index)
+    this.timer ??= setTimeout(() => this.flush(), this.batchMs)
+  }
+
+  private flush(): void {
+    this.timer = undefined
+    for (const follower of this.followers.values()) void this.announce(follower)
+  }
+
+  /** Sends what is pending, in Haves of at most MAX_HAVE_CHUNKS; a follower whose send fails is dropped. */
+  private async announce(follower: Follower): Promise<void> {
+    if (follower.sending || follower.pending.length === 0) return
+    follower.sending = true
+    try {
+      while (follower.pending.length > 0 && !this.stopped) {
+        const chunks = follower.pending.splice(0, MAX_HAVE_CHUNKS)
+        await this.send(follower.connection, {type: 'Have', id: this.view.id, content_hash: this.view.manifest.content_hash, chunks}, follower.peerId)
+      }
+    } catch {
+      this.unfollow(follower)
+    } finally {
+      follower.sending = false
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// Keeps a running download's sources in step with the peers (SPEC §5.1): a connected peer whose
+// library says it downloads the same content_hash joins as a partial source (its ChunkMap, then
+// its Haves), one that shows the game ready with the same manifest joins as a seed (a partial
+// one turning ready becomes one), and a source whose peer is lost, whose connection closes or
+// whose library stops offering that content leaves (its requests go to the others).
+import type {SourceKind, SwarmSources} from '../../download/chunk-scheduler.js'
+import type {GameSource} from '../../download/game-source.js'
+import {errorMessage} from '../../errors.js'
+import type {GameId} from '../../library/layout.js'
+import type {GameSummary} from '../../library/summary.js'
+import {chunkIndexes, decodeChunkBitmap} from '../../protocol/chunk-map.js'
+import {protocolViolation} from '../../protocol/violation.js'
+import type {PeerConnection} from '../../transport/endpoint.js'
+import type {PeerLibraryChanged} from '../library-sync/sync.js'
+import {exchange} from '../messaging.js'
+import type {PeerInfo, PeerRecord} from '../peer-table.js'
+import type {FetchRuntime} from '../runtime-view.js'
+import type {RunningDownload} from './running-downloads.js'
+
+/** Sources one download takes at most: a LAN party's peers, not a flood of fresh peer_ids. */
+export const MAX_SWARM_SOURCES = 32
+
+export interface SwarmFeedParts {
+  runtime: FetchRuntime
+  id: GameId
+  download: RunningDownload
+  swarm: SwarmSources
+  /** The sources the download started with (its seeds), by peer. */
+  started: ReadonlyMap<string, GameSource>
+  /** Only this peer (fetch --from). */
+  from?: string
+  /** A source over the best data plane to a connected peer; the caller closes every one when the fetch ends. */
+  sourceFor(record: PeerRecord): GameSource | undefined
+}
+
+interface Member {
+  source: GameSource
+  kind: SourceKind
+}
+
+export class SwarmFeed {
+  private readonly members = new Map<string, Member>()
+  /** Peers being asked for their map or manifest, and the Haves they sent meanwhile. */
+  private readonly joining = new Map<string, number[]>()
+  private stopped = false
+  private readonly onLibrary = (event: PeerLibraryChanged): void => this.consider(event.peer_id)
+  private readonly onLost = (peer: PeerInfo): void => this.leave(peer.peer_id)
+
+  constructor(private readonly parts: SwarmFeedParts) {}
+
+  private get content(): string {
+    return this.parts.download.view.manifest.content_hash
+  }
+
+  start(): void {
+    const {runtime, swarm, download, started} = this.parts
+    for (const [peerId, source] of started) {
+      const kind = swarm.kindOf(peerId)
+      if (kind === undefined) continue
+      this.members.set(peerId, {source, kind})
+      this.leaveWhenClosed(peerId, source, runtime.sessions.connectionOf(peerId))
+    }
+    download.onHave((peerId, chunks) => this.have(peerId, chunks))
+    runtime.sessions.on('peer_library_changed', this.onLibrary)
+    runtime.table.on('peer_lost', this.onLost)
+    for (const record of runtime.table.records()) this.consider(record.peer_id)
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.parts.runtime.sessions.off('peer_library_changed', this.onLibrary)
+    this.parts.runtime.table.off('peer_lost', this.onLost)
+  }
+
+  private have(peerId: string, chunks: readonly number[]): void {
+    const pending = this.joining.get(peerId)
+    if (pending !== undefined) pending.push(...chunks)
+    else if (this.members.get(peerId)?.kind === 'partial') this.parts.swarm.have(peerId, chunks)
+  }
+
+  /** A peer's library changed (or we look at it first): join, upgrade to a seed, or leave. */
+  private consider(peerId: string): void {
+    const {runtime, swarm, from, id} = this.parts
+    if (this.stopped || (from !== undefined && peerId !== from) || this.joining.has(peerId)) return
+    const record = runtime.table.get(peerId)
+    const offer = this.offerOf(record?.library.get(id))
+    const member = this.members.get(peerId)
+    if (member !== undefined) {
+      if (offer === undefined) this.leave(peerId)
+      else if (offer === 'seed' && member.kind === 'partial') {
+        member.kind = 'seed'
+        swarm.join(member.source, 'seed')
+      }
+      return
+    }
+    if (record === undefined || offer === undefined || swarm.isDropped(peerId) || this.members.size >= MAX_SWARM_SOURCES) return
+    void this.add(record, offer)
+  }
+
+  /** What a peer's summary of the game offers this download: a partial copy of our content, the whole of our manifest, or nothing. */
+  private offerOf(summary: GameSummary | undefined): SourceKind | undefined {
+    if (summary?.availability === 'downloading' && summary.content_hash === this.content) return 'partial'
+    if (summary?.availability === 'ready' && summary.manifest_hash === this.parts.download.view.manifest.manifest_hash) return 'seed'
+    return undefined
+  }
+
+  private async add(record: PeerRecord, offer: SourceKind): Promise<void> {
+    const {runtime, swarm} = this.parts
+    const peerId = record.peer_id
+    const connection = runtime.sessions.connectionOf(peerId)
+    const source = connection === undefined ? undefined : this.parts.sourceFor(record)
+    if (connection === undefined || source === undefined) return
+    const pending: number[] = []
+    this.joining.set(peerId, pending)
+    try {
+      const have = offer === 'partial' ? await this.chunkMapOf(connection, peerId) : await this.sameContent(source)
+      if (this.stopped || have === undefined) return
+      this.members.set(peerId, {source, kind: offer})
+      swarm.join(source, offer, offer === 'partial' ? [...have, ...pending] : [])
+      this.leaveWhenClosed(peerId, source, connection)
+      runtime.log('info', `peer ${peerId} joined the download of game ${this.parts.id} as a ${offer === 'partial' ? 'partial peer' : 'seed'}`)
+    } catch (error) {
+      runtime.log('warn', `peer ${peerId} could not join the download of game ${this.parts.id}: ${errorMessage(error)}`)
+    } finally {
+      this.joining.delete(peerId)
+    }
+    // Its library may have changed while we asked.
+    if (this.members.has(peerId)) this.consider(peerId)
+  }
+
+  /** The chunks a partial peer verified (asking also makes it announce its Haves to us). */
+  private async chunkMapOf(connection: PeerConnection, peerId: string): Promise<number[]> {
+    const {id, download, runtime} = this.parts
+    const request = {type: 'GetChunkMap' as const, id, content_hash: this.content}
+    const reply = await exchange(connection, request, {timeoutMs: runtime.settings.requestTimeoutMs, peer: peerId})
+    if (reply.type !== 'ChunkMap') throw protocolViolation(peerId, `answered GetChunkMap with ${reply.type}`)
+    if (reply.id !== id || reply.content_hash !== this.content || reply.chunk_count !== download.view.chunkCount) {
+      throw protocolViolation(peerId, `answered GetChunkMap of game ${id} with the map of other content (${reply.chunk_count} chunks)`)
+    }
+    return chunkIndexes(decodeChunkBitmap(reply.bitmap, reply.chunk_count, peerId))
+  }
+
+  /** A ready peer new to this download: a seed only if it holds our very content (NotModified to our content_hash). */
+  private async sameContent(source: GameSource): Promise<number[] | undefined> {
+    const answer = await source.getGame(this.parts.id, this.content)
+    const {manifest} = this.parts.download.view
+    if (answer === 'not_modified' || (answer.content_hash === manifest.content_hash && answer.manifest_hash === manifest.manifest_hash)) return []
+    return undefined
+  }
+
+  private leaveWhenClosed(peerId: string, source: GameSource, connection: PeerConnection | undefined): void {
+    void connection?.closed.then(() => {
+      if (this.members.get(peerId)?.source === source) this.leave(peerId)
+    })
+  }
+
+  private leave(peerId: string): void {
+    if (!this.members.delete(peerId)) return
+    this.parts.swarm.leave(peerId)
+  }
+}

@@ -1,0 +1,130 @@
+// The runtime's registry of running downloads (SPEC §5.1): ChunkMap answers, Have announcements
+// (batched, split, bounded followers, ended with the connection or the download), Haves in.
+import {describe, expect, it} from 'vitest'
+import type {DownloadView, VerifiedListener} from '../../src/download/verified-chunks.js'
+import {HAVE_BATCH_MS, MAX_HAVE_FOLLOWERS} from '../../src/peer/swarm/have-announcer.js'
+import {RunningDownloads} from '../../src/peer/swarm/running-downloads.js'
+import {chunkIndexes, decodeChunkBitmap} from '../../src/protocol/chunk-map.js'
+import {MAX_HAVE_CHUNKS} from '../../src/protocol/limits.js'
+import type {GameManifest, Have} from '../../src/protocol/messages.js'
+import type {PeerConnection} from '../../src/transport/endpoint.js'
+
+const HASH = 'a'.repeat(64)
+const OTHER = 'b'.repeat(64)
+
+/** A view of `count` chunks whose verified set the test changes, announcing as the downloader does. */
+function fakeView(count: number, verified: number[] = []) {
+  const have = new Set(verified)
+  const listeners = new Set<VerifiedListener>()
+  const manifest = {type: 'GameManifest', id: 'g', manifest_hash: HASH, content_hash: HASH, chunk_size: 4, files: []} as unknown as GameManifest
+  const view: DownloadView = {
+    id: 'g',
+    manifest,
+    chunkCount: count,
+    get verifiedCount() {
+      return have.size
+    },
+    has: (index) => have.has(index),
+    hasChunk: () => false,
+    indexOf: () => undefined,
+    verifiedIndexes: () => [...have].sort((a, b) => a - b),
+    diskPath: (filePath) => filePath,
+    onVerified: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+  const land = (index: number) => {
+    have.add(index)
+    for (const listener of listeners) listener(index)
+  }
+  return {view, land}
+}
+
+/** A connection that only closes. */
+function fakeConnection(): PeerConnection & {end(): void} {
+  let end: () => void = () => undefined
+  const closed = new Promise<void>((resolve) => (end = resolve))
+  return {closed, end} as unknown as PeerConnection & {end(): void}
+}
+
+function registry(batchMs = 20) {
+  const sent: {peer: string; message: Have}[] = []
+  const downloads = new RunningDownloads(async (_connection, message, peer) => void sent.push({peer, message}), batchMs)
+  return {downloads, sent}
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('RunningDownloads', () => {
+  it('answers GetChunkMap with the verified chunks, and refuses content it does not download', () => {
+    const {downloads} = registry()
+    const {view} = fakeView(20, [0, 3, 19])
+    downloads.add(view)
+    const map = downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())
+    expect(map).toMatchObject({type: 'ChunkMap', id: 'g', content_hash: HASH, chunk_count: 20})
+    expect(chunkIndexes(decodeChunkBitmap(map.bitmap, 20))).toEqual([0, 3, 19])
+    expect(() => downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: OTHER}, 'p', fakeConnection())).toThrow(
+      expect.objectContaining({code: 'not_downloaded'}),
+    )
+    expect(() => downloads.chunkMap({type: 'GetChunkMap', id: 'h', content_hash: HASH}, 'p', fakeConnection())).toThrow(
+      expect.objectContaining({code: 'not_downloaded'}),
+    )
+    expect(downloads.get('g')).toBe(view)
+  })
+
+  it('announces new chunks to the peers that asked for the map, batched, and stops with the connection or the download', async () => {
+    const {downloads, sent} = registry()
+    const {view, land} = fakeView(10)
+    const running = downloads.add(view)
+    const first = fakeConnection()
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p1', first)
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p2', fakeConnection())
+    land(1)
+    land(2)
+    expect(sent).toEqual([]) // not per chunk: once the batch window closes
+    await sleep(60)
+    expect(sent.map((s) => [s.peer, s.message.chunks])).toEqual([
+      ['p1', [1, 2]],
+      ['p2', [1, 2]],
+    ])
+    first.end()
+    await sleep(0)
+    land(5)
+    await sleep(60)
+    expect(sent.slice(2).map((s) => [s.peer, s.message.chunks])).toEqual([['p2', [5]]])
+    running.end()
+    land(6)
+    await sleep(60)
+    expect(sent).toHaveLength(3)
+    expect(downloads.get('g')).toBeUndefined()
+    expect(HAVE_BATCH_MS).toBeLessThanOrEqual(250)
+  })
+
+  it('splits a large batch at MAX_HAVE_CHUNKS and bounds the followers', async () => {
+    const {downloads, sent} = registry()
+    const {view, land} = fakeView(MAX_HAVE_CHUNKS + 10)
+    downloads.add(view)
+    for (let i = 0; i < MAX_HAVE_FOLLOWERS; i++) downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, `p${i}`, fakeConnection())
+    expect(() => downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'one-too-many', fakeConnection())).toThrow(
+      expect.objectContaining({code: 'busy'}),
+    )
+    for (let i = 0; i < MAX_HAVE_CHUNKS + 10; i++) land(i)
+    await sleep(60)
+    const toFirst = sent.filter((s) => s.peer === 'p0').map((s) => s.message.chunks.length)
+    expect(toFirst).toEqual([MAX_HAVE_CHUNKS, 10])
+  })
+
+  it('hands a Have to the download of that content, checks its indexes, and ignores one for anything else', () => {
+    const {downloads} = registry()
+    const {view} = fakeView(8)
+    const running = downloads.add(view)
+    const told: [string, readonly number[]][] = []
+    running.onHave((peer, chunks) => told.push([peer, chunks]))
+    downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [1, 7]}, 'p')
+    downloads.have({type: 'Have', id: 'g', content_hash: OTHER, chunks: [2]}, 'p')
+    downloads.have({type: 'Have', id: 'h', content_hash: HASH, chunks: [2]}, 'p')
+    expect(told).toEqual([['p', [1, 7]]])
+    expect(() => downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [8]}, 'p')).toThrow(expect.objectContaining({code: 'protocol'}))
+  })
+})

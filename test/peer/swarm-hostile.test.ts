@@ -1,0 +1,89 @@
+// Hostile partial peers (SPEC §5.1): peers whose library says they download the game, whose
+// ChunkMap claims every chunk, and that then refuse them all (`busy`) or serve garbage. A
+// download still completes from the seed with the right bytes, and drops both for that game.
+import {randomBytes} from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import type {DownloadView} from '../../src/download/verified-chunks.js'
+import {fetchGames} from '../../src/peer/fetch-games.js'
+import type {GameManifest} from '../../src/protocol/messages.js'
+import {SEED_PACE_ENV} from '../../src/serving/test-pacing.js'
+import {type TestPeer, eventually, startPeer} from '../helpers/peers.js'
+import {makeTempLibrary} from '../helpers/temp-library.js'
+
+const MIB = 1024 * 1024
+
+/** A view that claims every chunk verified; `serves` says whether GetChunk gets past the check. */
+function lyingView(manifest: GameManifest, serves: boolean): DownloadView {
+  const chunkCount = manifest.files.reduce((sum, file) => sum + file.chunks.length, 0)
+  const all = Array.from({length: chunkCount}, (_, index) => index)
+  return {
+    id: manifest.id,
+    manifest,
+    chunkCount,
+    verifiedCount: chunkCount,
+    has: () => true,
+    hasChunk: () => serves,
+    indexOf: () => undefined,
+    verifiedIndexes: () => all,
+    diskPath: (filePath) => filePath,
+    onVerified: () => () => undefined,
+  }
+}
+
+/** A peer that shows `manifest` downloading (it holds the download lock until the test ends) and lies about it. */
+async function hostilePeer(seed: TestPeer, manifest: GameManifest, serves: boolean): Promise<TestPeer> {
+  const peer = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address]})
+  let end: () => void = () => undefined
+  const held = new Promise<void>((resolve) => (end = resolve))
+  void peer.runtime.operations
+    .download('g', {manifest_hash: manifest.manifest_hash, content_hash: manifest.content_hash}, async (game) => {
+      // Garbage of the right sizes where the files go: what the one that serves sends.
+      for (const file of manifest.files) await fs.writeFile(path.join(game.root, file.path), randomBytes(file.size))
+      const registered = peer.runtime.downloads.add(lyingView(manifest, serves))
+      await held
+      registered.end()
+      return {}
+    })
+    .catch(() => undefined)
+  const stop = peer.stop.bind(peer)
+  peer.stop = async () => {
+    end()
+    await stop()
+  }
+  return peer
+}
+
+describe('hostile partial peers', () => {
+  it('cannot stall or corrupt a download: it completes from the seed and drops the liars', async () => {
+    const seedLibrary = await makeTempLibrary([{id: 'g', name: 'G'}])
+    const archive = randomBytes(24 * MIB + 5)
+    await seedLibrary.writeGame('g', {'version.ini': '1\n', 'a.eti': archive})
+    // The seed is braked (one chunk every 200 ms), so the liars are asked before it is done.
+    process.env[SEED_PACE_ENV] = '200'
+    const seed = await startPeer({library: seedLibrary}).finally(() => delete process.env[SEED_PACE_ENV])
+    const manifest = await seed.runtime.games.getGame({type: 'GetGame', id: 'g'})
+    if (manifest.type !== 'GameManifest') throw new Error(`the seed answered ${manifest.type}`)
+    const refuser = await hostilePeer(seed, manifest, false)
+    const garbage = await hostilePeer(seed, manifest, true)
+    const fetcher = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address, refuser.address, garbage.address]})
+    const offers = (peer: TestPeer) => fetcher.runtime.table.get(peer.runtime.peerId)?.library.get('g')
+    await eventually(
+      () => offers(seed)?.availability === 'ready' && [refuser, garbage].every((peer) => offers(peer)?.content_hash === manifest.content_hash),
+      'the seed ready and both liars downloading the same content',
+    )
+
+    const {games} = await fetchGames(fetcher.runtime, {ids: ['g']})
+    // equals(), not toEqual: a deep comparison of 24 MiB element by element takes minutes.
+    expect((await fs.readFile(path.join(fetcher.library.gamesDir, 'g', 'a.eti'))).equals(archive)).toBe(true)
+    const bytesFrom = (peer: TestPeer) => games[0]!.sources.find((source) => source.peer_id === peer.runtime.peerId)
+    expect(bytesFrom(seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
+    expect(bytesFrom(refuser)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(bytesFrom(garbage)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(games[0]!.retried_chunks).toBeGreaterThanOrEqual(1)
+    const dropped = (peer: TestPeer) => fetcher.logs.some((line) => line.includes(`peer ${peer.runtime.peerId} is no longer a source of game g`))
+    expect(dropped(refuser)).toBe(true)
+    expect(dropped(garbage)).toBe(true)
+  }, 60_000)
+})
