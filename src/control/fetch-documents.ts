@@ -29,6 +29,8 @@ export const FetchedGameSchema = z.object({
     z.object({
       peer_id: z.string(),
       bytes: z.number(),
+      /** `seed`: held the game complete; `partial`: a peer downloading the same content (swarming). */
+      kind: z.enum(['seed', 'partial']),
       transport: z.enum(['bulk-tls', 'quic']),
       fallback_reason: z.string().optional(),
     }),

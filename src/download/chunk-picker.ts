@@ -36,6 +36,12 @@ export interface ChunkPickerOptions {
   /** A random number in [0, 1): Math.random, or a seeded generator in tests. */
   random: () => number
   limits?: Partial<PickerLimits>
+  /**
+   * This downloader's peer_id. With it, fetchers that share a seed split the chunks only the
+   * seed has between them (by their rank among the downloaders they know), so they rarely ask
+   * the seed for the same chunk before any of them holds it.
+   */
+  self?: string
 }
 
 export interface Pick {
@@ -100,10 +106,14 @@ export class ChunkPicker {
   private rateSum = 0
   private rated = 0
   private work = 0
+  private readonly self: string | undefined
+  /** This downloader's place among the downloaders it knows (itself and the partial sources). */
+  private slice = {rank: 0, of: 1}
 
   constructor(options: ChunkPickerOptions) {
     this.chunkCount = options.chunkCount
     this.random = options.random
+    this.self = options.self
     this.limits = {...DEFAULT_PICKER_LIMITS, ...options.limits}
     checkPickerLimits(this.limits)
     this.needed = new Uint8Array(this.chunkCount)
@@ -155,6 +165,7 @@ export class ChunkPicker {
     }
     this.sources.set(id, source)
     this.partials.push(source)
+    this.updateSlice()
     this.addHave(id, have)
     return true
   }
@@ -182,6 +193,7 @@ export class ChunkPicker {
       for (let chunk = 0; chunk < this.chunkCount; chunk++) this.changeRarity(chunk, -1)
     } else {
       this.partials = this.partials.filter((partial) => partial !== source)
+      this.updateSlice()
       for (const chunk of chunkIndexes(source.have)) this.changeRarity(chunk, -1)
     }
     const released = [...source.inFlight]
@@ -216,11 +228,25 @@ export class ChunkPicker {
     if (source !== undefined) source.cap = Math.max(1, max)
   }
 
-  /** How many requests the source may have in flight now. */
+  /**
+   * How many requests the source may have in flight now. A seed gets few: every request queued
+   * at a seed that other fetchers share hides its chunk from them until it lands (they may ask
+   * the seed for it too), and once a swarm exists its chunks spread faster peer to peer.
+   */
   allowedInFlight(id: string): number {
     const source = this.sources.get(id)
     const allowance = inFlightAllowance(source?.rate, {rateSum: this.rateSum, rated: this.rated, sources: this.sources.size}, this.limits)
-    return Math.min(allowance, source?.cap ?? allowance)
+    return Math.min(allowance, this.seedBound(source), source?.cap ?? allowance)
+  }
+
+  /**
+   * For a swarm member (`self`): one request on a seed until it sent a chunk (fetchers that start together do not know of
+   * each other yet), then `seedInFlight`, or `seedInFlightInSwarm` once partial peers are sources.
+   */
+  private seedBound(source: Source | undefined): number {
+    if (source?.kind !== 'seed' || this.self === undefined) return Infinity
+    if (this.partials.length > 0 || source.rate === undefined) return this.limits.seedInFlightInSwarm
+    return this.limits.seedInFlight
   }
 
   /** The chunk to ask of source `id` now, or undefined (no room, or nothing it has is wanted). */
@@ -232,7 +258,9 @@ export class ChunkPicker {
       this.startAttempt(source, fresh)
       return {chunk: fresh, duplicate: false}
     }
-    const copy = this.inEndgame() ? this.pickCopy(source) : undefined
+    // A swarm member's seed sends only what no one else has: no endgame copies from it.
+    const sharedSeed = source.kind === 'seed' && this.self !== undefined && this.partials.length > 0
+    const copy = this.inEndgame() && !sharedSeed ? this.pickCopy(source) : undefined
     if (copy === undefined) return undefined
     this.startAttempt(source, copy)
     return {chunk: copy, duplicate: true}
@@ -292,14 +320,17 @@ export class ChunkPicker {
 
   /**
    * Rarest first among chunks only seeds have (rarity = seeds: the seed sends each chunk about
-   * once); else a chunk that partial holders have but none has a free slot to send.
+   * once). Else, for a downloader outside a swarm, a chunk that partial holders have but none
+   * has a free slot to send; a swarm member (`self`) leaves such a chunk to its holders however
+   * busy they are, since the shared seed's upload is what the whole swarm waits on.
    */
   private pickForSeed(): number | undefined {
     let budget = SEED_SAMPLES
     for (let level = this.waiting.lowestLevel(1); level !== undefined && budget > 0; level = this.waiting.lowestLevel(level + 1)) {
       const size = this.waiting.levelSize(level)
       this.work++
-      if (level === this.seeds) return this.waiting.at(level, this.randomBelow(size))
+      if (level === this.seeds) return this.seedOnlyChunk(level, size)
+      if (this.self !== undefined) return undefined
       const start = this.randomBelow(size)
       for (let tried = 0; tried < size && budget > 0; tried++, budget--) {
         const chunk = this.waiting.at(level, (start + tried) % size)
@@ -315,6 +346,28 @@ export class ChunkPicker {
       if (hasChunk(partial.have, chunk) && partial.inFlight.size < this.allowedInFlight(partial.id)) return true
     }
     return false
+  }
+
+  /**
+   * A chunk only seeds have: one of this downloader's slice (chunk mod downloaders = its rank)
+   * when the sample finds one, else any. Random within the slice, so two fetchers that disagree
+   * on who is downloading still spread out.
+   */
+  private seedOnlyChunk(level: number, size: number): number {
+    const start = this.randomBelow(size)
+    if (this.slice.of === 1) return this.waiting.at(level, start)
+    for (let tried = 0; tried < Math.min(size, SEED_SAMPLES * this.slice.of); tried++) {
+      this.work++
+      const chunk = this.waiting.at(level, (start + tried) % size)
+      if (chunk % this.slice.of === this.slice.rank) return chunk
+    }
+    return this.waiting.at(level, start)
+  }
+
+  private updateSlice(): void {
+    if (this.self === undefined) return
+    const downloaders = [this.self, ...this.partials.map((partial) => partial.id)].sort()
+    this.slice = {rank: downloaders.indexOf(this.self), of: downloaders.length}
   }
 
   /** Every chunk some source has is in flight: idle sources may ask for a copy. */

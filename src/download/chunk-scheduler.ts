@@ -50,6 +50,7 @@ export class ChunkScheduler implements SwarmSources {
       needed: chunks.map((chunk) => chunk.index),
       random: components.random ?? Math.random,
       limits: {maxInFlight: limits.perSource, totalInFlight: Math.max(DEFAULT_PICKER_LIMITS.totalInFlight, limits.perSource)},
+      ...(game.self === undefined ? {} : {self: game.self}),
     })
     for (const {planned, index} of chunks) this.chunks.set(index, {planned, index, attempts: new Set(), badFrom: new Set(), done: false})
     this.remaining = chunks.length

@@ -63,6 +63,8 @@ export interface DownloadOptions {
    * handle ignores everything once the download's promise settles.
    */
   onSwarm?(swarm: SwarmSources): void
+  /** This peer's peer_id, known to the other fetchers of a swarm (see SchedulerGame.self). */
+  self?: string
   /** A source was dropped for this game (bad bytes, or failures past the limit). */
   onSourceDropped?(peerId: string, reason: string): void
 }
@@ -152,7 +154,13 @@ async function fetchPayload(
   )
   options.onProgress?.(tracker.snapshot())
   const scheduler = new ChunkScheduler(
-    {id: game.id, manifestHash: manifest.manifest_hash, chunkCount: verified.chunkCount, open: options.onSwarm !== undefined},
+    {
+      id: game.id,
+      manifestHash: manifest.manifest_hash,
+      chunkCount: verified.chunkCount,
+      open: options.onSwarm !== undefined,
+      ...(options.self === undefined ? {} : {self: options.self}),
+    },
     selected.sources,
     plan.missing.map((planned) => ({planned, index: verified.indexOf(planned.file.entry.path, planned.offset)!})),
     {

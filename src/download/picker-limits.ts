@@ -13,9 +13,13 @@ export interface PickerLimits {
    * may ask the seed for it too (docs/decisions/0030-swarm-chunk-picker.md measures it).
    */
   totalInFlight: number
+  /** Requests in flight on a seed while no other downloader of the game is known: two keep a lone fetch's link busy. */
+  seedInFlight: number
+  /** Requests in flight on a seed once partial peers are sources: one, so the seed sends each chunk about once. */
+  seedInFlightInSwarm: number
 }
 
-export const DEFAULT_PICKER_LIMITS: PickerLimits = {minInFlight: 1, maxInFlight: 8, totalInFlight: 8}
+export const DEFAULT_PICKER_LIMITS: PickerLimits = {minInFlight: 1, maxInFlight: 8, totalInFlight: 8, seedInFlight: 2, seedInFlightInSwarm: 1}
 
 /** Most sources one chunk is asked of at once: the endgame asks a second, never a third. */
 export const ENDGAME_COPIES = 2
@@ -39,7 +43,9 @@ export function inFlightAllowance(rate: number | undefined, swarm: SwarmRates, l
 }
 
 export function checkPickerLimits(limits: PickerLimits): void {
-  const {minInFlight, maxInFlight, totalInFlight} = limits
-  const sane = [minInFlight, maxInFlight, totalInFlight].every((value) => Number.isInteger(value) && value >= 1) && minInFlight <= maxInFlight
+  const {minInFlight, maxInFlight, totalInFlight, seedInFlight, seedInFlightInSwarm} = limits
+  const sane =
+    [minInFlight, maxInFlight, totalInFlight, seedInFlight, seedInFlightInSwarm].every((value) => Number.isInteger(value) && value >= 1) &&
+    minInFlight <= maxInFlight
   if (!sane) throw new LanspreadError('internal', `picker limits must be positive integers with min ≤ max, got ${JSON.stringify(limits)}`)
 }

@@ -45,6 +45,8 @@ export interface SchedulerGame {
   chunkCount: number
   /** Sources may join while it runs: chunks no source holds wait `sourceGraceMs` for one before the download fails. */
   open?: boolean
+  /** This peer's peer_id: fetchers sharing a seed split the chunks only it has by their rank (ChunkPicker). */
+  self?: string
 }
 
 /** What changes a running download's sources (the fetch layer calls it as peers come and go). */

@@ -95,6 +95,7 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
       {
         id,
         candidates,
+        self: runtime.peerId,
         beforePublish: () => runtime.library.learn(entryFrom(id, records)),
         onStarted: (view) => (running = runtime.downloads.add(view)),
         onSwarm: (swarm) => {

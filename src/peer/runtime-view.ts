@@ -18,6 +18,7 @@ export type LogLevel = 'info' | 'warn'
 
 /** What a fetch needs: the peers and their connections, the library and its operation locks. */
 export interface FetchRuntime {
+  readonly peerId: string
   readonly certificate: Certificate
   readonly library: Library
   readonly operations: GameOperations
@@ -31,7 +32,6 @@ export interface FetchRuntime {
 
 /** What the control handlers need besides a fetch: status, pins, and the progress event. */
 export interface ControlRuntime extends FetchRuntime {
-  readonly peerId: string
   readonly endpoint: Endpoint
   readonly pins: PinStore
   readonly games: GameServer

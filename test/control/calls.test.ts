@@ -100,7 +100,7 @@ const SAMPLES: {[C in ControlCall]: {args: CallArgs<C>; result: CallResult<C>}} 
           bytes: 90,
           reused_bytes: 10,
           elapsed_ms: 1200,
-          sources: [{peer_id: peer.peer_id, bytes: 90, transport: 'quic', fallback_reason: 'refused'}],
+          sources: [{peer_id: peer.peer_id, bytes: 90, kind: 'seed', transport: 'quic', fallback_reason: 'refused'}],
           retried_chunks: 0,
           installed: true,
           install: 'updated',

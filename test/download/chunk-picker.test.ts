@@ -202,7 +202,7 @@ describe('ChunkPicker: sources that fail or leave', () => {
 
 describe('ChunkPicker: concurrency by measured rate', () => {
   it('shares the total in flight by rate, within the bounds, unmeasured sources at the mean', () => {
-    const limits = {minInFlight: 1, maxInFlight: 6, totalInFlight: 8}
+    const limits = {...DEFAULT_PICKER_LIMITS, minInFlight: 1, maxInFlight: 6, totalInFlight: 8}
     expect(inFlightAllowance(undefined, {rateSum: 0, rated: 0, sources: 2}, limits)).toBe(4)
     expect(inFlightAllowance(undefined, {rateSum: 0, rated: 0, sources: 1}, limits)).toBe(6)
     expect(inFlightAllowance(300, {rateSum: 400, rated: 2, sources: 2}, limits)).toBe(6)
@@ -259,5 +259,48 @@ describe('ChunkPicker: cost', () => {
     expect(picks).toBe(chunkCount)
     // levels + a seed's bounded sample (≤ 16 chunks × 22 partial holders) + the endgame's attempts: never O(chunks)
     expect(subject.steps / calls).toBeLessThan(50)
+  })
+})
+
+describe('ChunkPicker: a swarm member (self) sharing a seed', () => {
+  it('asks a seed for one chunk until it sent one, then two, and one again once partial peers are sources', () => {
+    const subject = picker(64, {self: 'me'})
+    subject.addSeed('seed')
+    expect(drain(subject, 'seed')).toHaveLength(1)
+    subject.setRate('seed', 1000)
+    expect(drain(subject, 'seed')).toHaveLength(1) // two in flight now
+    expect(subject.inFlight('seed')).toBe(2)
+    subject.addPartial('other', [])
+    expect(subject.allowedInFlight('seed')).toBe(1)
+  })
+
+  it('takes from the seed only chunks no partial peer holds, busy or not, and no endgame copies', () => {
+    const subject = picker(4, {self: 'me', limits: {minInFlight: 1, maxInFlight: 1}})
+    subject.addSeed('seed')
+    subject.addPartial('p', [0, 1, 2])
+    expect(subject.pick('p')).toBeDefined() // p is busy now
+    expect(subject.pick('seed')).toEqual({chunk: 3, duplicate: false})
+    subject.complete('seed', 3)
+    expect(subject.pick('seed')).toBeUndefined()
+  })
+
+  it('splits the chunks only the seed has between the downloaders by rank', () => {
+    const chunksOf = (self: string): number[] => {
+      const subject = picker(60, {self, random: seededRandom(7)})
+      subject.addSeed('seed')
+      subject.addPartial(self === 'a' ? 'b' : 'a', [])
+      subject.addPartial('c', [])
+      subject.setRate('seed', 1)
+      const picked: number[] = []
+      for (let round = 0; round < 10; round++) {
+        const pick = subject.pick('seed')
+        if (pick === undefined) break
+        picked.push(pick.chunk)
+        subject.complete('seed', pick.chunk)
+      }
+      return picked
+    }
+    expect(chunksOf('a').every((chunk) => chunk % 3 === 0)).toBe(true)
+    expect(chunksOf('b').every((chunk) => chunk % 3 === 1)).toBe(true)
   })
 })

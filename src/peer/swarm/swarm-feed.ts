@@ -20,6 +20,14 @@ import type {RunningDownload} from './running-downloads.js'
 /** Sources one download takes at most: a LAN party's peers, not a flood of fresh peer_ids. */
 export const MAX_SWARM_SOURCES = 32
 
+/**
+ * A peer publishes `downloading` when it takes the game's lock, and answers GetChunkMap only
+ * once its plan is made (its chunks on disk checked): a peer asked in between refuses, and is
+ * asked again this often, this many times.
+ */
+const JOIN_RETRY_MS = 250
+const JOIN_ATTEMPTS = 8
+
 export interface SwarmFeedParts {
   runtime: FetchRuntime
   id: GameId
@@ -104,7 +112,7 @@ export class SwarmFeed {
     return undefined
   }
 
-  private async add(record: PeerRecord, offer: SourceKind): Promise<void> {
+  private async add(record: PeerRecord, offer: SourceKind, attempt = 1): Promise<void> {
     const {runtime, swarm} = this.parts
     const peerId = record.peer_id
     const connection = runtime.sessions.connectionOf(peerId)
@@ -120,12 +128,27 @@ export class SwarmFeed {
       this.leaveWhenClosed(peerId, source, connection)
       runtime.log('info', `peer ${peerId} joined the download of game ${this.parts.id} as a ${offer === 'partial' ? 'partial peer' : 'seed'}`)
     } catch (error) {
+      if (attempt < JOIN_ATTEMPTS && offer === 'partial') {
+        this.joining.delete(peerId)
+        this.retryJoin(peerId, attempt)
+        return
+      }
       runtime.log('warn', `peer ${peerId} could not join the download of game ${this.parts.id}: ${errorMessage(error)}`)
     } finally {
       this.joining.delete(peerId)
     }
     // Its library may have changed while we asked.
     if (this.members.has(peerId)) this.consider(peerId)
+  }
+
+  /** Asks a partial peer again a moment later, if it still offers our content then. */
+  private retryJoin(peerId: string, attempt: number): void {
+    const timer = setTimeout(() => {
+      if (this.stopped || this.members.has(peerId) || this.joining.has(peerId)) return
+      const record = this.parts.runtime.table.get(peerId)
+      if (record !== undefined && this.offerOf(record.library.get(this.parts.id)) === 'partial') void this.add(record, 'partial', attempt + 1)
+    }, JOIN_RETRY_MS)
+    timer.unref()
   }
 
   /** The chunks a partial peer verified (asking also makes it announce its Haves to us). */
