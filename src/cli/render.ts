@@ -73,7 +73,7 @@ export function gameDetails(game: GameSummary): string {
 export function networkGamesTable(games: readonly NetworkGame[]): string {
   if (games.length === 0) return 'No games on this peer or any peer it knows.'
   return table(
-    ['ID', 'NAME', 'PEERS', 'VERSIONS', 'HERE'],
+    ['ID', 'NAME', 'PEERS', 'VERSIONS', 'DOWNLOADING', 'HERE'],
     games.map((game) => [
       game.id,
       game.name,
@@ -81,6 +81,7 @@ export function networkGamesTable(games: readonly NetworkGame[]): string {
       Object.entries(game.versions)
         .map(([version, peers]) => `${version} (${peers.length})`)
         .join(', ') || '-',
+      String(game.downloading.length),
       game.local ? game.local.availability : '-',
     ]),
   )

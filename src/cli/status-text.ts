@@ -15,8 +15,15 @@ export function statusText(status: Status, now = Date.now()): string {
   else {
     lines.push(
       table(
-        ['DOWNLOAD', 'DONE', 'OF', 'RATE', 'SOURCES'],
-        status.downloads.map((d) => [d.id, formatBytes(d.done_bytes), formatBytes(d.total_bytes), `${formatBytes(d.rate)}/s`, String(d.sources.length)]),
+        ['DOWNLOAD', 'DONE', 'OF', 'SHARE', 'RATE', 'SOURCES'],
+        status.downloads.map((d) => [
+          d.id,
+          formatBytes(d.done_bytes),
+          formatBytes(d.total_bytes),
+          `${shareOf(d.done_bytes, d.total_bytes)}%`,
+          `${formatBytes(d.rate)}/s`,
+          d.sources.map((source) => `${source.peer_id} ${formatBytes(source.bytes)}`).join(', ') || '-',
+        ]),
       ),
     )
   }
@@ -30,4 +37,9 @@ export function statusText(status: Status, now = Date.now()): string {
     )
   }
   return lines.join('\n')
+}
+
+/** Whole percent done; a game of no bytes is all there. */
+function shareOf(done: number, total: number): number {
+  return total === 0 ? 100 : Math.floor((done / total) * 100)
 }

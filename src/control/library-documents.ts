@@ -58,6 +58,7 @@ export const NetworkGameSchema = z.object({
   name: z.string(),
   peers: z.array(z.string()),
   versions: z.record(z.string(), z.array(z.string())),
+  downloading: z.array(z.string()),
   local: GameSummarySchema.nullable(),
 })
 

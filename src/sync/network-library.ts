@@ -19,6 +19,8 @@ export interface NetworkGame {
   peers: string[]
   /** eti_version → the peers that have the game downloaded at that version. */
   versions: Record<string, string[]>
+  /** Peers downloading the game now: they serve the chunks they verified (swarming). */
+  downloading: string[]
   local: GameSummary | null
 }
 
@@ -27,7 +29,7 @@ export function networkLibrary(local: readonly GameSummary[], peers: readonly Li
   const entry = (summary: GameSummary): NetworkGame => {
     let game = games.get(summary.id)
     if (!game) {
-      game = {id: summary.id, name: summary.name, peers: [], versions: {}, local: null}
+      game = {id: summary.id, name: summary.name, peers: [], versions: {}, downloading: [], local: null}
       games.set(summary.id, game)
     }
     return game
@@ -42,6 +44,7 @@ export function networkLibrary(local: readonly GameSummary[], peers: readonly Li
       const game = entry(summary)
       game.peers.push(peer.peer_id)
       if (summary.downloaded && summary.eti_version !== null) (game.versions[summary.eti_version] ??= []).push(peer.peer_id)
+      if (summary.availability === 'downloading') game.downloading.push(peer.peer_id)
     }
   }
   return [...games.values()].sort((a, b) => compareCodeUnits(a.id, b.id))

@@ -70,7 +70,7 @@ const SAMPLES: {[C in ControlCall]: {args: CallArgs<C>; result: CallResult<C>}} 
   library: {args: {id: 'quake3'}, result: {...position, games: [game, {...game, id: 'doom', eti_version: null, needs_recovery: true}]}},
   library_peers: {
     args: {},
-    result: {games: [{id: 'quake3', name: 'Quake III Arena', peers: [peer.peer_id], versions: {'1.32': [peer.peer_id]}, local: game}]},
+    result: {games: [{id: 'quake3', name: 'Quake III Arena', peers: [peer.peer_id], versions: {'1.32': [peer.peer_id]}, downloading: [], local: game}]},
   },
   scan: {
     args: {full: true},
