@@ -27,60 +27,9 @@ import {LanspreadError} from '../errors.js'
 import {addChunk, chunkIndexes, hasChunk} from '../protocol/chunk-map.js'
 import {DEFAULT_PICKER_LIMITS, ENDGAME_COPIES, type PickerLimits, checkPickerLimits, inFlightAllowance} from './picker-limits.js'
 import {RarityBuckets} from './rarity-buckets.js'
+import type {Attempt, Cancel, ChunkPickerOptions, PartialSource, Pick, Source} from './picker-types.js'
 
-export interface ChunkPickerOptions {
-  /** Chunks of the game. */
-  chunkCount: number
-  /** Chunks still to fetch (the rest are on disk already). */
-  needed: Iterable<number>
-  /** A random number in [0, 1): Math.random, or a seeded generator in tests. */
-  random: () => number
-  limits?: Partial<PickerLimits>
-  /**
-   * This downloader's peer_id. With it, fetchers that share a seed split the chunks only the
-   * seed has between them (by their rank among the downloaders they know), so they rarely ask
-   * the seed for the same chunk before any of them holds it.
-   */
-  self?: string
-}
-
-export interface Pick {
-  chunk: number
-  /** An endgame copy: the chunk is in flight on another source too. */
-  duplicate: boolean
-}
-
-/** An attempt to cancel: its chunk came from another source. */
-export interface Cancel {
-  source: string
-  chunk: number
-}
-
-interface SourceBase {
-  id: string
-  inFlight: Set<number>
-  rate: number | undefined
-  /** The source's own bound on requests at once (a QUIC source asks for few), if lower. */
-  cap?: number
-}
-
-interface SeedSource extends SourceBase {
-  kind: 'seed'
-}
-
-interface PartialSource extends SourceBase {
-  kind: 'partial'
-  /** The chunks it verified, and those of them waiting, by rarity. */
-  have: Uint8Array
-  waiting: RarityBuckets
-}
-
-type Source = SeedSource | PartialSource
-
-interface Attempt {
-  source: Source
-  started: number
-}
+export type {Cancel, ChunkPickerOptions, Pick} from './picker-types.js'
 
 /** Chunks a seed looks at, per pick, for one no partial holder with a free slot could take. */
 const SEED_SAMPLES = 16
