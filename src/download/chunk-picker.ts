@@ -299,10 +299,10 @@ export class ChunkPicker {
 
   /**
    * A chunk only seeds have: one of this downloader's slice (chunk mod downloaders = its rank)
-   * when the sample finds one, else any. Random within the slice, so two fetchers that disagree
-   * on who is downloading still spread out.
+   * when the sample finds one, else one of another slice only while nothing else is in flight.
+   * Random within the slice, so two fetchers that disagree on who is downloading still spread out.
    */
-  private seedOnlyChunk(level: number, size: number): number {
+  private seedOnlyChunk(level: number, size: number): number | undefined {
     const start = this.randomBelow(size)
     if (this.slice.of === 1) return this.waiting.at(level, start)
     for (let tried = 0; tried < Math.min(size, SEED_SAMPLES * this.slice.of); tried++) {
@@ -310,7 +310,9 @@ export class ChunkPicker {
       const chunk = this.waiting.at(level, (start + tried) % size)
       if (chunk % this.slice.of === this.slice.rank) return chunk
     }
-    return this.waiting.at(level, start)
+    // Another downloader's slice: it asks the seed for those itself, and we get them from it.
+    // Taken only when this download has nothing else in flight (that downloader is slow or gone).
+    return this.attemptCount === 0 ? this.waiting.at(level, start) : undefined
   }
 
   private updateSlice(): void {

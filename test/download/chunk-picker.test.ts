@@ -277,10 +277,10 @@ describe('ChunkPicker: a swarm member (self) sharing a seed', () => {
   it('takes from the seed only chunks no partial peer holds, busy or not, and no endgame copies', () => {
     const subject = picker(4, {self: 'me', limits: {minInFlight: 1, maxInFlight: 1}})
     subject.addSeed('seed')
-    subject.addPartial('p', [0, 1, 2])
+    subject.addPartial('p', [0, 1, 3])
     expect(subject.pick('p')).toBeDefined() // p is busy now
-    expect(subject.pick('seed')).toEqual({chunk: 3, duplicate: false})
-    subject.complete('seed', 3)
+    expect(subject.pick('seed')).toEqual({chunk: 2, duplicate: false})
+    subject.complete('seed', 2)
     expect(subject.pick('seed')).toBeUndefined()
   })
 
@@ -302,5 +302,26 @@ describe('ChunkPicker: a swarm member (self) sharing a seed', () => {
     }
     expect(chunksOf('a').every((chunk) => chunk % 3 === 0)).toBe(true)
     expect(chunksOf('b').every((chunk) => chunk % 3 === 1)).toBe(true)
+  })
+})
+
+describe('ChunkPicker: another downloader slice', () => {
+  it('is left to its owner while this download has requests in flight, and taken when it has none', () => {
+    const subject = picker(4, {self: 'a', limits: {minInFlight: 1, maxInFlight: 1}})
+    subject.addSeed('seed')
+    subject.addPartial('b', [])
+    subject.addPartial('p', [])
+    subject.setRate('seed', 1)
+    // a's slice of 4 chunks between a, b and p: chunks 0 and 3
+    const first = subject.pick('seed')!.chunk
+    subject.complete('seed', first)
+    const second = subject.pick('seed')!.chunk
+    expect([first, second].sort()).toEqual([0, 3])
+    subject.addHave('p', [1])
+    expect(subject.pick('p')).toEqual({chunk: 1, duplicate: false})
+    subject.complete('seed', second)
+    expect(subject.pick('seed')).toBeUndefined() // chunk 2 is b's, and a request (to p) is in flight
+    subject.complete('p', 1)
+    expect(subject.pick('seed')).toEqual({chunk: 2, duplicate: false})
   })
 })

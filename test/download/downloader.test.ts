@@ -119,9 +119,12 @@ describe('downloadGame', () => {
     const honest = new FakeSource('honest', game)
     const result = await download([liar, honest])
     await expectSameFiles(root, game)
+    // The liar is dropped at its first bad chunk (record 0032): replies to its other requests in
+    // flight then are discarded unread, so they count as retried only when they were checked.
     const lies = liar.requests.filter((r) => r.path === 'a.eti').length
     expect(lies).toBeGreaterThan(0)
-    expect(result.retried_chunks).toBe(lies)
+    expect(result.retried_chunks).toBeGreaterThanOrEqual(1)
+    expect(result.retried_chunks).toBeLessThanOrEqual(lies)
   })
 
   it('fails with integrity when the only source lies, leaving no sentinel and local/ untouched', async () => {
