@@ -22,7 +22,7 @@ import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
 import {type LoopbackServe, spawnLoopbackServe} from '../scripts/serve-events.js'
 import {stopChildren} from '../scripts/stop-children.js'
-import {CHUNK, MiB, writeGame} from './synthetic-game.js'
+import {CHUNK, MiB, writeGame} from '../test/helpers/synthetic-game.js'
 
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
 const FILES = Number(process.env.BENCH_FETCH_FILES ?? 4)

@@ -29,8 +29,8 @@ import {
   startServe,
   stopServe,
   waitForMesh,
-} from './swarm-hosts.js'
-import {CHUNK, MiB, writeGame} from './synthetic-game.js'
+} from '../test/helpers/swarm-hosts.js'
+import {CHUNK, MiB, writeGame} from '../test/helpers/synthetic-game.js'
 
 const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BENCH_SWARM_<NAME>)
   --n 6,12            fetcher counts, one round each
@@ -39,7 +39,8 @@ const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BE
   --seed-mbit MBIT    the seed's upload rate (default: --mbit)
   --runs alone,swarm,leave
   --leave-n N         fetchers of the seed-leaves round (default: the first --n)
-  --leave-at 1        the seed leaves once the fetchers received this many times the game's bytes from it
+  --leave-at every    the seed leaves once it handed out every chunk and the fetchers received all it
+                      handed out ("every"), or once they received this many times the game's bytes
   --leave-timeout 60  seconds the fetchers get after the seed left
   --gso on            off: GSO off on every veth end (ip link … gso_max_segs 1)
 BENCH_SWARM_TRACE=1 traces the seed-leaves round (bytes received from the seed, held) on stderr`
@@ -68,7 +69,7 @@ function settings(): Settings {
     'seed-mbit': '',
     runs: 'alone,swarm,leave',
     'leave-n': '',
-    'leave-at': '1',
+    'leave-at': 'every',
     'leave-timeout': '60',
     gso: 'on',
   }
@@ -88,12 +89,12 @@ function settings(): Settings {
     seedMbit: Number(value('seed-mbit') || value('mbit')),
     runs: new Set(value('runs').split(',')),
     leaveN: Number(value('leave-n') || sizes[0]),
-    leaveAt: Number(value('leave-at')),
+    leaveAt: value('leave-at') === 'every' ? 0 : Number(value('leave-at')),
     leaveTimeoutS: Number(value('leave-timeout')),
     gso: value('gso') !== 'off',
   }
   const whole = [...s.sizes, s.leaveN, s.mib].every((n) => Number.isInteger(n) && n > 0)
-  const positive = [s.mbit, s.seedMbit, s.leaveAt, s.leaveTimeoutS].every((n) => Number.isFinite(n) && n > 0)
+  const positive = [s.mbit, s.seedMbit, s.leaveTimeoutS].every((n) => Number.isFinite(n) && n > 0) && Number.isFinite(s.leaveAt) && s.leaveAt >= 0
   const runsKnown = [...s.runs].every((run) => ['alone', 'swarm', 'leave'].includes(run))
   if (!whole || !positive || !runsKnown || s.mib % 8 !== 0 || Math.max(...s.sizes, s.leaveN) > 100) {
     throw new Error(`bad options (N and MiB whole numbers, MiB a multiple of 8, N ≤ 100; rates, --leave-at and timeouts positive)\n${USAGE}`)
@@ -285,14 +286,27 @@ class SwarmBench {
   }
 
   /**
-   * Seed leaves: the seed's serve is stopped (SIGTERM: it says goodbye) once the fetchers have
-   * received `--leave-at` × F from it, i.e. every chunk once when no chunk went twice; the
-   * fetchers then get `--leave-timeout` seconds to finish from each other.
+   * Seed leaves: the seed's serve is stopped (SIGTERM: it says goodbye) once it has sent every
+   * chunk once — its status counts the distinct chunks it handed out, and the fetchers' progress
+   * says they received all it handed out — or, with `--leave-at X`, once they received X × F from
+   * it. The fetchers then get `--leave-timeout` seconds to finish from each other.
    */
+  private leaveRule(): string {
+    if (this.s.leaveAt > 0) return `the fetchers received ${this.s.leaveAt}× F from it`
+    return `it handed out every chunk of the game once and the fetchers received all it handed out`
+  }
+
+  /** Whether the seed has sent what the leave rule asks; `received`: what the fetchers got from it. */
+  private async seedMayLeave(meter: UploadMeter, received: number): Promise<boolean> {
+    if (this.s.leaveAt > 0) return received >= this.gameBytes * this.s.leaveAt
+    const handedOut = await meter.poll()
+    // The game: whole 4 MiB chunks in its payload files, and version.ini (one chunk).
+    const chunks = (this.s.mib * MiB) / CHUNK + 1
+    return meter.distinctChunks >= chunks && received >= handedOut
+  }
+
   async leave(n: number): Promise<void> {
-    console.log(
-      `seed leaves, N=${n}: the seed's serve stops once the fetchers received the game's bytes from it (${this.s.leaveAt}× F); do they finish from each other?`,
-    )
+    console.log(`seed leaves, N=${n}: the seed's serve stops once ${this.leaveRule()}; do they finish from each other?`)
     const {group} = await this.startRound(n)
     const F = this.gameBytes
     try {
@@ -313,13 +327,13 @@ class SwarmBench {
           const have = group.map((h) => mib(lastProgress(h)?.done ?? 0)).join(', ')
           process.stderr.write(`${seconds(performance.now() - started)}: received from the seed ${mib(received)}; the fetchers have ${have}\n`)
         }
-        if (received >= F * this.s.leaveAt) {
-          left = {at: performance.now(), received, payload: await meter.poll(), tx: (await this.lan.counters(this.seed.node)).tx - tx0}
+        if (await this.seedMayLeave(meter, received)) {
+          left = {at: performance.now(), received, payload: meter.total(), tx: (await this.lan.counters(this.seed.node)).tx - tx0}
         } else await sleep(50)
       }
       if (!left) {
         await all
-        this.errors.push(`seed leaves, N=${n}: the fetchers never received ${this.s.leaveAt}× F from the seed; the fetches ended first`)
+        this.errors.push(`seed leaves, N=${n}: the seed never got to leave (${this.leaveRule()}); the fetches ended first`)
         return console.log('')
       }
       const names = this.names()

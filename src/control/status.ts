@@ -1,7 +1,7 @@
 // The document of `status` on the control socket (SPEC §7): serve's identity, uptime, peers,
 // the downloads and uploads in progress with their rates, and the QUIC endpoint's traffic.
 import {z} from 'zod'
-import type {UploadInfo} from '../serving/uploads.js'
+import type {ServedGameInfo, UploadInfo} from '../serving/uploads.js'
 import type {TrafficCounters} from '../transport/endpoint.js'
 import {DownloadProgressSchema} from './fetch-documents.js'
 import {PeerInfoSchema} from './library-documents.js'
@@ -9,6 +9,9 @@ import {assertSameType} from './same-type.js'
 
 const UploadSchema = z.object({id: z.string(), peer_id: z.string(), bytes: z.number(), started_at: z.string(), rate: z.number()})
 assertSameType<z.infer<typeof UploadSchema>, UploadInfo>()
+
+const ServedGameSchema = z.object({id: z.string(), chunks: z.number()})
+assertSameType<z.infer<typeof ServedGameSchema>, ServedGameInfo>()
 
 const TrafficSchema = z.object({bytes_in: z.number(), bytes_out: z.number(), datagrams_in: z.number(), datagrams_out: z.number()})
 assertSameType<z.infer<typeof TrafficSchema>, TrafficCounters>()
@@ -26,6 +29,8 @@ export const StatusSchema = z.object({
   peers: z.array(PeerInfoSchema),
   downloads: z.array(DownloadProgressSchema),
   uploads: z.array(UploadSchema),
+  /** Per game being uploaded, the distinct chunks of it handed out to any peer (a seed of a swarm: each about once). */
+  served: z.array(ServedGameSchema),
   traffic: TrafficSchema,
 })
 export type Status = z.infer<typeof StatusSchema>

@@ -68,6 +68,7 @@ function callHandlers(runtime: ControlRuntime): CallHandlers {
         peers: runtime.table.list(),
         downloads: jobs.downloads(),
         uploads: runtime.games.uploads.list(),
+        served: runtime.games.uploads.servedGames(),
         traffic: runtime.endpoint.traffic(),
       }
     },

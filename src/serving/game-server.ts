@@ -165,7 +165,7 @@ export class GameServer {
     }
     try {
       const reply = await (plane.framed ? framedChunkReply(chunk, this.buffers, release) : freshChunkReply(chunk, release))
-      this.uploads.served(request.id, peerId, request.length)
+      this.uploads.served(request.id, peerId, request.length, `${request.path}\u0000${request.offset}`)
       return reply
     } catch (error) {
       release()

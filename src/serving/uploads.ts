@@ -11,6 +11,12 @@ export interface UploadInfo {
   rate: number
 }
 
+/** How many distinct chunks of one game went out since its uploads began (any peer). */
+export interface ServedGameInfo {
+  id: string
+  chunks: number
+}
+
 interface Upload {
   id: string
   peerId: string
@@ -24,6 +30,12 @@ export const UPLOAD_IDLE_MS = 5000
 
 export class UploadLog {
   private readonly uploads = new Map<string, Upload>()
+  /**
+   * Per game with an upload running, the chunks (path and offset) handed out to anyone: with
+   * swarming a seed should send each chunk about once, and this says when it has sent them all.
+   * Bounded by the chunks of the games being uploaded; forgotten when a game's uploads end.
+   */
+  private readonly chunks = new Map<string, Set<string>>()
   private timer: NodeJS.Timeout | undefined
 
   constructor(
@@ -32,10 +44,11 @@ export class UploadLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One chunk of `bytes` of game `id` went to `peerId`. */
-  served(id: string, peerId: string, bytes: number): void {
+  /** One chunk of `bytes` of game `id` (`chunk`: its path and offset) went to `peerId`. */
+  served(id: string, peerId: string, bytes: number, chunk?: string): void {
     const key = `${peerId}\u0000${id}`
     const at = this.now()
+    if (chunk !== undefined) this.chunksOf(id).add(chunk)
     const upload = this.uploads.get(key)
     if (upload) {
       upload.bytes += bytes
@@ -58,6 +71,20 @@ export class UploadLog {
     }))
   }
 
+  /** Each game being uploaded, with the distinct chunks of it handed out so far. */
+  servedGames(): ServedGameInfo[] {
+    return [...this.chunks].map(([id, chunks]) => ({id, chunks: chunks.size}))
+  }
+
+  private chunksOf(id: string): Set<string> {
+    let chunks = this.chunks.get(id)
+    if (chunks === undefined) {
+      chunks = new Set()
+      this.chunks.set(id, chunks)
+    }
+    return chunks
+  }
+
   /** Ends every upload (serve stops): each gets its end line. */
   stop(): void {
     this.endIdle(Number.POSITIVE_INFINITY)
@@ -70,6 +97,8 @@ export class UploadLog {
       const seconds = (upload.last - upload.started) / 1000
       this.log('info', `upload of ${upload.id} to peer ${upload.peerId} ended: ${upload.bytes} bytes in ${seconds.toFixed(1)} s`)
     }
+    const uploading = new Set([...this.uploads.values()].map((upload) => upload.id))
+    for (const id of this.chunks.keys()) if (!uploading.has(id)) this.chunks.delete(id)
     if (this.uploads.size === 0 && this.timer) {
       clearInterval(this.timer)
       this.timer = undefined

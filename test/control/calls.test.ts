@@ -62,6 +62,7 @@ const SAMPLES: {[C in ControlCall]: {args: CallArgs<C>; result: CallResult<C>}} 
       peers: [peer],
       downloads: [progress],
       uploads: [{id: 'doom', peer_id: peer.peer_id, bytes: 10, started_at: '2026-11-26T01:00:03.000Z', rate: 5}],
+      served: [{id: 'doom', chunks: 1}],
       traffic: {bytes_in: 1, bytes_out: 2, datagrams_in: 3, datagrams_out: 4},
     },
   },

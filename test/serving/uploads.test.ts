@@ -29,4 +29,18 @@ describe('UploadLog', () => {
     expect(lines.at(-1)).toMatch(/^upload of quake3 to peer peer-a ended: 10 bytes/)
     expect(uploads.list()).toEqual([])
   })
+
+  it('counts the distinct chunks of each game handed out to any peer, and forgets a game whose uploads ended', async () => {
+    const uploads = new UploadLog(() => {}, 200)
+    uploads.served('quake3', 'peer-a', 4, 'a.eti\u00000')
+    uploads.served('quake3', 'peer-b', 4, 'a.eti\u00000')
+    uploads.served('quake3', 'peer-b', 4, 'a.eti\u00004')
+    uploads.served('doom', 'peer-a', 4, 'd.eti\u00000')
+    expect(uploads.servedGames()).toEqual([
+      {id: 'quake3', chunks: 2},
+      {id: 'doom', chunks: 1},
+    ])
+    for (let i = 0; i < 100 && uploads.list().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(uploads.servedGames()).toEqual([])
+  })
 })

@@ -1,13 +1,13 @@
-// The hosts of bench:swarm: one seed and N fetchers, each a network namespace on the test LAN's
+// The hosts of bench:swarm and test/lan/swarm.lan.test.ts: one seed and N fetchers, each a network namespace on the test LAN's
 // bridge (test/helpers/lan.ts) with its link shaped both ways, each running `lanspread serve`
 // with static peers and mDNS off; fetches are `lanspread fetch --json` through a fetcher's serve,
 // run inside its namespace. Also what the bench reads off the hosts: link counters, the seed's
 // upload log (`status` on its control socket), CPU seconds.
 import fs from 'node:fs/promises'
-import {resolvePaths} from '../src/config.js'
-import {attachToServe} from '../src/control/attach.js'
-import {CLI} from '../test/helpers/cli.js'
-import {LAN_ENV, type Lan, type LanNode, type LanPeer} from '../test/helpers/lan.js'
+import {resolvePaths} from '../../src/config.js'
+import {attachToServe} from '../../src/control/attach.js'
+import {CLI} from './cli.js'
+import {LAN_ENV, type Lan, type LanNode, type LanPeer} from './lan.js'
 
 export const GAME_ID = 'big'
 const PORT = 4870
@@ -147,6 +147,8 @@ function parseFetch(stdout: string, stderr: string, exit: string): {game?: Fetch
  */
 export class UploadMeter {
   private readonly seen = new Map<string, number>()
+  /** Distinct chunks of the game the seed handed out to anyone, as its last status said. */
+  distinctChunks = 0
   private readonly baseline = new Map<string, number>()
 
   private constructor(private readonly paths: {stateDir: string}) {}
@@ -163,7 +165,9 @@ export class UploadMeter {
     const client = await attachToServe(this.paths)
     if (!client) return this.total()
     try {
-      for (const upload of (await client.call('status', {})).uploads) {
+      const status = await client.call('status', {})
+      this.distinctChunks = status.served.find((game) => game.id === GAME_ID)?.chunks ?? 0
+      for (const upload of status.uploads) {
         if (upload.id !== GAME_ID) continue
         const key = `${upload.peer_id} ${upload.started_at}`
         this.seen.set(key, Math.max(upload.bytes, this.seen.get(key) ?? 0))
