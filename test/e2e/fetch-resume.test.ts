@@ -83,8 +83,9 @@ describe('lanspread fetch: resume and lying sources (real processes on loopback)
     const game = json<FetchDocument>(mixed).games[0]!
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(payload)).toBe(true)
     const liarBytes = game.sources.find((source) => source.peer_id === serveLiar.peerId)?.bytes ?? 0
-    // Whatever the liar was asked for came back wrong and was fetched again from the honest source.
-    if (liarBytes > 0 || game.retried_chunks > 0) expect(game.retried_chunks).toBeGreaterThan(0)
+    // Every chunk of the liar's pak0.eti is other bytes: none is taken from it. Only version.ini,
+    // the same on both, may come from the liar (chunks come in random order, record 0032).
+    expect(liarBytes).toBeLessThan(MiB)
 
     await fs.rm(path.join(b.gamesDir, 'quake'), {recursive: true})
     const alone = await runCli(['fetch', 'quake', '--from', serveLiar.peerId, ...peers, '--games', b.gamesDir, '--json'], {timeout: 60_000})
