@@ -19,8 +19,8 @@ const GAME = 'g'
 const CATALOG = [{id: GAME, name: 'G'}]
 
 /**
- * The source's version 2.0: every payload chunk is a large one and sorts before the small
- * files, so the first chunk a fetch writes is a 4 MiB one (what the mid-transfer kill keeps).
+ * The source's version 2.0: two files of about 8 MiB (two chunks each) and a small readme. Chunks
+ * arrive in random order (record 0032), so the one a mid-transfer kill keeps may be any of them.
  */
 const A = randomBytes(8 * MiB)
 const B = randomBytes(8 * MiB - 3)
@@ -137,7 +137,7 @@ function expectedSentinel(scenario: Scenario, point: Failpoint): string | null {
   return null
 }
 
-/** What the rerun may fetch at most: nothing on disk yet, one 4 MiB chunk on disk, or every payload byte. */
+/** What the rerun may fetch at most: every byte while a kill may leave no chunk certain to be kept, then only the sentinel. */
 function resumedBytesAtMost(scenario: Scenario, point: Failpoint): number {
   const order = FAILPOINTS.indexOf(point)
   if (order < FAILPOINTS.indexOf('download.chunk-written')) return FULL_BYTES[scenario]
