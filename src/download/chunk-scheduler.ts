@@ -8,6 +8,7 @@ import {ChunkPicker} from './chunk-picker.js'
 import type {ChunkReply, GameSource} from './game-source.js'
 import {DEFAULT_PICKER_LIMITS} from './picker-limits.js'
 import {unfetchable} from './scheduler-failure.js'
+import {SchedulerTally} from './scheduler-tally.js'
 import {DEFAULT_LIMITS, type SchedulerLimits} from './scheduler-limits.js'
 import {type Attempt, type ChunkState, type SourceKind, SourceState} from './scheduler-sources.js'
 import type {SchedulerComponents, SchedulerGame, SchedulerResult, SwarmChunk, SwarmSources} from './scheduler-types.js'
@@ -25,12 +26,7 @@ export class ChunkScheduler implements SwarmSources {
   private writing = 0
   private copyTimer: NodeJS.Timeout | undefined
   private graceTimer: NodeJS.Timeout | undefined
-  private buffered = 0
-  private peakBuffered = 0
-  private retried = 0
-  private fetched = 0
-  private completedMs = 0
-  private completed = 0
+  private readonly tally = new SchedulerTally()
   private started = false
   private settled = false
   private failure: unknown
@@ -78,26 +74,31 @@ export class ChunkScheduler implements SwarmSources {
     }
   }
 
-  join(source: GameSource, kind: SourceKind, have: Iterable<number> = []): void {
-    if (this.settled) return
+  join(source: GameSource, kind: SourceKind, have: Iterable<number> = []): boolean {
+    if (this.settled) return false
     const known = this.sources.get(source.peerId)
     if (known?.present) {
-      if (kind === 'seed' && known.kind === 'partial') {
-        known.kind = 'seed'
-        this.picker.addHave(
-          known.peerId,
-          Array.from({length: this.game.chunkCount}, (_, index) => index),
-        )
-      } else this.picker.addHave(known.peerId, have)
+      if (kind === 'seed' && known.kind === 'partial') this.becomeSeed(known)
+      else this.picker.addHave(known.peerId, have)
     } else {
       const joined = kind === 'seed' ? this.picker.addSeed(source.peerId) : this.picker.addPartial(source.peerId, have)
-      if (!joined) return
+      if (!joined) return false
+      // A source rested after failures comes back with a clean slate (it was not dropped for bad bytes).
       const state = known ?? new SourceState(source, kind)
-      Object.assign(state, {source, kind, present: true})
+      Object.assign(state, {source, kind, present: true, dropped: false, failures: 0})
       this.sources.set(source.peerId, state)
       if (source.maxInFlight !== undefined) this.picker.capInFlight(source.peerId, source.maxInFlight)
     }
     this.changed()
+    return true
+  }
+
+  /** A partial source finished: a seed now, not in the downloaders' slices; its requests in flight still count. */
+  private becomeSeed(state: SourceState): void {
+    for (const attempt of state.attempts) attempt.picked = false
+    this.picker.removeSource(state.peerId)
+    this.picker.addSeed(state.peerId)
+    state.kind = 'seed'
   }
 
   have(peerId: string, chunks: Iterable<number>): void {
@@ -149,7 +150,7 @@ export class ChunkScheduler implements SwarmSources {
           waitForCopy.add(state)
           continue
         }
-        if (this.buffered > 0 && this.buffered + chunk.planned.length > this.limits.maxBufferedBytes) {
+        if (this.tally.buffered > 0 && this.tally.buffered + chunk.planned.length > this.limits.maxBufferedBytes) {
           this.picker.release(state.peerId, pick.chunk)
           return
         }
@@ -177,8 +178,7 @@ export class ChunkScheduler implements SwarmSources {
   }
 
   private copyThreshold(): number {
-    const mean = this.completed === 0 ? 0 : this.completedMs / this.completed
-    return Math.max(this.limits.stealAfterMs, 4 * mean)
+    return Math.max(this.limits.stealAfterMs, 4 * this.tally.meanChunkMs())
   }
 
   private issue(state: SourceState, chunk: ChunkState): void {
@@ -190,7 +190,7 @@ export class ChunkScheduler implements SwarmSources {
     this.armTimer(state)
     chunk.attempts.add(attempt)
     this.inFlight.add(chunk)
-    this.reserve(planned.length)
+    this.tally.reserve(planned.length)
     const request = {id: this.game.id, manifest_hash: this.game.manifestHash, path: planned.file.entry.path, offset: planned.offset, length: planned.length}
     new Promise<ChunkReply>((resolve) => resolve(state.source.getChunk(request))).then(
       (reply) => this.received(attempt, reply).catch((error: unknown) => this.fail(error)),
@@ -210,15 +210,12 @@ export class ChunkScheduler implements SwarmSources {
     state.timer = setTimeout(() => this.timedOut(state, budget), budget)
   }
 
-  /** Nothing came back for the whole budget: every request still waiting fails. */
+  /** Nothing came back for the whole budget: every request still waiting fails, as one failure of the source. */
   private timedOut(state: SourceState, budget: number): void {
     state.timer = undefined
-    const waiting = state.unreplied()
-    for (const attempt of waiting) {
-      if (attempt.abandoned) continue
-      this.abandon(attempt)
-      this.sourceFailed(state, `no chunk within ${budget} ms (${waiting.length} requested)`)
-    }
+    const waiting = state.unreplied().filter((attempt) => !attempt.abandoned)
+    for (const attempt of waiting) this.abandon(attempt)
+    if (waiting.length > 0) this.sourceFailed(state, `no chunk within ${budget} ms (${waiting.length} requested)`)
     this.changed()
   }
 
@@ -230,7 +227,7 @@ export class ChunkScheduler implements SwarmSources {
     attempt.picked = false
     if (!attempt.replied && --source.waiting === 0) this.armTimer(source)
     this.settleAttempt(attempt)
-    this.buffered -= chunk.planned.length
+    this.tally.buffered -= chunk.planned.length
   }
 
   private settleAttempt(attempt: Attempt): void {
@@ -287,11 +284,10 @@ export class ChunkScheduler implements SwarmSources {
     for (const other of [...chunk.attempts]) if (other !== attempt) this.abandon(other)
     this.settleAttempt(attempt)
     source.bytes += bytes.length
+    source.failures = 0 // failures count while in a row: a source that delivers is not dropped for old ones
     const rate = source.rate(this.now())
     if (source.present && rate !== undefined) this.picker.setRate(source.peerId, rate)
-    this.fetched += bytes.length
-    this.completed++
-    this.completedMs += this.now() - attempt.started
+    this.tally.landed(bytes.length, this.now() - attempt.started)
     this.pump() // a slot is free; the reservation stays until the bytes are written
     this.writing++
     const write = this.writeVerified(chunk, source, bytes, hash).finally(() => reply.release?.())
@@ -305,41 +301,48 @@ export class ChunkScheduler implements SwarmSources {
       await this.components.write(chunk.planned, bytes)
       chunk.planned.file.verified[chunk.planned.index] = hash
       this.remaining--
-      this.components.onChunk?.({chunk: chunk.planned, peerId: source.peerId, bufferedBytes: this.buffered})
+      this.components.onChunk?.({chunk: chunk.planned, peerId: source.peerId, bufferedBytes: this.tally.buffered})
     } catch (error) {
       this.fail(error)
     } finally {
       this.writing--
-      this.buffered -= chunk.planned.length
+      this.tally.buffered -= chunk.planned.length
     }
     this.changed()
   }
 
-  /** Bad bytes: retried elsewhere, and the source is dropped for this game (a partial peer is untrusted like any). */
+  /** Bad bytes: retried elsewhere, and the source is dropped for this game for good (a partial peer is untrusted like any). */
   private badBytes(attempt: Attempt): void {
     const {source, chunk} = attempt
-    this.retried++
+    this.tally.retried++
     chunk.badFrom.add(source.peerId)
     if (!attempt.abandoned) this.abandon(attempt)
     source.failures++
-    this.drop(source, `served bytes that do not match the manifest for ${chunk.planned.file.entry.path}`)
+    this.drop(source, `served bytes that do not match the manifest for ${chunk.planned.file.entry.path}`, true)
     this.changed()
   }
 
   private sourceFailed(state: SourceState, reason: string): void {
     state.failures++
     state.lastError = reason
-    if (state.failures >= this.limits.maxSourceFailures) this.drop(state, reason)
+    if (state.failures >= this.limits.maxSourceFailures) this.drop(state, reason, false)
   }
 
-  private drop(state: SourceState, reason: string): void {
+  /**
+   * The source stops being asked. For good after bad bytes; after failures (refusals, timeouts)
+   * it may join again (SwarmSources.join), e.g. a partial peer that refused while its finished
+   * download was being published, once its library shows the game ready.
+   */
+  private drop(state: SourceState, reason: string, forGood: boolean): void {
     state.lastError = reason
-    if (state.dropped) return
+    if (state.dropped && (!forGood || this.picker.isDropped(state.peerId))) return
+    const wasPresent = state.present
     state.dropped = true
     state.present = false
-    this.picker.dropSource(state.peerId)
-    this.letGo(state)
-    this.components.onDropped?.(state.peerId, reason)
+    if (forGood) this.picker.dropSource(state.peerId)
+    else this.picker.removeSource(state.peerId)
+    if (wasPresent) this.letGo(state)
+    this.components.onDropped?.(state.peerId, reason, forGood)
   }
 
   /** Chunks no source present holds: fail now, or after the grace period when a source may still join. */
@@ -362,11 +365,6 @@ export class ChunkScheduler implements SwarmSources {
     this.fail(unfetchable(this.game.id, this.game.chunkCount, missing, [...this.sources.values()]))
   }
 
-  private reserve(bytes: number): void {
-    this.buffered += bytes
-    this.peakBuffered = Math.max(this.peakBuffered, this.buffered)
-  }
-
   private fail(error: unknown): void {
     if (this.failure !== undefined) return
     this.failure = error
@@ -381,10 +379,10 @@ export class ChunkScheduler implements SwarmSources {
     this.settled = true
     this.stopTimers()
     this.settle.resolve({
-      bytes: this.fetched,
+      bytes: this.tally.fetched,
       sources: [...this.sources.values()].map((s) => ({peer_id: s.peerId, bytes: s.bytes, kind: s.kind})),
-      retried_chunks: this.retried,
-      peak_buffered_bytes: this.peakBuffered,
+      retried_chunks: this.tally.retried,
+      peak_buffered_bytes: this.tally.peakBuffered,
     })
   }
 

@@ -65,8 +65,8 @@ export interface DownloadOptions {
   onSwarm?(swarm: SwarmSources): void
   /** This peer's peer_id, known to the other fetchers of a swarm (see SchedulerGame.self). */
   self?: string
-  /** A source was dropped for this game (bad bytes, or failures past the limit). */
-  onSourceDropped?(peerId: string, reason: string): void
+  /** A source was dropped for this game: for good (bad bytes), or until it joins again (failures past the limit). */
+  onSourceDropped?(peerId: string, reason: string, forGood: boolean): void
 }
 
 /**

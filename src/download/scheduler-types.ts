@@ -18,8 +18,8 @@ export interface SchedulerComponents {
   hashChunk(bytes: Uint8Array): Promise<string>
   write(chunk: PlannedChunk, bytes: Uint8Array): Promise<void>
   onChunk?(event: ChunkLanded): void
-  /** A source was dropped for this game (bad bytes, or failures past the limit). */
-  onDropped?(peerId: string, reason: string): void
+  /** A source was dropped for this game: for good (bad bytes), or until it joins again (failures past the limit). */
+  onDropped?(peerId: string, reason: string, forGood: boolean): void
   now?(): number
   /** A random number in [0, 1) for the picker (seeded in tests). */
   random?(): number
@@ -54,13 +54,15 @@ export interface SwarmSources {
   /**
    * A source joins: a seed (every chunk) or a partial peer with the chunks it verified (indexes
    * checked by the caller). A source present already gets `have` added; a partial that joins as
-   * a seed has every chunk from now on. Ignored for a source dropped for this game.
+   * a seed has every chunk from now on. False (ignored) for a source dropped for good, or once
+   * the download settled; a source dropped after failures may join again.
    */
-  join(source: GameSource, kind: SourceKind, have?: Iterable<number>): void
+  join(source: GameSource, kind: SourceKind, have?: Iterable<number>): boolean
   /** A partial source verified more chunks (its Have). */
   have(peerId: string, chunks: Iterable<number>): void
   /** The source is gone (disconnected, or no longer offers the content): its requests go to others. */
   leave(peerId: string): void
+  /** Dropped for good for this game (bad bytes): never taken again. */
   isDropped(peerId: string): boolean
   /** What the source is in the swarm now; undefined when it is not in it (never joined, left, dropped). */
   kindOf(peerId: string): SourceKind | undefined

@@ -105,7 +105,10 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
           feed = new SwarmFeed({runtime, id, download: running, swarm, started, sourceFor: sourceOf, ...(options.from ? {from: options.from} : {})})
           feed.start()
         },
-        onSourceDropped: (peerId, reason) => runtime.log('warn', `peer ${peerId} is no longer a source of game ${id}: ${reason}`),
+        onSourceDropped: (peerId, reason, forGood) => {
+          feed?.dropped(peerId)
+          runtime.log('warn', `peer ${peerId} is ${forGood ? 'no longer a source' : 'not a source for now'} of game ${id}: ${reason}`)
+        },
         ...(options.signal ? {signal: options.signal} : {}),
         ...(options.onProgress ? {onProgress: (progress) => options.onProgress?.(id, progress)} : {}),
       },

@@ -143,7 +143,13 @@ export class GameServer {
     assertVerified(request, partial)
     const onDisk = partialDiskPath(partial, file.path)
     const root = await this.gameRoot(request.id)
-    return this.send(request, served, {root, relative: file.path, size: file.size, id: request.id, ...(onDisk ? {onDisk} : {})}, peerId, plane, address)
+    // The wait for a slot may outlast the download: serve only what it still holds then.
+    const stillThere = () => {
+      if (this.partialOf(request.id) !== partial) throw notServedHereNow(request.id)
+      assertVerified(request, partial)
+    }
+    const target = {root, relative: file.path, size: file.size, id: request.id, ...(onDisk ? {onDisk} : {})}
+    return this.send(request, served, target, peerId, plane, address, stillThere)
   }
 
   /** Reads and answers one checked chunk under a permit (waited for fairly between peers). */
@@ -154,6 +160,7 @@ export class GameServer {
     peerId: string,
     plane: ReplyPlane,
     address: string | undefined,
+    stillThere: () => void = () => {},
   ): Promise<GameRequestReply> {
     const release = this.guard(await this.permits.acquire(peerId, this.options.permitWaitMs, address), request, peerId)
     const knownHash = served.chunkHashes.get(target.relative)?.[request.offset / served.chunk_size]
@@ -164,6 +171,7 @@ export class GameServer {
       ...(knownHash === undefined ? {} : {knownHash}),
     }
     try {
+      stillThere()
       const reply = await (plane.framed ? framedChunkReply(chunk, this.buffers, release) : freshChunkReply(chunk, release))
       this.uploads.served(request.id, peerId, request.length, `${request.path}\u0000${request.offset}`)
       return reply
@@ -301,4 +309,9 @@ function chunkHashesOf(files: readonly ManifestFile[], chunkSize: number, hashes
     if (entry?.chunk_size === chunkSize && entry.size === file.size && entry.chunks.length === count) known.set(file.path, entry.chunks)
   }
   return known
+}
+
+/** A download served from ended while the request waited: the game is for the complete-game rules to answer next time. */
+function notServedHereNow(id: string): LanspreadError {
+  return new LanspreadError('busy', `the download of game ${id} this chunk was to come from ended meanwhile`, {hint: 'ask again in a moment'})
 }

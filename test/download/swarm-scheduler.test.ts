@@ -197,9 +197,69 @@ describe('the downloader as a swarm', () => {
     const result = await running
     await expectGame(root)
     expect(dropped).toEqual(['liar'])
-    expect(swarm.isDropped('liar')).toBe(true)
+    // Refusals are not bad bytes: it is out for now, not for good.
+    expect(swarm.isDropped('liar')).toBe(false)
+    expect(swarm.kindOf('liar')).toBeUndefined()
     expect(result.sources.find((s) => s.peer_id === 'liar')?.bytes).toBe(0)
     expect(liar.requests.length).toBeLessThanOrEqual(3 + 8)
+  })
+
+  it('takes back, as a seed, a partial peer dropped for refusals once its download finished', async () => {
+    const {download, root} = await setup()
+    const seed = new FakeSource('seed', GAME, {hold: true})
+    // Its download ended but its library is not published yet: it refuses everything for a moment.
+    const finishing = new PartialSource('finishing', GAME, new Set())
+    const dropped: string[] = []
+    const handle = swarmHandle()
+    const running = download([seed], {onSwarm: handle.onSwarm, onSourceDropped: (peerId, _reason, forGood) => dropped.push(`${peerId} ${forGood}`)})
+    const swarm = await handle.swarm
+    await until(() => seed.heldCount > 0, 'the seed holding a request')
+    swarm.join(finishing, 'partial', range(0, 16))
+    await until(() => dropped.length > 0, 'the refusing peer dropped')
+    expect(dropped).toEqual(['finishing false'])
+    for (const index of range(0, 16)) finishing.holds.add(index)
+    expect(swarm.join(finishing, 'seed')).toBe(true)
+    const result = await running
+    seed.release(true)
+    await expectGame(root)
+    expect(result.sources.find((s) => s.peer_id === 'finishing')).toMatchObject({kind: 'seed', bytes: result.bytes})
+  })
+
+  it('counts a stall of several requests as one failure: the source is asked again, not dropped', async () => {
+    const {download, root} = await setup()
+    const stalled = new FakeSource('stalled', GAME, {hold: true})
+    const dropped: string[] = []
+    const handle = swarmHandle()
+    const limits = {chunkTimeoutMs: 60, perSource: 4, maxSourceFailures: 3, sourceGraceMs: 5_000}
+    const running = download([stalled], {onSwarm: handle.onSwarm, limits, onSourceDropped: (peerId) => dropped.push(peerId)})
+    const swarm = await handle.swarm
+    await until(() => stalled.heldCount >= 3, 'three requests held')
+    const firstRound = stalled.requests.length
+    // One timeout of all of them: the chunks are asked of it again.
+    await until(() => stalled.requests.length > firstRound, 'the stalled source asked again')
+    expect(dropped).toEqual([])
+    swarm.join(new FakeSource('good', GAME), 'seed')
+    await running
+    stalled.release(true)
+    await expectGame(root)
+  })
+
+  it('counts a partial peer that finished as a seed: the first seed is asked again (swarm member)', async () => {
+    const {download, root} = await setup()
+    const seed = new FakeSource('seed', GAME, {delayMs: 15})
+    const done = new PartialSource('done', GAME, new Set(range(0, 16)), {delayMs: 15})
+    const handle = swarmHandle()
+    const running = download([seed], {onSwarm: handle.onSwarm, self: 'me'})
+    const swarm = await handle.swarm
+    swarm.join(done, 'partial', range(0, 16))
+    // As a partial holding every chunk it takes them all: a swarm member spares the seed.
+    await until(() => done.requests.length > 0, 'the partial peer asked')
+    const seedAsked = seed.requests.length
+    swarm.join(done, 'seed')
+    const result = await running
+    await expectGame(root)
+    expect(seed.requests.length).toBeGreaterThan(seedAsked)
+    expect(result.sources.find((s) => s.peer_id === 'done')?.kind).toBe('seed')
   })
 
   it('drops a partial peer at its first bad chunk, for good, and counts the chunk retried', async () => {

@@ -115,6 +115,36 @@ describe('RunningDownloads', () => {
     expect(toFirst).toEqual([MAX_HAVE_CHUNKS, 10])
   })
 
+  it('sends a failed Have again with the next batch, and lets a follower go after three failures in a row', async () => {
+    const sent: {peer: string; chunks: number[]}[] = []
+    const failFor = new Map([
+      ['flaky', 1],
+      ['gone', 99],
+    ])
+    const downloads = new RunningDownloads(async (_connection, message, peer) => {
+      const left = failFor.get(peer) ?? 0
+      if (left > 0) {
+        failFor.set(peer, left - 1)
+        throw new Error(`${peer} did not take the Have`)
+      }
+      sent.push({peer, chunks: message.chunks})
+    }, 20)
+    const {view, land} = fakeView(10)
+    downloads.add(view)
+    for (const peer of ['flaky', 'gone']) downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, peer, fakeConnection())
+    land(1)
+    await sleep(150) // the first send fails, the retry goes with the next batch window
+    expect(sent).toEqual([{peer: 'flaky', chunks: [1]}])
+    land(2)
+    await sleep(150)
+    // 'gone' failed three times in a row: no longer asked; 'flaky' gets the rest.
+    expect(sent).toEqual([
+      {peer: 'flaky', chunks: [1]},
+      {peer: 'flaky', chunks: [2]},
+    ])
+    expect(failFor.get('gone')).toBe(96)
+  })
+
   it('hands a Have to the download of that content, checks its indexes, and ignores one for anything else', () => {
     const {downloads} = registry()
     const {view} = fakeView(8)

@@ -167,6 +167,16 @@ describe('serving a game being downloaded (SPEC §5.1)', () => {
     for (const reply of held) reply.release?.()
     expect(server.permitsInUse()).toBe(0)
   })
+
+  it('checks the download again once a slot frees: one that ended meanwhile is not read from', async () => {
+    const {server, game, partials} = await setup({permits: new ChunkPermits({perPeer: 1, total: 1})})
+    const held = await server.getChunk(chunk(game.manifest), 'hog')
+    const waiting = server.getChunk(chunk(game.manifest), 'late')
+    partials.delete('g') // the download ended (or failed) while the request waited for the slot
+    held.release?.()
+    expect(await refusal(waiting)).toMatchObject({code: 'busy', message: expect.stringContaining('ended meanwhile')})
+    expect(server.permitsInUse()).toBe(0)
+  })
 })
 
 describe('servablePartial', () => {

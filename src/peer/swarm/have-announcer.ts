@@ -1,7 +1,9 @@
 // Announces a running download's new verified chunks to the peers that follow it (SPEC §5.1):
 // a peer that asked GetChunkMap gets a Have with the chunks verified and written since, batched
 // over ≤ 250 ms, split at MAX_HAVE_CHUNKS, one send at a time per peer. Followers are bounded;
-// one leaves when its connection closes, a send to it fails, or the download ends.
+// one leaves when its connection closes, sends to it fail MAX_SEND_FAILURES times in a row (a
+// failed Have is sent again with the next batch: a follower that missed one would never learn
+// those chunks), or the download ends.
 import {LanspreadError} from '../../errors.js'
 import type {DownloadView} from '../../download/verified-chunks.js'
 import {MAX_HAVE_CHUNKS} from '../../protocol/limits.js'
@@ -14,6 +16,9 @@ export const HAVE_BATCH_MS = 250
 /** Peers one download announces to: a LAN party's fetchers, not a flood of fresh peer_ids. */
 export const MAX_HAVE_FOLLOWERS = 64
 
+/** Failed sends in a row after which a follower is let go. */
+const MAX_SEND_FAILURES = 3
+
 /** Sends one Have to a peer and resolves once it took it. */
 export type SendHave = (connection: PeerConnection, message: Have, peerId: string) => Promise<void>
 
@@ -22,6 +27,7 @@ interface Follower {
   connection: PeerConnection
   pending: number[]
   sending: boolean
+  failures: number
 }
 
 export class HaveAnnouncer {
@@ -38,10 +44,6 @@ export class HaveAnnouncer {
     this.unlisten = view.onVerified((index) => this.verified(index))
   }
 
-  get followerCount(): number {
-    return this.followers.size
-  }
-
   /**
    * `peerId` follows the download over `connection` from now on (a new connection replaces the
    * old). Called before its ChunkMap is read, so no chunk falls between the map and the Haves.
@@ -55,7 +57,7 @@ export class HaveAnnouncer {
         hint: 'ask again once a follower left',
       })
     }
-    const follower: Follower = {peerId, connection, pending: [], sending: false}
+    const follower: Follower = {peerId, connection, pending: [], sending: false, failures: 0}
     this.followers.set(peerId, follower)
     void connection.closed.then(() => this.unfollow(follower))
   }
@@ -84,19 +86,28 @@ export class HaveAnnouncer {
     for (const follower of this.followers.values()) void this.announce(follower)
   }
 
-  /** Sends what is pending, in Haves of at most MAX_HAVE_CHUNKS; a follower whose send fails is dropped. */
+  /** Sends what is pending, in Haves of at most MAX_HAVE_CHUNKS; what failed waits for the next batch. */
   private async announce(follower: Follower): Promise<void> {
     if (follower.sending || follower.pending.length === 0) return
     follower.sending = true
+    let chunks: number[] = []
     try {
       while (follower.pending.length > 0 && !this.stopped) {
-        const chunks = follower.pending.splice(0, MAX_HAVE_CHUNKS)
+        chunks = follower.pending.splice(0, MAX_HAVE_CHUNKS)
         await this.send(follower.connection, {type: 'Have', id: this.view.id, content_hash: this.view.manifest.content_hash, chunks}, follower.peerId)
+        follower.failures = 0
       }
     } catch {
-      this.unfollow(follower)
+      if (++follower.failures >= MAX_SEND_FAILURES) this.unfollow(follower)
+      else this.retryLater(follower, chunks)
     } finally {
       follower.sending = false
     }
+  }
+
+  private retryLater(follower: Follower, chunks: number[]): void {
+    if (this.stopped) return
+    follower.pending.unshift(...chunks)
+    this.timer ??= setTimeout(() => this.flush(), this.batchMs)
   }
 }

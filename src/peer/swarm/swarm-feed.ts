@@ -22,11 +22,13 @@ export const MAX_SWARM_SOURCES = 32
 
 /**
  * A peer publishes `downloading` when it takes the game's lock, and answers GetChunkMap only
- * once its plan is made (its chunks on disk checked): a peer asked in between refuses, and is
- * asked again this often, this many times.
+ * once its plan is made (its chunks on disk checked, which takes long for a large resumed
+ * game): a peer asked in between refuses, and is asked again after 250 ms, doubling up to 4 s,
+ * for about a minute in all.
  */
-const JOIN_RETRY_MS = 250
-const JOIN_ATTEMPTS = 8
+const JOIN_RETRY_FIRST_MS = 250
+const JOIN_RETRY_MAX_MS = 4_000
+const JOIN_ATTEMPTS = 20
 
 export interface SwarmFeedParts {
   runtime: FetchRuntime
@@ -48,8 +50,8 @@ interface Member {
 
 export class SwarmFeed {
   private readonly members = new Map<string, Member>()
-  /** Peers being asked for their map or manifest, and the Haves they sent meanwhile. */
-  private readonly joining = new Map<string, number[]>()
+  /** Peers being asked for their map or manifest, and the Haves they sent meanwhile (a set: at most the game's chunks). */
+  private readonly joining = new Map<string, Set<number>>()
   private stopped = false
   private readonly onLibrary = (event: PeerLibraryChanged): void => this.consider(event.peer_id)
   private readonly onLost = (peer: PeerInfo): void => this.leave(peer.peer_id)
@@ -82,7 +84,7 @@ export class SwarmFeed {
 
   private have(peerId: string, chunks: readonly number[]): void {
     const pending = this.joining.get(peerId)
-    if (pending !== undefined) pending.push(...chunks)
+    if (pending !== undefined) for (const chunk of chunks) pending.add(chunk)
     else if (this.members.get(peerId)?.kind === 'partial') this.parts.swarm.have(peerId, chunks)
   }
 
@@ -101,7 +103,8 @@ export class SwarmFeed {
       }
       return
     }
-    if (record === undefined || offer === undefined || swarm.isDropped(peerId) || this.members.size >= MAX_SWARM_SOURCES) return
+    if (record === undefined || offer === undefined || swarm.isDropped(peerId)) return
+    if (this.members.size + this.joining.size >= MAX_SWARM_SOURCES) return
     void this.add(record, offer)
   }
 
@@ -118,16 +121,17 @@ export class SwarmFeed {
     const connection = runtime.sessions.connectionOf(peerId)
     const source = connection === undefined ? undefined : this.parts.sourceFor(record)
     if (connection === undefined || source === undefined) return
-    const pending: number[] = []
+    const pending = new Set<number>()
     this.joining.set(peerId, pending)
     try {
       const have = offer === 'partial' ? await this.chunkMapOf(connection, peerId) : await this.sameContent(source)
       if (this.stopped || have === undefined) return
+      if (!swarm.join(source, offer, offer === 'partial' ? [...have, ...pending] : [])) return void source.close?.()
       this.members.set(peerId, {source, kind: offer})
-      swarm.join(source, offer, offer === 'partial' ? [...have, ...pending] : [])
       this.leaveWhenClosed(peerId, source, connection)
       runtime.log('info', `peer ${peerId} joined the download of game ${this.parts.id} as a ${offer === 'partial' ? 'partial peer' : 'seed'}`)
     } catch (error) {
+      void source.close?.()
       if (attempt < JOIN_ATTEMPTS && offer === 'partial') {
         this.joining.delete(peerId)
         this.retryJoin(peerId, attempt)
@@ -143,11 +147,14 @@ export class SwarmFeed {
 
   /** Asks a partial peer again a moment later, if it still offers our content then. */
   private retryJoin(peerId: string, attempt: number): void {
-    const timer = setTimeout(() => {
-      if (this.stopped || this.members.has(peerId) || this.joining.has(peerId)) return
-      const record = this.parts.runtime.table.get(peerId)
-      if (record !== undefined && this.offerOf(record.library.get(this.parts.id)) === 'partial') void this.add(record, 'partial', attempt + 1)
-    }, JOIN_RETRY_MS)
+    const timer = setTimeout(
+      () => {
+        if (this.stopped || this.members.has(peerId) || this.joining.has(peerId)) return
+        const record = this.parts.runtime.table.get(peerId)
+        if (record !== undefined && this.offerOf(record.library.get(this.parts.id)) === 'partial') void this.add(record, 'partial', attempt + 1)
+      },
+      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (attempt - 1)),
+    )
     timer.unref()
   }
 
@@ -178,7 +185,21 @@ export class SwarmFeed {
   }
 
   private leave(peerId: string): void {
-    if (!this.members.delete(peerId)) return
+    const member = this.members.get(peerId)
+    if (member === undefined) return
+    this.members.delete(peerId)
     this.parts.swarm.leave(peerId)
+    void member.source.close?.()
+  }
+
+  /**
+   * The download dropped the peer (failures, or bad bytes: then `isDropped` keeps it out). It is
+   * no member now, so its next library change (its download finished, say) may bring it back.
+   */
+  dropped(peerId: string): void {
+    const member = this.members.get(peerId)
+    if (member === undefined) return
+    this.members.delete(peerId)
+    void member.source.close?.()
   }
 }
