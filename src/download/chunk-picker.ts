@@ -9,9 +9,9 @@
 //   picker.addHave(peerId, chunks)                                    a partial source's Have / ChunkMap
 //   picker.setRate(peerId, bytesPerSecond)                            its measured rate (sets its allowance)
 //   picker.pick(peerId) → {chunk, duplicate} | undefined              ask it for `chunk` now
-//   picker.complete(peerId, chunk) → Cancel[]                         a verified reply landed: cancel these
+//   picker.complete(peerId, chunk) → Cancel[]                         a verified reply landed: these lost (their replies are dropped)
 //   picker.release(peerId, chunk)                                     a request ended without a good chunk
-//   picker.removeSource(peerId) / dropSource(peerId) → number[]       it left / sent a bad chunk: cancel these
+//   picker.removeSource(peerId) / dropSource(peerId) → number[]       it left / sent a bad chunk: these are released
 //   picker.missingChunks() / missingCount()                           needed chunks no source has
 //   picker.capInFlight(peerId, max)                                   the source's own bound on requests at once
 //
@@ -131,7 +131,7 @@ export class ChunkPicker {
     }
   }
 
-  /** A source left (or failed for good): its chunks in flight are released; the caller cancels them. */
+  /** A source left (or failed for good): its chunks in flight are released; their replies, if any come, are dropped. */
   removeSource(id: string): number[] {
     const source = this.sources.get(id)
     if (source === undefined) return []
@@ -215,7 +215,7 @@ export class ChunkPicker {
     return {chunk: copy, duplicate: true}
   }
 
-  /** A verified chunk from source `id` landed; the other attempts at it are to be cancelled. */
+  /** A verified chunk from source `id` landed; the other attempts at it lost: the caller drops their replies. */
   complete(id: string, chunk: number): Cancel[] {
     this.checkIndex(chunk)
     if (this.needed[chunk] !== 1) return []
