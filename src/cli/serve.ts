@@ -43,8 +43,14 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
   await runtime.stop(await firstSignal(stopSignals()))
 }
 
+/** Where signals arrive: the process, or an emitter in a test. */
+export interface SignalSource {
+  once(signal: NodeJS.Signals, listener: () => void): unknown
+  off(signal: NodeJS.Signals, listener: () => void): unknown
+}
+
 /** Resolves with the first of `signals` that arrives, then listens no more. */
-export function firstSignal(signals: readonly NodeJS.Signals[], on: Pick<NodeJS.Process, 'once' | 'off'> = process): Promise<NodeJS.Signals> {
+export function firstSignal(signals: readonly NodeJS.Signals[], on: SignalSource = process): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const listeners = signals.map((signal) => {
       const listener = (): void => {

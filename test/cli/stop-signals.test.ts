@@ -23,8 +23,7 @@ describe('the signals that stop lanspread (record 0035)', () => {
 
   it('stop serve on the first of them, which then listens no more', async () => {
     const events = new EventEmitter()
-    const on = {once: events.once.bind(events), off: events.off.bind(events)}
-    const stopped = firstSignal(stopSignals('win32'), on)
+    const stopped = firstSignal(stopSignals('win32'), events)
     expect(events.listenerCount('SIGBREAK')).toBe(1)
     expect(events.listenerCount('SIGTERM')).toBe(0)
     events.emit('SIGBREAK')
