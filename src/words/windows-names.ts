@@ -23,10 +23,13 @@ export function windowsNameProblem(name: string): string | undefined {
   return undefined
 }
 
-/** The first segment of a relative POSIX path that Windows cannot hold, and why. */
+/**
+ * The first segment of a relative POSIX path that Windows cannot hold, and why. "." and ".."
+ * are no names: the rules against climbing out (extract/entry-rules, the wire's paths) refuse them.
+ */
 export function windowsPathProblem(relative: string): {segment: string; reason: string} | undefined {
   for (const segment of relative.split('/')) {
-    if (segment === '' || segment === '.') continue
+    if (segment === '' || segment === '.' || segment === '..') continue
     const reason = windowsNameProblem(segment)
     if (reason !== undefined) return {segment, reason}
   }
