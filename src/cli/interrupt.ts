@@ -1,7 +1,10 @@
-// Ctrl-C (SIGINT) and SIGTERM during a command: stop at once, as a crash would (intent
+// Ctrl-C (SIGINT) and SIGTERM (on Windows Ctrl-Break and a closed console, see stop-signals) during a command: stop at once, as a crash would (intent
 // logs make that safe), but say what happened and how to repair it, as JSON under --json.
 import {EXIT_CODES} from './exit-codes.js'
 import {type Failure, reportFailure} from './failure.js'
+import {SIGNAL_CODES, type StopSignal, stopSignals} from './stop-signals.js'
+
+export {SIGNAL_CODES, type StopSignal} from './stop-signals.js'
 
 export interface InterruptNotice {
   /** What was left behind, e.g. "quake3 is left for recovery". */
@@ -9,9 +12,6 @@ export interface InterruptNotice {
   /** How it gets repaired or what to do next. */
   hint: string
 }
-
-export const SIGNAL_CODES = {SIGINT: 'interrupted', SIGTERM: 'terminated'} as const
-export type StopSignal = keyof typeof SIGNAL_CODES
 
 /**
  * Installs the handlers; `notice` is read when a signal arrives, so it can name the game chosen
@@ -23,7 +23,7 @@ export function handleInterrupts(
   json: () => boolean,
   takeover: () => ((signal: StopSignal) => void) | undefined = () => undefined,
 ): void {
-  for (const signal of Object.keys(SIGNAL_CODES) as StopSignal[]) {
+  for (const signal of stopSignals()) {
     process.on(signal, () => {
       const handler = takeover()
       if (handler) return handler(signal)

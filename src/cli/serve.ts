@@ -1,11 +1,13 @@
 // `lanspread serve` without oclif: starts the runtime, prints its events (serve-log.ts: human
-// lines on stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM.
+// lines on stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM (on Windows
+// SIGINT, SIGBREAK or SIGHUP: stop-signals.ts).
 import type {LanspreadPaths} from '../config.js'
 import {discoverySources} from '../discovery/sources.js'
 import type {PeerAddress} from '../peer/peer-table.js'
 import {PeerRuntime} from '../peer/runtime.js'
 import {runtimeSettings} from '../peer/settings.js'
 import {serveLog} from './serve-log.js'
+import {stopSignals} from './stop-signals.js'
 
 export interface ServeOptions {
   paths: LanspreadPaths
@@ -38,9 +40,25 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
     },
     print,
   )
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
+  await runtime.stop(await firstSignal(stopSignals()))
+}
+
+/** Where signals arrive: the process, or an emitter in a test. */
+export interface SignalSource {
+  once(signal: NodeJS.Signals, listener: () => void): unknown
+  off(signal: NodeJS.Signals, listener: () => void): unknown
+}
+
+/** Resolves with the first of `signals` that arrives, then listens no more. */
+export function firstSignal(signals: readonly NodeJS.Signals[], on: SignalSource = process): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const listeners = signals.map((signal) => {
+      const listener = (): void => {
+        for (const [other, its] of listeners) on.off(other, its)
+        resolve(signal)
+      }
+      on.once(signal, listener)
+      return [signal, listener] as const
+    })
   })
-  await runtime.stop(signal)
 }

@@ -1,15 +1,14 @@
-// How a command finds a running serve: it connects to `<state>/control.sock`; when nothing
-// answers there, the command works on disk. Only node:net is loaded, so commands that run
+// How a command finds a running serve: it connects to `<state>/control.sock` (a named pipe on
+// Windows, see control-socket-path); when nothing answers there, the command works on disk. Only node:net is loaded, so commands that run
 // without serve pay one failed connect (microseconds) for the check.
-import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import type {ControlClient} from './client.js'
 import {connectControlSocket} from './connect.js'
+import {controlSocketPath as socketPathOf} from './control-socket-path.js'
 
-export const CONTROL_SOCKET_NAME = 'control.sock'
-
-export function controlSocketPath(paths: Pick<LanspreadPaths, 'stateDir'>): string {
-  return path.join(paths.stateDir, CONTROL_SOCKET_NAME)
+/** The control socket (or pipe) of this state folder on this platform. */
+export function controlSocketPath(paths: Pick<LanspreadPaths, 'stateDir'>, platform: string = process.platform): string {
+  return socketPathOf(paths.stateDir, platform)
 }
 
 /** A client of the running serve of this state folder, or undefined when none runs. */

@@ -3,6 +3,7 @@
 import net from 'node:net'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {lstatOrNullSync} from '../fs/stat.js'
+import {isNamedPipe} from './control-socket-path.js'
 
 /** Errors that mean "no serve is listening there". */
 const NOBODY_LISTENS = new Set(['ENOENT', 'ENOTDIR', 'ECONNREFUSED', 'ENOTSOCK'])
@@ -12,7 +13,8 @@ export const CONNECT_TIMEOUT_MS = 2000
 /** A socket connected to serve's control socket, or undefined when nobody listens there. */
 export async function connectControlSocket(socketPath: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<net.Socket | undefined> {
   // No socket there: nobody listens, and a connect attempt (a socket, an error object) would only say so slower.
-  if (!lstatOrNullSync(socketPath)?.isSocket()) return undefined
+  // A named pipe is no file: the connect itself says ENOENT when no serve listens.
+  if (!isNamedPipe(socketPath) && !lstatOrNullSync(socketPath)?.isSocket()) return undefined
   const socket = net.createConnection(socketPath)
   try {
     await new Promise<void>((resolve, reject) => {

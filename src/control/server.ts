@@ -1,10 +1,12 @@
-// serve's control socket `<state>/control.sock` (mode 0600): other lanspread commands send
+// serve's control socket `<state>/control.sock` (mode 0600; a named pipe on Windows, record
+// 0035, see control-socket-path): other lanspread commands send
 // it requests while serve runs, so serve owns every operation, and may subscribe to its
 // event stream. One bad client never disturbs serve or the other clients.
 import fs from 'node:fs/promises'
 import net from 'node:net'
 import {LanspreadError, errnoCode, errorMessage, ioError, isLanspreadError} from '../errors.js'
 import {describeIssues} from '../fs/read-json.js'
+import {isNamedPipe} from './control-socket-path.js'
 import {type ControlCommand, type ControlError, ControlRequestSchema, MAX_CONTROL_LINE_BYTES} from './messages.js'
 import {readLines, writeLine} from './ndjson.js'
 
@@ -32,9 +34,16 @@ export class ControlServer {
 
   /**
    * Listens on the socket path. The caller holds serve's lock, so a socket file already
-   * there was left by a serve that died: it is replaced.
+   * there was left by a serve that died: it is replaced. A Windows named pipe is no file:
+   * nothing to replace or chmod; its default ACL lets other users only read, and a request
+   * needs a write, so only this user (and administrators) can send one.
    */
   static async listen(options: ControlServerOptions): Promise<ControlServer> {
+    const control = new ControlServer(options)
+    if (isNamedPipe(options.socketPath)) {
+      await control.listenAt(options.socketPath)
+      return control
+    }
     if (Buffer.byteLength(options.socketPath) > MAX_SOCKET_PATH_BYTES) {
       throw new LanspreadError(
         'usage',
@@ -47,24 +56,29 @@ export class ControlServer {
     await fs.rm(options.socketPath, {force: true}).catch((error: unknown) => {
       throw ioError('remove the old control socket', options.socketPath, error)
     })
-    const control = new ControlServer(options)
     // Created with no permissions for others from the start: no window where anyone may connect.
     const umask = process.umask(0o177)
     try {
-      await new Promise<void>((resolve, reject) => {
-        control.server.once('error', reject)
-        control.server.listen(options.socketPath, () => {
-          control.server.off('error', reject)
-          resolve()
-        })
-      })
-    } catch (error) {
-      throw ioError('listen on', options.socketPath, error)
+      await control.listenAt(options.socketPath)
     } finally {
       process.umask(umask)
     }
     await fs.chmod(options.socketPath, 0o600)
     return control
+  }
+
+  private async listenAt(socketPath: string): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject)
+        this.server.listen(socketPath, () => {
+          this.server.off('error', reject)
+          resolve()
+        })
+      })
+    } catch (error) {
+      throw ioError('listen on', socketPath, error)
+    }
   }
 
   /** Sends an event line to every subscribed client. */
@@ -75,7 +89,7 @@ export class ControlServer {
   async close(): Promise<void> {
     for (const socket of this.clients) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
-    await fs.rm(this.options.socketPath, {force: true})
+    if (!isNamedPipe(this.options.socketPath)) await fs.rm(this.options.socketPath, {force: true})
   }
 
   private accept(socket: net.Socket): void {

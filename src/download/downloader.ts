@@ -19,6 +19,7 @@ import {chunkHasher, downloadHashWorkers} from './hash-workers.js'
 import {type DownloadPlan, planDownload} from './planner.js'
 import {type DownloadProgress, ProgressTracker} from './progress.js'
 import {discardSentinel, publishSentinel} from '../library/sentinel.js'
+import {assertPlatformHolds} from './platform-check.js'
 import {type SelectedSources, type SourceCandidate, selectSources} from './source-selection.js'
 import {removeStalePayload} from './stale-payload.js'
 import {type DownloadView, VerifiedChunks} from './verified-chunks.js'
@@ -76,6 +77,8 @@ export interface DownloadOptions {
  */
 export interface DownloadLock {
   download<T extends object>(id: GameId, target: DownloadTarget, work: (game: GamePaths) => Promise<T>): Promise<T>
+  /** Where game `id`'s folder is (or will be): the long-path rule of record 0035 measures from it. */
+  gameRoot?(id: GameId): string
 }
 
 export interface DownloadComponents {
@@ -87,6 +90,8 @@ export interface DownloadComponents {
   /** fsync of one payload file (tests watch when it happens). */
   syncFile?(file: string): Promise<void>
   now?(): number
+  /** Whose naming rules the payload's paths must follow (record 0035); defaults to process.platform. */
+  platform?: string
 }
 
 /** Chooses the sources, then downloads under the game's operation lock. */
@@ -94,6 +99,7 @@ export async function downloadGame(options: DownloadOptions, components: Downloa
   const now = components.now ?? Date.now
   const started = now()
   const selected = await selectSources(options.id, options.candidates)
+  assertPlatformHolds(options.id, selected.manifest, components.platform ?? process.platform, components.operations.gameRoot?.(options.id))
   const {manifest_hash, content_hash} = selected.manifest
   return components.operations.download(options.id, {manifest_hash, content_hash}, (game) =>
     downloadInto(game, selected, options, {...components, now}, started),

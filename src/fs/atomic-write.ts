@@ -4,11 +4,14 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ioError} from '../errors.js'
 import {fsyncPath} from './durable.js'
+import {type RenameRetryOptions, renameWithRetry} from './rename-retry.js'
 import {type FileWriter, tempPathBeside, writeAll, writeNewFile} from './new-file.js'
 
 export interface AtomicWriteComponents {
   /** Writes the temp file's data (tests inject a failing one). */
   writer?: FileWriter
+  /** The rename over the file, retried while Windows says it is held open (tests inject one). */
+  retry?: RenameRetryOptions
 }
 
 /**
@@ -23,7 +26,7 @@ export async function writeFileDurably(file: string, data: string | Buffer, comp
     throw ioError('write', file, error)
   }
   try {
-    await fs.rename(temp, file)
+    await renameWithRetry(temp, file, components.retry)
   } catch (error) {
     await fs.rm(temp, {force: true}).catch(() => undefined)
     throw ioError('write', file, error)

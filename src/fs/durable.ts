@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {ioError} from '../errors.js'
+import {type RenameRetryOptions, renameWithRetry} from './rename-retry.js'
 
 /** fsyncs a file or a folder (a folder's fsync makes renames and removals in it durable). */
 export async function fsyncPath(target: string): Promise<void> {
@@ -27,9 +28,10 @@ export async function fsyncTree(dir: string): Promise<void> {
   await fsyncPath(dir)
 }
 
-export async function renameDurably(from: string, to: string, parent: string): Promise<void> {
+/** Renames (retried while Windows says the file is held open, see rename-retry) and fsyncs the folder. */
+export async function renameDurably(from: string, to: string, parent: string, retry: RenameRetryOptions = {}): Promise<void> {
   try {
-    await fs.rename(from, to)
+    await renameWithRetry(from, to, retry)
     await fsyncPath(parent)
   } catch (error) {
     throw ioError(`rename ${from} to`, to, error)

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {errnoCode, ioError, isLanspreadError} from '../errors.js'
 import {readQuickJsonFile} from '../fs/read-json.js'
+import {renameWithRetry} from '../fs/rename-retry.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type IndexedGame, INDEX_VERSION, type LibraryIndex, NO_JOURNAL, parseIndex} from './index-format.js'
 import {appendJournal, journalLine, newJournalId, readJournal, removeJournal, replayJournal} from './index-journal.js'
@@ -284,7 +285,7 @@ export class IndexStore {
   private async setAside(): Promise<void> {
     for (const file of [this.paths.indexPath, this.journalPath]) {
       try {
-        await fs.rename(file, `${file}.corrupt`)
+        await renameWithRetry(file, `${file}.corrupt`)
       } catch (error) {
         if (errnoCode(error) !== 'ENOENT') throw ioError('move aside', file, error)
       }

@@ -88,6 +88,11 @@ export class GameOperations extends EventEmitter<OperationEvents> implements Ope
     return this.run(id, 'install', (game) => installLatest(game, options))
   }
 
+  /** Where game `id`'s folder is, created or not (the downloader measures path lengths from it). */
+  gameRoot(id: GameId): string {
+    return gamePaths(this.paths.gamesDir, id).root
+  }
+
   /**
    * Runs a download (`work`, which writes the payload and the sentinel) under the game's lock,
    * after recovery. The game's folder is created if it is new, and the game is rescanned once

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {removeTree, renameDurably} from '../fs/durable.js'
+import {renameWithRetry} from '../fs/rename-retry.js'
 import {lstatOrNull} from '../fs/stat.js'
 import {type GamePaths, OWNED_MARKER} from '../library/layout.js'
 import {extractedBy} from './carry-over.js'
@@ -72,7 +73,7 @@ async function mergeInto(from: string, to: string, prefix = ''): Promise<string[
     const [source, target] = [path.join(from, name), path.join(to, name)]
     const [there, here] = [await lstatOrNull(target), await lstatOrNull(source)]
     if (!there && here) {
-      await fs.rename(source, target).catch((error: unknown) => {
+      await renameWithRetry(source, target).catch((error: unknown) => {
         throw ioError('move', source, error)
       })
       moved.push(`${prefix}${name}${here.isDirectory() ? '/' : ''}`)

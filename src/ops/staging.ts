@@ -9,7 +9,7 @@ import {fsyncPath, fsyncTree} from '../fs/durable.js'
 import {listEntries} from '../fs/stat.js'
 import {compareCodeUnits} from '../library/fingerprint.js'
 import {type GamePaths, OWNED_MARKER, isArchiveName} from '../library/layout.js'
-import {extractArchive} from './extract/index.js'
+import {extractArchive, PlatformPaths} from './extract/index.js'
 import {type InstallRecord, writeRecord} from './install-record.js'
 
 /** Constant, so two installs of the same archives are identical byte for byte. */
@@ -26,6 +26,8 @@ export interface StagingOptions {
   onProgress?: (progress: ExtractionProgress) => void
   /** Called after each archive but the last (a failpoint between archives). */
   betweenArchives?: () => void
+  /** Whose naming rules the entries must follow (record 0035); defaults to process.platform. */
+  platform?: string
 }
 
 /** The root-level .eti archives of a game (regular files only), in a fixed order. */
@@ -96,9 +98,12 @@ async function writeMarker(game: GamePaths): Promise<void> {
 
 export async function extractInto(game: GamePaths, archives: {name: string; size: number}[], options: StagingOptions = {}): Promise<void> {
   const totalBytes = archives.reduce((sum, a) => sum + a.size, 0)
+  // Entries land in local/ once staging is renamed: the long-path rule measures from there.
+  const names = new PlatformPaths(options.platform ?? process.platform, game.local)
   let done = 0
   for (const [i, archive] of archives.entries()) {
     await extractArchive(path.join(game.root, archive.name), game.installing, {
+      names,
       onProgress: (bytesRead) => options.onProgress?.({archive: archive.name, bytesRead: done + bytesRead, totalBytes}),
     })
     done += archive.size

@@ -2,6 +2,7 @@
 // (archive_corrupt), each naming the archive file and, where known, the entry.
 import path from 'node:path'
 import {getGameAgainHint, LanspreadError} from '../../errors.js'
+import type {PlatformPathProblem} from '../../words/platform-paths.js'
 
 /** A game's archives sit at its root, so the folder that holds one is named by the game ID. */
 function gameOf(archive: string): string {
@@ -16,6 +17,17 @@ export function unsafeEntry(archive: string, entry: string, reason: string): Lan
   return new LanspreadError('archive_unsafe', `archive ${archive}: entry ${JSON.stringify(entry)} ${reason}`, {
     hint: unsafeHint(archive),
   })
+}
+
+/** An entry this computer's folders cannot hold (record 0035): the archive is unsupported here, nothing is installed. */
+export function unholdableEntry(archive: string, problem: PlatformPathProblem): LanspreadError {
+  return new LanspreadError(
+    'archive_corrupt',
+    `archive ${archive}: entry ${JSON.stringify(problem.path)} ${problem.reason}, so this computer cannot install it`,
+    {
+      hint: problem.hint,
+    },
+  )
 }
 
 export function corruptArchive(archive: string, detail: string, cause?: unknown): LanspreadError {

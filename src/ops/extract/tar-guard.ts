@@ -4,7 +4,8 @@ import type {Stats} from 'node:fs'
 import path from 'node:path'
 import {ReadEntry} from 'tar'
 import {ioError, LanspreadError} from '../../errors.js'
-import {corruptArchive, describe, unsafeEntry} from './archive-errors.js'
+import {PlatformPaths} from '../../words/platform-paths.js'
+import {corruptArchive, describe, unholdableEntry, unsafeEntry} from './archive-errors.js'
 import {isRootName, unsafeHardlinkReason, unsafePathReason} from './entry-rules.js'
 import type {ExtractTotals} from './progress.js'
 import {DeferredSymlinks} from './symlinks.js'
@@ -52,6 +53,7 @@ export class TarGuard {
     private readonly archive: string,
     private readonly dest: string,
     private readonly onFailure: () => void,
+    private readonly names: PlatformPaths = new PlatformPaths(process.platform, undefined),
   ) {}
 
   fail(error: LanspreadError): void {
@@ -84,6 +86,11 @@ export class TarGuard {
     const reason = refusal(entry)
     if (reason !== undefined) {
       this.fail(unsafeEntry(this.archive, entry.path, reason))
+      return false
+    }
+    const unholdable = this.names.problem(entry.path)
+    if (unholdable !== undefined) {
+      this.fail(unholdableEntry(this.archive, unholdable))
       return false
     }
     if (entry.type === 'Link' && this.symlinks.covers(entry.linkpath ?? '')) {

@@ -7,6 +7,7 @@ import type {Readable} from 'node:stream'
 import zlib from 'node:zlib'
 import {Unpack} from 'tar'
 import {ioError} from '../../errors.js'
+import {PlatformPaths} from '../../words/platform-paths.js'
 import {truncatedArchive, unsafeEntry} from './archive-errors.js'
 import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
 import {TarGuard} from './tar-guard.js'
@@ -19,10 +20,20 @@ import {TarGuard} from './tar-guard.js'
  */
 export const ARCHIVE_READ_BYTES = 1024 * 1024
 
-/** Extracts `archive` (plain tar, or gzip-compressed when `gzip`) into the existing folder `dest`. */
-export async function extractTar(archive: string, dest: string, gzip: boolean, onProgress?: ProgressListener): Promise<ExtractTotals> {
+/**
+ * Extracts `archive` (plain tar, or gzip-compressed when `gzip`) into the existing folder `dest`.
+ * A tar lists its names only as it goes: each is checked against `names` before tar writes it,
+ * and a refusal stops the extraction (the caller removes `dest`, a staging folder).
+ */
+export async function extractTar(
+  archive: string,
+  dest: string,
+  gzip: boolean,
+  onProgress?: ProgressListener,
+  names: PlatformPaths = new PlatformPaths(process.platform, undefined),
+): Promise<ExtractTotals> {
   const progress = createProgress(await archiveSize(archive), onProgress)
-  const guard = await runUnpack(archive, dest, gzip, (bytes) => progress.add(bytes))
+  const guard = await runUnpack(archive, dest, gzip, names, (bytes) => progress.add(bytes))
   // Without its two zero blocks a tar was cut, maybe exactly between entries, which tar accepts.
   if (guard.failure === undefined && !guard.sawEnd) guard.fail(truncatedArchive(archive))
   if (guard.failure === undefined) await checkHardlinks(guard, archive, dest)
@@ -36,7 +47,7 @@ export async function extractTar(archive: string, dest: string, gzip: boolean, o
 }
 
 /** Feeds the archive to tar's Unpack; resolves once Unpack has closed, never rejects. */
-function runUnpack(archive: string, dest: string, gzip: boolean, onBytes: (n: number) => void): Promise<TarGuard> {
+function runUnpack(archive: string, dest: string, gzip: boolean, names: PlatformPaths, onBytes: (n: number) => void): Promise<TarGuard> {
   return new Promise((resolve) => {
     const source = fs.createReadStream(archive, {highWaterMark: ARCHIVE_READ_BYTES})
     const gunzip = gzip ? zlib.createGunzip() : undefined
@@ -51,7 +62,7 @@ function runUnpack(archive: string, dest: string, gzip: boolean, onBytes: (n: nu
       gunzip?.destroy()
       unpack.end()
     }
-    const guard = new TarGuard(archive, dest, () => setImmediate(stop))
+    const guard = new TarGuard(archive, dest, () => setImmediate(stop), names)
     const unpack = new Unpack({
       cwd: dest,
       filter: guard.filter,

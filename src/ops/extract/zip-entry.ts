@@ -53,8 +53,16 @@ interface CheckedEntry {
   destination: string
 }
 
+/**
+ * An entry's path, its backslashes made slashes (record 0035): the zip format's separator is
+ * "/", and archives made by old Windows tools that wrote "\\" meant folders, on every platform.
+ */
+export function entryName(entry: Entry): string {
+  return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false).replaceAll('\\', '/')
+}
+
 function checkEntry(target: ZipTarget, entry: Entry): CheckedEntry {
-  const name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, false)
+  const name = entryName(entry)
   const refused = REFUSED_TYPES[unixMode(entry) & S_IFMT] ?? unsafePathReason(name)
   if (refused !== undefined) throw unsafeEntry(target.archive, name, refused)
   const destination = path.resolve(target.dest, name)

@@ -3,14 +3,20 @@
 import fsp from 'node:fs/promises'
 import yauzl, {type Entry, type ZipFile} from 'yauzl'
 import {ioError} from '../../errors.js'
-import {corruptArchive, describe} from './archive-errors.js'
+import {PlatformPaths} from '../../words/platform-paths.js'
+import {corruptArchive, describe, unholdableEntry} from './archive-errors.js'
 import {archiveSize, createProgress, type ExtractTotals, type ProgressListener} from './progress.js'
 import {DeferredSymlinks} from './symlinks.js'
-import {extractZipEntry, type ZipState, type ZipTarget} from './zip-entry.js'
+import {entryName, extractZipEntry, type ZipState, type ZipTarget} from './zip-entry.js'
 import {CountingReader} from './zip-reader.js'
 
-/** Extracts the zip `archive` into the existing folder `dest`. */
-export async function extractZip(archive: string, dest: string, onProgress?: ProgressListener): Promise<ExtractTotals> {
+/** Extracts the zip `archive` into the existing folder `dest`; every name is checked against `names` before the first is written. */
+export async function extractZip(
+  archive: string,
+  dest: string,
+  onProgress?: ProgressListener,
+  names: PlatformPaths = new PlatformPaths(process.platform, undefined),
+): Promise<ExtractTotals> {
   const totalBytes = await archiveSize(archive)
   const progress = createProgress(totalBytes, onProgress)
   const realDest = await fsp.realpath(dest).catch((error: unknown) => {
@@ -20,7 +26,10 @@ export async function extractZip(archive: string, dest: string, onProgress?: Pro
     throw ioError('read archive', archive, error)
   })
   const reader = new CountingReader(handle.fd, (bytes) => progress.add(bytes))
+  // The names come from the central directory, so all of them are checked before any entry is written.
+  const listing = new CountingReader(handle.fd, () => undefined)
   try {
+    if (names.active) await checkNames(await openZip(listing, totalBytes, archive), archive, names)
     const zip = await openZip(reader, totalBytes, archive)
     try {
       const totals = await extractEntries({archive, dest: realDest, zip})
@@ -30,7 +39,7 @@ export async function extractZip(archive: string, dest: string, onProgress?: Pro
       zip.close()
     }
   } finally {
-    await reader.whenIdle()
+    await Promise.all([reader.whenIdle(), listing.whenIdle()])
     await handle.close().catch(() => undefined)
   }
 }
@@ -44,6 +53,18 @@ async function openZip(reader: CountingReader, totalBytes: number, archive: stri
     return zip
   } catch (error) {
     throw corruptArchive(archive, describe(error), error)
+  }
+}
+
+/** Reads every entry's name (no data) and throws at the first one this computer cannot hold. */
+async function checkNames(zip: ZipFile, archive: string, names: PlatformPaths): Promise<void> {
+  try {
+    for (let entry = await nextEntry({zip, archive}); entry !== undefined; entry = await nextEntry({zip, archive})) {
+      const problem = names.problem(entryName(entry))
+      if (problem !== undefined) throw unholdableEntry(archive, problem)
+    }
+  } finally {
+    zip.close()
   }
 }
 
@@ -62,7 +83,7 @@ async function extractEntries(target: ZipTarget): Promise<ExtractTotals> {
 }
 
 /** The next entry of the central directory, or undefined after the last one. */
-function nextEntry({zip, archive}: ZipTarget): Promise<Entry | undefined> {
+function nextEntry({zip, archive}: Pick<ZipTarget, 'zip' | 'archive'>): Promise<Entry | undefined> {
   return new Promise((resolve, reject) => {
     const settle = (): void => {
       zip.off('entry', onEntry)
