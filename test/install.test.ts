@@ -1,5 +1,6 @@
-// package-lock.json holds every platform package the native dependencies publish, so `npm ci`
-// on Windows or macOS installs native BLAKE3 there, and nothing npm ci would refuse (record 0036).
+// What `npm ci` needs on every platform (record 0036): package-lock.json holds every platform
+// package the native dependencies publish and nothing npm ci would refuse, and the scripts
+// npm runs on install (prepare → build) need no POSIX shell (npm uses cmd.exe on Windows).
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -8,7 +9,7 @@ import {REPO_ROOT} from './helpers/cli.js'
 
 const Entry = z.object({version: z.string().optional(), optionalDependencies: z.record(z.string(), z.string()).optional()})
 const Lock = z.object({packages: z.record(z.string(), Entry)})
-const Manifest = z.object({dependencies: z.record(z.string(), z.string())})
+const Manifest = z.object({dependencies: z.record(z.string(), z.string()), scripts: z.record(z.string(), z.string())})
 
 const lock = Lock.parse(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')))
 const manifest = Manifest.parse(JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')))
@@ -29,5 +30,10 @@ describe('package-lock.json and the native dependencies', () => {
     for (const platform of ['win32-x64-msvc', 'win32-arm64-msvc', 'darwin-x64', 'darwin-arm64', 'linux-x64-gnu', 'linux-arm64-gnu']) {
       expect(listed).toContain(`@napi-rs/blake-hash-${platform}`)
     }
+  })
+
+  it('the scripts run under cmd.exe too: no rm, cp, mv, mkdir -p, single quotes or VAR=value prefixes', () => {
+    const posixOnly = /(^|&&\s*)(rm|cp|mv|mkdir -p|export)\s|'|(^|&&\s*)[A-Z_]+=\S+\s/
+    expect(Object.entries(manifest.scripts).filter(([, command]) => posixOnly.test(command))).toEqual([])
   })
 })
