@@ -90,8 +90,9 @@ export abstract class LanspreadCommand extends Command {
     return this.jsonEnabled()
   }
 
-  override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    reportFailure(toFailure(error, this.id), this.failsAsJson())
+  /** `extra` adds fields beside `error` in the JSON document (status adds this machine's runtime). */
+  override async catch(error: Error & {exitCode?: number}, extra: Record<string, unknown> = {}): Promise<unknown> {
+    reportFailure(toFailure(error, this.id), this.failsAsJson(), extra)
     if (process.env.LANSPREAD_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     return undefined
   }

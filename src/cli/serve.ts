@@ -2,6 +2,7 @@
 // lines on stderr, or JSON lines on stdout), and stops it cleanly on SIGINT or SIGTERM (on Windows
 // SIGINT, SIGBREAK or SIGHUP: stop-signals.ts).
 import type {LanspreadPaths} from '../config.js'
+import {runtimeInfo, runtimeText} from '../control/runtime-info.js'
 import {discoverySources} from '../discovery/sources.js'
 import type {PeerAddress} from '../peer/peer-table.js'
 import {PeerRuntime} from '../peer/runtime.js'
@@ -26,6 +27,8 @@ export interface ServeOptions {
 
 export async function serveUntilSignal(options: ServeOptions): Promise<void> {
   const print = serveLog(options.json)
+  // Said once at start: on Windows or macOS a fallback may stand in for a native module.
+  print('log', {level: 'info', message: `runtime: ${runtimeText(runtimeInfo())}`})
   const runtime = await PeerRuntime.start(
     {
       paths: options.paths,

@@ -1,11 +1,13 @@
-// `lanspread status` for a human: one line about serve, then its peers, downloads and uploads
-// as tables (sizes and rates readable, times relative).
+// `lanspread status` for a human: one line about serve and one about its runtime, then its
+// peers, downloads and uploads as tables (sizes and rates readable, times relative).
+import {runtimeText} from '../control/runtime-info.js'
 import type {Status} from '../control/status.js'
 import {formatBytes, formatDuration, peersTable, table} from './render.js'
 
 export function statusText(status: Status, now = Date.now()): string {
   const lines = [
     `serve is running: peer ${status.peer_id} on ${status.host}:${status.port}, up ${formatDuration(status.uptime_ms)} (since ${status.started_at}), library_rev ${status.library_rev}`,
+    `runtime: ${runtimeText(status.runtime)}`,
     '',
     `Peers (${status.peers.length}):`,
     peersTable(status.peers, now),

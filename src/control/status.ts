@@ -1,10 +1,12 @@
 // The document of `status` on the control socket (SPEC §7): serve's identity, uptime, peers,
-// the downloads and uploads in progress with their rates, and the QUIC endpoint's traffic.
+// the downloads and uploads in progress with their rates, the QUIC endpoint's traffic, and the
+// runtime (platform, Node, which BLAKE3 backend loaded).
 import {z} from 'zod'
 import type {ServedGameInfo, UploadInfo} from '../serving/uploads.js'
 import type {TrafficCounters} from '../transport/endpoint.js'
 import {DownloadProgressSchema} from './fetch-documents.js'
 import {PeerInfoSchema} from './library-documents.js'
+import {RuntimeInfoSchema} from './runtime-info.js'
 import {assertSameType} from './same-type.js'
 
 const UploadSchema = z.object({id: z.string(), peer_id: z.string(), bytes: z.number(), started_at: z.string(), rate: z.number()})
@@ -32,5 +34,6 @@ export const StatusSchema = z.object({
   /** Per game being uploaded, the distinct chunks of it handed out to any peer (a seed of a swarm: each about once). */
   served: z.array(ServedGameSchema),
   traffic: TrafficSchema,
+  runtime: RuntimeInfoSchema,
 })
 export type Status = z.infer<typeof StatusSchema>

@@ -5,6 +5,7 @@ import {type CallHandlers, type ControlCall, handleCall} from '../control/calls.
 import type {ControlEventData} from '../control/events.js'
 import type {FetchedGame as FetchedGameDocument} from '../control/fetch-documents.js'
 import type {NetworkGameSchema} from '../control/library-documents.js'
+import {runtimeInfo} from '../control/runtime-info.js'
 import {assertSameType} from '../control/same-type.js'
 import type {ControlHandler} from '../control/server.js'
 import type {DownloadProgress} from '../download/progress.js'
@@ -70,6 +71,7 @@ function callHandlers(runtime: ControlRuntime): CallHandlers {
         uploads: runtime.games.uploads.list(),
         served: runtime.games.uploads.servedGames(),
         traffic: runtime.endpoint.traffic(),
+        runtime: runtimeInfo(),
       }
     },
     cancel: async ({job}) => jobs.cancel(job),

@@ -64,6 +64,7 @@ const SAMPLES: {[C in ControlCall]: {args: CallArgs<C>; result: CallResult<C>}} 
       uploads: [{id: 'doom', peer_id: peer.peer_id, bytes: 10, started_at: '2026-11-26T01:00:03.000Z', rate: 5}],
       served: [{id: 'doom', chunks: 1}],
       traffic: {bytes_in: 1, bytes_out: 2, datagrams_in: 3, datagrams_out: 4},
+      runtime: {platform: 'win32', arch: 'x64', node: '20.19.0', blake3: 'wasm'},
     },
   },
   peers: {args: {}, result: {peers: [peer, {...peer, hostname: null, library_rev: null, library_epoch: null}]}},

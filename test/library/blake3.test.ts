@@ -1,7 +1,6 @@
 import {execa} from 'execa'
 import {randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import {
@@ -141,9 +140,10 @@ describe('choosing the backend', () => {
   it('in a real process whose native binding cannot load, hashes with wasm and prints nothing; native mode fails', async () => {
     const module = path.join(REPO_ROOT, 'src/library/blake3.ts')
     const script = `import('${module}').then((b) => { process.stdout.write(b.blake3Backend() + ' ' + b.blake3Hex('abc')) })`
-    // @napi-rs/blake-hash loads its binary from this path instead of the platform package.
-    const env = {NAPI_RS_NATIVE_LIBRARY_PATH: path.join(os.tmpdir(), 'no-such-blake.node'), LANSPREAD_BLAKE3: ''}
-    const run = (mode: string) => execa('node', ['--import', 'tsx', '-e', script], {env: {...env, LANSPREAD_BLAKE3: mode}, reject: false, timeout: 30_000})
+    // The preload makes every platform package and binary of @napi-rs/blake-hash fail to load.
+    const hide = path.join(REPO_ROOT, 'test/helpers/no-native-blake3.mjs')
+    const run = (mode: string) =>
+      execa('node', ['--import', hide, '--import', 'tsx', '-e', script], {env: {LANSPREAD_BLAKE3: mode}, reject: false, timeout: 30_000})
     const auto = await run('')
     expect({stdout: auto.stdout, stderr: auto.stderr, exitCode: auto.exitCode}).toEqual({
       stdout: 'wasm 6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85',

@@ -55,5 +55,6 @@ function baseStatus(): Omit<Status, 'downloads'> {
     library_rev: 1,
     peers: [],
     uploads: [],
+    runtime: {platform: 'linux', arch: 'x64', node: '20.19.0', blake3: 'native'},
   } as unknown as Omit<Status, 'downloads'>
 }
