@@ -1,5 +1,7 @@
 // The transport's public shape: an endpoint that listens and dials, connections that carry
-// one request per bidirectional stream. The runtime sees only these types, never @matrixai/quic.
+// one request per bidirectional stream. Two implement it, QUIC (quic.ts) and the portable
+// HTTP/2-over-TLS one (portable.ts), and transport-set.ts puts them together per peer: the
+// runtime sees only these types, never @matrixai/quic or node:http2 (record 0033).
 import type {ReadableStream, WritableStream} from 'node:stream/web'
 import type {ListenAddress} from '../words/address.js'
 
@@ -23,9 +25,27 @@ export interface RequestOptions {
 
 export type ConnectionDirection = 'inbound' | 'outbound'
 
+/** The peer transports: QUIC where its native module loads, portable (HTTP/2 over TLS on TCP) everywhere. */
+export type TransportName = 'quic' | 'portable'
+
+/** What an endpoint serves, for Hello and the mDNS TXT record: the transports and the portable one's TCP port. */
+export interface TransportOffer {
+  transports: TransportName[]
+  /** The TCP port of the portable transport, when it runs. */
+  portable_port?: number
+}
+
+/** What is known of a peer's transports before dialling it (its mDNS record); unknown for a static address. */
+export interface PeerTransports {
+  transports: TransportName[]
+  portable_port?: number
+}
+
 export interface PeerConnection {
-  /** Identical on both ends of one connection (QUIC's shared connection ID, hex). */
+  /** Identical on both ends of one connection (QUIC's shared connection ID; the TLS exporter's bytes on the portable transport), hex. */
   readonly id: string
+  /** Which transport carries it. */
+  readonly transport: TransportName
   /** 'outbound' when this endpoint dialled it. */
   readonly direction: ConnectionDirection
   readonly remoteHost: string
@@ -57,6 +77,8 @@ export interface TrafficCounters {
 
 export interface DialOptions {
   timeoutMs?: number
+  /** The peer's transports when discovery told them: the set dials the one both speak (transport-set.ts). */
+  peer?: PeerTransports
   /** Gives the dial up at once (serve stopping): it fails instead of waiting out its bound. */
   signal?: AbortSignal
 }
@@ -71,6 +93,8 @@ export interface Endpoint {
   /** Set before start(): a stream that arrives with no handler is reset. */
   onStream(handler: StreamHandler): void
   connections(): PeerConnection[]
+  /** The transports served and the portable port (after start). */
+  offer(): TransportOffer
   /** UDP payload bytes and datagrams received and sent so far; all zero before start. */
   traffic(): TrafficCounters
   /** Closes every connection and the socket; forces after a bound, never hangs. */
