@@ -1,5 +1,5 @@
 // The document of `status` on the control socket (SPEC §7): serve's identity, uptime, peers,
-// the downloads and uploads in progress with their rates, and the QUIC endpoint's traffic.
+// the downloads and uploads in progress with their rates, the peer transports and their traffic.
 import {z} from 'zod'
 import type {ServedGameInfo, UploadInfo} from '../serving/uploads.js'
 import type {TrafficCounters} from '../transport/endpoint.js'
@@ -32,5 +32,9 @@ export const StatusSchema = z.object({
   /** Per game being uploaded, the distinct chunks of it handed out to any peer (a seed of a swarm: each about once). */
   served: z.array(ServedGameSchema),
   traffic: TrafficSchema,
+  /** The peer transports serve runs (record 0033), the portable one's TCP port, and why QUIC does not run when it does not. */
+  transports: z.array(z.enum(['quic', 'portable'])),
+  portable_port: z.number().nullable(),
+  quic_missing: z.string().nullable(),
 })
 export type Status = z.infer<typeof StatusSchema>

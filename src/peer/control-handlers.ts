@@ -70,6 +70,9 @@ function callHandlers(runtime: ControlRuntime): CallHandlers {
         uploads: runtime.games.uploads.list(),
         served: runtime.games.uploads.servedGames(),
         traffic: runtime.endpoint.traffic(),
+        transports: runtime.endpoint.offer().transports,
+        portable_port: runtime.endpoint.offer().portable_port ?? null,
+        quic_missing: runtime.quicMissing ?? null,
       }
     },
     cancel: async ({job}) => jobs.cancel(job),

@@ -4,6 +4,7 @@
 // runtime sees only these types, never @matrixai/quic or node:http2 (record 0033).
 import type {ReadableStream, WritableStream} from 'node:stream/web'
 import type {ListenAddress} from '../words/address.js'
+import type {PeerTransports, TransportName} from '../words/transports.js'
 
 /** One bidirectional stream: raw bytes both ways (the protocol layer frames them). */
 export interface ByteStream {
@@ -25,21 +26,10 @@ export interface RequestOptions {
 
 export type ConnectionDirection = 'inbound' | 'outbound'
 
-/** The peer transports: QUIC where its native module loads, portable (HTTP/2 over TLS on TCP) everywhere. */
-export type TransportName = 'quic' | 'portable'
+export type {PeerTransports, TransportName} from '../words/transports.js'
 
 /** What an endpoint serves, for Hello and the mDNS TXT record: the transports and the portable one's TCP port. */
-export interface TransportOffer {
-  transports: TransportName[]
-  /** The TCP port of the portable transport, when it runs. */
-  portable_port?: number
-}
-
-/** What is known of a peer's transports before dialling it (its mDNS record); unknown for a static address. */
-export interface PeerTransports {
-  transports: TransportName[]
-  portable_port?: number
-}
+export type TransportOffer = PeerTransports
 
 export interface PeerConnection {
   /** Identical on both ends of one connection (QUIC's shared connection ID; the TLS exporter's bytes on the portable transport), hex. */
