@@ -42,11 +42,11 @@ describe('a QUIC peer and a peer without QUIC', () => {
 
     // Chunks over the peer transport itself (--no-bulk), both ways.
     const fetchedByB = await runCli(['fetch', 'quake', '--no-bulk', '--games', b.gamesDir, '--json'], {timeout: 90_000})
-    expect(fetchedByB.exitCode, fetchedByB.stderr).toBe(0)
+    expect(fetchedByB.exitCode, String(fetchedByB.stderr)).toBe(0)
     expect(json<{games: {sources: {transport: string}[]}[]}>(fetchedByB).games[0]!.sources).toEqual([expect.objectContaining({transport: 'portable'})])
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(await fs.readFile(path.join(root, 'pak0.eti')))).toBe(true)
     const fetchedByA = await runCli(['fetch', 'doom', '--games', a.gamesDir, '--json'], {timeout: 90_000})
-    expect(fetchedByA.exitCode, fetchedByA.stderr).toBe(0)
+    expect(fetchedByA.exitCode, String(fetchedByA.stderr)).toBe(0)
     expect(await fs.readFile(path.join(a.gamesDir, 'doom', 'doom.eti'), 'utf8')).toBe('doom bytes')
   }, 150_000)
 })
