@@ -4,7 +4,8 @@
 // source; the same fetch over QUIC only (a smaller game); peak RSS of every process; and the
 // bytes a one-chunk update moves. Targets (issue 11 item 9): fetch ≥ 1.0× bare TLS, RSS ≤ 250 MB.
 // Runs the built CLI (bin/run.js → dist/): the npm script builds first.
-// Switches: BENCH_CPU_PROF=DIR (V8 CPU profiles of the fetch and serve processes), BENCH_WARM_PAGES=0
+// `--transport quic|portable` (default quic) picks the peer transport of the serves and fetches
+// (the --no-bulk row is its chunk rate). Switches: BENCH_CPU_PROF=DIR (V8 CPU profiles of the fetch and serve processes), BENCH_WARM_PAGES=0
 // (no page-cache warming), LANSPREAD_DIRECT_IO=0 (passed to the fetches: chunks written through
 // the page cache instead of O_DIRECT, to show what direct writes change). The process table gives
 // each process's CPU as user + system and its main thread's share (the rest is libuv's pool:
@@ -21,9 +22,11 @@ import {QuicGameSource} from '../src/download/quic-game-source.js'
 import {parsePeerAddress} from '../src/discovery/static-peers.js'
 import {withOneShotPeer} from '../src/peer/one-shot.js'
 import {type LoopbackServe, spawnLoopbackServe} from '../scripts/serve-events.js'
+import {benchTransport} from './transport-arg.js'
 import {stopChildren} from '../scripts/stop-children.js'
 import {CHUNK, MiB, writeGame} from '../test/helpers/synthetic-game.js'
 
+const TRANSPORT = benchTransport()
 const GAME_MIB = Number(process.env.BENCH_FETCH_MIB ?? 1024)
 const FILES = Number(process.env.BENCH_FETCH_FILES ?? 4)
 const QUIC_MIB = Number(process.env.BENCH_QUIC_MIB ?? 32)
@@ -133,7 +136,12 @@ function profileFlags(): string[] {
 }
 
 async function startServe(name: string, gamesDir: string, extraArgs: string[]): Promise<Serve> {
-  const serve = await spawnLoopbackServe(name, gamesDir, {extraArgs, nodeArgs: profileFlags(), timeoutMs: START_TIMEOUT_MS, onChild: track})
+  const serve = await spawnLoopbackServe(name, gamesDir, {
+    extraArgs: [...TRANSPORT.serveArgs, ...extraArgs],
+    nodeArgs: profileFlags(),
+    timeoutMs: START_TIMEOUT_MS,
+    onChild: track,
+  })
   serveLogs.push({name, stderr: serve.stderr})
   return serve
 }
@@ -344,9 +352,9 @@ async function main(): Promise<void> {
   const bare = await bareTls(path.join(gamesA, 'big'), path.join(root, 'bare'), files, path.join(gamesA, '.lanspread', 'tls'), rssFile)
 
   // (c) QUIC only, a smaller game.
-  process.stderr.write(`fetch of the ${QUIC_MIB} MiB game over QUIC only (--no-bulk)…\n`)
+  process.stderr.write(`fetch of the ${QUIC_MIB} MiB game over ${TRANSPORT.name} only (--no-bulk)…\n`)
   // QUIC in @matrixai/quic moves a few MB/s, CPU-bound: a failure here is reported, not fatal.
-  const quic = await fetchOnce('fetch --no-bulk (QUIC, A+B)', gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk']).catch((error: unknown) =>
+  const quic = await fetchOnce(`fetch --no-bulk (${TRANSPORT.name}, A+B)`, gamesQ, 'small', [serveA, serveB], rssFile, ['--no-bulk']).catch((error: unknown) =>
     error instanceof Error ? error : new Error(String(error)),
   )
 
@@ -383,7 +391,7 @@ async function main(): Promise<void> {
     .map((l) => l.toFixed(1))
     .join(' ')
   console.log(
-    `bench:fetch — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}; fetch writes chunks ${process.env.LANSPREAD_DIRECT_IO?.trim() === '0' ? 'through the page cache (LANSPREAD_DIRECT_IO=0)' : 'with O_DIRECT (LANSPREAD_DIRECT_IO=0 turns it off)'}`,
+    `bench:fetch over ${TRANSPORT.name} — ${GAME_MIB} MiB game of ${FILES} files (4 MiB chunks, all distinct) on 127.0.0.1; ${cores} cores, load ${load}; MB = 10^6 bytes${process.env.BENCH_WARM_PAGES === '0' ? '; page cache NOT warmed before each transfer (BENCH_WARM_PAGES=0)' : '; page cache warmed before each transfer (BENCH_WARM_PAGES=0 turns it off)'}; fetch writes chunks ${process.env.LANSPREAD_DIRECT_IO?.trim() === '0' ? 'through the page cache (LANSPREAD_DIRECT_IO=0)' : 'with O_DIRECT (LANSPREAD_DIRECT_IO=0 turns it off)'}`,
   )
   console.log('')
   console.log('first GetGame of the unhashed game (the source reads and hashes it; a second GetGame after it):')
@@ -408,8 +416,14 @@ async function main(): Promise<void> {
     `${(mbps(fetchedOne.bytes, fetchedOne.elapsed_ms) / bareRate).toFixed(2)}×`,
   )
   row('bare node:tls stream, disk to disk', bare.bytes, bare.ms, '1.00×')
-  if (quic instanceof Error) console.log(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
-  else row(`fetch --no-bulk, QUIC from A+B (${QUIC_MIB} MiB)`, quic.bytes, quic.elapsed_ms, `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`)
+  if (quic instanceof Error) console.log(`fetch --no-bulk, ${TRANSPORT.name} from A+B (${QUIC_MIB} MiB): FAILED: ${quic.message}`)
+  else
+    row(
+      `fetch --no-bulk, ${TRANSPORT.name} from A+B (${QUIC_MIB} MiB)`,
+      quic.bytes,
+      quic.elapsed_ms,
+      `${(mbps(quic.bytes, quic.elapsed_ms) / bareRate).toFixed(2)}×`,
+    )
   for (const [i, name] of ['A', 'B'].entries()) {
     const split = serveFetchCpu[i]!
     console.log(`  CPU of serve ${name} during the A+B fetch: ${cpuText({cpu_ms: split.user_ms + split.sys_ms, ...split})} (bare TLS server: see below)`)

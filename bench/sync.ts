@@ -1,8 +1,9 @@
 // bench:sync — two real `serve` processes on loopback, peer A with a 2,000-game library:
-// what a new peer's join (snapshot) and a one-game change on disk (delta) cost in UDP bytes
+// what a new peer's join (snapshot) and a one-game change on disk (delta) cost in bytes on the wire
 // and in milliseconds end to end, the watcher's latency included. Targets (issue 10 item 9):
 // a change costs O(one game) bytes, never a snapshot, and arrives in under 1 s.
-// Runs the built CLI (bin/run.js → dist/): the npm script builds first.
+// Runs the built CLI (bin/run.js → dist/): the npm script builds first. `--transport quic|portable`
+// picks the peer transport (default quic; portable runs as without QUIC).
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import fs from 'node:fs/promises'
@@ -14,7 +15,9 @@ import {controlSocketPath} from '../src/control/attach.js'
 import {ControlClient} from '../src/control/client.js'
 import type {TrafficCounters} from '../src/transport/endpoint.js'
 import {type FollowedServe, followServe, loopbackServeArgs} from '../scripts/serve-events.js'
+import {benchTransport} from './transport-arg.js'
 
+const TRANSPORT = benchTransport()
 const GAMES = Number(process.env.BENCH_GAMES ?? 2000)
 /** Changes of each kind (a new game renamed into place; one game's version.ini replaced). */
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 5)
@@ -55,7 +58,7 @@ function writeGame(root: string, version: string): void {
 }
 
 function startServe(name: string, gamesDir: string, extraArgs: string[]): Serve {
-  const child = spawn('node', [CLI, ...loopbackServeArgs(gamesDir), ...extraArgs], {
+  const child = spawn('node', [CLI, ...loopbackServeArgs(gamesDir), ...TRANSPORT.serveArgs, ...extraArgs], {
     cwd: REPO_ROOT,
     env: {...process.env, LANSPREAD_GAMES: ''},
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +107,14 @@ async function settledTraffic(a: ControlClient, b: ControlClient): Promise<[Traf
   while (performance.now() < deadline) {
     await sleep(SETTLE_MS)
     const now = [await traffic(a), await traffic(b)] as [TrafficCounters, TrafficCounters]
-    if (now[0].datagrams_out === last[0].datagrams_out && now[1].datagrams_out === last[1].datagrams_out) return now
+    // Bytes too: the portable transport (TCP) counts no datagrams.
+    if (
+      now[0].datagrams_out === last[0].datagrams_out &&
+      now[1].datagrams_out === last[1].datagrams_out &&
+      now[0].bytes_out === last[0].bytes_out &&
+      now[1].bytes_out === last[1].bytes_out
+    )
+      return now
     last = now
   }
   return last
@@ -250,7 +260,7 @@ async function main(): Promise<void> {
     const endToEnd = results.map((r) => r.endToEndMs)
     const watcher = results.map((r) => r.watcherMs)
     const snapshots = results.filter((r) => r.outcome !== 'delta')
-    console.log(`two serve processes on 127.0.0.1, peer A ${GAMES} games, peer B empty; bytes = UDP payload both ways (QUIC headers, TLS, acks included)`)
+    console.log(`two serve processes on 127.0.0.1 over ${TRANSPORT.name}, peer A ${GAMES} games, peer B empty; bytes = ${TRANSPORT.counted}`)
     console.log('')
     console.log(
       `join (snapshot)   B spawned → A's ${GAMES} games listed at B: ${(joined.at - joinStarted).toFixed(0)} ms (${(joined.at - listeningB.at).toFixed(0)} ms after B listened)`,

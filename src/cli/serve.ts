@@ -7,6 +7,7 @@ import {discoverySources} from '../discovery/sources.js'
 import type {PeerAddress} from '../peer/peer-table.js'
 import {PeerRuntime} from '../peer/runtime.js'
 import {runtimeSettings} from '../peer/settings.js'
+import type {TransportMode} from '../words/transports.js'
 import {serveLog} from './serve-log.js'
 import {stopSignals} from './stop-signals.js'
 
@@ -18,6 +19,8 @@ export interface ServeOptions {
   rescanIntervalMs: number
   json: boolean
   bulk: boolean
+  /** `--transport`: which peer transports run. */
+  transportMode: TransportMode
   /** `--bulk-port`; undefined: the QUIC port number. */
   bulkPort?: number
   /** mDNS discovery (`--no-mdns` turns it off) and where it runs (`--interface`). */
@@ -39,6 +42,7 @@ export async function serveUntilSignal(options: ServeOptions): Promise<void> {
       ),
       settings: runtimeSettings({rescanIntervalMs: options.rescanIntervalMs}),
       bulk: options.bulk,
+      transportMode: options.transportMode,
       ...(options.bulkPort === undefined ? {} : {bulkPort: options.bulkPort}),
     },
     print,

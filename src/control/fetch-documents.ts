@@ -31,7 +31,7 @@ export const FetchedGameSchema = z.object({
       bytes: z.number(),
       /** `seed`: held the game complete; `partial`: a peer downloading the same content (swarming). */
       kind: z.enum(['seed', 'partial']),
-      transport: z.enum(['bulk-tls', 'quic']),
+      transport: z.enum(['bulk-tls', 'quic', 'portable']),
       fallback_reason: z.string().optional(),
     }),
   ),

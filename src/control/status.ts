@@ -1,6 +1,6 @@
 // The document of `status` on the control socket (SPEC §7): serve's identity, uptime, peers,
-// the downloads and uploads in progress with their rates, the QUIC endpoint's traffic, and the
-// runtime (platform, Node, which BLAKE3 backend loaded).
+// the downloads and uploads in progress with their rates, the peer transports and their traffic,
+// and the runtime (platform, Node, which BLAKE3 backend loaded).
 import {z} from 'zod'
 import type {ServedGameInfo, UploadInfo} from '../serving/uploads.js'
 import type {TrafficCounters} from '../transport/endpoint.js'
@@ -35,5 +35,9 @@ export const StatusSchema = z.object({
   served: z.array(ServedGameSchema),
   traffic: TrafficSchema,
   runtime: RuntimeInfoSchema,
+  /** The peer transports serve runs (record 0033), the portable one's TCP port, and why QUIC does not run when it does not. */
+  transports: z.array(z.enum(['quic', 'portable'])),
+  portable_port: z.number().nullable(),
+  quic_missing: z.string().nullable(),
 })
 export type Status = z.infer<typeof StatusSchema>

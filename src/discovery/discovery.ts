@@ -3,12 +3,15 @@
 // library position it announced); the runtime decides whether to dial.
 import type {PeerAddress} from '../words/address.js'
 import type {LibraryPosition} from '../words/peer-info.js'
+import type {PeerTransports} from '../words/transports.js'
 
 export interface DiscoveredPeer {
   address: PeerAddress
   /** Known from an mDNS TXT record; a static address does not know it. */
   peer_id?: string
   position?: LibraryPosition
+  /** The transports it announced (mDNS TXT); a static address does not know them. */
+  transports?: PeerTransports
   /** Keep dialling it with backoff while it is down (static peers). */
   persistent: boolean
 }
@@ -19,8 +22,9 @@ export type AdvertisedLibrary = LibraryPosition & {game_count: number}
 /** This peer, as a source that advertises it (mDNS) needs to know it. */
 export interface LocalPeer {
   peer_id: string
-  /** The QUIC port. */
+  /** Its --port: QUIC's UDP port (the portable transport's TCP port is in `transports`). */
   port: number
+  transports?: PeerTransports
   hostname: string
   cert_fingerprint: string
   library: AdvertisedLibrary

@@ -6,6 +6,7 @@ import type {DiscoveredPeer, FoundPeer} from './discovery.js'
 import {HOST_TTL, OTHER_TTL, SERVICE_TYPE, instanceName} from './dns-sd-records.js'
 import {type ResolvedInstance, resolveInstances} from './dns-sd-response.js'
 import {scopedAddress} from './interfaces.js'
+import {txtTransports} from './txt-record.js'
 import {splitKnownAnswers} from './known-answers.js'
 import type {MdnsBinding, MdnsLink} from './mdns-link.js'
 import type {SenderInfo} from './mdns-socket.js'
@@ -151,6 +152,7 @@ export class MdnsBrowser {
       address: {host, port: instance.port},
       peer_id: txt.peer_id,
       position: {library_epoch: txt.library_epoch, library_rev: txt.library_rev, library_digest: txt.library_digest},
+      transports: txtTransports(txt),
       persistent: false,
     }
     this.seen.set(txt.peer_id, {

@@ -128,7 +128,15 @@ export class MdnsResponder {
       port: self.port,
       addresses: [iface.address],
       addresses6: iface.addresses6 ?? [],
-      txt: {peer_id: self.peer_id, proto_ver: PROTOCOL_VERSION, ...self.library, hostname: self.hostname.slice(0, 200), cert: self.cert_fingerprint},
+      txt: {
+        peer_id: self.peer_id,
+        proto_ver: PROTOCOL_VERSION,
+        ...self.library,
+        hostname: self.hostname.slice(0, 200),
+        cert: self.cert_fingerprint,
+        ...(self.transports ? {transports: self.transports.transports} : {}),
+        ...(self.transports?.portable_port === undefined ? {} : {portable_port: self.transports.portable_port}),
+      },
     }
   }
 

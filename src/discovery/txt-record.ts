@@ -2,6 +2,7 @@
 // itself. Encoded as `key=value` strings; what other hosts send is validated with zod first.
 import {z} from 'zod'
 import {EpochSchema, HashSchema, PeerIdSchema, ProtoVerSchema, RevisionSchema} from '../protocol/fields.js'
+import {type PeerTransports, TRANSPORT_NAMES, type TransportName} from '../words/transports.js'
 
 export const TxtFieldsSchema = z.object({
   peer_id: PeerIdSchema,
@@ -14,12 +15,27 @@ export const TxtFieldsSchema = z.object({
   hostname: z.string().max(255),
   /** SHA-256 fingerprint of the peer's certificate (what peers pin). */
   cert: HashSchema,
+  /** The peer transports it serves, comma-separated (record 0033); absent: an older peer, QUIC only. Unknown names are dropped. */
+  transports: z
+    .string()
+    .max(64)
+    .transform((text) => text.split(',').filter((name): name is TransportName => (TRANSPORT_NAMES as readonly string[]).includes(name)))
+    .optional(),
+  /** The portable transport's TCP port when it differs from the SRV port + 1. */
+  portable_port: z.coerce.number().pipe(z.int().min(1).max(65535)).optional(),
 })
 export type TxtFields = z.infer<typeof TxtFieldsSchema>
 
+/** What a record says of its transports: absent is an older peer, which speaks QUIC alone. */
+export function txtTransports(fields: TxtFields): PeerTransports {
+  return {transports: fields.transports ?? ['quic'], ...(fields.portable_port === undefined ? {} : {portable_port: fields.portable_port})}
+}
+
 /** One string per key; DNS-SD limits each to 255 bytes, which these fields stay well below. */
 export function encodeTxt(fields: TxtFields): Buffer[] {
-  return Object.entries(fields).map(([key, value]) => Buffer.from(`${key}=${String(value)}`, 'utf8').subarray(0, 255))
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => Buffer.from(`${key}=${Array.isArray(value) ? value.join(',') : String(value)}`, 'utf8').subarray(0, 255))
 }
 
 /**

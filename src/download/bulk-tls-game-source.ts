@@ -25,7 +25,7 @@ export interface BulkTlsGameSourceInit {
   /** Answers GetGame (over QUIC, like every control message). */
   control: Pick<GameSource, 'getGame'>
   /** Takes the chunks once the bulk port proved unusable (SPEC §4.5: never a failed fetch while QUIC works). */
-  fallback?: Pick<GameSource, 'getChunk' | 'maxInFlight'>
+  fallback?: Pick<GameSource, 'getChunk' | 'maxInFlight' | 'transport'>
   /** Told once, when this source falls back, with the reason. */
   onFallback?(reason: string): void
   /** At most this many connections to the peer at once (chunks in flight). */
@@ -65,7 +65,9 @@ export class BulkTlsGameSource implements GameSource {
   }
 
   get transport(): SourceTransport {
-    return this.fallbackReason === undefined ? {transport: 'bulk-tls'} : {transport: 'quic', fallback_reason: this.fallbackReason}
+    return this.fallbackReason === undefined
+      ? {transport: 'bulk-tls'}
+      : {transport: this.init.fallback?.transport?.transport ?? 'quic', fallback_reason: this.fallbackReason}
   }
 
   /** After a fallback, the QUIC source's bound on chunks in flight (the scheduler reads it on every pump). */

@@ -22,7 +22,8 @@ export interface ChunkReply {
 
 /** Which plane a source's chunks travel on, and why not bulk TLS when it fell back (`fetch --json`). */
 export interface SourceTransport {
-  transport: 'bulk-tls' | 'quic'
+  /** quic or portable: the peer connection's own transport (record 0033). */
+  transport: 'bulk-tls' | 'quic' | 'portable'
   fallback_reason?: string
 }
 

@@ -1,4 +1,5 @@
-// A peer as a download source over its QUIC connection: GetGame and GetChunk on streams of
+// A peer as a download source over its peer connection (QUIC or the portable transport, named
+// after the first): GetGame and GetChunk on streams of
 // their own (one request per stream), each bounded by the request timeout. Refusals come back
 // as the LanspreadErrors of their wire codes; a reply that does not fit the request is a violation.
 import type {GameId} from '../library/layout.js'
@@ -23,17 +24,21 @@ export interface QuicGameSourceOptions {
  */
 export const DEFAULT_QUIC_CHUNKS_IN_FLIGHT = 2
 
+/** The portable transport (HTTP/2 over TCP) is not CPU-bound that way: four keep its window busy. */
+export const DEFAULT_PORTABLE_CHUNKS_IN_FLIGHT = 4
+
 export class QuicGameSource implements GameSource {
   readonly peerId: string
   readonly maxInFlight: number
-  readonly transport: SourceTransport = {transport: 'quic'}
+  readonly transport: SourceTransport
 
   constructor(
     private readonly connection: PeerConnection,
     private readonly options: QuicGameSourceOptions,
   ) {
     this.peerId = options.peerId
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_QUIC_CHUNKS_IN_FLIGHT
+    this.transport = {transport: connection.transport}
+    this.maxInFlight = options.maxInFlight ?? (connection.transport === 'quic' ? DEFAULT_QUIC_CHUNKS_IN_FLIGHT : DEFAULT_PORTABLE_CHUNKS_IN_FLIGHT)
   }
 
   async getGame(id: GameId, contentHash?: string): Promise<GameManifest | 'not_modified'> {

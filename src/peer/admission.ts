@@ -153,7 +153,8 @@ export class Admission {
 
   private hello<T extends 'Hello' | 'HelloAck'>(type: T): Hello | HelloAck {
     const position = this.components.library.position()
-    const features = this.options.features ?? []
+    const offer = this.components.endpoint.offer()
+    const features = [...offer.transports, ...(this.options.features ?? [])]
     const games = this.handshakeGames()
     return {
       type,
@@ -163,6 +164,7 @@ export class Admission {
       features,
       listen_port: this.components.endpoint.address().port,
       ...(features.includes(FEATURE_BULK_TLS) && this.options.bulkPort ? {bulk_port: this.options.bulkPort} : {}),
+      ...(offer.portable_port === undefined ? {} : {portable_port: offer.portable_port}),
       hostname: this.options.hostname,
       ...(games ? {games} : {}),
     } as Hello | HelloAck

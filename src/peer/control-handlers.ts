@@ -72,6 +72,9 @@ function callHandlers(runtime: ControlRuntime): CallHandlers {
         served: runtime.games.uploads.servedGames(),
         traffic: runtime.endpoint.traffic(),
         runtime: runtimeInfo(),
+        transports: runtime.endpoint.offer().transports,
+        portable_port: runtime.endpoint.offer().portable_port ?? null,
+        quic_missing: runtime.quicMissing ?? null,
       }
     },
     cancel: async ({job}) => jobs.cancel(job),

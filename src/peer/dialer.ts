@@ -118,7 +118,11 @@ export class Dialer {
       // It may have dialled us while this dial waited its turn, or serve may be stopping.
       if (this.abort.signal.aborted || (peer.peer_id && this.components.sessions.connectionOf(peer.peer_id))) return
       const timeoutMs = dialPatienceMs(this.components.settings.requestTimeoutMs, failures)
-      const peerId = await this.components.sessions.connect(peer.address, {timeoutMs, signal: this.abort.signal})
+      const peerId = await this.components.sessions.connect(peer.address, {
+        timeoutMs,
+        signal: this.abort.signal,
+        ...(peer.transports ? {peer: peer.transports} : {}),
+      })
       if (peerId) this.pending.delete(peerId)
     } catch (error) {
       if (this.abort.signal.aborted) return

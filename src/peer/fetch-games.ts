@@ -158,7 +158,7 @@ function sourceFor(runtime: FetchRuntime, record: PeerRecord, bulk: boolean, buf
     onFallback: (reason) =>
       runtime.log(
         'warn',
-        `peer ${record.peer_id}: its bulk TLS port ${connection.remoteHost}:${record.bulk_port} is unusable (${reason}); its chunks come over QUIC`,
+        `peer ${record.peer_id}: its bulk TLS port ${connection.remoteHost}:${record.bulk_port} is unusable (${reason}); its chunks come over ${connection.transport === 'quic' ? 'QUIC' : 'the portable transport'}`,
       ),
     buffers,
   })

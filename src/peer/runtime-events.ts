@@ -6,10 +6,23 @@ import type {PeerRefused} from './admission.js'
 import type {PeerLibraryChanged} from './library-sync/sync.js'
 import type {PeerInfo} from './peer-table.js'
 import type {LogLevel} from './runtime-view.js'
+import type {TransportName} from '../words/transports.js'
 
 /** Every event serve reports (NDJSON under --json, and the control socket's stream). */
 export interface RuntimeEvents {
-  listening: [{peer_id: string; host: string; port: number; bulk_port: number | null; library_rev: number; library_epoch: string}]
+  listening: [
+    {
+      peer_id: string
+      host: string
+      port: number
+      bulk_port: number | null
+      /** The peer transports running (record 0033) and the portable one's TCP port. */
+      transports: TransportName[]
+      portable_port: number | null
+      library_rev: number
+      library_epoch: string
+    },
+  ]
   peer_found: [PeerInfo]
   peer_lost: [PeerInfo & {reason: string}]
   peer_updated: [PeerInfo]

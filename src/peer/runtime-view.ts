@@ -33,6 +33,8 @@ export interface FetchRuntime {
 /** What the control handlers need besides a fetch: status, pins, and the progress event. */
 export interface ControlRuntime extends FetchRuntime {
   readonly endpoint: Endpoint
+  /** Why QUIC does not run here, when it does not (status says it). */
+  readonly quicMissing: string | undefined
   readonly pins: PinStore
   readonly games: GameServer
   position(): LibraryPosition

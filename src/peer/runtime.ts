@@ -19,9 +19,9 @@ import {GameServer} from '../serving/game-server.js'
 import {RevisionHistory} from '../sync/revision-history.js'
 import type {LibraryPosition, LocalLibraryView} from '../sync/library-sync.js'
 import {certificateFingerprint, loadOrCreateCertificate} from '../transport/certs.js'
-import type {Endpoint, TransportSettings} from '../transport/endpoint.js'
+import type {TransportSettings} from '../transport/endpoint.js'
 import {PinStore, pinsDirFor} from '../transport/pins.js'
-import {QuicEndpoint} from '../transport/quic.js'
+import type {TransportSet} from '../transport/transport-set.js'
 import {BulkTlsServer} from '../transport/bulk-tls-server.js'
 import type {Certificate} from '../transport/quic-settings.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
@@ -37,6 +37,7 @@ import {PeerTable} from './peer-table.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
 import {RunningDownloads} from './swarm/running-downloads.js'
+import {type TransportMode, chooseTransports, describeTransports} from './transport-choice.js'
 
 export const DEFAULT_PORT = 4870
 
@@ -47,6 +48,8 @@ export interface PeerRuntimeOptions {
   discovery: DiscoverySource[]
   settings: RuntimeSettings
   transport?: Partial<TransportSettings>
+  /** Which peer transports run (`serve --transport`, default auto: QUIC where it loads, and portable). */
+  transportMode?: TransportMode
   /** Watch the games folder (on by default). */
   watch?: boolean
   /** Serve chunks over bulk TLS too (on by default; `--no-bulk` turns it off). */
@@ -68,7 +71,9 @@ export interface RuntimeParts {
   library: Library
   operations: GameOperations
   sessions: PeerSessions
-  endpoint: Endpoint
+  endpoint: TransportSet
+  /** Why QUIC does not run here, when it does not. */
+  quicMissing: string | undefined
   pins: PinStore
   table: PeerTable
   history: RevisionHistory
@@ -86,7 +91,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
   readonly library: Library
   readonly operations: GameOperations
   readonly sessions: PeerSessions
-  readonly endpoint: Endpoint
+  readonly endpoint: TransportSet
+  readonly quicMissing: string | undefined
   readonly pins: PinStore
   readonly table: PeerTable
   readonly history: RevisionHistory
@@ -112,6 +118,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     this.operations = parts.operations
     this.sessions = parts.sessions
     this.endpoint = parts.endpoint
+    this.quicMissing = parts.quicMissing
     this.pins = parts.pins
     this.table = parts.table
     this.history = parts.history
@@ -164,9 +171,10 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     // eslint-disable-next-line prefer-const
     let runtime: PeerRuntime | undefined
     const log = (level: LogLevel, message: string): void => void runtime?.emit('log', {level, message})
-    const endpoint = new QuicEndpoint(
+    const {endpoint, quicMissing} = await chooseTransports(
+      options.transportMode ?? 'auto',
       {certificate: tls, ...(options.transport ? {settings: options.transport} : {})},
-      {log: (level, message) => log(level === 'error' ? 'warn' : level, message)},
+      (level, message) => log(level === 'error' ? 'warn' : level, message),
     )
     const history = new RevisionHistory()
     const view: LocalLibraryView = {
@@ -213,7 +221,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       return undefined
     })
     runtime = new PeerRuntime(
-      {peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, pins, table, history, games, bulk, downloads},
+      {peerId: identity.peer_id, certificate: tls, library, operations, sessions, endpoint, quicMissing, pins, table, history, games, bulk, downloads},
       options,
     )
     if (bulk) runtime.cleanups.push(() => bulk.server.stop())
@@ -255,6 +263,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     this.library.on('changed', (delta) => this.onLocalRevision(delta))
 
     const address = await this.endpoint.start({host: this.options.host, port: this.options.port})
+    this.log('info', describeTransports(this.endpoint, this.quicMissing))
     this.wireTableEvents()
 
     const control = await ControlServer.listen({
@@ -291,6 +300,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       port: address.port,
       hostname: os.hostname(),
       cert_fingerprint: certificateFingerprint(this.certificate.certPem),
+      transports: this.endpoint.offer(),
       library: this.advertisedLibrary(),
     }
     for (const source of this.options.discovery) {
@@ -302,7 +312,17 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       for (const source of this.options.discovery) source.forget?.(peer.peer_id)
     })
     const {library_rev, library_epoch} = this.position()
-    this.emit('listening', {peer_id: this.peerId, host: address.host, port: address.port, bulk_port: this.bulkPort, library_rev, library_epoch})
+    const {transports, portable_port} = this.endpoint.offer()
+    this.emit('listening', {
+      peer_id: this.peerId,
+      host: address.host,
+      port: address.port,
+      bulk_port: this.bulkPort,
+      transports,
+      portable_port: portable_port ?? null,
+      library_rev,
+      library_epoch,
+    })
   }
 
   private wireTableEvents(): void {

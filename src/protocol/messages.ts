@@ -36,6 +36,14 @@ export const PROTOCOL_VERSION = 1
 /** The feature a peer announces when it serves chunks over TLS-over-TCP (SPEC §4.5). */
 export const FEATURE_BULK_TLS = 'bulk-tls'
 
+/**
+ * The peer transports a peer serves (record 0033): `quic` where its native module loads,
+ * `portable` (HTTP/2 over TLS, TCP `portable_port`) everywhere. A Hello naming neither comes
+ * from a peer older than the portable transport: it speaks QUIC.
+ */
+export const FEATURE_QUIC = 'quic'
+export const FEATURE_PORTABLE = 'portable'
+
 const GameListSchema = z.array(WireGameSummarySchema).max(MAX_GAMES_PER_MESSAGE)
 
 const handshake = {
@@ -49,6 +57,8 @@ const handshake = {
   listen_port: PortSchema,
   /** The TLS-over-TCP port for chunk bytes, present when `features` holds "bulk-tls". */
   bulk_port: PortSchema.optional(),
+  /** The portable transport's TCP port, present when `features` holds "portable". */
+  portable_port: PortSchema.optional(),
   hostname: HostnameSchema.optional(),
   /**
    * The sender's games at `library_rev` (its snapshot), sent when the library is small

@@ -1,7 +1,10 @@
 // The transport's public shape: an endpoint that listens and dials, connections that carry
-// one request per bidirectional stream. The runtime sees only these types, never @matrixai/quic.
+// one request per bidirectional stream. Two implement it, QUIC (quic.ts) and the portable
+// HTTP/2-over-TLS one (portable.ts), and transport-set.ts puts them together per peer: the
+// runtime sees only these types, never @matrixai/quic or node:http2 (record 0033).
 import type {ReadableStream, WritableStream} from 'node:stream/web'
 import type {ListenAddress} from '../words/address.js'
+import type {PeerTransports, TransportName} from '../words/transports.js'
 
 /** One bidirectional stream: raw bytes both ways (the protocol layer frames them). */
 export interface ByteStream {
@@ -23,9 +26,16 @@ export interface RequestOptions {
 
 export type ConnectionDirection = 'inbound' | 'outbound'
 
+export type {PeerTransports, TransportName} from '../words/transports.js'
+
+/** What an endpoint serves, for Hello and the mDNS TXT record: the transports and the portable one's TCP port. */
+export type TransportOffer = PeerTransports
+
 export interface PeerConnection {
-  /** Identical on both ends of one connection (QUIC's shared connection ID, hex). */
+  /** Identical on both ends of one connection (QUIC's shared connection ID; the TLS exporter's bytes on the portable transport), hex. */
   readonly id: string
+  /** Which transport carries it. */
+  readonly transport: TransportName
   /** 'outbound' when this endpoint dialled it. */
   readonly direction: ConnectionDirection
   readonly remoteHost: string
@@ -57,6 +67,8 @@ export interface TrafficCounters {
 
 export interface DialOptions {
   timeoutMs?: number
+  /** The peer's transports when discovery told them: the set dials the one both speak (transport-set.ts). */
+  peer?: PeerTransports
   /** Gives the dial up at once (serve stopping): it fails instead of waiting out its bound. */
   signal?: AbortSignal
 }
@@ -71,6 +83,8 @@ export interface Endpoint {
   /** Set before start(): a stream that arrives with no handler is reset. */
   onStream(handler: StreamHandler): void
   connections(): PeerConnection[]
+  /** The transports served and the portable port (after start). */
+  offer(): TransportOffer
   /** UDP payload bytes and datagrams received and sent so far; all zero before start. */
   traffic(): TrafficCounters
   /** Closes every connection and the socket; forces after a bound, never hangs. */

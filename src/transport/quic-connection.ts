@@ -5,10 +5,8 @@ import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
 import {certificateFingerprint} from './certs.js'
 import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
+import {readAll, runBody} from './request-body.js'
 import {withTimeout} from './with-timeout.js'
-
-/** Largest answer requestBytes() keeps in memory unless told otherwise (a frame's cap). */
-const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 export interface QuicPeerConnectionDeps {
   log: TransportLog
@@ -19,6 +17,7 @@ export interface QuicPeerConnectionDeps {
 
 export class QuicPeerConnection implements PeerConnection {
   readonly id: string
+  readonly transport = 'quic'
   readonly closed: Promise<void>
   private readonly fingerprint: string
   private gone = false
@@ -93,12 +92,11 @@ export class QuicPeerConnection implements PeerConnection {
   }
 
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array> {
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     return this.request(async (stream) => {
       const writer = stream.writable.getWriter()
       await writer.write(bytes)
       await writer.close()
-      return readAll(stream, maxBytes, options.what)
+      return readAll(stream, options.maxBytes, options.what)
     }, options)
   }
 
@@ -152,11 +150,6 @@ export class QuicPeerConnection implements PeerConnection {
   }
 }
 
-/** Runs the body as a promise even when it throws synchronously. */
-async function runBody<T>(body: (stream: ByteStream) => Promise<T>, stream: ByteStream): Promise<T> {
-  return body(stream)
-}
-
 /**
  * Ends whatever the caller left open after a successful exchange: the unread rest of the
  * readable is cancelled, an unclosed writable closed gracefully (resetting it could drop bytes
@@ -170,19 +163,6 @@ function settleStream(stream: QUICStream): void {
   }
   if (!stream.readClosed) stream.readable.cancel().catch(() => undefined)
   if (!stream.writeClosed) stream.writable.close().catch(() => undefined)
-}
-
-async function readAll(stream: ByteStream, maxBytes: number, what: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for await (const chunk of stream.readable) {
-    total += chunk.byteLength
-    if (total > maxBytes) {
-      throw new LanspreadError('invalid_input', `the answer to ${what} is larger than ${maxBytes} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks, total)
 }
 
 function requestError(what: string, error: unknown): LanspreadError {

@@ -5,7 +5,17 @@ import type Logger from '@matrixai/logger'
 import {QUICClient, QUICServer, events as quicEvents, type QUICConnection, type QUICStream} from '@matrixai/quic'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
-import type {DialOptions, Endpoint, ListenAddress, PeerConnection, StreamHandler, TrafficCounters, TransportLog, TransportSettings} from './endpoint.js'
+import type {
+  DialOptions,
+  Endpoint,
+  ListenAddress,
+  PeerConnection,
+  StreamHandler,
+  TrafficCounters,
+  TransportLog,
+  TransportOffer,
+  TransportSettings,
+} from './endpoint.js'
 import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
 import {TunedQuicSocket} from './quic-patches.js'
 import {
@@ -108,6 +118,10 @@ export class QuicEndpoint implements Endpoint {
 
   connections(): PeerConnection[] {
     return [...this.live]
+  }
+
+  offer(): TransportOffer {
+    return {transports: ['quic']}
   }
 
   traffic(): TrafficCounters {

@@ -11,7 +11,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readLines} from '../../src/control/ndjson.js'
 import {MAX_CONTROL_LINE_BYTES} from '../../src/control/messages.js'
 import {FAILPOINTS, type Failpoint} from '../../src/util/failpoints.js'
+import type {TransportName} from '../../src/words/transports.js'
 import {CLI, REPO_ROOT, json, runCli} from '../helpers/cli.js'
+import {transportEnv} from '../helpers/transports.js'
 import {makeTempDir, makeTempDirOutsideTest, makeTempLibrary, type TempLibrary} from '../helpers/temp-library.js'
 
 const MiB = 1024 * 1024
@@ -78,7 +80,19 @@ afterAll(async () => {
   await fs.rm(sourceDir, {recursive: true, force: true})
 })
 
-describe.each(['fresh', 'update'] as const)('a %s download', (scenario) => {
+/**
+ * The download runs over QUIC, and once more with the fetcher lacking QUIC (LANSPREAD_QUIC=0)
+ * and chunks on the portable transport itself (--no-bulk): the fresh scenario stands for the
+ * transport (record 0033), the update one adds nothing a transport could break.
+ */
+const RUNS = [
+  ['fresh', 'quic'],
+  ['update', 'quic'],
+  ['fresh', 'portable'],
+] as const satisfies readonly (readonly [Scenario, TransportName])[]
+
+describe.each(RUNS)('a %s download over %s', (scenario, transport) => {
+  const fetchGame = (lib: TempLibrary, env: Record<string, string> = {}) => fetchGameOver(transport, lib, env)
   it('runs to the end without a failpoint and moves what the crash runs compare against', async () => {
     const {lib, root} = await prepare(scenario)
     const fetched = await fetchGame(lib)
@@ -158,8 +172,9 @@ async function prepare(scenario: Scenario): Promise<{lib: TempLibrary; root: str
   return {lib, root}
 }
 
-async function fetchGame(lib: TempLibrary, env: Record<string, string> = {}) {
-  return runCli(['fetch', GAME, '--peer', peerAddress, '--no-mdns', '--games', lib.gamesDir, '--json'], {env, timeout: 30_000})
+async function fetchGameOver(transport: TransportName, lib: TempLibrary, env: Record<string, string>) {
+  const args = ['fetch', GAME, '--peer', peerAddress, '--no-mdns', '--games', lib.gamesDir, '--json', ...(transport === 'portable' ? ['--no-bulk'] : [])]
+  return runCli(args, {env: {...env, ...transportEnv(transport)}, timeout: 30_000})
 }
 
 function fetchedGame(result: Awaited<ReturnType<typeof runCli>>): {bytes: number; reused_bytes: number} {

@@ -54,7 +54,13 @@ describe('the mDNS browser alone (no responder)', () => {
     expect(lastKnownAnswers(lan)).toEqual([])
     lan.inject('response', announcement(B), FROM_B)
     expect(found).toEqual([
-      {address: {host: '10.0.0.2', port: 4871}, peer_id: PEER_B, position: {library_epoch: 'e', library_rev: 4, library_digest: HASH}, persistent: false},
+      {
+        address: {host: '10.0.0.2', port: 4871},
+        peer_id: PEER_B,
+        position: {library_epoch: 'e', library_rev: 4, library_digest: HASH},
+        transports: {transports: ['quic']},
+        persistent: false,
+      },
     ])
     expect(browser.seenPeers()).toMatchObject([{peer_id: PEER_B, addresses: ['10.0.0.2'], port: 4871, game_count: 1}])
     lan.sent.length = 0

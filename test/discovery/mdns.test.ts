@@ -61,6 +61,8 @@ describe('mDNS discovery', () => {
       address: {host: '10.0.0.2', port: 4871},
       peer_id: PEER_B,
       position: {library_epoch: 'e1', library_rev: 7, library_digest: HASH_A},
+      // A record without transports is an older peer's: QUIC only.
+      transports: {transports: ['quic']},
       persistent: false,
     })
     expect(b.found.at(-1)?.address).toEqual({host: '10.0.0.1', port: 4870})

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {chooseInterfaces} from '../../src/discovery/interfaces.js'
-import {decodeTxt, encodeTxt} from '../../src/discovery/txt-record.js'
+import {decodeTxt, encodeTxt, txtTransports} from '../../src/discovery/txt-record.js'
 
 const FIELDS = {
   peer_id: '11111111-1111-4111-8111-111111111111',
@@ -16,6 +16,16 @@ const FIELDS = {
 describe('TXT record', () => {
   it('round-trips through key=value strings', () => {
     expect(decodeTxt(encodeTxt(FIELDS))).toEqual(FIELDS)
+  })
+
+  it('carries the transports a peer serves; a record without them is an older peer, QUIC only (record 0033)', () => {
+    const withTransports = {...FIELDS, transports: ['quic' as const, 'portable' as const], portable_port: 4871}
+    expect(decodeTxt(encodeTxt(withTransports))).toEqual(withTransports)
+    expect(txtTransports(decodeTxt(encodeTxt(withTransports))!)).toEqual({transports: ['quic', 'portable'], portable_port: 4871})
+    expect(txtTransports(decodeTxt(encodeTxt(FIELDS))!)).toEqual({transports: ['quic']})
+    // A name this build does not know is dropped, not a reason to refuse the record.
+    const strings = encodeTxt(FIELDS).map(String)
+    expect(decodeTxt([...strings, 'transports=portable,carrier-pigeon'])?.transports).toEqual(['portable'])
   })
 
   it('refuses what is not a lanspread record: missing keys, wrong types, bad hashes', () => {

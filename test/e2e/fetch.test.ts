@@ -3,8 +3,9 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeTarArchive} from '../helpers/archives.js'
-import {json, runCli} from '../helpers/cli.js'
-import {startServe} from '../helpers/serve-process.js'
+import {type CliOptions, json, runCli as runCliProcess} from '../helpers/cli.js'
+import {startServe as startServeProcess} from '../helpers/serve-process.js'
+import {PEER_TRANSPORTS, transportEnv} from '../helpers/transports.js'
 import {type TempLibrary, makeTempLibrary} from '../helpers/temp-library.js'
 
 interface FetchDocument {
@@ -15,7 +16,7 @@ interface FetchDocument {
     bytes: number
     reused_bytes: number
     elapsed_ms: number
-    sources: {peer_id: string; bytes: number}[]
+    sources: {peer_id: string; bytes: number; transport: string}[]
     retried_chunks: number
     installed: boolean
   }[]
@@ -36,7 +37,11 @@ async function emptyLibrary(): Promise<TempLibrary> {
   return makeTempLibrary([{id: 'quake', name: 'Quake'}])
 }
 
-describe('lanspread fetch (real processes on loopback)', () => {
+describe.each(PEER_TRANSPORTS)('lanspread fetch over %s (real processes on loopback)', (kind) => {
+  // Serves and the one-shot fetches alike run without QUIC in the portable run (LANSPREAD_QUIC=0).
+  const startServe = (gamesDir: string, args: string[], env: Record<string, string>) => startServeProcess(gamesDir, args, {...env, ...transportEnv(kind)})
+  const runCli = (args: string[], options: CliOptions = {}) => runCliProcess(args, {...options, env: {...options.env, ...transportEnv(kind)}})
+
   it('downloads through serve from the peer that has the game, verified, and installs it', async () => {
     const {library: a, archive} = await sourceLibrary()
     const b = await emptyLibrary()
@@ -66,7 +71,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
     expect(again.games[0]!.bytes).toBe('1.32\n'.length)
   }, 90_000)
 
-  it('works as a one-shot peer without serve, over QUIC only with --no-bulk', async () => {
+  it('works as a one-shot peer without serve, over the peer transport alone with --no-bulk', async () => {
     const {library: a, archive} = await sourceLibrary()
     const b = await emptyLibrary()
     const serveA = await startServe(a.gamesDir, [], DEFAULT_TIMINGS)
@@ -74,7 +79,7 @@ describe('lanspread fetch (real processes on loopback)', () => {
       timeout: 120_000,
     })
     expect(fetched.exitCode).toBe(0)
-    expect(json<FetchDocument>(fetched).games[0]).toMatchObject({id: 'quake', installed: false})
+    expect(json<FetchDocument>(fetched).games[0]).toMatchObject({id: 'quake', installed: false, sources: [{transport: kind}]})
     expect((await fs.readFile(path.join(b.gamesDir, 'quake', 'pak0.eti'))).equals(archive)).toBe(true)
   }, 150_000)
 

@@ -3,7 +3,8 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {writeTarArchive} from '../helpers/archives.js'
 import {json, runCli} from '../helpers/cli.js'
-import {startServe} from '../helpers/serve-process.js'
+import {startServe, startServe as startServeProcess} from '../helpers/serve-process.js'
+import {PEER_TRANSPORTS, transportEnv} from '../helpers/transports.js'
 import {type TempLibrary, makeTempLibrary} from '../helpers/temp-library.js'
 
 async function libraryWith(ids: string[]): Promise<TempLibrary> {
@@ -16,7 +17,11 @@ interface PeersDocument {
   peers: {peer_id: string; hostname: string; addresses: string[]; proto_ver: number; library_rev: number; game_count: number; last_seen: string}[]
 }
 
-describe('lanspread serve (real processes on loopback)', () => {
+// The tests where peers talk run over each transport (record 0033); the others have no peer.
+describe.each(PEER_TRANSPORTS)('lanspread serve with peers over %s (real processes on loopback)', (kind) => {
+  const startServe = (gamesDir: string, args: string[] = [], env: Record<string, string> = {}) =>
+    startServeProcess(gamesDir, args, {...env, ...transportEnv(kind)})
+
   it('answers peers, library --peers and scan through its control socket; refuses a second serve', async () => {
     const a = await libraryWith(['alpha', 'beta'])
     const b = await libraryWith(['gamma'])
@@ -86,7 +91,9 @@ describe('lanspread serve (real processes on loopback)', () => {
     expect(Date.now() - restartedAt).toBeLessThan(10_000)
     expect(json<PeersDocument>(await runCli(['peers', '--games', a.gamesDir, '--json'])).peers).toHaveLength(1)
   })
+})
 
+describe('lanspread serve (real processes on loopback)', () => {
   it('replaces the control socket of a serve that was killed', async () => {
     const a = await libraryWith(['alpha'])
     const first = await startServe(a.gamesDir)

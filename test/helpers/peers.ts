@@ -6,6 +6,7 @@ import type {PeerAddress} from '../../src/peer/peer-table.js'
 import {PeerRuntime} from '../../src/peer/runtime.js'
 import {type RuntimeSettings, runtimeSettings} from '../../src/peer/settings.js'
 import type {Message} from '../../src/protocol/messages.js'
+import type {TransportName} from '../../src/words/transports.js'
 import {type TempLibrary, makeTempLibrary} from './temp-library.js'
 
 export const FAST_SETTINGS: Partial<RuntimeSettings> = {
@@ -40,6 +41,8 @@ export async function startPeer(
     watch?: boolean
     bulk?: boolean
     handshakeGamesMax?: number
+    /** The peer transport it runs: portable runs it alone (as without QUIC); default: auto (QUIC and portable). */
+    transport?: TransportName
   } = {},
 ): Promise<TestPeer> {
   const games = options.games ?? {}
@@ -57,6 +60,7 @@ export async function startPeer(
       watch: options.watch ?? true,
       bulk: options.bulk ?? true,
       ...(options.handshakeGamesMax === undefined ? {} : {handshakeGamesMax: options.handshakeGamesMax}),
+      ...(options.transport === 'portable' ? {transportMode: 'portable' as const} : {}),
     },
     // From the very start: recovery and the first dials log before start() resolves.
     (event, data) => {

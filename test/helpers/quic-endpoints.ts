@@ -1,9 +1,10 @@
-// QUIC endpoints for tests: each with its own certificate in a temp folder, bound to
-// 127.0.0.1, its warnings collected, stopped after the test.
+// Transport endpoints for tests (QUIC, or the portable HTTP/2 one): each with its own
+// certificate in a temp folder, bound to 127.0.0.1, its warnings collected, stopped after the test.
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {onTestFinished} from 'vitest'
-import type {ByteStream, TransportSettings} from '../../src/transport/endpoint.js'
+import type {ByteStream, Endpoint, TransportName, TransportSettings} from '../../src/transport/endpoint.js'
+import {PortableEndpoint} from '../../src/transport/portable.js'
 import {type TlsIdentity, loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {makeTempDir} from './temp-library.js'
@@ -19,6 +20,24 @@ export async function startEndpoint(settings: Partial<TransportSettings> = {}): 
   const identity = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
   const logs: string[] = []
   const endpoint = new QuicEndpoint({certificate: identity, settings}, {log: (level, message) => logs.push(`${level}: ${message}`)})
+  onTestFinished(() => endpoint.stop())
+  const {port} = await endpoint.start({host: '127.0.0.1', port: 0})
+  return {endpoint, identity, port, logs}
+}
+
+export interface AnyTestEndpoint {
+  endpoint: Endpoint
+  identity: TlsIdentity
+  port: number
+  logs: string[]
+}
+
+/** An endpoint of either transport, for the tests every transport must pass (the contract suite). */
+export async function startEndpointOf(kind: TransportName, settings: Partial<TransportSettings> = {}): Promise<AnyTestEndpoint> {
+  if (kind === 'quic') return startEndpoint(settings)
+  const identity = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
+  const logs: string[] = []
+  const endpoint = new PortableEndpoint({certificate: identity, settings}, {log: (level, message) => logs.push(`${level}: ${message}`)})
   onTestFinished(() => endpoint.stop())
   const {port} = await endpoint.start({host: '127.0.0.1', port: 0})
   return {endpoint, identity, port, logs}

@@ -7,25 +7,30 @@ import type {GameSummary} from '../../src/library/summary.js'
 import {FrameReader} from '../../src/protocol/frame-reader.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {loadOrCreateCertificate} from '../../src/transport/certs.js'
-import type {PeerConnection} from '../../src/transport/endpoint.js'
+import type {Endpoint, PeerConnection} from '../../src/transport/endpoint.js'
+import {PortableEndpoint} from '../../src/transport/portable.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
-import {eventually, gamesOf, startPeer} from '../helpers/peers.js'
+import type {TransportName} from '../../src/words/transports.js'
+import {eventually, gamesOf, startPeer as startTestPeer} from '../helpers/peers.js'
+import {PEER_TRANSPORTS} from '../helpers/transports.js'
 import {EPOCH, summary} from '../helpers/protocol.js'
 import {makeTempDir, makeTempLibrary} from '../helpers/temp-library.js'
 
 const GAME = {'version.ini': '1.0\n', 'data.eti': 'archive bytes'}
 
-/** A bare QUIC endpoint with its own certificate: it dials, and answers nothing. */
-async function rawEndpoint(): Promise<QuicEndpoint> {
+/** A bare endpoint of one transport with its own certificate: it dials, and answers nothing. */
+async function rawEndpointOf(kind: TransportName): Promise<Endpoint> {
   const certificate = await loadOrCreateCertificate(await makeTempDir())
-  const endpoint = new QuicEndpoint({certificate, settings: {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500}}, {log: () => {}})
+  const settings = {maxIdleTimeoutMs: 3000, keepAliveIntervalMs: 500}
+  const endpoint = kind === 'quic' ? new QuicEndpoint({certificate, settings}, {log: () => {}}) : new PortableEndpoint({certificate, settings}, {log: () => {}})
   await endpoint.start({host: '127.0.0.1', port: 0})
   onTestFinished(() => endpoint.stop())
   return endpoint
 }
 
-async function rawClient(port: number): Promise<PeerConnection> {
-  return (await rawEndpoint()).dial('127.0.0.1', port, {timeoutMs: 3000})
+/** Where a peer at `port` (its --port) takes connections of `kind`: QUIC on it, portable on TCP + 1. */
+function portOf(kind: TransportName, port: number): number {
+  return kind === 'quic' ? port : port + 1
 }
 
 /** Sends raw bytes on a new stream and returns the first frame of the answer (or undefined). */
@@ -47,7 +52,13 @@ function prefixed(length: number, body: Buffer = Buffer.alloc(0)): Buffer {
   return Buffer.concat([prefix, body])
 }
 
-describe('peer runtime against hostile peers', () => {
+// Every hostile peer is tried over each transport (record 0033); the runtime under attack runs the
+// portable transport alone in the portable run, as on a machine without QUIC.
+describe.each(PEER_TRANSPORTS)('peer runtime against hostile peers over %s', (kind) => {
+  const startPeer = (options: Parameters<typeof startTestPeer>[0] = {}) => startTestPeer({...options, transport: kind})
+  const rawEndpoint = () => rawEndpointOf(kind)
+  const rawClient = async (port: number): Promise<PeerConnection> => (await rawEndpoint()).dial('127.0.0.1', portOf(kind, port), {timeoutMs: 3000})
+
   it("refuses a large request frame by its type before reading its body: a stranger's LibraryDelta, anyone's GetChunk", async () => {
     const a = await startPeer({games: {alpha: GAME}})
     // Only the prefix and the first bytes are sent: a reader that waited for the whole body would time out.
@@ -145,9 +156,14 @@ describe('peer runtime against hostile peers', () => {
       games,
     })
     const held = () => a.runtime.table.get(peerId)?.library
-    await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(3, [summary('doom'), summary('quake3')])))
+    await sendRaw(
+      await endpoint.dial('127.0.0.1', portOf(kind, a.address.port), {timeoutMs: 3000}),
+      encodeFrame(helloAt(3, [summary('doom'), summary('quake3')])),
+    )
     expect(held()?.position?.library_rev).toBe(3)
-    expect(await sendRaw(await endpoint.dial('127.0.0.1', a.address.port, {timeoutMs: 3000}), encodeFrame(helloAt(2, [summary('doom')])))).toMatchObject({
+    expect(
+      await sendRaw(await endpoint.dial('127.0.0.1', portOf(kind, a.address.port), {timeoutMs: 3000}), encodeFrame(helloAt(2, [summary('doom')]))),
+    ).toMatchObject({
       type: 'HelloAck',
     })
     expect(held()?.position?.library_rev).toBe(3)

@@ -71,6 +71,7 @@ describe('serve: chunks over bulk TLS', () => {
     const a = await startPeer({games: {g: {'version.ini': '1.0\n'}}, bulk: false})
     const b = await startPeer({peers: [a.address]})
     await eventually(() => gamesOf(b, a).includes('g'), 'b knows a')
-    expect(b.runtime.table.get(a.runtime.peerId)).toMatchObject({features: [], bulk_port: null})
+    // The transports are announced; bulk-tls is not.
+    expect(b.runtime.table.get(a.runtime.peerId)).toMatchObject({features: ['quic', 'portable'], bulk_port: null})
   })
 })
