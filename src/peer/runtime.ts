@@ -190,7 +190,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
       {library, operations, log, partials: downloads},
     )
     // Chunk bytes travel over TLS-over-TCP when both sides can (SPEC §4.5): only to peers
-    // connected over QUIC now, identified by the certificate pinned to them.
+    // connected now (over QUIC or the portable transport), identified by the certificate pinned to them.
     const bulk =
       options.bulk === false
         ? undefined
