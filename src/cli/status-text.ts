@@ -8,6 +8,7 @@ export function statusText(status: Status, now = Date.now()): string {
   const lines = [
     `serve is running: peer ${status.peer_id} on ${status.host}:${status.port}, up ${formatDuration(status.uptime_ms)} (since ${status.started_at}), library_rev ${status.library_rev}`,
     `runtime: ${runtimeText(status.runtime)}`,
+    `transports: ${transportsText(status)}`,
     '',
     `Peers (${status.peers.length}):`,
     peersTable(status.peers, now),
@@ -39,6 +40,15 @@ export function statusText(status: Status, now = Date.now()): string {
     )
   }
   return lines.join('\n')
+}
+
+/** Which peer transports serve runs, and why QUIC does not when it does not (record 0033). */
+function transportsText(status: Pick<Status, 'port' | 'transports' | 'portable_port' | 'quic_missing'>): string {
+  const names = status.transports.map((transport) =>
+    transport === 'quic' ? `QUIC on UDP ${status.port}` : `portable (HTTP/2 over TLS) on TCP ${status.portable_port ?? '?'}`,
+  )
+  const why = status.quic_missing === null ? '' : ` (no QUIC: ${status.quic_missing})`
+  return `${names.join(', ')}${why}`
 }
 
 /** Whole percent done; a game of no bytes is all there. */

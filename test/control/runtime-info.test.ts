@@ -31,8 +31,15 @@ describe('the runtime in status', () => {
       served: [],
       traffic: {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0},
       runtime,
+      transports: ['portable'],
+      portable_port: 4871,
+      quic_missing: 'LANSPREAD_QUIC=0',
     })
-    expect(statusText(status).split('\n')[1]).toBe('runtime: win32 x64, Node 20.19.0, BLAKE3 wasm')
+    const lines = statusText(status).split('\n')
+    expect(lines[1]).toBe('runtime: win32 x64, Node 20.19.0, BLAKE3 wasm')
+    expect(lines[2]).toBe('transports: portable (HTTP/2 over TLS) on TCP 4871 (no QUIC: LANSPREAD_QUIC=0)')
+    const both = statusText({...status, transports: ['quic', 'portable'], quic_missing: null}).split('\n')[2]
+    expect(both).toBe('transports: QUIC on UDP 4870, portable (HTTP/2 over TLS) on TCP 4871')
   })
 
   it('a status document without its runtime is not understood', () => {

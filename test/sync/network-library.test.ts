@@ -56,5 +56,8 @@ function baseStatus(): Omit<Status, 'downloads'> {
     peers: [],
     uploads: [],
     runtime: {platform: 'linux', arch: 'x64', node: '20.19.0', blake3: 'native'},
+    transports: ['quic', 'portable'],
+    portable_port: 4871,
+    quic_missing: null,
   } as unknown as Omit<Status, 'downloads'>
 }
