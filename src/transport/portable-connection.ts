@@ -11,7 +11,7 @@ import {hostPort} from '../words/address.js'
 import {certificateFingerprint} from './certs.js'
 import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
 import {type PortableByteStream, byteStreamOf} from './portable-stream.js'
-import {readAll, runBody} from './request-body.js'
+import {requestBytesWith, runBody} from './request-body.js'
 import {withTimeout} from './with-timeout.js'
 
 /** The label both ends feed the TLS exporter (RFC 5705) with: the same bytes there make the shared connection ID. */
@@ -150,12 +150,7 @@ export class PortablePeerConnection implements PeerConnection {
   }
 
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array> {
-    return this.request(async (stream) => {
-      const writer = stream.writable.getWriter()
-      await writer.write(bytes)
-      await writer.close()
-      return readAll(stream, options.maxBytes, options.what)
-    }, options)
+    return requestBytesWith((body, requestOptions) => this.request(body, requestOptions), bytes, options)
   }
 
   /** Lets the streams in flight finish (bounded), then the session goes. */

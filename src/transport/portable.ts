@@ -21,6 +21,7 @@ import {HandshakeGate} from './handshake-gate.js'
 import {PortablePeerConnection} from './portable-connection.js'
 import {DEFAULT_PORTABLE_LIMITS, type PortableLimits, portableSessionSettings, widenConnectionWindow} from './portable-settings.js'
 import {DEFAULT_TRANSPORT_SETTINGS, type Certificate, checkTransportSettings, defaultTransportLog} from './quic-settings.js'
+import {EndpointHub} from './endpoint-hub.js'
 import {withTimeout} from './with-timeout.js'
 
 export interface PortableEndpointInit {
@@ -40,10 +41,8 @@ export class PortableEndpoint implements Endpoint {
   private readonly log: TransportLog
   private readonly server: http2.Http2SecureServer
   private readonly gate: HandshakeGate
-  private readonly live = new Set<PortablePeerConnection>()
+  private readonly hub: EndpointHub<PortablePeerConnection>
   private readonly sockets = new Set<Socket>()
-  private readonly listeners = new Set<(connection: PeerConnection) => void>()
-  private streamHandler: StreamHandler | undefined
   private bound: ListenAddress | undefined
   private stopping = false
   /** Bytes of the TCP connections already closed, so traffic() counts them too. */
@@ -56,6 +55,7 @@ export class PortableEndpoint implements Endpoint {
     this.settings = checkTransportSettings({...DEFAULT_TRANSPORT_SETTINGS, ...init.settings})
     this.limits = {...DEFAULT_PORTABLE_LIMITS, ...init.limits}
     this.log = components.log ?? defaultTransportLog()
+    this.hub = new EndpointHub(this.log)
     this.gate = new HandshakeGate({maxPerAddress: this.limits.maxConnectionsPerAddress, handshakeTimeoutMs: this.settings.dialTimeoutMs})
     const options: SecureServerOptions = {
       cert: init.certificate.certPem,
@@ -108,16 +108,15 @@ export class PortableEndpoint implements Endpoint {
   }
 
   on(_event: 'connection', listener: (connection: PeerConnection) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.hub.on(listener)
   }
 
   onStream(handler: StreamHandler): void {
-    this.streamHandler = handler
+    this.hub.onStream(handler)
   }
 
   connections(): PeerConnection[] {
-    return [...this.live]
+    return [...this.hub.live]
   }
 
   offer(): TransportOffer {
@@ -182,13 +181,13 @@ export class PortableEndpoint implements Endpoint {
     if (!this.bound || this.stopping) return
     this.stopping = true
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
-    await withTimeout(Promise.allSettled([...this.live].map((c) => c.close())), this.settings.stopTimeoutMs, 'closing portable connections').catch(
+    await withTimeout(Promise.allSettled([...this.hub.live].map((c) => c.close())), this.settings.stopTimeoutMs, 'closing portable connections').catch(
       (error: unknown) => this.log('warn', `${errorMessage(error)}; closing them anyway`),
     )
-    for (const connection of this.live) connection.destroy()
+    for (const connection of this.hub.live) connection.destroy()
     for (const socket of this.sockets) socket.destroy()
     await closed
-    this.live.clear()
+    this.hub.live.clear()
   }
 
   private track(socket: Socket): void {
@@ -221,19 +220,13 @@ export class PortableEndpoint implements Endpoint {
       session.destroy()
       return
     }
-    for (const listener of this.listeners) {
-      try {
-        listener(adopted)
-      } catch (error) {
-        this.log('error', `a connection listener failed for peer at ${adopted.label}: ${errorMessage(error)}`)
-      }
-    }
+    this.hub.announce(adopted)
   }
 
   private adopt(session: Http2Session, socket: TLSSocket, direction: 'inbound' | 'outbound'): PortablePeerConnection {
     const connection = new PortablePeerConnection(session, socket, direction, {
       log: this.log,
-      streamHandler: () => this.streamHandler,
+      streamHandler: this.hub.streamHandler,
       settings: portableSessionSettings(this.limits),
       maxIdleTimeoutMs: this.settings.maxIdleTimeoutMs,
       keepAliveIntervalMs: this.settings.keepAliveIntervalMs,
@@ -241,8 +234,7 @@ export class PortableEndpoint implements Endpoint {
     })
     // The connection window (all streams together): a chunk of every stream in flight fits.
     widenConnectionWindow(session, this.limits.connectionWindowBytes)
-    this.live.add(connection)
-    void connection.closed.then(() => this.live.delete(connection))
+    this.hub.keep(connection, connection.closed)
     return connection
   }
 }

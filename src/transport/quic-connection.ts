@@ -5,7 +5,7 @@ import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
 import {certificateFingerprint} from './certs.js'
 import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
-import {readAll, runBody} from './request-body.js'
+import {requestBytesWith, runBody} from './request-body.js'
 import {withTimeout} from './with-timeout.js'
 
 export interface QuicPeerConnectionDeps {
@@ -92,12 +92,7 @@ export class QuicPeerConnection implements PeerConnection {
   }
 
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array> {
-    return this.request(async (stream) => {
-      const writer = stream.writable.getWriter()
-      await writer.write(bytes)
-      await writer.close()
-      return readAll(stream, options.maxBytes, options.what)
-    }, options)
+    return requestBytesWith((body, requestOptions) => this.request(body, requestOptions), bytes, options)
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,7 @@ import {
   quicLogger,
   serverCrypto,
 } from './quic-settings.js'
+import {EndpointHub} from './endpoint-hub.js'
 import {withTimeout} from './with-timeout.js'
 
 export interface QuicEndpointInit {
@@ -46,10 +47,8 @@ export class QuicEndpoint implements Endpoint {
   private readonly logger: Logger
   private socket: TunedQuicSocket | undefined
   private server: QUICServer | undefined
-  private readonly live = new Set<QuicPeerConnection>()
+  private readonly hub: EndpointHub<QuicPeerConnection>
   private readonly wrappers = new WeakMap<QUICConnection, QuicPeerConnection>()
-  private readonly listeners = new Set<(connection: PeerConnection) => void>()
-  private streamHandler: StreamHandler | undefined
   private stopping = false
   /** The counters of the stopped socket, so traffic() still answers after stop(). */
   private lastTraffic: TrafficCounters = {bytes_in: 0, bytes_out: 0, datagrams_in: 0, datagrams_out: 0}
@@ -62,6 +61,7 @@ export class QuicEndpoint implements Endpoint {
   ) {
     this.settings = checkTransportSettings({...DEFAULT_TRANSPORT_SETTINGS, ...init.settings})
     this.log = components.log ?? defaultTransportLog()
+    this.hub = new EndpointHub(this.log)
     this.logger = quicLogger(this.log)
   }
 
@@ -108,16 +108,15 @@ export class QuicEndpoint implements Endpoint {
   }
 
   on(_event: 'connection', listener: (connection: PeerConnection) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+    return this.hub.on(listener)
   }
 
   onStream(handler: StreamHandler): void {
-    this.streamHandler = handler
+    this.hub.onStream(handler)
   }
 
   connections(): PeerConnection[] {
-    return [...this.live]
+    return [...this.hub.live]
   }
 
   offer(): TransportOffer {
@@ -173,7 +172,7 @@ export class QuicEndpoint implements Endpoint {
     const server = this.server
     const graceful = (async () => {
       await server?.stop({isApp: true, force: true})
-      await Promise.allSettled([...this.live].map((c) => c.close()))
+      await Promise.allSettled([...this.hub.live].map((c) => c.close()))
     })()
     await withTimeout(graceful, this.settings.stopTimeoutMs, 'closing QUIC connections').catch((error: unknown) => {
       this.log('warn', `${errorMessage(error)}; closing the socket anyway`)
@@ -182,7 +181,7 @@ export class QuicEndpoint implements Endpoint {
       this.log('warn', `could not close the QUIC socket: ${describeQuicError(error)}`)
     })
     server?.removeEventListener(quicEvents.EventQUICServerConnection.name, this.onServerConnection)
-    this.live.clear()
+    this.hub.live.clear()
     this.lastTraffic = {...socket.traffic}
     this.socket = undefined
     this.server = undefined
@@ -198,13 +197,7 @@ export class QuicEndpoint implements Endpoint {
       void connection.stop({isApp: true, force: true}).catch(() => undefined)
       return
     }
-    for (const listener of this.listeners) {
-      try {
-        listener(adopted)
-      } catch (error) {
-        this.log('error', `a connection listener failed for peer at ${adopted.label}: ${errorMessage(error)}`)
-      }
-    }
+    this.hub.announce(adopted)
   }
 
   /** Listens for the peer's streams from the connection's first packet on. */
@@ -244,13 +237,12 @@ export class QuicEndpoint implements Endpoint {
     const direction = connection.type === 'client' ? 'outbound' : 'inbound'
     const wrapped = new QuicPeerConnection(connection, direction, {
       log: this.log,
-      streamHandler: () => this.streamHandler,
+      streamHandler: this.hub.streamHandler,
       stop: () => connection.stop({isApp: true, force: true}),
     })
     this.wrappers.set(connection, wrapped)
-    this.live.add(wrapped)
+    this.hub.keep(wrapped, connection.closedP)
     // Kept until quiche lets go (closedP), not only until it stops: stop() waits for stragglers.
-    void connection.closedP.then(() => this.live.delete(wrapped))
     return wrapped
   }
 }

@@ -1,7 +1,7 @@
 // What both peer transports (QUIC and portable) do alike around a request's body: run it as a
 // promise, and read a whole answer under a size bound.
 import {LanspreadError} from '../errors.js'
-import type {ByteStream} from './endpoint.js'
+import type {ByteStream, RequestOptions} from './endpoint.js'
 
 /** Largest answer requestBytes() keeps in memory unless told otherwise (a frame's cap). */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -22,4 +22,18 @@ export async function readAll(stream: ByteStream, maxBytes = DEFAULT_MAX_RESPONS
     chunks.push(chunk)
   }
   return Buffer.concat(chunks, total)
+}
+
+/** One request whose body writes `bytes` and reads the whole answer: requestBytes() of both transports. */
+export function requestBytesWith(
+  request: <T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions) => Promise<T>,
+  bytes: Uint8Array,
+  options: RequestOptions & {maxBytes?: number},
+): Promise<Uint8Array> {
+  return request(async (stream) => {
+    const writer = stream.writable.getWriter()
+    await writer.write(bytes)
+    await writer.close()
+    return readAll(stream, options.maxBytes, options.what)
+  }, options)
 }

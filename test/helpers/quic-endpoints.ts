@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {onTestFinished} from 'vitest'
-import type {ByteStream, Endpoint, TransportName, TransportSettings} from '../../src/transport/endpoint.js'
+import type {ByteStream, Endpoint, PeerConnection, TransportName, TransportSettings} from '../../src/transport/endpoint.js'
 import {PortableEndpoint} from '../../src/transport/portable.js'
 import {type TlsIdentity, loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
@@ -85,4 +85,14 @@ function decodeProcAddress(field: string): string {
   const words = hex.match(/.{8}/g)!.map((w) => Buffer.from(w, 'hex').reverse().toString('hex'))
   const groups = words.join('').match(/.{4}/g)!
   return `[${groups.join(':')}]:${port}`
+}
+
+/** The next incoming connection of an endpoint. */
+export function nextConnection(endpoint: {on(event: 'connection', l: (c: PeerConnection) => void): () => void}): Promise<PeerConnection> {
+  return new Promise((resolve) => {
+    const off = endpoint.on('connection', (c) => {
+      off()
+      resolve(c)
+    })
+  })
 }

@@ -5,23 +5,14 @@ import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
-import type {PeerConnection, TransportName, TransportSettings} from '../../src/transport/endpoint.js'
+import type {TransportName, TransportSettings} from '../../src/transport/endpoint.js'
 import {chooseConnection} from '../../src/transport/choose-connection.js'
 import {REPO_ROOT} from '../helpers/cli.js'
 import {failOnEscapedErrors} from '../helpers/escaped-errors.js'
-import {echoHandler, startEndpointOf} from '../helpers/quic-endpoints.js'
+import {echoHandler, nextConnection, startEndpointOf} from '../helpers/quic-endpoints.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 
 const echo = echoHandler('echo:')
-
-function nextConnection(endpoint: {on(event: 'connection', l: (c: PeerConnection) => void): () => void}): Promise<PeerConnection> {
-  return new Promise((resolve) => {
-    const off = endpoint.on('connection', (c) => {
-      off()
-      resolve(c)
-    })
-  })
-}
 
 const request = {timeoutMs: 5_000, what: 'test request'}
 

@@ -1,21 +1,11 @@
 // What only the QUIC endpoint does: one UDP socket for serving and dialling, its settings checked;
 // the contract both transports keep is test/transport/endpoint-contract.test.ts.
 import {describe, expect, it} from 'vitest'
-import type {PeerConnection} from '../../src/transport/endpoint.js'
 import {QuicEndpoint} from '../../src/transport/quic.js'
 import {failOnEscapedErrors} from '../helpers/escaped-errors.js'
-import {echoHandler, startEndpoint, udpAddressesOfThisProcess} from '../helpers/quic-endpoints.js'
+import {echoHandler, nextConnection, startEndpoint, udpAddressesOfThisProcess} from '../helpers/quic-endpoints.js'
 
 const echo = echoHandler('echo:')
-
-function nextConnection(endpoint: {on(event: 'connection', l: (c: PeerConnection) => void): () => void}): Promise<PeerConnection> {
-  return new Promise((resolve) => {
-    const off = endpoint.on('connection', (c) => {
-      off()
-      resolve(c)
-    })
-  })
-}
 
 const request = {timeoutMs: 5_000, what: 'test request'}
 
