@@ -2,7 +2,7 @@
 // the contract of the QUIC endpoint (endpoint.ts): one request per stream, the same certificate
 // (pinned later by Admission), the same framing above. It runs where @matrixai/quic does not load.
 import http2, {type ClientHttp2Session, type Http2Session, type SecureServerOptions} from 'node:http2'
-import type {AddressInfo, Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import tls, {type TLSSocket} from 'node:tls'
 import {LanspreadError, errnoCode, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
@@ -97,7 +97,8 @@ export class PortableEndpoint implements Endpoint {
       })
     })
     this.server.on('error', (error) => this.log('warn', `portable transport server: ${errorMessage(error)}`))
-    const address = this.server.address() as AddressInfo
+    const address = this.server.address()
+    if (address === null || typeof address === 'string') throw new LanspreadError('internal', 'the portable transport server listens on no TCP address')
     this.bound = {host: address.address, port: address.port}
     return this.bound
   }
@@ -210,7 +211,9 @@ export class PortableEndpoint implements Endpoint {
   }
 
   private onSession(session: Http2Session): void {
-    const socket = session.socket as TLSSocket
+    const socket = session.socket
+    // A secure server's sessions always run over TLS; anything else is dropped, not trusted.
+    if (!(socket instanceof tls.TLSSocket)) return void session.destroy()
     this.gate.authenticated(socket)
     let adopted: PortablePeerConnection
     try {
