@@ -62,7 +62,7 @@ describe('scan without oclif', () => {
     const bundled = await runCli(['scan', '--json', '--games', lib.gamesDir])
     const loose = await execa('node', [path.join(copy, 'bin', 'run.js'), 'scan', '--json', '--games', lib.gamesDir], {
       reject: false,
-      env: {LANSPREAD_GAMES: ''},
+      env: {LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
       timeout: 20_000,
       stdin: 'ignore',
     })
@@ -88,7 +88,7 @@ describe('scan without oclif', () => {
         ['--import', path.join(REPO_ROOT, 'test/helpers/record-imports.mjs'), CLI, 'scan', '--json', '--games', lib.gamesDir],
         {
           reject: false,
-          env: {RECORD_IMPORTS_FILE: record, LANSPREAD_GAMES: ''},
+          env: {RECORD_IMPORTS_FILE: record, LANSPREAD_GAMES: '', LANSPREAD_MDNS: '0'},
           timeout: 20_000,
           stdin: 'ignore',
         },

@@ -17,12 +17,7 @@ export interface TestEndpoint {
 }
 
 export async function startEndpoint(settings: Partial<TransportSettings> = {}): Promise<TestEndpoint> {
-  const identity = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
-  const logs: string[] = []
-  const endpoint = new QuicEndpoint({certificate: identity, settings}, {log: (level, message) => logs.push(`${level}: ${message}`)})
-  onTestFinished(() => endpoint.stop())
-  const {port} = await endpoint.start({host: '127.0.0.1', port: 0})
-  return {endpoint, identity, port, logs}
+  return started((identity, log) => new QuicEndpoint({certificate: identity, settings}, {log}))
 }
 
 export interface AnyTestEndpoint {
@@ -35,9 +30,16 @@ export interface AnyTestEndpoint {
 /** An endpoint of either transport, for the tests every transport must pass (the contract suite). */
 export async function startEndpointOf(kind: TransportName, settings: Partial<TransportSettings> = {}): Promise<AnyTestEndpoint> {
   if (kind === 'quic') return startEndpoint(settings)
+  return started((identity, log) => new PortableEndpoint({certificate: identity, settings}, {log}))
+}
+
+/** Makes an endpoint with a fresh identity and a log the test can read, listening on loopback; stopped after the test. */
+async function started<E extends Endpoint>(
+  make: (identity: TlsIdentity, log: (level: string, message: string) => void) => E,
+): Promise<{endpoint: E; identity: TlsIdentity; port: number; logs: string[]}> {
   const identity = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
   const logs: string[] = []
-  const endpoint = new PortableEndpoint({certificate: identity, settings}, {log: (level, message) => logs.push(`${level}: ${message}`)})
+  const endpoint = make(identity, (level, message) => logs.push(`${level}: ${message}`))
   onTestFinished(() => endpoint.stop())
   const {port} = await endpoint.start({host: '127.0.0.1', port: 0})
   return {endpoint, identity, port, logs}
