@@ -6,7 +6,7 @@ import {LanspreadError, errorMessage} from '../errors.js'
 import type {GameManifest} from '../protocol/messages.js'
 import {type BulkConnectOptions, type BulkTlsConnection, connectBulk} from '../transport/bulk-tls-client.js'
 import type {BulkTlsSettings} from '../transport/bulk-tls.js'
-import type {Certificate} from '../transport/quic-settings.js'
+import type {Certificate} from '../transport/transport-settings.js'
 import type {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import type {ChunkReply, ChunkRequest, GameSource, SourceTransport} from './game-source.js'
 

@@ -3,7 +3,7 @@
 import {LanspreadError, errnoCode} from '../errors.js'
 import type {GameServer} from '../serving/game-server.js'
 import {BulkTlsServer} from '../transport/bulk-tls-server.js'
-import type {Certificate} from '../transport/quic-settings.js'
+import type {Certificate} from '../transport/transport-settings.js'
 import type {PeerTable} from './peer-table.js'
 import type {LogLevel} from './runtime-view.js'
 

@@ -5,7 +5,7 @@ import {LanspreadError} from '../errors.js'
 import type {TransportLog, TransportSettings} from '../transport/endpoint.js'
 import {PortableEndpoint} from '../transport/portable.js'
 import {loadQuic} from '../transport/quic-loader.js'
-import type {Certificate} from '../transport/quic-settings.js'
+import type {Certificate} from '../transport/transport-settings.js'
 import {TransportSet} from '../transport/transport-set.js'
 import type {TransportMode} from '../words/transports.js'
 

@@ -11,7 +11,7 @@ import {fromWireError} from '../protocol/wire-errors.js'
 import {type BulkReply, BulkReplyReader} from './bulk-reply-reader.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
 import {type RequestChannel, ask} from './framed-request.js'
-import type {Certificate} from './quic-settings.js'
+import type {Certificate} from './transport-settings.js'
 import {TIMEOUT_HINT, withTimeout} from './with-timeout.js'
 
 export interface BulkConnectOptions {

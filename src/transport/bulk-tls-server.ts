@@ -16,7 +16,7 @@ import type {TransportLog} from './endpoint.js'
 import {type AnswerChannel, type FramedReply, answerOne} from './framed-request.js'
 import {HandshakeGate} from './handshake-gate.js'
 import type {PinStore} from './pins.js'
-import type {Certificate} from './quic-settings.js'
+import type {Certificate} from './transport-settings.js'
 
 /**
  * A request in, a reply out (and a chunk's raw bytes): the serving layer's GameRequestHandler

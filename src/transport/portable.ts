@@ -20,7 +20,7 @@ import type {
 import {HandshakeGate} from './handshake-gate.js'
 import {PortablePeerConnection} from './portable-connection.js'
 import {DEFAULT_PORTABLE_LIMITS, type PortableLimits, portableSessionSettings, widenConnectionWindow} from './portable-settings.js'
-import {DEFAULT_TRANSPORT_SETTINGS, type Certificate, checkTransportSettings, defaultTransportLog} from './quic-settings.js'
+import {DEFAULT_TRANSPORT_SETTINGS, type Certificate, checkTransportSettings, defaultTransportLog} from './transport-settings.js'
 import {EndpointHub} from './endpoint-hub.js'
 import {withTimeout} from './with-timeout.js'
 

@@ -3,7 +3,7 @@
 // LANSPREAD_QUIC=0 makes it look missing, which is how the tests prove that path here.
 import {errorMessage} from '../errors.js'
 import type {Endpoint, TransportLog, TransportSettings} from './endpoint.js'
-import type {Certificate} from './quic-settings.js'
+import type {Certificate} from './transport-settings.js'
 
 export interface QuicEndpointFactory {
   create(init: {certificate: Certificate; settings?: Partial<TransportSettings>}, components: {log?: TransportLog}): Endpoint

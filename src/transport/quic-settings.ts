@@ -3,37 +3,10 @@
 import {X509Certificate, createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import Logger, {Handler, LogLevel, formatting} from '@matrixai/logger'
 import type {QUICConfig, QUICServerCrypto, QUICClientCrypto, TLSVerifyCallback} from '@matrixai/quic'
-import {LanspreadError} from '../errors.js'
 import type {TransportLog, TransportSettings} from './endpoint.js'
+import type {Certificate} from './transport-settings.js'
 
 export const ALPN = 'lanspread/1'
-
-export const DEFAULT_TRANSPORT_SETTINGS: TransportSettings = {
-  // Twice the runtime's 30 s quiet-period ping: a live peer is pinged well before, a dead one
-  // is noticed within a minute, before the 90 s stale timeout removes it from the table.
-  maxIdleTimeoutMs: 60_000,
-  keepAliveIntervalMs: 20_000,
-  dialTimeoutMs: 10_000,
-  udpPayloadBytes: 1472,
-  udpBufferBytes: 4 * 1024 * 1024,
-  stopTimeoutMs: 2_000,
-}
-
-/** Settings @matrixai/quic would reject later (or silently never time out with), refused up front. */
-export function checkTransportSettings(settings: TransportSettings): TransportSettings {
-  const {maxIdleTimeoutMs, keepAliveIntervalMs, udpPayloadBytes} = settings
-  const problem = !(maxIdleTimeoutMs > 0)
-    ? 'the idle timeout must be above 0 (0 would keep dead peers forever)'
-    : !(keepAliveIntervalMs > 0 && keepAliveIntervalMs < maxIdleTimeoutMs)
-      ? 'the keep-alive interval must be above 0 and below the idle timeout'
-      : !(udpPayloadBytes >= 1200 && udpPayloadBytes <= 65527)
-        ? 'the UDP payload must be 1200 to 65527 bytes'
-        : undefined
-  if (problem) {
-    throw new LanspreadError('invalid_input', `invalid transport settings: ${problem} (got ${JSON.stringify(settings)})`)
-  }
-  return settings
-}
 
 /** TLS alert "bad_certificate" offset into QUIC's crypto error range (CryptoError.BadCertificate). */
 const BAD_CERTIFICATE = 298
@@ -48,11 +21,6 @@ export const acceptAnyCertificate: TLSVerifyCallback = async (certs) => {
   } catch {
     return BAD_CERTIFICATE
   }
-}
-
-export interface Certificate {
-  certPem: string
-  keyPem: string
 }
 
 export function quicConfig(settings: TransportSettings, certificate: Certificate): Partial<QUICConfig> & {key: string; cert: string} {
@@ -116,8 +84,4 @@ class ForwardingHandler extends Handler {
   emit(): void {
     // handle() forwards with the level; nothing is written here.
   }
-}
-
-export function defaultTransportLog(): TransportLog {
-  return (level, message) => process.stderr.write(`lanspread ${level}: ${message}\n`)
 }

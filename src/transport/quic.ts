@@ -18,16 +18,8 @@ import type {
 } from './endpoint.js'
 import {QuicPeerConnection, describeQuicError} from './quic-connection.js'
 import {TunedQuicSocket} from './quic-patches.js'
-import {
-  DEFAULT_TRANSPORT_SETTINGS,
-  type Certificate,
-  checkTransportSettings,
-  clientCrypto,
-  defaultTransportLog,
-  quicConfig,
-  quicLogger,
-  serverCrypto,
-} from './quic-settings.js'
+import {clientCrypto, quicConfig, quicLogger, serverCrypto} from './quic-settings.js'
+import {DEFAULT_TRANSPORT_SETTINGS, type Certificate, checkTransportSettings, defaultTransportLog} from './transport-settings.js'
 import {EndpointHub} from './endpoint-hub.js'
 import {withTimeout} from './with-timeout.js'
 

@@ -8,7 +8,8 @@ import {QUICClient, QUICConnection, QUICConnectionMap, QUICServer, QUICSocket, e
 import {afterEach, describe, expect, it} from 'vitest'
 import {loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {PATCHED_QUIC_VERSION, QUIC_PATCHES, type QuicPatchName, TunedQuicSocket} from '../../src/transport/quic-patches.js'
-import {DEFAULT_TRANSPORT_SETTINGS, clientCrypto, quicConfig, quicLogger, serverCrypto} from '../../src/transport/quic-settings.js'
+import {clientCrypto, quicConfig, quicLogger, serverCrypto} from '../../src/transport/quic-settings.js'
+import {DEFAULT_TRANSPORT_SETTINGS} from '../../src/transport/transport-settings.js'
 import {REPO_ROOT} from '../helpers/cli.js'
 import {makeTempDir} from '../helpers/temp-library.js'
 
