@@ -184,7 +184,12 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     }
     const table = new PeerTable()
     // A Have waits for the peer no longer than any request; a follower that does not take it is dropped.
-    const downloads = new RunningDownloads((connection, message, peer) => tell(connection, message, {timeoutMs: settings.requestTimeoutMs, peer}))
+    const downloads = new RunningDownloads((connection, message, peer) => tell(connection, message, {timeoutMs: settings.requestTimeoutMs, peer}), {
+      announced: (id, contentHash) => {
+        const summary = library.summary(id)
+        return summary?.availability === 'downloading' && summary.content_hash === contentHash
+      },
+    })
     const games = new GameServer(
       {permitWaitMs: settings.requestTimeoutMs, permitHoldMs: 3 * settings.requestTimeoutMs},
       {library, operations, log, partials: downloads},
@@ -214,7 +219,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     sessions.handle('GetGame', games.handle)
     sessions.handle('GetChunk', games.handle)
     sessions.handlePeer('GetChunkMap', (message, peerId, connection) =>
-      message.type === 'GetChunkMap' ? downloads.chunkMap(message, peerId, connection) : undefined,
+      message.type === 'GetChunkMap' ? downloads.answer(message, peerId, connection) : undefined,
     )
     sessions.handlePeer('Have', (message, peerId) => {
       if (message.type === 'Have') downloads.have(message, peerId)

@@ -50,7 +50,7 @@ function fakeConnection(): PeerConnection & {end(): void} {
 
 function registry(batchMs = 20) {
   const sent: {peer: string; message: Have}[] = []
-  const downloads = new RunningDownloads(async (_connection, message, peer) => void sent.push({peer, message}), batchMs)
+  const downloads = new RunningDownloads(async (_connection, message, peer) => void sent.push({peer, message}), {batchMs})
   return {downloads, sent}
 }
 
@@ -121,14 +121,17 @@ describe('RunningDownloads', () => {
       ['flaky', 1],
       ['gone', 99],
     ])
-    const downloads = new RunningDownloads(async (_connection, message, peer) => {
-      const left = failFor.get(peer) ?? 0
-      if (left > 0) {
-        failFor.set(peer, left - 1)
-        throw new Error(`${peer} did not take the Have`)
-      }
-      sent.push({peer, chunks: message.chunks})
-    }, 20)
+    const downloads = new RunningDownloads(
+      async (_connection, message, peer) => {
+        const left = failFor.get(peer) ?? 0
+        if (left > 0) {
+          failFor.set(peer, left - 1)
+          throw new Error(`${peer} did not take the Have`)
+        }
+        sent.push({peer, chunks: message.chunks})
+      },
+      {batchMs: 20},
+    )
     const {view, land} = fakeView(10)
     downloads.add(view)
     for (const peer of ['flaky', 'gone']) downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, peer, fakeConnection())
@@ -156,5 +159,30 @@ describe('RunningDownloads', () => {
     downloads.have({type: 'Have', id: 'h', content_hash: HASH, chunks: [2]}, 'p')
     expect(told).toEqual([['p', [1, 7]]])
     expect(() => downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [8]}, 'p')).toThrow(expect.objectContaining({code: 'protocol'}))
+  })
+
+  it('answers a GetChunkMap that came while its announced download was planning as soon as it registers', async () => {
+    let announced = true
+    const downloads = new RunningDownloads(async () => undefined, {announced: (id, content) => announced && id === 'g' && content === HASH, planWaitMs: 1_000})
+    const {view} = fakeView(8, [3])
+    const asked = performance.now()
+    const answer = downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())
+    await sleep(50)
+    downloads.add(view)
+    const map = await answer
+    expect(performance.now() - asked).toBeLessThan(900)
+    expect(chunkIndexes(decodeChunkBitmap(map.bitmap, map.chunk_count, 'p'))).toEqual([3])
+    // Not announced (another content, or no download): refused at once, without waiting.
+    announced = false
+    const refusedAt = performance.now()
+    await expect(downloads.answer({type: 'GetChunkMap', id: 'h', content_hash: HASH}, 'p', fakeConnection())).rejects.toMatchObject({code: 'not_downloaded'})
+    expect(performance.now() - refusedAt).toBeLessThan(500)
+  })
+
+  it('refuses a GetChunkMap whose announced download does not register within the wait', async () => {
+    const downloads = new RunningDownloads(async () => undefined, {announced: () => true, planWaitMs: 60})
+    const asked = performance.now()
+    await expect(downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())).rejects.toMatchObject({code: 'not_downloaded'})
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(50)
   })
 })

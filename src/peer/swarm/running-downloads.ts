@@ -23,6 +23,25 @@ export interface RunningDownload {
   end(): void
 }
 
+/**
+ * Longest a GetChunkMap waits for a download this peer has announced (its lock taken, its summary
+ * `downloading`) but whose plan is still being made: answered as soon as it registers, so the
+ * fetchers of a swarm that all start at once meet without polling each other.
+ */
+export const PLAN_WAIT_MS = 2_000
+
+/** GetChunkMaps waiting for a plan at once: a LAN party's fetchers, not a flood. */
+export const MAX_PLAN_WAITERS = 256
+
+/** Whether this peer's own library says it downloads `id` towards `contentHash` (its lock is taken). */
+export type DownloadAnnounced = (id: string, contentHash: string) => boolean
+
+interface Waiter {
+  id: string
+  contentHash: string
+  arrived(): void
+}
+
 interface Entry {
   view: DownloadView
   announcer: HaveAnnouncer
@@ -31,10 +50,11 @@ interface Entry {
 
 export class RunningDownloads implements PartialGames {
   private readonly running = new Map<string, Entry>()
+  private readonly waiters = new Set<Waiter>()
 
   constructor(
     private readonly send: SendHave,
-    private readonly batchMs = HAVE_BATCH_MS,
+    private readonly options: {batchMs?: number; announced?: DownloadAnnounced; planWaitMs?: number} = {},
   ) {}
 
   get(id: string): DownloadView | undefined {
@@ -44,8 +64,9 @@ export class RunningDownloads implements PartialGames {
   /** Registers a download once its plan is made (DownloadOptions.onStarted). One per game: the operation lock sees to it. */
   add(view: DownloadView): RunningDownload {
     this.running.get(view.id)?.announcer.stop()
-    const entry: Entry = {view, announcer: new HaveAnnouncer(view, this.send, this.batchMs), haves: undefined}
+    const entry: Entry = {view, announcer: new HaveAnnouncer(view, this.send, this.options.batchMs ?? HAVE_BATCH_MS), haves: undefined}
     this.running.set(view.id, entry)
+    for (const waiter of this.waiters) if (waiter.id === view.id && waiter.contentHash === view.manifest.content_hash) waiter.arrived()
     return {
       view,
       onHave: (listener) => void (entry.haves = listener),
@@ -55,6 +76,15 @@ export class RunningDownloads implements PartialGames {
         if (this.running.get(view.id) === entry) this.running.delete(view.id)
       },
     }
+  }
+
+  /**
+   * A peer's GetChunkMap: a download announced but not yet registered (its plan being made) is
+   * waited for, up to PLAN_WAIT_MS, then answered as `chunkMap` does.
+   */
+  async answer(request: GetChunkMap, peerId: string, connection: PeerConnection): Promise<ChunkMap> {
+    if (this.entryFor(request.id, request.content_hash) === undefined) await this.planned(request.id, request.content_hash)
+    return this.chunkMap(request, peerId, connection)
   }
 
   /** Answers a GetChunkMap, and makes the asking peer follow the download's Haves. */
@@ -86,6 +116,21 @@ export class RunningDownloads implements PartialGames {
     const problem = chunkIndexesProblem(message.chunks, entry.view.chunkCount)
     if (problem !== undefined) throw protocolViolation(peerId, `Have of game ${message.id}: ${problem}`)
     entry.haves?.(peerId, message.chunks)
+  }
+
+  /** Resolves once the download of `id` towards `contentHash` registers, if this peer announced it, or after PLAN_WAIT_MS. */
+  private planned(id: string, contentHash: string): Promise<void> {
+    if (this.options.announced?.(id, contentHash) !== true || this.waiters.size >= MAX_PLAN_WAITERS) return Promise.resolve()
+    return new Promise((resolve) => {
+      const waiter: Waiter = {id, contentHash, arrived: () => settle()}
+      const timer = setTimeout(() => settle(), this.options.planWaitMs ?? PLAN_WAIT_MS)
+      const settle = (): void => {
+        clearTimeout(timer)
+        this.waiters.delete(waiter)
+        resolve()
+      }
+      this.waiters.add(waiter)
+    })
   }
 
   private entryFor(id: string, contentHash: string): Entry | undefined {

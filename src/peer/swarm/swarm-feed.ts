@@ -21,10 +21,11 @@ import type {RunningDownload} from './running-downloads.js'
 export const MAX_SWARM_SOURCES = 32
 
 /**
- * A peer publishes `downloading` when it takes the game's lock, and answers GetChunkMap only
- * once its plan is made (its chunks on disk checked, which takes long for a large resumed
- * game): a peer asked in between refuses, and is asked again after 250 ms, doubling up to 4 s,
- * for about a minute in all.
+ * A peer publishes `downloading` when it takes the game's lock, and answers GetChunkMap once
+ * its plan is made (its chunks on disk checked), holding the request meanwhile for up to
+ * PLAN_WAIT_MS (running-downloads.ts): fetchers that start together meet at once. A large
+ * resumed game takes longer: that refusal is asked again after 250 ms, doubling up to 4 s, for
+ * about a minute in all.
  */
 const JOIN_RETRY_FIRST_MS = 250
 const JOIN_RETRY_MAX_MS = 4_000
