@@ -6,12 +6,14 @@ import {createReadStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {CHUNK_SIZE} from '../src/config.js'
+import {chunkSizeFor} from '../src/library/chunk-size.js'
 import {blake3Backend, loadNativeBackend} from '../src/library/blake3.js'
 import {hashFile} from '../src/library/content-hashes.js'
 import type {ManifestFile} from '../src/library/manifest.js'
 
 const TOTAL_MIB = Number(process.env.BENCH_HASH_MIB ?? 512)
+// The chunk size a game of this size gets (library/chunk-size.ts).
+const CHUNK_SIZE = chunkSizeFor(TOTAL_MIB * 1024 * 1024)
 const ROUNDS = Number(process.env.BENCH_HASH_ROUNDS ?? 5)
 /** Mostly large archives, plus small files so per-file costs show too. */
 const SMALL_FILES = 64

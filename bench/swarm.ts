@@ -225,6 +225,7 @@ class SwarmBench {
       // Read before the serves retire: when each download started and ended in its serve.
       const ends = group.map((host) => eventAt(host, 'operation_finished'))
       const starts = outcomes.map((o, i) => ends[i]! - o.game!.elapsed_ms)
+      if (process.env.BENCH_SWARM_TRACE) traceTimeline(group, Math.min(...starts), this.seed)
       return {
         outcomes,
         txBytes,
@@ -375,6 +376,42 @@ function named(text: string, names: Map<string, string>): string {
 }
 
 /** When (performance.now()) a host's serve reported this operation event for the game. */
+/** Each fetcher's MiB done every 0.5 s from the first download's start (stderr), and its MiB from the seed. */
+function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
+  const sums: [number, number][] = []
+  for (const host of group) {
+    const progress = (host.serve?.events ?? []).filter((e) => e.event === 'download_progress' && e.id === GAME_ID)
+    const cells: string[] = []
+    for (let t = 250; t <= 10_000; t += 250) {
+      const last = progress.findLast((e) => e.at - t0 <= t)
+      if (!last) {
+        cells.push('  .')
+        continue
+      }
+      const sources = Array.isArray(last.sources) ? (last.sources as {peer_id: string; bytes: number}[]) : []
+      const fromSeed = sources.find((s) => s.peer_id === seed.serve?.peerId)?.bytes ?? 0
+      const k = t / 250 - 1
+      sums[k] = [(sums[k]?.[0] ?? 0) + Number(last.done_bytes), (sums[k]?.[1] ?? 0) + fromSeed]
+      cells.push(`${String(Math.round(Number(last.done_bytes) / MiB)).padStart(3)}/${String(Math.round(fromSeed / MiB)).padStart(2)}`)
+    }
+    process.stderr.write(`${host.name.padEnd(4)} ${cells.join(' ')}\n`)
+    const seen = new Map<string, [number, number]>()
+    for (const e of progress) {
+      for (const source of (e.sources ?? []) as {peer_id: string; bytes: number}[]) {
+        const known = seen.get(source.peer_id) ?? [e.at - t0, Number.NaN]
+        if (source.bytes > 0 && Number.isNaN(known[1])) known[1] = e.at - t0
+        seen.set(source.peer_id, known)
+      }
+    }
+    process.stderr.write(
+      `  sources (joined/first bytes, s): ${[...seen].map(([peer, [a, b]]) => `${peer.slice(0, 4)} ${(a / 1000).toFixed(2)}/${(b / 1000).toFixed(2)}`).join(', ')}\n`,
+    )
+  }
+  process.stderr.write(
+    `sum  ${sums.map((c) => (c ? `${String(Math.round(c[0] / MiB)).padStart(3)}/${String(Math.round(c[1] / MiB)).padStart(2)}` : '  .')).join(' ')}\n`,
+  )
+}
+
 function eventAt(host: Host, event: string): number {
   const found = host.serve?.events.find((e) => e.event === event && e.id === GAME_ID)
   return found ? found.at : Number.NaN

@@ -47,8 +47,9 @@ export function resolvePaths(options: PathOptions = {}): LanspreadPaths {
   }
 }
 
-/** Fixed size of a content-hash chunk; recorded in every manifest so it can change later. */
-export const CHUNK_SIZE = 4 * 1024 * 1024
+/** The smallest and largest chunk of a manifest (library/chunk-size.ts picks one per game). */
+export const MIN_CHUNK_SIZE = 1024 * 1024
+export const MAX_CHUNK_SIZE = 4 * 1024 * 1024
 
 /** How many game folders a scan reads at once. */
 export const SCAN_CONCURRENCY = 32

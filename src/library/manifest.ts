@@ -3,9 +3,9 @@
 // manifest_hash is the BLAKE3 of a canonical encoding of (path, size) pairs only.
 import type {Stats} from 'node:fs'
 import path from 'node:path'
-import {CHUNK_SIZE} from '../config.js'
 import {listEntries, lstatOrNull} from '../fs/stat.js'
 import {blake3Hex} from './blake3.js'
+import {chunkSizeFor} from './chunk-size.js'
 import {compareCodeUnits} from './fingerprint.js'
 import {isReservedName} from './layout.js'
 import type {Manifest, ManifestFile} from './schemas.js'
@@ -14,12 +14,12 @@ export type {Manifest, ManifestFile} from './schemas.js'
 
 const MANIFEST_ENCODING_VERSION = 'lanspread-manifest-v1'
 
-/** Walks a game root and returns its manifest. */
-export async function readManifest(root: string, chunkSize = CHUNK_SIZE): Promise<Manifest> {
+/** Walks a game root and returns its manifest; its chunk size follows from the game's size unless given. */
+export async function readManifest(root: string, chunkSize?: number): Promise<Manifest> {
   const files: ManifestFile[] = []
   await walk(root, '', files)
   files.sort((a, b) => compareCodeUnits(a.path, b.path))
-  return {chunk_size: chunkSize, files}
+  return {chunk_size: chunkSize ?? chunkSizeFor(files.reduce((sum, file) => sum + file.size, 0)), files}
 }
 
 async function walk(root: string, relativeDir: string, out: ManifestFile[]): Promise<void> {

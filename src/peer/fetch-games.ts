@@ -1,7 +1,7 @@
 // `fetch` inside the runtime: for each game, every known peer whose library lists it becomes
 // a source (bulk TLS for chunk bytes when the peer offers it, QUIC otherwise), the downloader
 // picks the manifest and spreads the chunks, and an optional install follows.
-import {CHUNK_SIZE} from '../config.js'
+import {MAX_CHUNK_SIZE} from '../config.js'
 import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
 import {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {type DownloadResult, downloadGame} from '../download/downloader.js'
@@ -63,7 +63,7 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
   const sources: GameSource[] = []
   // One pool for every source of the game: chunk buffers are reused, not allocated per chunk,
   // and page-aligned so the downloader writes them with O_DIRECT.
-  const buffers = new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true})
+  const buffers = new ChunkBufferPool(MAX_CHUNK_SIZE, undefined, {pageAligned: true})
   try {
     const candidates: SourceCandidate[] = []
     let unreachable = 0

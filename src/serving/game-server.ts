@@ -4,7 +4,7 @@
 // is served from its download: that manifest, and only the chunks verified so far (SPEC §5.1).
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {CHUNK_SIZE} from '../config.js'
+import {MAX_CHUNK_SIZE} from '../config.js'
 import {LanspreadError, errnoCode, ioError} from '../errors.js'
 import {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {contentHashOf} from '../library/content-hashes.js'
@@ -86,7 +86,7 @@ export class GameServer {
     private readonly components: GameServerComponents,
   ) {
     this.permits = components.permits ?? new ChunkPermits()
-    this.buffers = components.buffers ?? new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, FREE_REPLY_BUFFERS)
+    this.buffers = components.buffers ?? new ChunkBufferPool(FRAME_ROOM + MAX_CHUNK_SIZE, FREE_REPLY_BUFFERS)
     this.uploads = new UploadLog(components.log ?? (() => {}))
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import * as tar from 'tar'
 import {describe, expect, it, vi} from 'vitest'
 import {extractTar} from '../../src/ops/extract/tar.js'
-import {CHUNK_SIZE} from '../../src/config.js'
+import {MAX_CHUNK_SIZE} from '../../src/config.js'
 import {isPageAligned} from '../../src/util/aligned-memory.js'
 import {AlignedBuffers, ChunkBufferPool, MAX_ALIGNED_BUFFERS} from '../../src/util/chunk-buffer-pool.js'
 import v8 from 'node:v8'
@@ -58,12 +58,12 @@ describe('download memory', () => {
 // major GC nothing prompts: serve's RSS grew by each fetch's pool (bench:memory). They are shared.
 describe('page-aligned chunk buffers', () => {
   it('a pool per fetch, as fetchGames makes, hands out the buffers of the pools before it', () => {
-    const lent = (pool: ChunkBufferPool, n: number) => Array.from({length: n}, () => pool.take(CHUNK_SIZE))
-    const first = lent(new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true}), 6)
+    const lent = (pool: ChunkBufferPool, n: number) => Array.from({length: n}, () => pool.take(MAX_CHUNK_SIZE))
+    const first = lent(new ChunkBufferPool(MAX_CHUNK_SIZE, undefined, {pageAligned: true}), 6)
     for (const lease of first) lease.release()
     const memories = new Set(first.map((lease) => lease.buffer.buffer))
     for (let fetch = 0; fetch < 3; fetch++) {
-      const leases = lent(new ChunkBufferPool(CHUNK_SIZE, undefined, {pageAligned: true}), 6)
+      const leases = lent(new ChunkBufferPool(MAX_CHUNK_SIZE, undefined, {pageAligned: true}), 6)
       for (const lease of leases) {
         expect(isPageAligned(lease.buffer)).toBe(true)
         expect(memories.has(lease.buffer.buffer)).toBe(true) // no new memory: the first fetch's

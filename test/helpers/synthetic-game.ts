@@ -1,20 +1,21 @@
-// A synthetic game for the fetch benchmarks: files of random bytes in whole 4 MiB chunks, no
-// two chunks alike (nothing can be reused), written fast from one random block.
+// A synthetic game for the fetch benchmarks: files of random bytes in whole 1 MiB pieces, no
+// two alike (nothing can be reused at any chunk size), written fast from one random block.
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import {MIN_CHUNK_SIZE} from '../../src/config.js'
 
 export const MiB = 1024 * 1024
-/** The manifest's chunk size (SPEC §2.2). */
-export const CHUNK = 4 * MiB
+/** The chunk size of every game a test writes (library/chunk-size.ts: games up to 4 GiB). */
+export const CHUNK = MIN_CHUNK_SIZE
 
 /**
- * Writes `files` files of `mib` MiB in all and version.ini into `root`. A random 16 MiB block is
- * reused for speed, but every 4 MiB chunk starts with its own 32 random bytes.
+ * Writes `files` files of `mib` MiB in all and version.ini into `root`. A random 4 MiB block is
+ * reused for speed, but every 1 MiB piece starts with its own 32 random bytes.
  */
 export async function writeGame(root: string, files: number, mib: number, version: string): Promise<{name: string; size: number}[]> {
   await fs.mkdir(root, {recursive: true})
-  const block = randomBytes(16 * MiB)
+  const block = randomBytes(4 * CHUNK)
   const size = (mib * MiB) / files
   const written = []
   let chunkIndex = 0

@@ -2,7 +2,7 @@ import {createHash} from 'blake3-wasm'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {CHUNK_SIZE} from '../../src/config.js'
+import {MIN_CHUNK_SIZE} from '../../src/config.js'
 import {fileHashOf} from '../../src/library/content-hashes.js'
 import {Library} from '../../src/library/library.js'
 import type {ActiveOperation} from '../../src/library/summary.js'
@@ -30,7 +30,7 @@ function pattern(length: number, seed = 0): Buffer {
   return data
 }
 
-const BIG = pattern(CHUNK_SIZE + 1000)
+const BIG = pattern(MIN_CHUNK_SIZE + 1000)
 
 async function setup(options: {catalog?: string[]; permits?: ChunkPermits; waitMs?: number; holdMs?: number; buffers?: ChunkBufferPool} = {}) {
   const lib = await makeTempLibrary((options.catalog ?? ['g']).map((id) => ({id, name: id})))
@@ -65,10 +65,10 @@ describe('GameServer: GetGame', () => {
     expect(manifest.files.map((file) => file.path)).toEqual(['data/big.bin', 'small.txt', 'version.ini'])
     const big = manifest.files[0]!
     expect(big.size).toBe(BIG.length)
-    expect(big.chunks).toEqual([hex(BIG.subarray(0, CHUNK_SIZE)), hex(BIG.subarray(CHUNK_SIZE))])
+    expect(big.chunks).toEqual([hex(BIG.subarray(0, MIN_CHUNK_SIZE)), hex(BIG.subarray(MIN_CHUNK_SIZE))])
     expect(big.hash).toBe(fileHashOf(big.chunks))
     expect(manifest.files[1]!.chunks).toEqual([hex(Buffer.from('hello'))])
-    expect(manifest.chunk_size).toBe(CHUNK_SIZE)
+    expect(manifest.chunk_size).toBe(MIN_CHUNK_SIZE)
     expect(manifest.content_hash).toBe(contentHash(manifest))
   })
 
@@ -138,8 +138,8 @@ describe('GameServer: GetChunk', () => {
   it('serves whole chunks with the BLAKE3 of the bytes read', async () => {
     const {server} = await setup()
     const manifest = await manifestOf(server)
-    const second = await server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: CHUNK_SIZE, length: 1000}), 'peer')
-    expect(Buffer.from(second.raw!)).toEqual(BIG.subarray(CHUNK_SIZE))
+    const second = await server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: MIN_CHUNK_SIZE, length: 1000}), 'peer')
+    expect(Buffer.from(second.raw!)).toEqual(BIG.subarray(MIN_CHUNK_SIZE))
     expect(second.reply).toEqual({type: 'ChunkHeader', hash: manifest.files[0]!.chunks[1], length: 1000})
     expect(server.permitsInUse()).toBe(1)
     second.release?.()
@@ -161,10 +161,10 @@ describe('GameServer: GetChunk', () => {
     const manifest = await manifestOf(server)
     const big = {path: 'data/big.bin'}
     const cases: Partial<GetChunk>[] = [
-      {...big, offset: 1, length: CHUNK_SIZE},
-      {...big, offset: 2 * CHUNK_SIZE, length: 1},
-      {...big, offset: CHUNK_SIZE, length: 1001},
-      {...big, offset: CHUNK_SIZE, length: 999},
+      {...big, offset: 1, length: MIN_CHUNK_SIZE},
+      {...big, offset: 2 * MIN_CHUNK_SIZE, length: 1},
+      {...big, offset: MIN_CHUNK_SIZE, length: 1001},
+      {...big, offset: MIN_CHUNK_SIZE, length: 999},
       {...big, offset: 0, length: 10},
       {offset: 5, length: 1},
       {offset: 0, length: 6},
@@ -192,7 +192,7 @@ describe('GameServer: GetChunk', () => {
     expect(await refusal(server.getChunk(chunk(manifest), 'peer'))).toMatchObject({code: 'not_downloaded', message: expect.stringContaining('symbolic link')})
     await fs.rm(path.join(root, 'data'), {recursive: true})
     await fs.symlink(outside, path.join(root, 'data'))
-    const error = await refusal(server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: 0, length: CHUNK_SIZE}), 'peer'))
+    const error = await refusal(server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: 0, length: MIN_CHUNK_SIZE}), 'peer'))
     expect(error).toMatchObject({code: 'not_downloaded', message: expect.stringContaining('symbolic link')})
     expect(server.permitsInUse()).toBe(0)
   })
@@ -247,9 +247,9 @@ describe('GameServer: GetChunk', () => {
   it('hashes a chunk it has no content hash for (no GetGame yet), and takes the recorded one after', async () => {
     const {server, library} = await setup()
     const manifest_hash = library.summary('g')!.manifest_hash
-    const ask = chunk({manifest_hash} as GameManifest, {path: 'data/big.bin', offset: CHUNK_SIZE, length: 1000})
+    const ask = chunk({manifest_hash} as GameManifest, {path: 'data/big.bin', offset: MIN_CHUNK_SIZE, length: 1000})
     const first = await server.getChunk(ask, 'peer', {framed: true})
-    expect(first.reply).toEqual({type: 'ChunkHeader', hash: hex(BIG.subarray(CHUNK_SIZE)), length: 1000})
+    expect(first.reply).toEqual({type: 'ChunkHeader', hash: hex(BIG.subarray(MIN_CHUNK_SIZE)), length: 1000})
     first.release?.()
     const manifest = await manifestOf(server)
     const second = await server.getChunk(ask, 'peer', {framed: true})
@@ -258,15 +258,15 @@ describe('GameServer: GetChunk', () => {
   })
 
   it('puts a framed reply (its header frame, then the chunk) in one buffer the plane gives back', async () => {
-    const buffers = new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, 1)
+    const buffers = new ChunkBufferPool(FRAME_ROOM + MIN_CHUNK_SIZE, 1)
     const {server} = await setup({buffers})
     const manifest = await manifestOf(server)
-    const reply = await server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: 0, length: CHUNK_SIZE}), 'peer', {framed: true})
+    const reply = await server.getChunk(chunk(manifest, {path: 'data/big.bin', offset: 0, length: MIN_CHUNK_SIZE}), 'peer', {framed: true})
     const framed = Buffer.from(reply.framed!)
     const bodyLength = framed.readUInt32BE(0)
     expect(JSON.parse(framed.subarray(4, 4 + bodyLength).toString())).toEqual(reply.reply)
-    expect(reply.reply).toEqual({type: 'ChunkHeader', hash: manifest.files[0]!.chunks[0], length: CHUNK_SIZE})
-    expect(framed.subarray(4 + bodyLength).equals(BIG.subarray(0, CHUNK_SIZE))).toBe(true)
+    expect(reply.reply).toEqual({type: 'ChunkHeader', hash: manifest.files[0]!.chunks[0], length: MIN_CHUNK_SIZE})
+    expect(framed.subarray(4 + bodyLength).equals(BIG.subarray(0, MIN_CHUNK_SIZE))).toBe(true)
     expect(buffers.freeCount()).toBe(0)
     reply.release?.()
     expect(buffers.freeCount()).toBe(1)
@@ -274,26 +274,26 @@ describe('GameServer: GetChunk', () => {
   })
 
   it("never reuses a framed reply's buffer before the plane released it, even once its permit was taken back", async () => {
-    const buffers = new ChunkBufferPool(FRAME_ROOM + CHUNK_SIZE, 4)
+    const buffers = new ChunkBufferPool(FRAME_ROOM + MIN_CHUNK_SIZE, 4)
     const {server} = await setup({buffers, holdMs: 50})
     const manifest = await manifestOf(server)
     const big = (offset: number, length: number) => chunk(manifest, {path: 'data/big.bin', offset, length})
-    const slow = await server.getChunk(big(0, CHUNK_SIZE), 'slow', {framed: true})
+    const slow = await server.getChunk(big(0, MIN_CHUNK_SIZE), 'slow', {framed: true})
     const held = Buffer.from(slow.framed!)
     // The plane is still writing it (say, a slow socket) when the permit's timer takes the permit back.
     for (let i = 0; i < 100 && server.permitsInUse() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(server.permitsInUse()).toBe(0)
     const others = []
-    for (let i = 0; i < 3; i++) others.push(await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true}))
+    for (let i = 0; i < 3; i++) others.push(await server.getChunk(big(MIN_CHUNK_SIZE, 1000), 'fast', {framed: true}))
     for (const other of others) {
       expect(other.framed!.buffer).not.toBe(slow.framed!.buffer)
       other.release?.()
     }
-    for (let i = 0; i < 3; i++) (await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true})).release?.()
+    for (let i = 0; i < 3; i++) (await server.getChunk(big(MIN_CHUNK_SIZE, 1000), 'fast', {framed: true})).release?.()
     expect(Buffer.from(slow.framed!).equals(held)).toBe(true)
     // Released by the plane, it is reused.
     slow.release?.()
-    const reused = await server.getChunk(big(CHUNK_SIZE, 1000), 'fast', {framed: true})
+    const reused = await server.getChunk(big(MIN_CHUNK_SIZE, 1000), 'fast', {framed: true})
     expect(reused.framed!.buffer).toBe(slow.framed!.buffer)
     reused.release?.()
   })

@@ -1,5 +1,5 @@
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {CHUNK_SIZE} from '../../src/config.js'
+import {MIN_CHUNK_SIZE} from '../../src/config.js'
 import {BulkTlsGameSource} from '../../src/download/bulk-tls-game-source.js'
 import {QuicGameSource} from '../../src/download/quic-game-source.js'
 import {blake3Hex} from '../../src/library/blake3.js'
@@ -14,7 +14,7 @@ function pattern(length: number): Buffer {
 
 describe('serve: chunks over bulk TLS', () => {
   it('announces bulk-tls in Hello and serves full chunks over TLS to a peer it knows, checked against the pin', async () => {
-    const bytes = pattern(2 * CHUNK_SIZE + 1000)
+    const bytes = pattern(2 * MIN_CHUNK_SIZE + 1000)
     const a = await startPeer({games: {g: {'version.ini': '1.0\n'}}})
     await a.library.writeGame('g', {'data.bin': bytes})
     await a.runtime.library.refresh()
@@ -37,8 +37,8 @@ describe('serve: chunks over bulk TLS', () => {
     if (manifest === 'not_modified') throw new Error('unexpected NotModified')
     const file = manifest.files.find((f) => f.path === 'data.bin')!
     for (const [index, expected] of file.chunks.entries()) {
-      const offset = index * CHUNK_SIZE
-      const length = Math.min(CHUNK_SIZE, bytes.length - offset)
+      const offset = index * MIN_CHUNK_SIZE
+      const length = Math.min(MIN_CHUNK_SIZE, bytes.length - offset)
       const chunk = await source.getChunk({id: 'g', manifest_hash: manifest.manifest_hash, path: 'data.bin', offset, length})
       expect(blake3Hex(chunk.bytes)).toBe(expected)
       expect(Buffer.from(chunk.bytes).equals(bytes.subarray(offset, offset + length))).toBe(true)

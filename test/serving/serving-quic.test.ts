@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {CHUNK_SIZE} from '../../src/config.js'
+import {MIN_CHUNK_SIZE} from '../../src/config.js'
 import {BulkTlsGameSource} from '../../src/download/bulk-tls-game-source.js'
 import {QuicGameSource} from '../../src/download/quic-game-source.js'
 import {blake3Hex} from '../../src/library/blake3.js'
@@ -26,8 +26,8 @@ function pattern(length: number): Buffer {
 // QUIC moves a few MB/s with both ends in one process: the chunks a test waits for are the
 // small tail chunk; full 4 MiB chunks are only ever asked for by clients that stall or vanish.
 const TAIL = 64 * 1024
-const BIG = pattern(8 * CHUNK_SIZE + TAIL)
-const tailChunk = (game: GameManifest) => ({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: 8 * CHUNK_SIZE, length: TAIL})
+const BIG = pattern(8 * MIN_CHUNK_SIZE + TAIL)
+const tailChunk = (game: GameManifest) => ({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: 8 * MIN_CHUNK_SIZE, length: TAIL})
 const GAME = {'version.ini': '1.0\n', 'data/big.bin': BIG, 'readme.txt': 'read me', 'local/save.dat': 'mine'}
 
 /** A source (peer `a`) and a downloader (peer `b`) connected over QUIC on loopback. */
@@ -94,7 +94,7 @@ describe('serving games over QUIC', () => {
     expect(game.files[0]!.chunks).toEqual(content.content_hashes['data/big.bin']!.chunks)
     expect(await source.getGame('g', game.content_hash)).toBe('not_modified')
     const reply = await source.getChunk(tailChunk(game))
-    expect(Buffer.from(reply.bytes).equals(BIG.subarray(8 * CHUNK_SIZE))).toBe(true)
+    expect(Buffer.from(reply.bytes).equals(BIG.subarray(8 * MIN_CHUNK_SIZE))).toBe(true)
     expect(reply.hash).toBe(game.files[0]!.chunks[8])
     expect(blake3Hex(reply.bytes)).toBe(reply.hash)
     await eventually(() => a.runtime.games.permitsInUse() === 0, 'the permit given back')
@@ -108,9 +108,9 @@ describe('serving games over QUIC', () => {
     expect((await refusal(source.getGame('notcat'))).code).toBe('not_downloaded')
     expect((await refusal(chunk({path: 'missing.txt'}))).code).toBe('invalid_input')
     expect((await refusal(chunk({offset: 7, length: 1}))).code).toBe('invalid_input')
-    expect((await refusal(chunk({path: 'data/big.bin', offset: 9 * CHUNK_SIZE, length: 1}))).code).toBe('invalid_input')
-    expect((await refusal(chunk({path: 'data/big.bin', offset: 8 * CHUNK_SIZE, length: TAIL + 1}))).code).toBe('invalid_input')
-    expect((await refusal(chunk({path: 'data/big.bin', offset: 100, length: CHUNK_SIZE}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 9 * MIN_CHUNK_SIZE, length: 1}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 8 * MIN_CHUNK_SIZE, length: TAIL + 1}))).code).toBe('invalid_input')
+    expect((await refusal(chunk({path: 'data/big.bin', offset: 100, length: MIN_CHUNK_SIZE}))).code).toBe('invalid_input')
     expect((await refusal(chunk({manifest_hash: 'd'.repeat(64)}))).message).toContain('stale')
     expect((await refusal(chunk({id: 'notcat', path: 'x.bin', length: 1}))).code).toBe('not_downloaded')
     // a manifest file swapped for a link to a file outside the game
@@ -165,8 +165,8 @@ describe('serving games over QUIC', () => {
                 id: 'g',
                 manifest_hash: game.manifest_hash,
                 path: 'data/big.bin',
-                offset: (i % 8) * CHUNK_SIZE,
-                length: CHUNK_SIZE,
+                offset: (i % 8) * MIN_CHUNK_SIZE,
+                length: MIN_CHUNK_SIZE,
               }),
             )
             await writer.close()
@@ -233,8 +233,8 @@ describe('serving games over QUIC', () => {
                   id: 'g',
                   manifest_hash: game.manifest_hash,
                   path: 'data/big.bin',
-                  offset: (i % 8) * CHUNK_SIZE,
-                  length: CHUNK_SIZE,
+                  offset: (i % 8) * MIN_CHUNK_SIZE,
+                  length: MIN_CHUNK_SIZE,
                 }),
               )
               await writer.close()
@@ -280,7 +280,9 @@ describe('serving games over QUIC', () => {
     await eventually(() => gamesOf(ghost, a).length === 2, 'the ghost synced')
     const ghostSource = sourceOf(ghost, a)
     const pending = Array.from({length: 6}, (_, i) =>
-      ghostSource.getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: i * CHUNK_SIZE, length: CHUNK_SIZE}).catch(() => 'gone'),
+      ghostSource
+        .getChunk({id: 'g', manifest_hash: game.manifest_hash, path: 'data/big.bin', offset: i * MIN_CHUNK_SIZE, length: MIN_CHUNK_SIZE})
+        .catch(() => 'gone'),
     )
     await eventually(() => a.runtime.games.permitsInUse(ghost.runtime.peerId) > 0, 'the ghost being served')
     await ghost.runtime.endpoint.stop()
