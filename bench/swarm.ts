@@ -14,9 +14,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {parseArgs} from 'node:util'
 import {execa} from 'execa'
+import {resolvePaths} from '../src/config.js'
+import {attachToServe} from '../src/control/attach.js'
+import {chunkSizeFor} from '../src/library/chunk-size.js'
 import {Lan, lanUnavailable} from '../test/helpers/lan.js'
 import {
   type FetchOutcome,
+  type FetchVia,
   GAME_ID,
   type Host,
   UploadMeter,
@@ -30,11 +34,11 @@ import {
   stopServe,
   waitForMesh,
 } from '../test/helpers/swarm-hosts.js'
-import {CHUNK, MiB, writeGame} from '../test/helpers/synthetic-game.js'
+import {MiB, writeGame} from '../test/helpers/synthetic-game.js'
 
 const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BENCH_SWARM_<NAME>)
   --n 6,12            fetcher counts, one round each
-  --mib 64            the game's size in MiB (a multiple of 8: two files of whole 4 MiB chunks)
+  --mib 64            the game's size in MiB (a multiple of 8: two files of whole chunks)
   --mbit 100          every host's link rate, up and down (tbf; Mbit/s = 10^6 bit/s)
   --seed-mbit MBIT    the seed's upload rate (default: --mbit)
   --runs alone,swarm,leave
@@ -43,7 +47,11 @@ const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BE
                       handed out ("every"), or once they received this many times the game's bytes
   --leave-timeout 60  seconds the fetchers get after the seed left
   --gso on            off: GSO off on every veth end (ip link … gso_max_segs 1)
-BENCH_SWARM_TRACE=1 traces the seed-leaves round (bytes received from the seed, held) on stderr`
+  --via control       how each fetch starts: "control", a fetch call on its serve's control socket
+                      from the bench; "cli", \`lanspread fetch --json\` in its namespace (N processes
+                      starting at once take the 2 cores from the serves for ~1 s)
+BENCH_SWARM_TRACE=1 prints each fetcher's MiB done (and from the seed) every 0.25 s of a swarm
+round, and traces the seed-leaves round (bytes received from the seed, held), on stderr`
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -57,11 +65,12 @@ interface Settings {
   leaveAt: number
   leaveTimeoutS: number
   gso: boolean
+  via: FetchVia
 }
 
 function settings(): Settings {
   const env = (name: string, fallback: string): string => process.env[`BENCH_SWARM_${name.toUpperCase().replaceAll('-', '_')}`] ?? fallback
-  const names = ['n', 'mib', 'mbit', 'seed-mbit', 'runs', 'leave-n', 'leave-at', 'leave-timeout', 'gso'] as const
+  const names = ['n', 'mib', 'mbit', 'seed-mbit', 'runs', 'leave-n', 'leave-at', 'leave-timeout', 'gso', 'via'] as const
   const defaults: Record<(typeof names)[number], string> = {
     n: '6,12',
     mib: '64',
@@ -72,6 +81,7 @@ function settings(): Settings {
     'leave-at': 'every',
     'leave-timeout': '60',
     gso: 'on',
+    via: 'control',
   }
   const {values}: {values: Record<string, string | boolean | undefined>} = parseArgs({
     options: {help: {type: 'boolean'}, ...Object.fromEntries(names.map((name) => [name, {type: 'string' as const, default: env(name, defaults[name])}]))},
@@ -92,12 +102,15 @@ function settings(): Settings {
     leaveAt: value('leave-at') === 'every' ? 0 : Number(value('leave-at')),
     leaveTimeoutS: Number(value('leave-timeout')),
     gso: value('gso') !== 'off',
+    via: value('via') === 'cli' ? 'cli' : 'control',
   }
   const whole = [...s.sizes, s.leaveN, s.mib].every((n) => Number.isInteger(n) && n > 0)
   const positive = [s.mbit, s.seedMbit, s.leaveTimeoutS].every((n) => Number.isFinite(n) && n > 0) && Number.isFinite(s.leaveAt) && s.leaveAt >= 0
-  const runsKnown = [...s.runs].every((run) => ['alone', 'swarm', 'leave'].includes(run))
+  const runsKnown = [...s.runs].every((run) => ['alone', 'swarm', 'leave'].includes(run)) && ['cli', 'control'].includes(value('via'))
   if (!whole || !positive || !runsKnown || s.mib % 8 !== 0 || Math.max(...s.sizes, s.leaveN) > 100) {
-    throw new Error(`bad options (N and MiB whole numbers, MiB a multiple of 8, N ≤ 100; rates, --leave-at and timeouts positive)\n${USAGE}`)
+    throw new Error(
+      `bad options (N and MiB whole numbers, MiB a multiple of 8, N ≤ 100; rates, --leave-at and timeouts positive; --via cli or control)\n${USAGE}`,
+    )
   }
   return s
 }
@@ -171,9 +184,9 @@ class SwarmBench {
       .map((l) => l.toFixed(1))
       .join(' ')
     console.log(
-      `bench:swarm — one seed and N fetchers of a ${s.mib} MiB game (F = ${this.gameBytes.toLocaleString('en')} bytes, ${(s.mib * MiB) / CHUNK} chunks of 4 MiB) ` +
+      `bench:swarm — one seed and N fetchers of a ${s.mib} MiB game (F = ${this.gameBytes.toLocaleString('en')} bytes, ${(s.mib * MiB) / chunkSizeFor(s.mib * MiB)} chunks of ${chunkSizeFor(s.mib * MiB) / MiB} MiB) ` +
         `on a LAN of network namespaces; every link shaped with tbf both ways at ${s.mbit} Mbit/s (the seed's upload ${s.seedMbit} Mbit/s), ` +
-        `burst 256 KiB, GSO ${s.gso ? 'on' : 'off'}; static peers, mDNS off; ${os.cpus().length} cores, load ${load}; MB = 10^6 bytes`,
+        `burst 256 KiB, GSO ${s.gso ? 'on' : 'off'}; static peers, mDNS off; fetches via ${s.via === 'cli' ? '`lanspread fetch --json`' : 'the control socket'}; ${os.cpus().length} cores, load ${load}; MB = 10^6 bytes`,
     )
     console.log(`link check: one TCP stream seed → f1 carried ${checkMbit.toFixed(1)} Mbit/s of payload (tbf rate ${Math.min(s.seedMbit, s.mbit)} Mbit/s)`)
     console.log('')
@@ -207,9 +220,10 @@ class SwarmBench {
       const tx0 = (await this.lan.counters(this.seed.node)).tx
       const meter = await UploadMeter.of(this.seedDir)
       const cpu0 = await Promise.all([this.seed, ...group].map((h) => cpuSeconds(h.serve?.child.pid)))
+      const traffic0 = process.env.BENCH_SWARM_TRACE ? await trafficOf(group[0]!) : undefined
       const stopMeter = keepPolling(meter, 250)
       process.stderr.write(`${n} fetch${n === 1 ? '' : 'es'} running…\n`)
-      const outcomes = await Promise.all(group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n)).done))
+      const outcomes = await Promise.all(group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n), this.s.via).done))
       const payloadBytes = await stopMeter()
       const txBytes = (await this.lan.counters(this.seed.node)).tx - tx0
       const cpu1 = await Promise.all([this.seed, ...group].map((h) => cpuSeconds(h.serve?.child.pid)))
@@ -225,7 +239,13 @@ class SwarmBench {
       // Read before the serves retire: when each download started and ended in its serve.
       const ends = group.map((host) => eventAt(host, 'operation_finished'))
       const starts = outcomes.map((o, i) => ends[i]! - o.game!.elapsed_ms)
-      if (process.env.BENCH_SWARM_TRACE) traceTimeline(group, Math.min(...starts), this.seed)
+      if (process.env.BENCH_SWARM_TRACE) {
+        traceTimeline(group, Math.min(...starts), this.seed)
+        const traffic1 = await trafficOf(group[0]!)
+        process.stderr.write(
+          `f1 peer-transport traffic in the round: ${JSON.stringify(Object.fromEntries(Object.entries(traffic1).map(([k, v]) => [k, v - (traffic0?.[k] ?? 0)])))}\n`,
+        )
+      }
       return {
         outcomes,
         txBytes,
@@ -301,8 +321,8 @@ class SwarmBench {
   private async seedMayLeave(meter: UploadMeter, received: number): Promise<boolean> {
     if (this.s.leaveAt > 0) return received >= this.gameBytes * this.s.leaveAt
     const handedOut = await meter.poll()
-    // The game: whole 4 MiB chunks in its payload files, and version.ini (one chunk).
-    const chunks = (this.s.mib * MiB) / CHUNK + 1
+    // The game: whole chunks in its payload files, and version.ini (one chunk).
+    const chunks = (this.s.mib * MiB) / chunkSizeFor(this.s.mib * MiB) + 1
     return meter.distinctChunks >= chunks && received >= handedOut
   }
 
@@ -314,7 +334,7 @@ class SwarmBench {
       const tx0 = (await this.lan.counters(this.seed.node)).tx
       const meter = await UploadMeter.of(this.seedDir)
       const started = performance.now()
-      const running = group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n)))
+      const running = group.map((host) => startFetch(this.lan, host, this.fetchBoundMs(n), this.s.via))
       let ended = false
       const all = Promise.all(running.map((r) => r.done)).finally(() => (ended = true))
       // What the fetchers received from the seed, verified and written (their serves' progress
@@ -410,6 +430,16 @@ function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
   process.stderr.write(
     `sum  ${sums.map((c) => (c ? `${String(Math.round(c[0] / MiB)).padStart(3)}/${String(Math.round(c[1] / MiB)).padStart(2)}` : '  .')).join(' ')}\n`,
   )
+}
+
+async function trafficOf(host: Host): Promise<Record<string, number>> {
+  const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
+  if (!client) return {}
+  try {
+    return (await client.call('status', {})).traffic
+  } finally {
+    client.close()
+  }
 }
 
 function eventAt(host: Host, event: string): number {

@@ -1,7 +1,7 @@
 // The hosts of bench:swarm and test/lan/swarm.lan.test.ts: one seed and N fetchers, each a network namespace on the test LAN's
 // bridge (test/helpers/lan.ts) with its link shaped both ways, each running `lanspread serve`
-// with static peers and mDNS off; fetches are `lanspread fetch --json` through a fetcher's serve,
-// run inside its namespace. Also what the bench reads off the hosts: link counters, the seed's
+// with static peers and mDNS off; fetches go through a fetcher's serve: `lanspread fetch --json`
+// run inside its namespace, or its control socket's fetch call (FetchVia). Also what the bench reads off the hosts: link counters, the seed's
 // upload log (`status` on its control socket), CPU seconds.
 import fs from 'node:fs/promises'
 import {resolvePaths} from '../../src/config.js'
@@ -14,7 +14,7 @@ const PORT = 4870
 
 /**
  * Every process of the bench: mDNS off (static peers only), and serve's own default liveness
- * timings, not the test LAN's short ones (a 4 MiB chunk shared by 12 fetchers outlasts them).
+ * timings, not the test LAN's short ones (a chunk shared by 12 fetchers outlasts them).
  * An empty value means "unset" to serve's settings.
  */
 export const BENCH_ENV: Record<string, string> = {
@@ -108,8 +108,44 @@ export interface RunningFetch {
   stop(): void
 }
 
-/** Starts the fetch in the host's namespace; it is stopped (SIGTERM, then SIGKILL) after `boundMs`. */
-export function startFetch(lan: Lan, host: Host, boundMs: number): RunningFetch {
+/**
+ * How a fetch is started: `cli` runs `lanspread fetch --json` in the host's namespace (a whole
+ * process per fetch, as a player would); `control` asks the host's serve over its control
+ * socket from this process (the typed API the CLI uses), so N fetch processes starting at once
+ * do not take the cores from the serves on a 2-core machine.
+ */
+export type FetchVia = 'cli' | 'control'
+
+/** Starts the fetch through the host's serve; it is stopped (a cancel, or SIGTERM then SIGKILL) after `boundMs`. */
+export function startFetch(lan: Lan, host: Host, boundMs: number, via: FetchVia = 'cli'): RunningFetch {
+  return via === 'cli' ? startCliFetch(lan, host, boundMs) : startControlFetch(host, boundMs)
+}
+
+function startControlFetch(host: Host, boundMs: number): RunningFetch {
+  const startedAt = performance.now()
+  let cancel: (() => Promise<unknown>) | undefined
+  const stop = (): void => void cancel?.()
+  const bound = setTimeout(stop, boundMs)
+  const done = (async (): Promise<FetchOutcome> => {
+    const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
+    if (!client) return {host, startedAt, endedAt: performance.now(), error: 'its serve does not answer on the control socket'}
+    const {ServeApi} = await import('../../src/api/serve-api.js')
+    const api = new ServeApi(client, {paths: resolvePaths({games: host.dir!, env: {}}), warn: () => undefined})
+    try {
+      const result = await api.fetch({ids: [GAME_ID], install: false, bulk: true}, {onCancellable: (c) => (cancel = c)})
+      const game = result.games[0]
+      return {host, startedAt, endedAt: performance.now(), ...(game ? {game} : {error: 'the fetch reported no game'})}
+    } catch (error) {
+      return {host, startedAt, endedAt: performance.now(), error: error instanceof Error ? error.message : String(error)}
+    } finally {
+      clearTimeout(bound)
+      api.close()
+    }
+  })()
+  return {host, done, stop}
+}
+
+function startCliFetch(lan: Lan, host: Host, boundMs: number): RunningFetch {
   const startedAt = performance.now()
   const child = lan.spawn(host.node, 'node', [CLI, 'fetch', GAME_ID, '--json', '--no-mdns', '--games', host.dir!], BENCH_ENV)
   let stdout = ''
