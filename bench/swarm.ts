@@ -395,14 +395,19 @@ function named(text: string, names: Map<string, string>): string {
   return out
 }
 
-/** When (performance.now()) a host's serve reported this operation event for the game. */
-/** Each fetcher's MiB done every 0.5 s from the first download's start (stderr), and its MiB from the seed. */
+/**
+ * BENCH_SWARM_TRACE: each fetcher's MiB done (and from the seed) every 0.25 s from the first
+ * download's start, their sum, when each source first delivered, and serve's log lines about
+ * sources (stderr).
+ */
 function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
   const sums: [number, number][] = []
+  const progressAt = group.flatMap((host) => (host.serve?.events ?? []).filter((e) => e.event === 'download_progress').map((e) => e.at - t0))
+  const latest = Math.max(0, ...progressAt)
   for (const host of group) {
     const progress = (host.serve?.events ?? []).filter((e) => e.event === 'download_progress' && e.id === GAME_ID)
     const cells: string[] = []
-    for (let t = 250; t <= 10_000; t += 250) {
+    for (let t = 250; t <= 30_000 && t <= latest + 250; t += 250) {
       const last = progress.findLast((e) => e.at - t0 <= t)
       if (!last) {
         cells.push('  .')
@@ -423,6 +428,8 @@ function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
         seen.set(source.peer_id, known)
       }
     }
+    const notes = (host.serve?.stderr() ?? '').split('\n').filter((line) => /source|could not|fell back|dropped/.test(line))
+    for (const line of notes.slice(0, 12)) process.stderr.write(`  ${host.name} log: ${line}\n`)
     process.stderr.write(
       `  sources (joined/first bytes, s): ${[...seen].map(([peer, [a, b]]) => `${peer.slice(0, 4)} ${(a / 1000).toFixed(2)}/${(b / 1000).toFixed(2)}`).join(', ')}\n`,
     )
@@ -432,6 +439,7 @@ function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
   )
 }
 
+/** A serve's peer-transport traffic counters (status), for the trace. */
 async function trafficOf(host: Host): Promise<Record<string, number>> {
   const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
   if (!client) return {}
@@ -442,6 +450,7 @@ async function trafficOf(host: Host): Promise<Record<string, number>> {
   }
 }
 
+/** When (performance.now()) a host's serve reported this operation event for the game. */
 function eventAt(host: Host, event: string): number {
   const found = host.serve?.events.find((e) => e.event === event && e.id === GAME_ID)
   return found ? found.at : Number.NaN

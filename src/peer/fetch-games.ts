@@ -1,7 +1,6 @@
 // `fetch` inside the runtime: for each game, every known peer whose library lists it becomes
 // a source (bulk TLS for chunk bytes when the peer offers it, QUIC otherwise), the downloader
 // picks the manifest and spreads the chunks, and an optional install follows.
-import {MAX_CHUNK_SIZE} from '../config.js'
 import {BulkTlsGameSource} from '../download/bulk-tls-game-source.js'
 import {ChunkBufferPool} from '../util/chunk-buffer-pool.js'
 import {type DownloadResult, downloadGame} from '../download/downloader.js'
@@ -11,6 +10,7 @@ import {QuicGameSource} from '../download/quic-game-source.js'
 import type {SourceCandidate} from '../download/source-selection.js'
 import {LanspreadError} from '../errors.js'
 import type {CatalogEntry} from '../library/catalog.js'
+import {chunkSizeFor} from '../library/chunk-size.js'
 import type {GameId} from '../library/layout.js'
 import {learnedEntry} from '../library/learned-catalog.js'
 import {FEATURE_BULK_TLS} from '../protocol/messages.js'
@@ -62,8 +62,9 @@ async function fetchOne(runtime: FetchRuntime, id: GameId, options: FetchOptions
   if (records.length === 0) throw noPeers(options.from)
   const sources: GameSource[] = []
   // One pool for every source of the game: chunk buffers are reused, not allocated per chunk,
-  // and page-aligned so the downloader writes them with O_DIRECT.
-  const buffers = new ChunkBufferPool(MAX_CHUNK_SIZE, undefined, {pageAligned: true})
+  // and page-aligned so the downloader writes them with O_DIRECT. Sized for the game's chunks
+  // (the downloader's memory bound counts chunk bytes); a larger chunk gets a buffer of its own.
+  const buffers = new ChunkBufferPool(chunkBufferSize(records, id), undefined, {pageAligned: true})
   try {
     const candidates: SourceCandidate[] = []
     let unreachable = 0
@@ -184,4 +185,13 @@ function noPeers(from: string | undefined): LanspreadError {
   return new LanspreadError('no_peers', from ? `peer ${from} is not connected` : 'no peers are connected', {
     hint: from ? 'run `lanspread peers` to see the connected peers' : "start the other machines' `lanspread serve`, or name them with --peer HOST:PORT",
   })
+}
+
+/** The chunk size of game `id` as the peers' summaries give its size (the largest, should they differ). */
+function chunkBufferSize(records: readonly PeerRecord[], id: GameId): number {
+  const sizes = records.flatMap((record) => {
+    const size = record.library.get(id)?.size
+    return size === undefined ? [] : [chunkSizeFor(size)]
+  })
+  return Math.max(chunkSizeFor(0), ...sizes)
 }

@@ -36,7 +36,7 @@ import {PeerSessions} from './peer-sessions.js'
 import {PeerTable} from './peer-table.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
-import {RunningDownloads} from './swarm/running-downloads.js'
+import {PLAN_WAIT_MS, RunningDownloads} from './swarm/running-downloads.js'
 import {type TransportMode, chooseTransports, describeTransports} from './transport-choice.js'
 
 export const DEFAULT_PORT = 4870
@@ -185,6 +185,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     const table = new PeerTable()
     // A Have waits for the peer no longer than any request; a follower that does not take it is dropped.
     const downloads = new RunningDownloads((connection, message, peer) => tell(connection, message, {timeoutMs: settings.requestTimeoutMs, peer}), {
+      // Answered well within the asker's own request timeout.
+      planWaitMs: Math.min(PLAN_WAIT_MS, settings.requestTimeoutMs / 2),
       announced: (id, contentHash) => {
         const summary = library.summary(id)
         return summary?.availability === 'downloading' && summary.content_hash === contentHash

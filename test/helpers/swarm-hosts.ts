@@ -124,7 +124,11 @@ export function startFetch(lan: Lan, host: Host, boundMs: number, via: FetchVia 
 function startControlFetch(host: Host, boundMs: number): RunningFetch {
   const startedAt = performance.now()
   let cancel: (() => Promise<unknown>) | undefined
-  const stop = (): void => void cancel?.()
+  let stopped = false
+  const stop = (): void => {
+    stopped = true
+    void cancel?.()
+  }
   const bound = setTimeout(stop, boundMs)
   const done = (async (): Promise<FetchOutcome> => {
     const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
@@ -132,7 +136,16 @@ function startControlFetch(host: Host, boundMs: number): RunningFetch {
     const {ServeApi} = await import('../../src/api/serve-api.js')
     const api = new ServeApi(client, {paths: resolvePaths({games: host.dir!, env: {}}), warn: () => undefined})
     try {
-      const result = await api.fetch({ids: [GAME_ID], install: false, bulk: true}, {onCancellable: (c) => (cancel = c)})
+      const result = await api.fetch(
+        {ids: [GAME_ID], install: false, bulk: true},
+        {
+          onCancellable: (c) => {
+            cancel = c
+            // Stopped before the job started: cancelled as soon as it can be.
+            if (stopped) void c?.()
+          },
+        },
+      )
       const game = result.games[0]
       return {host, startedAt, endedAt: performance.now(), ...(game ? {game} : {error: 'the fetch reported no game'})}
     } catch (error) {

@@ -115,6 +115,40 @@ describe('RunningDownloads', () => {
     expect(toFirst).toEqual([MAX_HAVE_CHUNKS, 10])
   })
 
+  it('does not announce to a follower the chunks it announced to us', async () => {
+    const {downloads, sent} = registry()
+    const {view, land} = fakeView(10)
+    downloads.add(view)
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p1', fakeConnection())
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p2', fakeConnection())
+    downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [1, 3]}, 'p1')
+    land(1)
+    land(2)
+    // p1 tells us of chunk 2 while our announcement of it still waits for the batch window.
+    downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [2]}, 'p1')
+    await sleep(60)
+    expect(sent.map((s) => [s.peer, s.message.chunks])).toEqual([['p2', [1, 2]]])
+    land(3)
+    land(4)
+    await sleep(60)
+    expect(sent.slice(1).map((s) => [s.peer, s.message.chunks])).toEqual([
+      ['p1', [4]],
+      ['p2', [3, 4]],
+    ])
+    // p1 asks for the map again (it restarted its download): what it told us before no longer counts.
+    const again = fakeConnection()
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p3', again)
+    downloads.have({type: 'Have', id: 'g', content_hash: HASH, chunks: [6]}, 'p3')
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p3', again)
+    land(6)
+    await sleep(60)
+    expect(sent.slice(3).map((s) => [s.peer, s.message.chunks])).toEqual([
+      ['p1', [6]],
+      ['p2', [6]],
+      ['p3', [6]],
+    ])
+  })
+
   it('sends a failed Have again with the next batch, and lets a follower go after three failures in a row', async () => {
     const sent: {peer: string; chunks: number[]}[] = []
     const failFor = new Map([
@@ -177,6 +211,16 @@ describe('RunningDownloads', () => {
     const refusedAt = performance.now()
     await expect(downloads.answer({type: 'GetChunkMap', id: 'h', content_hash: HASH}, 'p', fakeConnection())).rejects.toMatchObject({code: 'not_downloaded'})
     expect(performance.now() - refusedAt).toBeLessThan(500)
+  })
+
+  it('lets one peer wait once per game: its second GetChunkMap meanwhile is refused at once', async () => {
+    const downloads = new RunningDownloads(async () => undefined, {announced: () => true, planWaitMs: 1_000})
+    const first = downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())
+    const asked = performance.now()
+    await expect(downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())).rejects.toMatchObject({code: 'not_downloaded'})
+    expect(performance.now() - asked).toBeLessThan(500)
+    downloads.add(fakeView(4).view)
+    await expect(first).resolves.toMatchObject({type: 'ChunkMap', chunk_count: 4})
   })
 
   it('refuses a GetChunkMap whose announced download does not register within the wait', async () => {

@@ -40,6 +40,11 @@ describe('wire error table', () => {
     expect(error.hint).toBeTruthy()
   })
 
+  it('names a peer the bulk TLS client labelled with its address once, not "peer peer"', () => {
+    const error = fromWireError({type: 'Error', code: 'not_available', message: 'no'}, 'peer abc (10.0.0.2:4870)')
+    expect(error.message).toBe('peer abc (10.0.0.2:4870) answered "not_available": "no"')
+  })
+
   it('maps the codes a download cares about to distinct local codes', () => {
     expect(localCodeOf('not_found')).toBe('not_found')
     expect(localCodeOf('not_available')).toBe('not_downloaded')

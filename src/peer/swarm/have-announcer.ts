@@ -3,9 +3,11 @@
 // over ≤ 250 ms, split at MAX_HAVE_CHUNKS, one send at a time per peer. Followers are bounded;
 // one leaves when its connection closes, sends to it fail MAX_SEND_FAILURES times in a row (a
 // failed Have is sent again with the next batch: a follower that missed one would never learn
-// those chunks), or the download ends.
+// those chunks), or the download ends. A chunk a follower announced to us itself is not
+// announced to it: it will never ask for it, and each Have costs both sides a stream.
 import {LanspreadError} from '../../errors.js'
 import type {DownloadView} from '../../download/verified-chunks.js'
+import {addChunk, emptyChunkBitmap, hasChunk} from '../../protocol/chunk-map.js'
 import {MAX_HAVE_CHUNKS} from '../../protocol/limits.js'
 import type {Have} from '../../protocol/messages.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
@@ -26,6 +28,8 @@ interface Follower {
   peerId: string
   connection: PeerConnection
   pending: number[]
+  /** Chunks the follower announced to us (its own Haves), a bitmap of the game's chunks: never announced to it. */
+  holds: Uint8Array
   sending: boolean
   failures: number
 }
@@ -51,15 +55,23 @@ export class HaveAnnouncer {
   follow(peerId: string, connection: PeerConnection): void {
     if (this.stopped) return
     const known = this.followers.get(peerId)
-    if (known?.connection === connection) return
+    // Asked again on the same connection: it may have restarted its download with less on disk.
+    if (known?.connection === connection) return void known.holds.fill(0)
     if (known === undefined && this.followers.size >= MAX_HAVE_FOLLOWERS) {
       throw new LanspreadError('busy', `${MAX_HAVE_FOLLOWERS} peers follow the download of game ${this.view.id} already`, {
         hint: 'ask again once a follower left',
       })
     }
-    const follower: Follower = {peerId, connection, pending: [], sending: false, failures: 0}
+    const follower: Follower = {peerId, connection, pending: [], holds: emptyChunkBitmap(this.view.chunkCount), sending: false, failures: 0}
     this.followers.set(peerId, follower)
     void connection.closed.then(() => this.unfollow(follower))
+  }
+
+  /** `peerId` announced these chunks of the download's content (indexes checked by the caller): they are not announced to it. */
+  heldBy(peerId: string, chunks: readonly number[]): void {
+    const follower = this.followers.get(peerId)
+    if (follower === undefined) return
+    for (const chunk of chunks) addChunk(follower.holds, chunk)
   }
 
   /** The download ended: nothing more is announced. */
@@ -77,7 +89,7 @@ export class HaveAnnouncer {
 
   private verified(index: number): void {
     if (this.stopped || this.followers.size === 0) return
-    for (const follower of this.followers.values()) follower.pending.push(index)
+    for (const follower of this.followers.values()) if (!hasChunk(follower.holds, index)) follower.pending.push(index)
     this.timer ??= setTimeout(() => this.flush(), this.batchMs)
   }
 
@@ -88,7 +100,9 @@ export class HaveAnnouncer {
 
   /** Sends what is pending, in Haves of at most MAX_HAVE_CHUNKS; what failed waits for the next batch. */
   private async announce(follower: Follower): Promise<void> {
-    if (follower.sending || follower.pending.length === 0) return
+    if (follower.sending) return
+    follower.pending = follower.pending.filter((chunk) => !hasChunk(follower.holds, chunk))
+    if (follower.pending.length === 0) return
     follower.sending = true
     let chunks: number[] = []
     try {

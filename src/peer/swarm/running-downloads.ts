@@ -30,13 +30,14 @@ export interface RunningDownload {
  */
 export const PLAN_WAIT_MS = 2_000
 
-/** GetChunkMaps waiting for a plan at once: a LAN party's fetchers, not a flood. */
+/** GetChunkMaps waiting for a plan at once (one per peer and game): a LAN party's fetchers, not a flood. */
 export const MAX_PLAN_WAITERS = 256
 
 /** Whether this peer's own library says it downloads `id` towards `contentHash` (its lock is taken). */
 export type DownloadAnnounced = (id: string, contentHash: string) => boolean
 
 interface Waiter {
+  peerId: string
   id: string
   contentHash: string
   arrived(): void
@@ -83,7 +84,7 @@ export class RunningDownloads implements PartialGames {
    * waited for, up to PLAN_WAIT_MS, then answered as `chunkMap` does.
    */
   async answer(request: GetChunkMap, peerId: string, connection: PeerConnection): Promise<ChunkMap> {
-    if (this.entryFor(request.id, request.content_hash) === undefined) await this.planned(request.id, request.content_hash)
+    if (this.entryFor(request.id, request.content_hash) === undefined) await this.planned(peerId, request.id, request.content_hash)
     return this.chunkMap(request, peerId, connection)
   }
 
@@ -115,15 +116,22 @@ export class RunningDownloads implements PartialGames {
     if (entry === undefined) return
     const problem = chunkIndexesProblem(message.chunks, entry.view.chunkCount)
     if (problem !== undefined) throw protocolViolation(peerId, `Have of game ${message.id}: ${problem}`)
+    entry.announcer.heldBy(peerId, message.chunks)
     entry.haves?.(peerId, message.chunks)
   }
 
-  /** Resolves once the download of `id` towards `contentHash` registers, if this peer announced it, or after PLAN_WAIT_MS. */
-  private planned(id: string, contentHash: string): Promise<void> {
-    if (this.options.announced?.(id, contentHash) !== true || this.waiters.size >= MAX_PLAN_WAITERS) return Promise.resolve()
+  /**
+   * Resolves once the download of `id` towards `contentHash` registers, if this peer announced it,
+   * or after the plan wait; at once when the peer waits for this game already or MAX_PLAN_WAITERS wait.
+   */
+  private planned(peerId: string, id: string, contentHash: string): Promise<void> {
+    const waiting = [...this.waiters].some((waiter) => waiter.peerId === peerId && waiter.id === id)
+    if (waiting || this.options.announced?.(id, contentHash) !== true || this.waiters.size >= MAX_PLAN_WAITERS) return Promise.resolve()
     return new Promise((resolve) => {
-      const waiter: Waiter = {id, contentHash, arrived: () => settle()}
+      const waiter: Waiter = {peerId, id, contentHash, arrived: () => settle()}
       const timer = setTimeout(() => settle(), this.options.planWaitMs ?? PLAN_WAIT_MS)
+      // A waiting GetChunkMap does not hold serve open when it stops.
+      timer.unref()
       const settle = (): void => {
         clearTimeout(timer)
         this.waiters.delete(waiter)
