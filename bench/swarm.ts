@@ -428,8 +428,8 @@ function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
         seen.set(source.peer_id, known)
       }
     }
-    const notes = (host.serve?.stderr() ?? '').split('\n').filter((line) => /source|could not|fell back|dropped/.test(line))
-    for (const line of notes.slice(0, 12)) process.stderr.write(`  ${host.name} log: ${line}\n`)
+    const notes = (host.serve?.stderr() ?? '').split('\n').filter((line) => /source|fell back|dropped|joined|left the/.test(line))
+    for (const line of notes.slice(0, 40)) process.stderr.write(`  ${host.name} log: ${line}\n`)
     process.stderr.write(
       `  sources (joined/first bytes, s): ${[...seen].map(([peer, [a, b]]) => `${peer.slice(0, 4)} ${(a / 1000).toFixed(2)}/${(b / 1000).toFixed(2)}`).join(', ')}\n`,
     )

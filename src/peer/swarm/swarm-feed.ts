@@ -179,10 +179,33 @@ export class SwarmFeed {
     return undefined
   }
 
+  /**
+   * A member whose connection closes leaves; if its peer still offers the content (two peers that
+   * dialled each other at once keep one connection of the two), it joins again over the next one.
+   */
   private leaveWhenClosed(peerId: string, source: GameSource, connection: PeerConnection | undefined): void {
     void connection?.closed.then(() => {
-      if (this.members.get(peerId)?.source === source) this.leave(peerId)
+      if (this.members.get(peerId)?.source !== source) return
+      this.leave(peerId)
+      this.parts.runtime.log('info', `peer ${peerId} left the download of game ${this.parts.id}: its connection closed`)
+      this.rejoinLater(peerId, 1)
     })
+  }
+
+  /** Joins a peer again once it has a connection, if it still offers the content; backs off like a refused join. */
+  private rejoinLater(peerId: string, attempt: number): void {
+    const timer = setTimeout(
+      () => {
+        if (this.stopped || this.members.has(peerId) || this.joining.has(peerId) || this.parts.swarm.isDropped(peerId)) return
+        const record = this.parts.runtime.table.get(peerId)
+        const offer = this.offerOf(record?.library.get(this.parts.id))
+        if (record === undefined || offer === undefined) return
+        if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer)
+        else if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
+      },
+      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (attempt - 1)),
+    )
+    timer.unref()
   }
 
   private leave(peerId: string): void {
