@@ -6,7 +6,7 @@
 import {errorMessage} from '../errors.js'
 import type {DiscoveredPeer} from '../discovery/discovery.js'
 import {Backoff} from './backoff.js'
-import {formatAddress} from './peer-table.js'
+import {type PeerAddress, formatAddress} from './peer-table.js'
 import type {PeerSessions} from './peer-sessions.js'
 import type {RuntimeSettings} from './settings.js'
 
@@ -14,6 +14,11 @@ export interface DialerComponents {
   /** This peer's peer_id: the dial rule compares it with the other's. */
   selfId: string
   sessions: Pick<PeerSessions, 'connect' | 'connectionOf' | 'announced'>
+  /**
+   * The peer connected now that listens at this address, if any: a static peer whose first dial
+   * failed may have dialled us since, and dialling it again would replace that connection.
+   */
+  connectedAt?(address: PeerAddress): string | undefined
   settings: RuntimeSettings
   log: (level: 'info' | 'warn', message: string) => void
   now?: () => number
@@ -142,6 +147,7 @@ export class Dialer {
     let peerId: string | undefined
     let reported = false
     while (!this.abort.signal.aborted) {
+      peerId ??= this.components.connectedAt?.(peer.address)
       const connection = peerId ? this.components.sessions.connectionOf(peerId) : undefined
       if (connection) {
         await Promise.race([connection.closed, this.aborted()])

@@ -61,6 +61,11 @@ export class PeerTable extends EventEmitter<PeerTableEvents> {
     return this.peers.get(peerId)
   }
 
+  /** The peers known to listen at `address` (a static --peer address matched to who answered there). */
+  peersAt(address: PeerAddress): string[] {
+    return [...this.peers.values()].filter((record) => record.addresses.some((known) => sameAddress(known, address))).map((record) => record.peer_id)
+  }
+
   records(): PeerRecord[] {
     return [...this.peers.values()]
   }

@@ -33,7 +33,7 @@ import {Liveness} from './liveness.js'
 import {BROADCAST_EVENTS, RUNTIME_EVENTS, type RuntimeEventSink, type RuntimeEvents} from './runtime-events.js'
 import {tell} from './messaging.js'
 import {PeerSessions} from './peer-sessions.js'
-import {PeerTable} from './peer-table.js'
+import {type PeerAddress, PeerTable} from './peer-table.js'
 import type {ControlRuntime, LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
 import {PLAN_WAIT_MS, RunningDownloads} from './swarm/running-downloads.js'
@@ -300,7 +300,8 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
     liveness.start()
     this.cleanups.push(() => liveness.stop())
 
-    const dialer = new Dialer({selfId: this.peerId, sessions: this.sessions, settings, log: (level, message) => this.log(level, message)})
+    const connectedAt = (address: PeerAddress): string | undefined => this.table.peersAt(address).find((id) => this.sessions.connectionOf(id) !== undefined)
+    const dialer = new Dialer({selfId: this.peerId, sessions: this.sessions, connectedAt, settings, log: (level, message) => this.log(level, message)})
     this.cleanups.push(() => dialer.stop())
     const self = {
       peer_id: this.peerId,

@@ -34,19 +34,25 @@ function harness(selfId: string, overrides: Partial<typeof settings> = {}) {
           },
         })
       }),
-    connectionOf: (peerId: string) => (connected.has(peerId) ? ({} as PeerConnection) : undefined),
+    connectionOf: (peerId: string) => (connected.has(peerId) ? ({closed: new Promise(() => undefined)} as unknown as PeerConnection) : undefined),
     announced: (peerId: string) => void announced.push(peerId),
   }
   const warnings: string[] = []
+  // Peers that dialled us, by the address they listen at (a static peer's address, say).
+  const listening = new Map<string, string>()
   const dialer = new Dialer({
     selfId,
     sessions,
+    connectedAt: (address) => {
+      const peerId = listening.get(`${address.host}:${address.port}`)
+      return peerId !== undefined && connected.has(peerId) ? peerId : undefined
+    },
     settings: {...settings, ...overrides},
     log: (level, message) => void (level === 'warn' && warnings.push(message)),
     now: () => clock.now,
     random: () => 0.5,
   })
-  return {clock, dials, connected, announced, dialer, warnings}
+  return {clock, dials, connected, announced, dialer, warnings, listening}
 }
 
 function mdnsPeer(peerId: string, host = '10.0.0.2'): DiscoveredPeer {
@@ -197,6 +203,20 @@ describe('Dialer', () => {
     const signal = dials[0]!.signal!
     expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(2)
     await dialer.stop()
+  })
+
+  it('a static peer whose first dial failed is not dialled again once it dialled us (that would replace the connection)', async () => {
+    const h = harness(SMALL, {redialMinMs: 20, redialMaxMs: 20})
+    h.dialer.found({address: {host: '10.0.0.9', port: 4870}, persistent: true})
+    await tick()
+    expect(h.dials).toHaveLength(1)
+    h.dials[0]!.settle(new Error('ECONNREFUSED: its serve was not listening yet'))
+    // Meanwhile it starts and dials us: connected, known to listen at that address.
+    h.connected.add(LARGE)
+    h.listening.set('10.0.0.9:4870', LARGE)
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    expect(h.dials).toHaveLength(1)
+    await h.dialer.stop()
   })
 
   it('dial patience never drops below the request timeout, whatever the settings', () => {
