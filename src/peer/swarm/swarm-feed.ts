@@ -180,8 +180,8 @@ export class SwarmFeed {
   }
 
   /**
-   * A member whose connection closes leaves; if its peer still offers the content (two peers that
-   * dialled each other at once keep one connection of the two), it joins again over the next one.
+   * A member whose connection closes leaves; if its peer still offers the content (its connection
+   * was replaced by a new handshake, say), it joins again over the next one.
    */
   private leaveWhenClosed(peerId: string, source: GameSource, connection: PeerConnection | undefined): void {
     void connection?.closed.then(() => {
@@ -199,7 +199,7 @@ export class SwarmFeed {
         if (this.stopped || this.members.has(peerId) || this.joining.has(peerId) || this.parts.swarm.isDropped(peerId)) return
         const record = this.parts.runtime.table.get(peerId)
         const offer = this.offerOf(record?.library.get(this.parts.id))
-        if (record === undefined || offer === undefined) return
+        if (record === undefined || offer === undefined || this.members.size + this.joining.size >= MAX_SWARM_SOURCES) return
         if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer)
         else if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
       },
