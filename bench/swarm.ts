@@ -15,7 +15,6 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 import {execa} from 'execa'
 import {resolvePaths} from '../src/config.js'
-import {attachToServe} from '../src/control/attach.js'
 import {chunkSizeFor} from '../src/library/chunk-size.js'
 import {Lan, lanUnavailable} from '../test/helpers/lan.js'
 import {
@@ -31,6 +30,7 @@ import {
   retire,
   startFetch,
   startServe,
+  statusOf,
   stopServe,
   waitForMesh,
 } from '../test/helpers/swarm-hosts.js'
@@ -441,13 +441,7 @@ function traceTimeline(group: readonly Host[], t0: number, seed: Host): void {
 
 /** A serve's peer-transport traffic counters (status), for the trace. */
 async function trafficOf(host: Host): Promise<Record<string, number>> {
-  const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
-  if (!client) return {}
-  try {
-    return (await client.call('status', {})).traffic
-  } finally {
-    client.close()
-  }
+  return (await statusOf(resolvePaths({games: host.dir!, env: {}})))?.traffic ?? {}
 }
 
 /** When (performance.now()) a host's serve reported this operation event for the game. */

@@ -9,9 +9,7 @@ export function protocolViolation(peer: string | undefined, problem: string, cau
 }
 
 export function peerLabel(peer: string | undefined): string {
-  if (peer === undefined) return 'a peer'
-  // The bulk TLS client names its peer with the address ("peer <id> (host:port)"): kept whole.
-  return /^(?:peer|the peer) /.test(peer) ? peer : `peer ${peer}`
+  return peer === undefined ? 'a peer' : `peer ${peer}`
 }
 
 /** A peer's text, safe to put in a log line: no control characters, bounded length. */

@@ -5,7 +5,7 @@ import {LanspreadError} from '../errors.js'
 import {decodeFrameBody, frameLength} from '../protocol/framing.js'
 import {FRAME_PREFIX_BYTES} from '../protocol/limits.js'
 import type {Message} from '../protocol/messages.js'
-import {protocolViolation} from '../protocol/violation.js'
+import {peerLabel, protocolViolation} from '../protocol/violation.js'
 
 /**
  * Room for the frames around a chunk's bytes (a ChunkHeader, an Error: a few hundred bytes).
@@ -59,7 +59,7 @@ export class BulkReplyReader {
    */
   expect(length: number, into?: Uint8Array): Promise<BulkReply> {
     if (this.failure) return Promise.reject(this.failure)
-    if (this.expected) return Promise.reject(new LanspreadError('internal', `a second reply was expected from ${this.peer} while one is pending`))
+    if (this.expected) return Promise.reject(new LanspreadError('internal', `a second reply was expected from ${peerLabel(this.peer)} while one is pending`))
     const buffer = into !== undefined && into.length >= length ? into : Buffer.allocUnsafe(length)
     return new Promise<BulkReply>((resolve, reject) => {
       this.expected = {length, into: buffer, filled: 0, resolve, reject}
@@ -72,7 +72,7 @@ export class BulkReplyReader {
     if (raw) this.fail(protocolViolation(this.peer, `the stream ended inside chunk data (${raw.filled} of ${raw.length} bytes)`))
     else {
       this.fail(
-        new LanspreadError('io', `${this.peer} closed the bulk TLS connection before answering`, {
+        new LanspreadError('io', `${peerLabel(this.peer)} closed the bulk TLS connection before answering`, {
           hint: "the peer stopped, timed the connection out, or does not accept this peer's certificate; lanspread asks another source",
         }),
       )

@@ -6,7 +6,7 @@ import tls from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {encodeFrame} from '../protocol/framing.js'
 import type {ChunkHeader, ErrorMessage, GetChunk} from '../protocol/messages.js'
-import {protocolViolation} from '../protocol/violation.js'
+import {peerLabel, protocolViolation} from '../protocol/violation.js'
 import {fromWireError} from '../protocol/wire-errors.js'
 import {type BulkReply, BulkReplyReader} from './bulk-reply-reader.js'
 import {BULK_ALPN, type BulkTlsSettings, bulkTlsSettings, closeWithin, peerFingerprint, writeCorked} from './bulk-tls.js'
@@ -34,7 +34,8 @@ export interface ChunkAnswer {
 /** Connects and checks the server's certificate against the pin before anything is sent. */
 export async function connectBulk(host: string, port: number, options: BulkConnectOptions): Promise<BulkTlsConnection> {
   const settings = bulkTlsSettings(options.settings)
-  const peer = options.peerId === undefined ? `the peer at ${host}:${port}` : `peer ${options.peerId} (${host}:${port})`
+  // Who, as the protocol's messages name a peer (peerLabel adds "peer ").
+  const peer = options.peerId === undefined ? `at ${host}:${port}` : `${options.peerId} (${host}:${port})`
   const reader = new BulkReplyReader(peer)
   const connectOptions: tls.ConnectionOptions & {onread: OnReadOpts} = {
     host,
@@ -50,7 +51,7 @@ export async function connectBulk(host: string, port: number, options: BulkConne
   const socket = tls.connect(connectOptions)
   socket.on('error', () => undefined)
   try {
-    await withTimeout(secureConnected(socket, peer), settings.connectTimeoutMs, `the bulk TLS connection to ${peer}`)
+    await withTimeout(secureConnected(socket, peer), settings.connectTimeoutMs, `the bulk TLS connection to ${peerLabel(peer)}`)
     checkServer(socket, peer, options.expectedFingerprint)
   } catch (error) {
     socket.destroy()
@@ -64,13 +65,13 @@ function secureConnected(socket: tls.TLSSocket, peer: string): Promise<void> {
     socket.once('secureConnect', () => resolve())
     socket.once('error', (error) =>
       reject(
-        new LanspreadError('io', `could not open a bulk TLS connection to ${peer}: ${errorMessage(error)}`, {
+        new LanspreadError('io', `could not open a bulk TLS connection to ${peerLabel(peer)}: ${errorMessage(error)}`, {
           hint: 'the peer may have stopped or a firewall blocks its bulk port; lanspread uses QUIC or other peers',
           cause: error,
         }),
       ),
     )
-    socket.once('close', () => reject(new LanspreadError('io', `${peer} closed the bulk TLS connection during the handshake`)))
+    socket.once('close', () => reject(new LanspreadError('io', `${peerLabel(peer)} closed the bulk TLS connection during the handshake`)))
   })
 }
 
@@ -79,14 +80,16 @@ function checkServer(socket: tls.TLSSocket, peer: string, expected: string): voi
   if (presented !== expected.toLowerCase().replaceAll(':', '')) {
     throw new LanspreadError(
       'integrity',
-      `the bulk TLS server of ${peer} presented ${presented === undefined ? 'no certificate' : `certificate ${presented.slice(0, 16)}…`}, not the certificate pinned for that peer (${expected.slice(0, 16)}…); nothing was requested from it`,
+      `the bulk TLS server of ${peerLabel(peer)} presented ${presented === undefined ? 'no certificate' : `certificate ${presented.slice(0, 16)}…`}, not the certificate pinned for that peer (${expected.slice(0, 16)}…); nothing was requested from it`,
       {
         hint: 'another program may now answer on that port, or someone sits in between; lanspread fetches from this peer over QUIC or from other peers. If the peer was reinstalled, run `lanspread peers --forget PEER_ID`',
       },
     )
   }
   if (socket.alpnProtocol !== BULK_ALPN) {
-    throw new LanspreadError('protocol', `${peer} does not speak ${BULK_ALPN} on its bulk port`, {hint: 'check that both peers run the same lanspread version'})
+    throw new LanspreadError('protocol', `${peerLabel(peer)} does not speak ${BULK_ALPN} on its bulk port`, {
+      hint: 'check that both peers run the same lanspread version',
+    })
   }
 }
 
@@ -108,7 +111,9 @@ export class BulkTlsConnection {
     const ended = (): void => reader.ended()
     socket.once('end', ended)
     socket.once('close', () => {
-      this.failure ??= new LanspreadError('io', `${peer} closed the bulk TLS connection`, {hint: 'lanspread opens another connection or asks another source'})
+      this.failure ??= new LanspreadError('io', `${peerLabel(peer)} closed the bulk TLS connection`, {
+        hint: 'lanspread opens another connection or asks another source',
+      })
       ended()
     })
   }
@@ -132,14 +137,14 @@ export class BulkTlsConnection {
   }
 
   async close(): Promise<void> {
-    this.failure ??= new LanspreadError('io', `the bulk TLS connection to ${this.peer} was closed`)
+    this.failure ??= new LanspreadError('io', `the bulk TLS connection to ${peerLabel(this.peer)} was closed`)
     if (!this.socket.destroyed) this.socket.end()
     await closeWithin(this.socket, this.settings.closeGraceMs)
   }
 
   private async askChunk(request: ChunkAsk, into: Uint8Array | undefined): Promise<ChunkAnswer> {
     if (this.failure) throw this.failure
-    const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${this.peer}`
+    const what = `chunk ${request.path}@${request.offset} of ${request.id} from ${peerLabel(this.peer)}`
     const channel = this.channel(request.length, into)
     let outcome: ChunkAnswer | ErrorMessage
     const silence = this.answered ? undefined : this.watchFirstReply()
@@ -174,7 +179,7 @@ export class BulkTlsConnection {
     const ms = this.settings.replyTimeoutMs
     return setTimeout(() => {
       if (this.answered) return
-      this.reader.fail(new LanspreadError('io', `${this.peer} sent no reply byte within ${ms} ms on its bulk port`, {hint: TIMEOUT_HINT}))
+      this.reader.fail(new LanspreadError('io', `${peerLabel(this.peer)} sent no reply byte within ${ms} ms on its bulk port`, {hint: TIMEOUT_HINT}))
     }, ms)
   }
 

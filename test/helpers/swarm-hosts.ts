@@ -4,8 +4,9 @@
 // run inside its namespace, or its control socket's fetch call (FetchVia). Also what the bench reads off the hosts: link counters, the seed's
 // upload log (`status` on its control socket), CPU seconds.
 import fs from 'node:fs/promises'
-import {resolvePaths} from '../../src/config.js'
+import {type LanspreadPaths, resolvePaths} from '../../src/config.js'
 import {attachToServe} from '../../src/control/attach.js'
+import type {Status} from '../../src/control/status.js'
 import {CLI} from './cli.js'
 import {LAN_ENV, type Lan, type LanNode, type LanPeer} from './lan.js'
 
@@ -131,10 +132,11 @@ function startControlFetch(host: Host, boundMs: number): RunningFetch {
   }
   const bound = setTimeout(stop, boundMs)
   const done = (async (): Promise<FetchOutcome> => {
-    const client = await attachToServe(resolvePaths({games: host.dir!, env: {}}))
+    const paths = resolvePaths({games: host.dir!, env: {}})
+    const client = await attachToServe(paths)
     if (!client) return {host, startedAt, endedAt: performance.now(), error: 'its serve does not answer on the control socket'}
     const {ServeApi} = await import('../../src/api/serve-api.js')
-    const api = new ServeApi(client, {paths: resolvePaths({games: host.dir!, env: {}}), warn: () => undefined})
+    const api = new ServeApi(client, {paths, warn: () => undefined})
     try {
       const result = await api.fetch(
         {ids: [GAME_ID], install: false, bulk: true},
@@ -194,6 +196,17 @@ function parseFetch(stdout: string, stderr: string, exit: string): {game?: Fetch
  * after its last chunk, so every upload seen (peer, game, start) keeps the most it showed; those
  * already there when the meter was made count only what they add.
  */
+/** The status of the serve of this state folder (its control socket), or undefined when none answers. */
+export async function statusOf(paths: Pick<LanspreadPaths, 'stateDir'>): Promise<Status | undefined> {
+  const client = await attachToServe(paths)
+  if (!client) return undefined
+  try {
+    return await client.call('status', {})
+  } finally {
+    client.close()
+  }
+}
+
 export class UploadMeter {
   private readonly seen = new Map<string, number>()
   /** Distinct chunks of the game the seed handed out to anyone, as its last status said. */
@@ -211,18 +224,13 @@ export class UploadMeter {
 
   /** Reads the serve's uploads now; resolves the bytes handed out since the meter was made. */
   async poll(): Promise<number> {
-    const client = await attachToServe(this.paths)
-    if (!client) return this.total()
-    try {
-      const status = await client.call('status', {})
-      this.distinctChunks = status.served.find((game) => game.id === GAME_ID)?.chunks ?? 0
-      for (const upload of status.uploads) {
-        if (upload.id !== GAME_ID) continue
-        const key = `${upload.peer_id} ${upload.started_at}`
-        this.seen.set(key, Math.max(upload.bytes, this.seen.get(key) ?? 0))
-      }
-    } finally {
-      client.close()
+    const status = await statusOf(this.paths)
+    if (!status) return this.total()
+    this.distinctChunks = status.served.find((game) => game.id === GAME_ID)?.chunks ?? 0
+    for (const upload of status.uploads) {
+      if (upload.id !== GAME_ID) continue
+      const key = `${upload.peer_id} ${upload.started_at}`
+      this.seen.set(key, Math.max(upload.bytes, this.seen.get(key) ?? 0))
     }
     return this.total()
   }

@@ -40,8 +40,8 @@ describe('wire error table', () => {
     expect(error.hint).toBeTruthy()
   })
 
-  it('names a peer the bulk TLS client labelled with its address once, not "peer peer"', () => {
-    const error = fromWireError({type: 'Error', code: 'not_available', message: 'no'}, 'peer abc (10.0.0.2:4870)')
+  it('names a peer given with its address (as the bulk TLS client does) once, not "peer peer"', () => {
+    const error = fromWireError({type: 'Error', code: 'not_available', message: 'no'}, 'abc (10.0.0.2:4870)')
     expect(error.message).toBe('peer abc (10.0.0.2:4870) answered "not_available": "no"')
   })
 

@@ -89,7 +89,7 @@ export class HaveAnnouncer {
 
   private verified(index: number): void {
     if (this.stopped || this.followers.size === 0) return
-    for (const follower of this.followers.values()) if (!hasChunk(follower.holds, index)) follower.pending.push(index)
+    for (const follower of this.followers.values()) follower.pending.push(index)
     this.timer ??= setTimeout(() => this.flush(), this.batchMs)
   }
 
