@@ -10,7 +10,7 @@ import type {Message} from '../protocol/messages.js'
 import {toWireError} from '../protocol/wire-errors.js'
 import type {GameRequestReply} from '../serving/game-request-handler.js'
 import type {ByteStream, PeerConnection} from '../transport/endpoint.js'
-import {type AnswerChannel, answerOne, ask, streamRequestChannel, tell as tellOver} from '../transport/framed-request.js'
+import {type AnswerChannel, type Feed, type FramedReply, answerOne, ask, streamRequestChannel, tell as tellOver} from '../transport/framed-request.js'
 import {withTimeout} from '../transport/with-timeout.js'
 
 export interface ExchangeOptions {
@@ -35,8 +35,54 @@ export async function tell(connection: PeerConnection, message: Message, options
   })
 }
 
-/** A reply, or a reply followed by raw bytes (a ChunkHeader and its chunk) from the downloads layer. */
-export type StreamReply = Message | GameRequestReply
+/** An open subscription: the reply that opened it; cancel() ends it from our side. */
+export interface Subscription {
+  reply: Message
+  cancel(): void
+}
+
+export interface SubscribeOptions extends ExchangeOptions {
+  /** Each frame the peer pushes after the reply, in order; a throw ends the subscription with that error. */
+  onFrame(message: Message): void
+  /** The subscription ended: by the peer (cleanly: no error), broken (the error), never after cancel(). */
+  onEnd(error?: unknown): void
+}
+
+/**
+ * Sends a request that opens a subscription (SPEC §5.1's GetChunkMap with `subscribe`): the reply
+ * comes within the timeout, then the peer pushes frames on the same stream, each validated like
+ * any frame, until either end closes it.
+ */
+export async function subscribe(connection: PeerConnection, message: Message, options: SubscribeOptions): Promise<Subscription> {
+  const what = `${message.type} to ${options.peer}`
+  const stream = await connection.openStream({timeoutMs: options.timeoutMs, what})
+  const channel = streamRequestChannel(stream, options.peer)
+  let cancelled = false
+  const cancel = (reason: unknown): void => {
+    cancelled = true
+    stream.cancel(reason)
+  }
+  const reply = await ask(channel, message, {peer: options.peer, timeoutMs: options.timeoutMs, what, onTimeout: () => cancel(new Error('timed out'))}).catch(
+    (error: unknown) => {
+      cancel(error)
+      throw error
+    },
+  )
+  void (async () => {
+    for (let frame = await channel.receive(); frame !== undefined && !cancelled; frame = await channel.receive()) options.onFrame(frame)
+  })().then(
+    () => cancelled || options.onEnd(),
+    (error: unknown) => {
+      if (cancelled) return
+      cancel(error)
+      options.onEnd(error)
+    },
+  )
+  return {reply, cancel: () => cancel(new Error('unsubscribed'))}
+}
+
+/** A reply, a reply followed by raw bytes (a ChunkHeader and its chunk) from the downloads layer, or one that opens a feed. */
+export type StreamReply = Message | GameRequestReply | FramedReply
 
 /** The slowest rate a peer may read a chunk at before its stream is reset (128 KiB/s: 32 s for 4 MiB). */
 const MIN_CHUNK_RATE_BYTES_PER_S = 128 * 1024
@@ -73,11 +119,13 @@ function streamAnswerChannel(stream: ByteStream, peer: string, timeoutMs: number
     // A chunk takes as long as its bytes need on a slow link (QUIC moves a few MB/s): the bound
     // grows with its size, so only a peer that really stalls loses the stream.
     send: (answer, request) =>
-      bounded(
-        sendAnswer(writer, answer?.reply, answer?.raw),
-        `answering ${request.type}`,
-        answer?.raw ? Math.ceil((answer.raw.length / MIN_CHUNK_RATE_BYTES_PER_S) * 1000) : 0,
-      ),
+      answer?.feed
+        ? sendFeed(writer, answer.reply, answer.feed, (work, what) => bounded(work, what))
+        : bounded(
+            sendAnswer(writer, answer?.reply, answer?.raw),
+            `answering ${request.type}`,
+            answer?.raw ? Math.ceil((answer.raw.length / MIN_CHUNK_RATE_BYTES_PER_S) * 1000) : 0,
+          ),
     end: () => writer.end().catch(() => {}),
     refuse: (error) =>
       bounded(
@@ -85,6 +133,14 @@ function streamAnswerChannel(stream: ByteStream, peer: string, timeoutMs: number
         'sending an Error',
       ).catch(() => {}),
   }
+}
+
+/** The reply, then every frame the feed pushes (each under the request timeout), then the end of the stream. */
+async function sendFeed(writer: FrameWriter, reply: Message, feed: Feed, bounded: (work: Promise<void>, what: string) => Promise<void>): Promise<void> {
+  await bounded(writer.send(reply), `answering with ${reply.type}`)
+  await feed((message) => bounded(writer.send(message), `sending ${message.type}`))
+  // The subscription ended on our side (the download ended) or the stream broke: either way it is over.
+  await bounded(writer.end(), 'ending a subscription').catch(() => undefined)
 }
 
 async function sendAnswer(writer: FrameWriter, reply: Message | undefined, raw: Uint8Array | undefined): Promise<void> {

@@ -11,6 +11,7 @@ import type {LibraryPosition} from '../sync/library-sync.js'
 import type {GameRequestHandler} from '../serving/game-request-handler.js'
 import {isTimeoutError} from '../transport/with-timeout.js'
 import type {ByteStream, DialOptions, PeerConnection} from '../transport/endpoint.js'
+import type {FramedReply} from '../transport/framed-request.js'
 import {Admission, type AdmissionOptions, type PeerRefused, type SessionParts} from './admission.js'
 import {LibrarySync, type PeerLibraryChanged} from './library-sync/sync.js'
 import {type ExchangeOptions, type RequestDispatcher, exchange, isProtocolViolation, serveStream, tell} from './messaging.js'
@@ -20,10 +21,15 @@ import type {PeerAddress} from './peer-table.js'
 export type ExtraHandler = GameRequestHandler
 
 /**
- * A request about a peer's conversation with us, answered with a message or nothing (a push),
- * given the connection it came on (the swarm: GetChunkMap makes the peer follow our Haves).
+ * A request about a peer's conversation with us, answered with a message, nothing (a push) or a
+ * reply that opens a feed, given the connection it came on (the swarm: GetChunkMap makes the
+ * peer follow our Haves).
  */
-export type PeerRequestHandler = (message: Message, peerId: string, connection: PeerConnection) => Promise<Message | undefined> | Message | undefined
+export type PeerRequestHandler = (
+  message: Message,
+  peerId: string,
+  connection: PeerConnection,
+) => Promise<Message | FramedReply | undefined> | Message | FramedReply | undefined
 
 export interface PeerSessionsEvents {
   peer_refused: [PeerRefused]

@@ -181,8 +181,14 @@ export const GetChunkSchema = z.object({
 /** Sent before a chunk's bytes: exactly `length` raw bytes follow it on the stream. */
 export const ChunkHeaderSchema = z.object({type: z.literal('ChunkHeader'), hash: HashSchema, length: ChunkLengthSchema})
 
-/** Asks which chunks of a game being downloaded (as `content_hash`) the peer verified: answered with ChunkMap (SPEC §5.1). */
-export const GetChunkMapSchema = z.object({type: z.literal('GetChunkMap'), id: GameIdSchema, content_hash: HashSchema})
+/**
+ * Asks which chunks of a game being downloaded (as `content_hash`) the peer verified: answered
+ * with ChunkMap (SPEC §5.1), and the peer announces its new chunks with Haves from then on. With
+ * `subscribe`, the Haves come down this same stream after the ChunkMap until either end closes it
+ * (record 0038); a peer that predates it ignores the field, ends the stream, and sends each Have
+ * on a stream of its own.
+ */
+export const GetChunkMapSchema = z.object({type: z.literal('GetChunkMap'), id: GameIdSchema, content_hash: HashSchema, subscribe: z.boolean().optional()})
 
 /**
  * The chunks a peer verified and wrote, as base64 of a bit array, LSB first (chunk-map.ts):

@@ -44,6 +44,12 @@ export interface PeerConnection {
   remoteCertificateFingerprint(): string
   /** Opens a stream, runs `body` on it within the timeout, resets the stream if it throws or times out. */
   request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T>
+  /**
+   * Opens a stream that outlives one exchange (a subscription: a request, its reply, then frames
+   * pushed until either end stops). Only the opening is bounded by `timeoutMs`; the caller bounds
+   * each step after and cancels the stream when done.
+   */
+  openStream(options: RequestOptions): Promise<ByteStream>
   /** Sends `bytes`, ends the write side and returns everything the remote end answers. */
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array>
   isClosed(): boolean

@@ -84,7 +84,15 @@ export interface FramedReply {
   release?: () => void
   /** `reply`'s frame and `raw` back to back in one buffer, for a plane that asked for it (bulk TLS). */
   framed?: Uint8Array
+  /**
+   * A subscription (a stream plane's GetChunkMap): after `reply` the stream stays open and
+   * carries what `feed` pushes, each push bounded by the plane, until `feed` settles.
+   */
+  feed?: Feed
 }
+
+/** Runs a subscription: pushes frames until it is done; `push` rejects once the stream is gone. */
+export type Feed = (push: (message: Message) => Promise<void>) => Promise<void>
 
 /** The answering end: requests read under the plane's frame limits, answers written. */
 export interface AnswerChannel {

@@ -137,7 +137,7 @@ export class PortablePeerConnection implements PeerConnection {
   async request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T> {
     const what = `${options.what} to peer at ${this.label}`
     const client = this.client ?? (await withTimeout(this.clientReady, options.timeoutMs, `${what} (waiting for the reverse stream)`))
-    const raw = this.openStream(client, what)
+    const raw = this.newStream(client, what)
     const stream = byteStreamOf(raw, what)
     try {
       const result = await withTimeout(runBody(body, stream), options.timeoutMs, what, () => stream.cancel(new Error('timed out')))
@@ -151,6 +151,12 @@ export class PortablePeerConnection implements PeerConnection {
 
   requestBytes(bytes: Uint8Array, options: RequestOptions & {maxBytes?: number}): Promise<Uint8Array> {
     return requestBytesWith((body, requestOptions) => this.request(body, requestOptions), bytes, options)
+  }
+
+  async openStream(options: RequestOptions): Promise<ByteStream> {
+    const what = `${options.what} to peer at ${this.label}`
+    const client = this.client ?? (await withTimeout(this.clientReady, options.timeoutMs, `${what} (waiting for the reverse stream)`))
+    return byteStreamOf(this.newStream(client, what), what)
   }
 
   /** Lets the streams in flight finish (bounded), then the session goes. */
@@ -170,7 +176,7 @@ export class PortablePeerConnection implements PeerConnection {
     this.session.destroy()
   }
 
-  private openStream(client: ClientHttp2Session, what: string): Http2Stream {
+  private newStream(client: ClientHttp2Session, what: string): Http2Stream {
     if (this.isClosed()) {
       throw new LanspreadError('io', `${what} failed: the connection is closed${this.lastError ? ` (${this.lastError})` : ''}`)
     }

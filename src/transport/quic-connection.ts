@@ -79,7 +79,7 @@ export class QuicPeerConnection implements PeerConnection {
 
   async request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T> {
     const what = `${options.what} to peer at ${this.label}`
-    const stream = this.openStream(what)
+    const stream = this.newStream(what)
     const cancel = (reason: unknown) => stream.cancel(reason)
     try {
       const result = await withTimeout(runBody(body, stream), options.timeoutMs, what, () => cancel(new Error('timed out')))
@@ -95,12 +95,16 @@ export class QuicPeerConnection implements PeerConnection {
     return requestBytesWith((body, requestOptions) => this.request(body, requestOptions), bytes, options)
   }
 
+  async openStream(options: RequestOptions): Promise<ByteStream> {
+    return this.newStream(`${options.what} to peer at ${this.label}`)
+  }
+
   async close(): Promise<void> {
     if (this.connection.closed) return
     await this.stop()
   }
 
-  private openStream(what: string): QUICStream {
+  private newStream(what: string): QUICStream {
     if (this.isClosed()) {
       throw new LanspreadError('io', `${what} failed: the connection is closed${this.lastError ? ` (${this.lastError})` : ''}`)
     }

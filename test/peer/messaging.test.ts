@@ -1,7 +1,10 @@
 import {describe, expect, it} from 'vitest'
-import {serveStream} from '../../src/peer/messaging.js'
+import {serveStream, subscribe} from '../../src/peer/messaging.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
+import type {Message} from '../../src/protocol/messages.js'
 import type {ByteStream, PeerConnection} from '../../src/transport/endpoint.js'
+import type {Feed} from '../../src/transport/framed-request.js'
+import {nextConnection, startEndpointOf} from '../helpers/quic-endpoints.js'
 
 const REQUEST = {type: 'GetChunk' as const, id: 'quake', manifest_hash: 'c'.repeat(64), path: 'pak0.eti', offset: 0, length: 2 * 1024 * 1024}
 
@@ -72,5 +75,97 @@ describe('serveStream', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
     expect(fake.cancelled()).toBe(true)
     expect(released).toBe(1)
+  })
+})
+
+const HAVE = (chunks: number[]): Message => ({type: 'Have', id: 'quake', content_hash: 'c'.repeat(64), chunks})
+
+/** Two endpoints of `kind`; the second answers every stream with `feed` after a Pong. */
+async function feedingPair(kind: 'quic' | 'portable', feed: Feed) {
+  const a = await startEndpointOf(kind)
+  const b = await startEndpointOf(kind)
+  b.endpoint.onStream((stream, connection) => serveStream(stream, connection, 'a', async () => ({reply: {type: 'Pong'}, feed}), 2_000))
+  a.endpoint.onStream(async (stream) => stream.cancel())
+  const incoming = nextConnection(b.endpoint)
+  const connection = await a.endpoint.dial('127.0.0.1', b.port)
+  await incoming
+  return connection
+}
+
+function ended(): {onEnd: (error?: unknown) => void; result: Promise<unknown>} {
+  let onEnd: (error?: unknown) => void = () => undefined
+  const result = new Promise<unknown>((resolve) => (onEnd = (error) => resolve(error ?? 'clean')))
+  return {onEnd, result}
+}
+
+describe.each(['quic', 'portable'] as const)('subscribe over %s (a reply, then frames on the same stream)', (kind) => {
+  it('hands over the reply, then every pushed frame in order, then a clean end', async () => {
+    const connection = await feedingPair(kind, async (push) => {
+      for (const chunks of [[1], [2, 3], [4]]) await push(HAVE(chunks))
+    })
+    const frames: Message[] = []
+    const end = ended()
+    const subscription = await subscribe(connection, {type: 'Ping'}, {timeoutMs: 2_000, peer: 'b', onFrame: (m) => void frames.push(m), onEnd: end.onEnd})
+    expect(subscription.reply).toEqual({type: 'Pong'})
+    expect(await end.result).toBe('clean')
+    expect(frames).toEqual([HAVE([1]), HAVE([2, 3]), HAVE([4])])
+  })
+
+  it('ends the subscription with the error when a frame is refused, and the pushing end then fails its next push', async () => {
+    let pushFailed: (value: unknown) => void = () => undefined
+    const failed = new Promise((resolve) => (pushFailed = resolve))
+    const connection = await feedingPair(kind, async (push) => {
+      await push(HAVE([1]))
+      // Pushes until the stream is gone (bounded: each waits at most the request timeout).
+      for (let i = 0; i < 200; i++) {
+        try {
+          await push(HAVE([i + 2]))
+        } catch (error) {
+          return pushFailed(error)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      pushFailed(undefined)
+    })
+    const end = ended()
+    await subscribe(
+      connection,
+      {type: 'Ping'},
+      {
+        timeoutMs: 2_000,
+        peer: 'b',
+        onFrame: () => {
+          throw new Error('not a Have')
+        },
+        onEnd: end.onEnd,
+      },
+    )
+    expect(await end.result).toMatchObject({message: 'not a Have'})
+    expect(await failed).toBeInstanceOf(Error)
+  })
+
+  it('stops the pushing end once the subscriber cancels, and never reports its own cancel as an end', async () => {
+    let pushFailed: (value: unknown) => void = () => undefined
+    const failed = new Promise((resolve) => (pushFailed = resolve))
+    const connection = await feedingPair(kind, async (push) => {
+      for (let i = 0; i < 200; i++) {
+        try {
+          await push(HAVE([i]))
+        } catch (error) {
+          return pushFailed(error)
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      pushFailed(undefined)
+    })
+    const end = ended()
+    const frames: Message[] = []
+    const subscription = await subscribe(connection, {type: 'Ping'}, {timeoutMs: 2_000, peer: 'b', onFrame: (m) => void frames.push(m), onEnd: end.onEnd})
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    subscription.cancel()
+    expect(await failed).toBeInstanceOf(Error)
+    const outcome = await Promise.race([end.result, new Promise((resolve) => setTimeout(() => resolve('no end'), 200))])
+    expect(outcome).toBe('no end')
+    expect(frames.length).toBeGreaterThan(0)
   })
 })

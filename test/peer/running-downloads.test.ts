@@ -1,12 +1,13 @@
 // The runtime's registry of running downloads (SPEC §5.1): ChunkMap answers, Have announcements
-// (batched, split, bounded followers, ended with the connection or the download), Haves in.
+// (batched, split, bounded followers, ended with the connection or the download; a stream each,
+// or down a subscriber's own stream: record 0038), Haves in.
 import {describe, expect, it} from 'vitest'
 import type {DownloadView, VerifiedListener} from '../../src/download/verified-chunks.js'
 import {HAVE_BATCH_MS, MAX_HAVE_FOLLOWERS} from '../../src/peer/swarm/have-announcer.js'
 import {RunningDownloads} from '../../src/peer/swarm/running-downloads.js'
 import {chunkIndexes, decodeChunkBitmap} from '../../src/protocol/chunk-map.js'
 import {MAX_HAVE_CHUNKS} from '../../src/protocol/limits.js'
-import type {GameManifest, Have} from '../../src/protocol/messages.js'
+import type {GameManifest, Have, Message} from '../../src/protocol/messages.js'
 import type {PeerConnection} from '../../src/transport/endpoint.js'
 
 const HASH = 'a'.repeat(64)
@@ -99,6 +100,61 @@ describe('RunningDownloads', () => {
     expect(sent).toHaveLength(3)
     expect(downloads.get('g')).toBeUndefined()
     expect(HAVE_BATCH_MS).toBeLessThanOrEqual(250)
+  })
+
+  it('sends a chunk after a quiet window at once, and the chunks after it once the window closed', async () => {
+    const {downloads, sent} = registry(200)
+    const {view, land} = fakeView(10)
+    downloads.add(view)
+    downloads.chunkMap({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p1', fakeConnection())
+    land(1)
+    await sleep(40)
+    expect(sent.map((s) => s.message.chunks)).toEqual([[1]])
+    land(2)
+    land(3)
+    await sleep(40)
+    expect(sent).toHaveLength(1) // within the window of the first batch: they wait for it to close
+    await sleep(200)
+    expect(sent.map((s) => s.message.chunks)).toEqual([[1], [2, 3]])
+  })
+
+  it('pushes a subscriber its Haves down its own stream, and ends that feed when it breaks, is replaced or the download ends', async () => {
+    const {downloads, sent} = registry()
+    const {view, land} = fakeView(10, [0])
+    const running = downloads.add(view)
+    const subscribe = {type: 'GetChunkMap' as const, id: 'g', content_hash: HASH, subscribe: true}
+    const connection = fakeConnection()
+    const first = await downloads.answer(subscribe, 'p1', connection)
+    expect(chunkIndexes(decodeChunkBitmap(first.reply.bitmap, first.reply.chunk_count, 'p1'))).toEqual([0])
+    land(1) // verified before the feed runs: it waits for the feed, it is not lost
+    const pushed: Message[] = []
+    let ended = false
+    void first.feed!(async (message) => void pushed.push(message)).then(() => (ended = true))
+    await sleep(60)
+    land(2)
+    await sleep(60)
+    expect(pushed.map((m) => (m.type === 'Have' ? m.chunks : m.type))).toEqual([[1], [2]])
+    expect(sent).toEqual([]) // nothing on streams of their own
+    // Subscribing again (a rejoin) ends the first feed; the second one's push fails: it ends too.
+    const second = await downloads.answer(subscribe, 'p1', connection)
+    await sleep(0)
+    expect(ended).toBe(true)
+    let secondEnded = false
+    let attempts = 0
+    void second.feed!(async () => {
+      attempts++
+      throw new Error('stream reset')
+    }).then(() => (secondEnded = true))
+    land(3)
+    land(4)
+    await sleep(60)
+    expect([attempts, secondEnded]).toEqual([1, true])
+    // A third subscriber's feed ends with the download.
+    const third = await downloads.answer(subscribe, 'p2', fakeConnection())
+    const thirdEnded = third.feed!(async () => undefined).then(() => true)
+    running.end()
+    await expect(thirdEnded).resolves.toBe(true)
+    expect(pushed).toHaveLength(2)
   })
 
   it('splits a large batch at MAX_HAVE_CHUNKS and bounds the followers', async () => {
@@ -203,7 +259,7 @@ describe('RunningDownloads', () => {
     const answer = downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())
     await sleep(50)
     downloads.add(view)
-    const map = await answer
+    const map = (await answer).reply
     expect(performance.now() - asked).toBeLessThan(900)
     expect(chunkIndexes(decodeChunkBitmap(map.bitmap, map.chunk_count, 'p'))).toEqual([3])
     // Not announced (another content, or no download): refused at once, without waiting.
@@ -220,7 +276,7 @@ describe('RunningDownloads', () => {
     await expect(downloads.answer({type: 'GetChunkMap', id: 'g', content_hash: HASH}, 'p', fakeConnection())).rejects.toMatchObject({code: 'not_downloaded'})
     expect(performance.now() - asked).toBeLessThan(500)
     downloads.add(fakeView(4).view)
-    await expect(first).resolves.toMatchObject({type: 'ChunkMap', chunk_count: 4})
+    await expect(first).resolves.toMatchObject({reply: {type: 'ChunkMap', chunk_count: 4}})
   })
 
   it('refuses a GetChunkMap whose announced download does not register within the wait', async () => {

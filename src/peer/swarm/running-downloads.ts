@@ -9,6 +9,7 @@ import type {ChunkMap, GetChunkMap, Have} from '../../protocol/messages.js'
 import {protocolViolation} from '../../protocol/violation.js'
 import type {PartialGames} from '../../serving/partial-games.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
+import type {FramedReply} from '../../transport/framed-request.js'
 import {HAVE_BATCH_MS, HaveAnnouncer, type SendHave} from './have-announcer.js'
 
 /** A peer announced chunks of a download we run: its indexes are checked against our manifest. */
@@ -19,6 +20,8 @@ export interface RunningDownload {
   readonly view: DownloadView
   /** Haves from peers for this download's content go to `listener` (one at a time; the last set wins). */
   onHave(listener: HaveListener): void
+  /** A peer's Have for this download, pushed on its subscription: checked and handed on like any Have (throws on bad indexes). */
+  have(message: Have, peerId: string): void
   /** The download ended (whichever way): no longer served, announced, nor told Haves. */
   end(): void
 }
@@ -71,6 +74,7 @@ export class RunningDownloads implements PartialGames {
     return {
       view,
       onHave: (listener) => void (entry.haves = listener),
+      have: (message, peerId) => this.have(message, peerId),
       end: () => {
         entry.announcer.stop()
         entry.haves = undefined
@@ -81,33 +85,33 @@ export class RunningDownloads implements PartialGames {
 
   /**
    * A peer's GetChunkMap: a download announced but not yet registered (its plan being made) is
-   * waited for, up to PLAN_WAIT_MS, then answered as `chunkMap` does.
+   * waited for, up to PLAN_WAIT_MS, then answered as `chunkMap` does; a subscriber's answer
+   * carries the feed of Haves its stream runs after the map.
    */
-  async answer(request: GetChunkMap, peerId: string, connection: PeerConnection): Promise<ChunkMap> {
+  async answer(request: GetChunkMap, peerId: string, connection: PeerConnection): Promise<{reply: ChunkMap} & FramedReply> {
     if (this.entryFor(request.id, request.content_hash) === undefined) await this.planned(peerId, request.id, request.content_hash)
-    return this.chunkMap(request, peerId, connection)
+    if (request.subscribe !== true) return {reply: this.chunkMap(request, peerId, connection)}
+    const entry = this.runningFor(request)
+    // Subscribing first: a chunk verified while the map is built is announced, never lost between the two.
+    const feed = entry.announcer.subscribe(peerId, connection)
+    return {reply: mapOf(entry.view), feed}
   }
 
-  /** Answers a GetChunkMap, and makes the asking peer follow the download's Haves. */
+  /** Answers a GetChunkMap, and makes the asking peer follow the download's Haves, a stream each. */
   chunkMap(request: GetChunkMap, peerId: string, connection: PeerConnection): ChunkMap {
-    const entry = this.entryFor(request.id, request.content_hash)
-    if (entry === undefined) {
-      throw new LanspreadError('not_downloaded', `no download of game ${request.id} with content ${request.content_hash.slice(0, 12)}… runs here`, {
-        hint: 'ask a peer whose library says it downloads that content',
-      })
-    }
+    const entry = this.runningFor(request)
     // Following first: a chunk verified while the map is built is announced, never lost between the two.
     entry.announcer.follow(peerId, connection)
-    const {view} = entry
-    const bitmap = emptyChunkBitmap(view.chunkCount)
-    for (const index of view.verifiedIndexes()) addChunk(bitmap, index)
-    return {
-      type: 'ChunkMap',
-      id: view.id,
-      content_hash: view.manifest.content_hash,
-      chunk_count: view.chunkCount,
-      bitmap: encodeChunkBitmap(bitmap, view.chunkCount),
-    }
+    return mapOf(entry.view)
+  }
+
+  /** The running download a GetChunkMap asks about, or the refusal. */
+  private runningFor(request: GetChunkMap): Entry {
+    const entry = this.entryFor(request.id, request.content_hash)
+    if (entry !== undefined) return entry
+    throw new LanspreadError('not_downloaded', `no download of game ${request.id} with content ${request.content_hash.slice(0, 12)}… runs here`, {
+      hint: 'ask a peer whose library says it downloads that content',
+    })
   }
 
   /** A peer's Have: to our download of that content; a Have for anything else is ignored (it may have just ended). */
@@ -144,5 +148,18 @@ export class RunningDownloads implements PartialGames {
   private entryFor(id: string, contentHash: string): Entry | undefined {
     const entry = this.running.get(id)
     return entry?.view.manifest.content_hash === contentHash ? entry : undefined
+  }
+}
+
+/** The download's verified chunks as a ChunkMap. */
+function mapOf(view: DownloadView): ChunkMap {
+  const bitmap = emptyChunkBitmap(view.chunkCount)
+  for (const index of view.verifiedIndexes()) addChunk(bitmap, index)
+  return {
+    type: 'ChunkMap',
+    id: view.id,
+    content_hash: view.manifest.content_hash,
+    chunk_count: view.chunkCount,
+    bitmap: encodeChunkBitmap(bitmap, view.chunkCount),
   }
 }

@@ -12,7 +12,7 @@ import {chunkIndexes, decodeChunkBitmap} from '../../protocol/chunk-map.js'
 import {protocolViolation} from '../../protocol/violation.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
 import type {PeerLibraryChanged} from '../library-sync/sync.js'
-import {exchange} from '../messaging.js'
+import {type Subscription, subscribe} from '../messaging.js'
 import type {PeerInfo, PeerRecord} from '../peer-table.js'
 import type {FetchRuntime} from '../runtime-view.js'
 import type {RunningDownload} from './running-downloads.js'
@@ -47,6 +47,8 @@ export interface SwarmFeedParts {
 interface Member {
   source: GameSource
   kind: SourceKind
+  /** A partial peer's Haves, pushed on its GetChunkMap stream (record 0038). */
+  subscription?: Subscription
 }
 
 export class SwarmFeed {
@@ -79,6 +81,7 @@ export class SwarmFeed {
 
   stop(): void {
     this.stopped = true
+    for (const member of this.members.values()) member.subscription?.cancel()
     this.parts.runtime.sessions.off('peer_library_changed', this.onLibrary)
     this.parts.runtime.table.off('peer_lost', this.onLost)
   }
@@ -124,11 +127,17 @@ export class SwarmFeed {
     if (connection === undefined || source === undefined) return
     const pending = new Set<number>()
     this.joining.set(peerId, pending)
+    let subscription: Subscription | undefined
     try {
-      const have = offer === 'partial' ? await this.chunkMapOf(connection, peerId) : await this.sameContent(source)
-      if (this.stopped || have === undefined) return
-      if (!swarm.join(source, offer, offer === 'partial' ? [...have, ...pending] : [])) return void source.close?.()
-      this.members.set(peerId, {source, kind: offer})
+      let have: number[] | undefined
+      if (offer === 'partial') ({have, subscription} = await this.subscribeTo(connection, peerId))
+      else have = await this.sameContent(source)
+      if (this.stopped || have === undefined) return void subscription?.cancel()
+      if (!swarm.join(source, offer, offer === 'partial' ? [...have, ...pending] : [])) {
+        subscription?.cancel()
+        return void source.close?.()
+      }
+      this.members.set(peerId, {source, kind: offer, ...(subscription === undefined ? {} : {subscription})})
       this.leaveWhenClosed(peerId, source, connection)
       runtime.log('info', `peer ${peerId} joined the download of game ${this.parts.id} as a ${offer === 'partial' ? 'partial peer' : 'seed'}`)
     } catch (error) {
@@ -159,16 +168,42 @@ export class SwarmFeed {
     timer.unref()
   }
 
-  /** The chunks a partial peer verified (asking also makes it announce its Haves to us). */
-  private async chunkMapOf(connection: PeerConnection, peerId: string): Promise<number[]> {
+  /**
+   * The chunks a partial peer verified, and its Haves from then on, pushed down the same stream
+   * (a peer that predates that ends the stream and sends each Have on a stream of its own).
+   */
+  private async subscribeTo(connection: PeerConnection, peerId: string): Promise<{have: number[]; subscription: Subscription}> {
     const {id, download, runtime} = this.parts
-    const request = {type: 'GetChunkMap' as const, id, content_hash: this.content}
-    const reply = await exchange(connection, request, {timeoutMs: runtime.settings.requestTimeoutMs, peer: peerId})
-    if (reply.type !== 'ChunkMap') throw protocolViolation(peerId, `answered GetChunkMap with ${reply.type}`)
+    const request = {type: 'GetChunkMap' as const, id, content_hash: this.content, subscribe: true}
+    const subscription = await subscribe(connection, request, {
+      timeoutMs: runtime.settings.requestTimeoutMs,
+      peer: peerId,
+      onFrame: (frame) => {
+        if (frame.type !== 'Have') throw protocolViolation(peerId, `sent ${frame.type} among its Haves`)
+        download.have(frame, peerId)
+      },
+      onEnd: (error) => this.feedEnded(peerId, error),
+    })
+    const {reply} = subscription
+    if (reply.type !== 'ChunkMap') {
+      subscription.cancel()
+      throw protocolViolation(peerId, `answered GetChunkMap with ${reply.type}`)
+    }
     if (reply.id !== id || reply.content_hash !== this.content || reply.chunk_count !== download.view.chunkCount) {
       throw protocolViolation(peerId, `answered GetChunkMap of game ${id} with the map of other content (${reply.chunk_count} chunks)`)
     }
-    return chunkIndexes(decodeChunkBitmap(reply.bitmap, reply.chunk_count, peerId))
+    return {have: chunkIndexes(decodeChunkBitmap(reply.bitmap, reply.chunk_count, peerId)), subscription}
+  }
+
+  /**
+   * A partial peer's Haves stopped. Cleanly: its download ended (its library says how next) or
+   * it predates subscriptions. Broken (a bad frame, a reset): it leaves and is asked again.
+   */
+  private feedEnded(peerId: string, error: unknown): void {
+    if (error === undefined || this.stopped || this.members.get(peerId)?.subscription === undefined) return
+    this.leave(peerId)
+    this.parts.runtime.log('info', `peer ${peerId} left the download of game ${this.parts.id}: its Haves stopped (${errorMessage(error)})`)
+    this.rejoinLater(peerId, 1)
   }
 
   /** A ready peer new to this download: a seed only if it holds our very content (NotModified to our content_hash). */
@@ -212,6 +247,7 @@ export class SwarmFeed {
     const member = this.members.get(peerId)
     if (member === undefined) return
     this.members.delete(peerId)
+    member.subscription?.cancel()
     this.parts.swarm.leave(peerId)
     void member.source.close?.()
   }
@@ -224,6 +260,7 @@ export class SwarmFeed {
     const member = this.members.get(peerId)
     if (member === undefined) return
     this.members.delete(peerId)
+    member.subscription?.cancel()
     void member.source.close?.()
   }
 }
