@@ -8,6 +8,7 @@ import type {GameSource} from '../../download/game-source.js'
 import {errorMessage} from '../../errors.js'
 import type {GameId} from '../../library/layout.js'
 import type {GameSummary} from '../../library/summary.js'
+import type {Message} from '../../protocol/messages.js'
 import {chunkIndexes, decodeChunkBitmap} from '../../protocol/chunk-map.js'
 import {protocolViolation} from '../../protocol/violation.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
@@ -141,6 +142,7 @@ export class SwarmFeed {
       this.leaveWhenClosed(peerId, source, connection)
       runtime.log('info', `peer ${peerId} joined the download of game ${this.parts.id} as a ${offer === 'partial' ? 'partial peer' : 'seed'}`)
     } catch (error) {
+      subscription?.cancel()
       void source.close?.()
       if (attempt < JOIN_ATTEMPTS && offer === 'partial') {
         this.joining.delete(peerId)
@@ -175,6 +177,8 @@ export class SwarmFeed {
   private async subscribeTo(connection: PeerConnection, peerId: string): Promise<{have: number[]; subscription: Subscription}> {
     const {id, download, runtime} = this.parts
     const request = {type: 'GetChunkMap' as const, id, content_hash: this.content, subscribe: true}
+    // Its own subscription, for onEnd: one that ends before it is stored, or after a newer one replaced it, changes nothing.
+    const opened: {subscription?: Subscription} = {}
     const subscription = await subscribe(connection, request, {
       timeoutMs: runtime.settings.requestTimeoutMs,
       peer: peerId,
@@ -182,25 +186,33 @@ export class SwarmFeed {
         if (frame.type !== 'Have') throw protocolViolation(peerId, `sent ${frame.type} among its Haves`)
         download.have(frame, peerId)
       },
-      onEnd: (error) => this.feedEnded(peerId, error),
+      onEnd: (error) => this.feedEnded(peerId, opened.subscription, error),
     })
-    const {reply} = subscription
-    if (reply.type !== 'ChunkMap') {
+    opened.subscription = subscription
+    try {
+      return {have: this.mapIndexes(subscription.reply, peerId), subscription}
+    } catch (error) {
       subscription.cancel()
-      throw protocolViolation(peerId, `answered GetChunkMap with ${reply.type}`)
+      throw error
     }
+  }
+
+  /** The chunks a ChunkMap reply lists, once it is the map of our content. */
+  private mapIndexes(reply: Message, peerId: string): number[] {
+    const {id, download} = this.parts
+    if (reply.type !== 'ChunkMap') throw protocolViolation(peerId, `answered GetChunkMap with ${reply.type}`)
     if (reply.id !== id || reply.content_hash !== this.content || reply.chunk_count !== download.view.chunkCount) {
       throw protocolViolation(peerId, `answered GetChunkMap of game ${id} with the map of other content (${reply.chunk_count} chunks)`)
     }
-    return {have: chunkIndexes(decodeChunkBitmap(reply.bitmap, reply.chunk_count, peerId)), subscription}
+    return chunkIndexes(decodeChunkBitmap(reply.bitmap, reply.chunk_count, peerId))
   }
 
   /**
    * A partial peer's Haves stopped. Cleanly: its download ended (its library says how next) or
    * it predates subscriptions. Broken (a bad frame, a reset): it leaves and is asked again.
    */
-  private feedEnded(peerId: string, error: unknown): void {
-    if (error === undefined || this.stopped || this.members.get(peerId)?.subscription === undefined) return
+  private feedEnded(peerId: string, subscription: Subscription | undefined, error: unknown): void {
+    if (error === undefined || this.stopped || subscription === undefined || this.members.get(peerId)?.subscription !== subscription) return
     this.leave(peerId)
     this.parts.runtime.log('info', `peer ${peerId} left the download of game ${this.parts.id}: its Haves stopped (${errorMessage(error)})`)
     this.rejoinLater(peerId, 1)
