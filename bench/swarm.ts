@@ -55,6 +55,9 @@ round, and traces the seed-leaves round (bytes received from the seed, held), on
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The seed leaves at the latest this long after its last new chunk went out: those bytes have landed by then. */
+const LEAVE_SETTLE_MS = 1_000
+
 interface Settings {
   sizes: number[]
   mib: number
@@ -144,6 +147,8 @@ class SwarmBench {
   private t1Ms: number | undefined
   private seedDir = ''
   private gameBytes = 0
+  /** When the seed of the leave run had handed out every chunk once. */
+  private allHandedOutAt: number | undefined
 
   constructor(
     private readonly lan: Lan,
@@ -309,12 +314,14 @@ class SwarmBench {
   /**
    * Seed leaves: the seed's serve is stopped (SIGTERM: it says goodbye) once it has sent every
    * chunk once — its status counts the distinct chunks it handed out, and the fetchers' progress
-   * says they received all it handed out — or, with `--leave-at X`, once they received X × F from
-   * it. The fetchers then get `--leave-timeout` seconds to finish from each other.
+   * says they received all it handed out, or LEAVE_SETTLE_MS passed since the last new chunk went
+   * out (a reply that lost to another source's is handed out but never counted as received) — or,
+   * with `--leave-at X`, once they received X × F from it. The fetchers then get
+   * `--leave-timeout` seconds to finish from each other.
    */
   private leaveRule(): string {
     if (this.s.leaveAt > 0) return `the fetchers received ${this.s.leaveAt}× F from it`
-    return `it handed out every chunk of the game once and the fetchers received all it handed out`
+    return `it handed out every chunk of the game once and the fetchers received all it handed out (or ${LEAVE_SETTLE_MS} ms passed since)`
   }
 
   /** Whether the seed has sent what the leave rule asks; `received`: what the fetchers got from it. */
@@ -323,13 +330,16 @@ class SwarmBench {
     const handedOut = await meter.poll()
     // The game: whole chunks in its payload files, and version.ini (one chunk).
     const chunks = (this.s.mib * MiB) / chunkSizeFor(this.s.mib * MiB) + 1
-    return meter.distinctChunks >= chunks && received >= handedOut
+    if (meter.distinctChunks < chunks) return false
+    this.allHandedOutAt ??= performance.now()
+    return received >= handedOut || performance.now() - this.allHandedOutAt >= LEAVE_SETTLE_MS
   }
 
   async leave(n: number): Promise<void> {
     console.log(`seed leaves, N=${n}: the seed's serve stops once ${this.leaveRule()}; do they finish from each other?`)
     const {group} = await this.startRound(n)
     const F = this.gameBytes
+    this.allHandedOutAt = undefined
     try {
       const tx0 = (await this.lan.counters(this.seed.node)).tx
       const meter = await UploadMeter.of(this.seedDir)
