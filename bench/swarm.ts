@@ -147,8 +147,6 @@ class SwarmBench {
   private t1Ms: number | undefined
   private seedDir = ''
   private gameBytes = 0
-  /** When the seed of the leave run had handed out every chunk once. */
-  private allHandedOutAt: number | undefined
 
   constructor(
     private readonly lan: Lan,
@@ -324,22 +322,25 @@ class SwarmBench {
     return `it handed out every chunk of the game once and the fetchers received all it handed out (or ${LEAVE_SETTLE_MS} ms passed since)`
   }
 
-  /** Whether the seed has sent what the leave rule asks; `received`: what the fetchers got from it. */
-  private async seedMayLeave(meter: UploadMeter, received: number): Promise<boolean> {
+  /**
+   * Whether the seed has sent what the leave rule asks; `received`: what the fetchers got from it;
+   * `round.allHandedOutAt`: when it had handed out every chunk once (set here).
+   */
+  private async seedMayLeave(meter: UploadMeter, received: number, round: {allHandedOutAt?: number}): Promise<boolean> {
     if (this.s.leaveAt > 0) return received >= this.gameBytes * this.s.leaveAt
     const handedOut = await meter.poll()
     // The game: whole chunks in its payload files, and version.ini (one chunk).
     const chunks = (this.s.mib * MiB) / chunkSizeFor(this.s.mib * MiB) + 1
     if (meter.distinctChunks < chunks) return false
-    this.allHandedOutAt ??= performance.now()
-    return received >= handedOut || performance.now() - this.allHandedOutAt >= LEAVE_SETTLE_MS
+    round.allHandedOutAt ??= performance.now()
+    return received >= handedOut || performance.now() - round.allHandedOutAt >= LEAVE_SETTLE_MS
   }
 
   async leave(n: number): Promise<void> {
     console.log(`seed leaves, N=${n}: the seed's serve stops once ${this.leaveRule()}; do they finish from each other?`)
     const {group} = await this.startRound(n)
     const F = this.gameBytes
-    this.allHandedOutAt = undefined
+    const round: {allHandedOutAt?: number} = {}
     try {
       const tx0 = (await this.lan.counters(this.seed.node)).tx
       const meter = await UploadMeter.of(this.seedDir)
@@ -358,7 +359,7 @@ class SwarmBench {
           const have = group.map((h) => mib(lastProgress(h)?.done ?? 0)).join(', ')
           process.stderr.write(`${seconds(performance.now() - started)}: received from the seed ${mib(received)}; the fetchers have ${have}\n`)
         }
-        if (await this.seedMayLeave(meter, received)) {
+        if (await this.seedMayLeave(meter, received, round)) {
           left = {at: performance.now(), received, payload: meter.total(), tx: (await this.lan.counters(this.seed.node)).tx - tx0}
         } else await sleep(50)
       }

@@ -44,8 +44,8 @@ export interface Subscription {
 export interface SubscribeOptions extends ExchangeOptions {
   /** Each frame the peer pushes after the reply, in order; a throw ends the subscription with that error. */
   onFrame(message: Message): void
-  /** The subscription ended: by the peer (cleanly: no error), broken (the error), never after cancel(). */
-  onEnd(error?: unknown): void
+  /** `ended` ended: by the peer (cleanly: no error), broken (the error), never after cancel(). */
+  onEnd(ended: Subscription, error?: unknown): void
 }
 
 /**
@@ -68,17 +68,18 @@ export async function subscribe(connection: PeerConnection, message: Message, op
       throw error
     },
   )
+  const subscription: Subscription = {reply, cancel: () => cancel(new Error('unsubscribed'))}
   void (async () => {
     for (let frame = await channel.receive(); frame !== undefined && !cancelled; frame = await channel.receive()) options.onFrame(frame)
   })().then(
-    () => cancelled || options.onEnd(),
+    () => cancelled || options.onEnd(subscription),
     (error: unknown) => {
       if (cancelled) return
       cancel(error)
-      options.onEnd(error)
+      options.onEnd(subscription, error)
     },
   )
-  return {reply, cancel: () => cancel(new Error('unsubscribed'))}
+  return subscription
 }
 
 /** A reply, a reply followed by raw bytes (a ChunkHeader and its chunk) from the downloads layer, or one that opens a feed. */

@@ -135,10 +135,7 @@ export class PortablePeerConnection implements PeerConnection {
   }
 
   async request<T>(body: (stream: ByteStream) => Promise<T>, options: RequestOptions): Promise<T> {
-    const what = `${options.what} to peer at ${this.label}`
-    const client = this.client ?? (await withTimeout(this.clientReady, options.timeoutMs, `${what} (waiting for the reverse stream)`))
-    const raw = this.newStream(client, what)
-    const stream = byteStreamOf(raw, what)
+    const {raw, stream, what} = await this.newStream(options)
     try {
       const result = await withTimeout(runBody(body, stream), options.timeoutMs, what, () => stream.cancel(new Error('timed out')))
       settle(raw, stream, this.deps.closeTimeoutMs)
@@ -154,9 +151,7 @@ export class PortablePeerConnection implements PeerConnection {
   }
 
   async openStream(options: RequestOptions): Promise<ByteStream> {
-    const what = `${options.what} to peer at ${this.label}`
-    const client = this.client ?? (await withTimeout(this.clientReady, options.timeoutMs, `${what} (waiting for the reverse stream)`))
-    return byteStreamOf(this.newStream(client, what), what)
+    return (await this.newStream(options)).stream
   }
 
   /** Lets the streams in flight finish (bounded), then the session goes. */
@@ -176,7 +171,15 @@ export class PortablePeerConnection implements PeerConnection {
     this.session.destroy()
   }
 
-  private newStream(client: ClientHttp2Session, what: string): Http2Stream {
+  /** A fresh request stream, once the session this end asks on exists (bounded by the request's timeout). */
+  private async newStream(options: RequestOptions): Promise<{raw: Http2Stream; stream: PortableByteStream; what: string}> {
+    const what = `${options.what} to peer at ${this.label}`
+    const client = this.client ?? (await withTimeout(this.clientReady, options.timeoutMs, `${what} (waiting for the reverse stream)`))
+    const raw = this.openRaw(client, what)
+    return {raw, stream: byteStreamOf(raw, what), what}
+  }
+
+  private openRaw(client: ClientHttp2Session, what: string): Http2Stream {
     if (this.isClosed()) {
       throw new LanspreadError('io', `${what} failed: the connection is closed${this.lastError ? ` (${this.lastError})` : ''}`)
     }

@@ -190,12 +190,6 @@ function parseFetch(stdout: string, stderr: string, exit: string): {game?: Fetch
   return {error: `exit ${exit}, no JSON document; stderr: ${stderr.trim().slice(-300) || '(empty)'}`}
 }
 
-/**
- * The chunk bytes a serve has handed out for the game, from its upload log (`status` on its
- * control socket, read from the bench's namespace: a Unix socket). An upload leaves the list 5 s
- * after its last chunk, so every upload seen (peer, game, start) keeps the most it showed; those
- * already there when the meter was made count only what they add.
- */
 /** The status of the serve of this state folder (its control socket), or undefined when none answers. */
 export async function statusOf(paths: Pick<LanspreadPaths, 'stateDir'>): Promise<Status | undefined> {
   const client = await attachToServe(paths)
@@ -207,6 +201,12 @@ export async function statusOf(paths: Pick<LanspreadPaths, 'stateDir'>): Promise
   }
 }
 
+/**
+ * The chunk bytes a serve has handed out for the game, from its upload log (`status` on its
+ * control socket, read from the bench's namespace: a Unix socket). An upload leaves the list 5 s
+ * after its last chunk, so every upload seen (peer, game, start) keeps the most it showed; those
+ * already there when the meter was made count only what they add.
+ */
 export class UploadMeter {
   private readonly seen = new Map<string, number>()
   /** Distinct chunks of the game the seed handed out to anyone, as its last status said. */

@@ -92,9 +92,9 @@ async function feedingPair(kind: 'quic' | 'portable', feed: Feed) {
   return connection
 }
 
-function ended(): {onEnd: (error?: unknown) => void; result: Promise<unknown>} {
-  let onEnd: (error?: unknown) => void = () => undefined
-  const result = new Promise<unknown>((resolve) => (onEnd = (error) => resolve(error ?? 'clean')))
+function ended(): {onEnd: (subscription: unknown, error?: unknown) => void; result: Promise<unknown>} {
+  let onEnd: (subscription: unknown, error?: unknown) => void = () => undefined
+  const result = new Promise<unknown>((resolve) => (onEnd = (_subscription, error) => resolve(error ?? 'clean')))
   return {onEnd, result}
 }
 

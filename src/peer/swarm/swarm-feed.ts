@@ -177,8 +177,6 @@ export class SwarmFeed {
   private async subscribeTo(connection: PeerConnection, peerId: string): Promise<{have: number[]; subscription: Subscription}> {
     const {id, download, runtime} = this.parts
     const request = {type: 'GetChunkMap' as const, id, content_hash: this.content, subscribe: true}
-    // Its own subscription, for onEnd: one that ends before it is stored, or after a newer one replaced it, changes nothing.
-    const opened: {subscription?: Subscription} = {}
     const subscription = await subscribe(connection, request, {
       timeoutMs: runtime.settings.requestTimeoutMs,
       peer: peerId,
@@ -186,9 +184,8 @@ export class SwarmFeed {
         if (frame.type !== 'Have') throw protocolViolation(peerId, `sent ${frame.type} among its Haves`)
         download.have(frame, peerId)
       },
-      onEnd: (error) => this.feedEnded(peerId, opened.subscription, error),
+      onEnd: (ended, error) => this.feedEnded(peerId, ended, error),
     })
-    opened.subscription = subscription
     try {
       return {have: this.mapIndexes(subscription.reply, peerId), subscription}
     } catch (error) {
@@ -211,8 +208,9 @@ export class SwarmFeed {
    * A partial peer's Haves stopped. Cleanly: its download ended (its library says how next) or
    * it predates subscriptions. Broken (a bad frame, a reset): it leaves and is asked again.
    */
-  private feedEnded(peerId: string, subscription: Subscription | undefined, error: unknown): void {
-    if (error === undefined || this.stopped || subscription === undefined || this.members.get(peerId)?.subscription !== subscription) return
+  private feedEnded(peerId: string, subscription: Subscription, error: unknown): void {
+    // One that ends before its member is stored, or after a newer one replaced it, changes nothing.
+    if (error === undefined || this.stopped || this.members.get(peerId)?.subscription !== subscription) return
     this.leave(peerId)
     this.parts.runtime.log('info', `peer ${peerId} left the download of game ${this.parts.id}: its Haves stopped (${errorMessage(error)})`)
     this.rejoinLater(peerId, 1)
