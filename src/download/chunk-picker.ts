@@ -7,6 +7,7 @@
 //   const picker = new ChunkPicker({chunkCount, needed, random})
 //   picker.addSeed(peerId) | picker.addPartial(peerId, haveIndexes)   a source joins (false: dropped before)
 //   picker.addHave(peerId, chunks)                                    a partial source's Have / ChunkMap
+//   picker.becomeSeed(peerId)                                         a partial source finished (its requests stay)
 //   picker.setRate(peerId, bytesPerSecond)                            its measured rate (sets its allowance)
 //   picker.pick(peerId) → {chunk, duplicate} | undefined              ask it for `chunk` now
 //   picker.complete(peerId, chunk) → Cancel[]                         a verified reply landed: these lost (their replies are dropped)
@@ -25,8 +26,10 @@
 // O(partial sources). Memory: ≤ 12 bytes + 1 bit per chunk per partial source.
 import {LanspreadError} from '../errors.js'
 import {addChunk, chunkIndexes, hasChunk} from '../protocol/chunk-map.js'
-import {DEFAULT_PICKER_LIMITS, ENDGAME_COPIES, type PickerLimits, checkPickerLimits, inFlightAllowance} from './picker-limits.js'
+import {oldestToCopy} from './endgame-copy.js'
+import {DEFAULT_PICKER_LIMITS, type PickerLimits, checkPickerLimits, inFlightAllowance} from './picker-limits.js'
 import {RarityBuckets} from './rarity-buckets.js'
+import {type Slice, seedOnlyPick, sliceOf} from './seed-slices.js'
 import type {Attempt, Cancel, ChunkPickerOptions, PartialSource, Pick, Source} from './picker-types.js'
 
 export type {Cancel, ChunkPickerOptions, Pick} from './picker-types.js'
@@ -57,7 +60,7 @@ export class ChunkPicker {
   private work = 0
   private readonly self: string | undefined
   /** This downloader's place among the downloaders it knows (itself and the partial sources). */
-  private slice = {rank: 0, of: 1}
+  private slice: Slice = {rank: 0, of: 1}
 
   constructor(options: ChunkPickerOptions) {
     this.chunkCount = options.chunkCount
@@ -99,6 +102,19 @@ export class ChunkPicker {
     this.seeds++
     for (let chunk = 0; chunk < this.chunkCount; chunk++) this.changeRarity(chunk, 1)
     return true
+  }
+
+  /** A partial source finished: a seed from now on, out of the slices; its requests in flight stay its own. */
+  becomeSeed(id: string): void {
+    const source = this.sources.get(id)
+    if (source?.kind !== 'partial') return
+    this.partials = this.partials.filter((partial) => partial !== source)
+    this.updateSlice()
+    const seed: Source = {kind: 'seed', id, inFlight: source.inFlight, rate: source.rate, ...(source.cap === undefined ? {} : {cap: source.cap})}
+    this.sources.set(id, seed)
+    this.seeds++
+    for (const chunk of source.inFlight) for (const attempt of this.attempts.get(chunk) ?? []) if (attempt.source === source) attempt.source = seed
+    for (let chunk = 0; chunk < this.chunkCount; chunk++) if (!hasChunk(source.have, chunk)) this.changeRarity(chunk, 1)
   }
 
   /** A source downloading the same content, with the chunks it verified so far. False when dropped. */
@@ -298,27 +314,20 @@ export class ChunkPicker {
   }
 
   /**
-   * A chunk only seeds have: one of this downloader's slice (chunk mod downloaders = its rank)
-   * when the sample finds one, else one of another slice only while nothing else is in flight.
-   * Random within the slice, so two fetchers that disagree on who is downloading still spread out.
+   * A chunk only seeds have, by seedOnlyPick among all of them (or SEED_SAMPLES per downloader);
+   * else any while this download has nothing in flight (the other downloaders are slow or gone).
    */
   private seedOnlyChunk(level: number, size: number): number | undefined {
     const start = this.randomBelow(size)
     if (this.slice.of === 1) return this.waiting.at(level, start)
-    for (let tried = 0; tried < Math.min(size, SEED_SAMPLES * this.slice.of); tried++) {
-      this.work++
-      const chunk = this.waiting.at(level, (start + tried) % size)
-      if (chunk % this.slice.of === this.slice.rank) return chunk
-    }
-    // Another downloader's slice: it asks the seed for those itself, and we get them from it.
-    // Taken only when this download has nothing else in flight (that downloader is slow or gone).
-    return this.attemptCount === 0 ? this.waiting.at(level, start) : undefined
+    const candidates: number[] = []
+    for (let tried = 0; tried < Math.min(size, SEED_SAMPLES * this.slice.of); tried++) candidates.push(this.waiting.at(level, (start + tried) % size))
+    this.work += candidates.length
+    return seedOnlyPick(candidates, this.slice) ?? (this.attemptCount === 0 ? this.waiting.at(level, start) : undefined)
   }
 
   private updateSlice(): void {
-    if (this.self === undefined) return
-    const downloaders = [this.self, ...this.partials.map((partial) => partial.id)].sort()
-    this.slice = {rank: downloaders.indexOf(this.self), of: downloaders.length}
+    if (this.self !== undefined) this.slice = sliceOf(this.self, this.partials)
   }
 
   /** Every chunk some source has is in flight: idle sources may ask for a copy. */
@@ -326,17 +335,11 @@ export class ChunkPicker {
     return this.attemptCount > 0 && this.waiting.size === this.waiting.levelSize(0)
   }
 
-  /** The chunk asked longest ago of one other source only, that `source` has. */
+  /** An endgame copy for `source` (endgame-copy.ts). */
   private pickCopy(source: Source): number | undefined {
-    let best: {chunk: number; started: number} | undefined
-    for (const [chunk, attempts] of this.attempts) {
-      this.work++
-      if (attempts.length >= ENDGAME_COPIES || source.inFlight.has(chunk)) continue
-      if (source.kind === 'partial' && !hasChunk(source.have, chunk)) continue
-      const started = attempts[0]!.started
-      if (best === undefined || started < best.started) best = {chunk, started}
-    }
-    return best?.chunk
+    const {chunk, looked} = oldestToCopy(this.attempts, source)
+    this.work += looked
+    return chunk
   }
 
   private startAttempt(source: Source, chunk: number): void {

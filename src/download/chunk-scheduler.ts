@@ -95,9 +95,7 @@ export class ChunkScheduler implements SwarmSources {
 
   /** A partial source finished: a seed now, not in the downloaders' slices; its requests in flight still count. */
   private becomeSeed(state: SourceState): void {
-    for (const attempt of state.attempts) attempt.picked = false
-    this.picker.removeSource(state.peerId)
-    this.picker.addSeed(state.peerId)
+    this.picker.becomeSeed(state.peerId)
     state.kind = 'seed'
   }
 

@@ -263,6 +263,21 @@ describe('ChunkPicker: cost', () => {
 })
 
 describe('ChunkPicker: a swarm member (self) sharing a seed', () => {
+  it('keeps the requests in flight at a partial peer that finished: they are not asked of the seed', () => {
+    const subject = picker(8, {self: 'me', limits: {minInFlight: 4, maxInFlight: 4}})
+    subject.addSeed('seed')
+    subject.addPartial('p', range(0, 8))
+    const atP = drain(subject, 'p')
+    expect(atP).toHaveLength(4)
+    subject.becomeSeed('p')
+    expect(subject.inFlight('p')).toBe(4)
+    const atSeed = drain(subject, 'seed')
+    expect(atSeed.filter((chunk) => atP.includes(chunk))).toEqual([])
+    for (const chunk of atP) expect(subject.complete('p', chunk)).toEqual([])
+    for (const chunk of atSeed) subject.complete('seed', chunk)
+    expect(subject.inFlight()).toBe(0)
+  })
+
   it('asks a seed for one chunk until it sent one, then two, and one again once partial peers are sources', () => {
     const subject = picker(64, {self: 'me'})
     subject.addSeed('seed')
@@ -306,6 +321,22 @@ describe('ChunkPicker: a swarm member (self) sharing a seed', () => {
 })
 
 describe('ChunkPicker: another downloader slice', () => {
+  it('with its own slice done, takes from the top of a lagging slice while it has requests in flight', () => {
+    // a, b and c split 30 chunks by rank (0, 1, 2); a's slice is on disk already and c holds its own.
+    const needed = range(0, 30).filter((chunk) => chunk % 3 !== 0)
+    const subject = picker(30, {self: 'a', needed, limits: {minInFlight: 1, maxInFlight: 1}})
+    subject.addSeed('seed')
+    subject.addPartial('b', [])
+    subject.addPartial(
+      'c',
+      needed.filter((chunk) => chunk % 3 === 2),
+    )
+    subject.setRate('seed', 1)
+    expect(subject.pick('c')).toBeDefined()
+    // b's slice 1, 4, …, 28 lags: a, one rank behind b's owner… of the ring, takes its second from the top.
+    expect(subject.pick('seed')).toEqual({chunk: 25, duplicate: false})
+  })
+
   it('is left to its owner while this download has requests in flight, and taken when it has none', () => {
     const subject = picker(4, {self: 'a', limits: {minInFlight: 1, maxInFlight: 1}})
     subject.addSeed('seed')

@@ -262,6 +262,32 @@ describe('the downloader as a swarm', () => {
     expect(result.sources.find((s) => s.peer_id === 'done')?.kind).toBe('seed')
   })
 
+  it('keeps the requests in flight at a partial peer that finished: the seed is not asked for them (swarm member)', async () => {
+    const {download, root} = await setup()
+    const seed = new FakeSource('seed', GAME, {delayMs: 5})
+    const done = new PartialSource('done', GAME, new Set(range(0, 16)), {hold: true})
+    const handle = swarmHandle()
+    const running = download([seed], {onSwarm: handle.onSwarm, self: 'me'})
+    const swarm = await handle.swarm
+    swarm.join(done, 'partial', range(0, 16))
+    await until(() => done.heldCount > 0, 'requests held at the partial peer')
+    const held = done.requests.map(indexOf)
+    const seedAsked = seed.requests.length
+    swarm.join(done, 'seed')
+    // The seed goes on with the chunks nobody is asked for; the held ones stay with `done`.
+    await until(() => seed.requests.length > seedAsked, 'the seed asked again')
+    done.release(true)
+    const result = await running
+    await expectGame(root)
+    expect(
+      seed.requests
+        .slice(seedAsked)
+        .map(indexOf)
+        .filter((chunk) => held.includes(chunk)),
+    ).toEqual([])
+    expect(result.sources.find((s) => s.peer_id === 'done')).toMatchObject({kind: 'seed'})
+  })
+
   it('drops a partial peer at its first bad chunk, for good, and counts the chunk retried', async () => {
     const {download, root} = await setup()
     const seed = new FakeSource('seed', GAME, {delayMs: 10})
