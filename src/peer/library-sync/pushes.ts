@@ -1,13 +1,15 @@
 // Pushing our library to other peers after each local revision: one push per peer at a time,
 // a revision that comes while one runs coalesced into one more (Coalescer), each sending what
 // changed since the last push to that peer (a delta, or a LibrarySummary when the history no
-// longer reaches back that far: the peer then pulls). A failed push is not repeated: the next
-// revision pushes everything since the last push that went through.
+// longer reaches back that far: the peer then pulls). A failed push is tried again after a
+// backoff, as a failed pull is: with static peers (no mDNS announcing our position) nothing else
+// would tell that peer until our next revision, and a download it missed would not join it.
 import {errorMessage} from '../../errors.js'
 import type {Message} from '../../protocol/messages.js'
 import {type LocalLibraryView, deltaToPush} from '../../sync/library-sync.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
 import {Coalescer} from '../../util/coalesce.js'
+import {Backoff} from '../backoff.js'
 import {tell} from '../messaging.js'
 import type {RuntimeSettings} from '../settings.js'
 
@@ -25,29 +27,39 @@ export interface LibraryPushesComponents {
 interface PushState {
   peerId: string
   sentRev: number
+  retry: NodeJS.Timeout | undefined
+  backoff: Backoff
 }
 
 export class LibraryPushes {
   private readonly pushes = new Map<string, PushState>()
-  private readonly runs = new Coalescer<PushState>((state) => this.pushOnce(state), {
-    onError: (state, error) => this.components.log('warn', `could not send our library change to peer ${state.peerId}: ${errorMessage(error)}`),
-  })
+  private readonly runs = new Coalescer<PushState>((state) => this.pushOnce(state))
 
   constructor(private readonly components: LibraryPushesComponents) {}
 
   /** A peer just admitted has our library as its handshake announced it: pushes start from there. */
   admitted(peerId: string): void {
-    if (!this.pushes.has(peerId)) this.pushes.set(peerId, {peerId, sentRev: this.components.library.position().library_rev})
+    if (this.pushes.has(peerId)) return
+    const {redialMinMs, redialMaxMs} = this.components.settings
+    const sentRev = this.components.library.position().library_rev
+    this.pushes.set(peerId, {peerId, sentRev, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)})
   }
 
-  /** Forgets a peer (removed from the table). */
+  /** Forgets a peer (removed from the table): its retry timer goes with it. */
   forget(peerId: string): void {
+    clearTimeout(this.pushes.get(peerId)?.retry)
     this.pushes.delete(peerId)
   }
 
   /** After a local revision: one coalesced push to every admitted peer. */
   pushAll(): void {
-    for (const state of this.pushes.values()) this.runs.request(state)
+    for (const state of this.pushes.values()) this.push(state)
+  }
+
+  private push(state: PushState): void {
+    clearTimeout(state.retry)
+    state.retry = undefined
+    this.runs.request(state)
   }
 
   /** Pushes what changed since the last push to this peer. */
@@ -58,8 +70,24 @@ export class LibraryPushes {
     const position = library.position()
     if (position.library_rev === state.sentRev) return
     const message: Message = deltaToPush(library, state.sentRev) ?? {type: 'LibrarySummary', ...position, game_count: library.games().length}
-    await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: state.peerId})
+    try {
+      await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: state.peerId})
+    } catch (error) {
+      this.components.log('warn', `could not send our library change to peer ${state.peerId}: ${errorMessage(error)}; trying again`)
+      // A revision that came meanwhile pushes at once; otherwise later.
+      if (!this.runs.hasPending(state)) this.retryLater(state)
+      return
+    }
+    state.backoff.reset()
     this.components.sent(state.peerId, message.type)
     state.sentRev = position.library_rev
+  }
+
+  private retryLater(state: PushState): void {
+    state.retry = setTimeout(() => {
+      state.retry = undefined
+      if (this.pushes.get(state.peerId) === state) this.push(state)
+    }, state.backoff.next())
+    state.retry.unref()
   }
 }
