@@ -39,16 +39,17 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`)
 }
 
-function setup(failures: number) {
+function setup(failures: number, connectedAfter = 0, backoffMs = 20) {
   const library = libraryView()
   const {connection, attempts} = flakyConnection(failures)
+  let lookups = 0
   const sent: Message['type'][] = []
   const logs: string[] = []
   const pushes = new LibraryPushes({
     library: library.view,
-    settings: {...DEFAULT_RUNTIME_SETTINGS, redialMinMs: 20, redialMaxMs: 80},
+    settings: {...DEFAULT_RUNTIME_SETTINGS, redialMinMs: backoffMs, redialMaxMs: 4 * backoffMs},
     log: (level, message) => logs.push(`${level} ${message}`),
-    connectionOf: () => connection,
+    connectionOf: () => (++lookups > connectedAfter ? connection : undefined),
     sent: (_peer, type) => sent.push(type),
   })
   pushes.admitted('p')
@@ -64,6 +65,27 @@ describe('LibraryPushes', () => {
     expect(sent).toEqual(['LibraryDelta'])
     expect(attempts()).toBe(3)
     expect(logs.filter((line) => line.includes('could not send our library change to peer p'))).toHaveLength(2)
+    pushes.forget('p')
+  })
+
+  it('tries again when the peer has no open connection at the moment of the push (one being replaced)', async () => {
+    const {library, pushes, sent, attempts} = setup(0, 2)
+    library.bump()
+    pushes.pushAll()
+    await eventually(() => sent.length === 1, 'the push once connected')
+    expect(attempts()).toBe(1)
+    pushes.forget('p')
+  })
+
+  it('sends a peer admitted again the revision it missed, and nothing when it has ours', async () => {
+    const {library, pushes, sent, attempts} = setup(0, 1, 60_000)
+    library.bump()
+    pushes.pushAll() // no connection: a retry waits its backoff (a minute here)
+    pushes.admitted('p') // a new connection: pushed at once
+    await eventually(() => sent.length === 1, 'the push on admission')
+    pushes.admitted('p')
+    await sleep(150)
+    expect(attempts()).toBe(1)
     pushes.forget('p')
   })
 

@@ -1,9 +1,10 @@
 // Pushing our library to other peers after each local revision: one push per peer at a time,
 // a revision that comes while one runs coalesced into one more (Coalescer), each sending what
 // changed since the last push to that peer (a delta, or a LibrarySummary when the history no
-// longer reaches back that far: the peer then pulls). A failed push is tried again after a
-// backoff, as a failed pull is: with static peers (no mDNS announcing our position) nothing else
-// would tell that peer until our next revision, and a download it missed would not join it.
+// longer reaches back that far: the peer then pulls). A push that failed, or found no open
+// connection to the peer, is tried again after a backoff, as a failed pull is: with static peers
+// (no mDNS announcing our position) nothing else would tell that peer until our next revision,
+// and a download it missed would not join it.
 import {errorMessage} from '../../errors.js'
 import type {Message} from '../../protocol/messages.js'
 import {type LocalLibraryView, deltaToPush} from '../../sync/library-sync.js'
@@ -37,9 +38,16 @@ export class LibraryPushes {
 
   constructor(private readonly components: LibraryPushesComponents) {}
 
-  /** A peer just admitted has our library as its handshake announced it: pushes start from there. */
+  /**
+   * A peer just admitted has our library as its handshake announced it: pushes start from there.
+   * One admitted again (a new connection) gets what it may have missed on the old one.
+   */
   admitted(peerId: string): void {
-    if (this.pushes.has(peerId)) return
+    const known = this.pushes.get(peerId)
+    if (known) {
+      if (known.sentRev !== this.components.library.position().library_rev) this.push(known)
+      return
+    }
     const {redialMinMs, redialMaxMs} = this.components.settings
     const sentRev = this.components.library.position().library_rev
     this.pushes.set(peerId, {peerId, sentRev, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)})
@@ -64,11 +72,12 @@ export class LibraryPushes {
 
   /** Pushes what changed since the last push to this peer. */
   private async pushOnce(state: PushState): Promise<void> {
-    const connection = this.components.connectionOf(state.peerId)
-    if (!connection) return
     const {library} = this.components
     const position = library.position()
     if (position.library_rev === state.sentRev) return
+    // No connection this moment (one being replaced, say): the peer is still known, so later.
+    const connection = this.components.connectionOf(state.peerId)
+    if (!connection) return this.retryLater(state)
     const message: Message = deltaToPush(library, state.sentRev) ?? {type: 'LibrarySummary', ...position, game_count: library.games().length}
     try {
       await tell(connection, message, {timeoutMs: this.components.settings.requestTimeoutMs, peer: state.peerId})
@@ -84,6 +93,7 @@ export class LibraryPushes {
   }
 
   private retryLater(state: PushState): void {
+    clearTimeout(state.retry)
     state.retry = setTimeout(() => {
       state.retry = undefined
       if (this.pushes.get(state.peerId) === state) this.push(state)
