@@ -63,6 +63,35 @@ describe('SwarmFeed', () => {
     feed.stop()
   })
 
+  it('joins a peer that had no connection when it first offered the game, once it has one, with no library change', async () => {
+    const record = {peer_id: 'p', library: new Map([['g', {id: 'g', availability: 'ready', manifest_hash: MANIFEST}]])}
+    let current: PeerConnection | undefined
+    const table = Object.assign(new EventEmitter(), {records: () => [record], get: (id: string) => (id === 'p' ? record : undefined)})
+    const sessions = Object.assign(new EventEmitter(), {connectionOf: () => current})
+    const runtime = {table, sessions, settings: {requestTimeoutMs: 1_000}, log: () => undefined} as unknown as FetchRuntime
+    const joined: string[] = []
+    const swarm = {
+      join: vi.fn((source: GameSource) => (joined.push(source.peerId), true)),
+      leave: vi.fn(),
+      have: vi.fn(),
+      isDropped: () => false,
+      kindOf: () => undefined,
+    } as unknown as SwarmSources
+    const download = {
+      view: {id: 'g', manifest: {manifest_hash: MANIFEST, content_hash: CONTENT}, chunkCount: 4},
+      onHave: () => undefined,
+    } as unknown as RunningDownload
+    const sourceFor = () => ({peerId: 'p', getGame: async () => 'not_modified', close: vi.fn()}) as unknown as GameSource
+    const feed = new SwarmFeed({runtime, id: 'g', download, swarm, started: new Map(), sourceFor})
+    feed.start() // its connection is being replaced this moment
+    await sleep(100)
+    expect(joined).toEqual([])
+    current = closable().connection
+    await sleep(800)
+    expect(joined).toEqual(['p'])
+    feed.stop()
+  })
+
   it("takes a partial peer's Haves from its GetChunkMap stream, and lets it go and asks again when that stream breaks", async () => {
     const record = {peer_id: 'p', library: new Map([['g', {id: 'g', availability: 'downloading', manifest_hash: MANIFEST, content_hash: CONTENT}]])}
     const opened: {asked: Message[]; push(message: Message): void; fail(error: Error): void}[] = []

@@ -125,7 +125,12 @@ export class SwarmFeed {
     const peerId = record.peer_id
     const connection = runtime.sessions.connectionOf(peerId)
     const source = connection === undefined ? undefined : this.parts.sourceFor(record)
-    if (connection === undefined || source === undefined) return
+    if (connection === undefined || source === undefined) {
+      // No connection this moment (one being replaced): nothing else would bring this peer back
+      // before its next library change, which may be the end of its download.
+      if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
+      return
+    }
     const pending = new Set<number>()
     this.joining.set(peerId, pending)
     let subscription: Subscription | undefined
@@ -245,7 +250,7 @@ export class SwarmFeed {
         const record = this.parts.runtime.table.get(peerId)
         const offer = this.offerOf(record?.library.get(this.parts.id))
         if (record === undefined || offer === undefined || this.members.size + this.joining.size >= MAX_SWARM_SOURCES) return
-        if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer)
+        if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer, attempt)
         else if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
       },
       Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (attempt - 1)),
