@@ -23,70 +23,58 @@ function closable(): {connection: PeerConnection; close(): void} {
   return {connection: {closed} as unknown as PeerConnection, close}
 }
 
+/** A feed of game g whose one peer, p, holds it ready; `connect` sets (or clears) p's connection. */
+function seedFeed(initial: PeerConnection | undefined) {
+  const record = {peer_id: 'p', library: new Map([['g', {id: 'g', availability: 'ready', manifest_hash: MANIFEST}]])}
+  let current = initial
+  const table = Object.assign(new EventEmitter(), {records: () => [record], get: (id: string) => (id === 'p' ? record : undefined)})
+  const sessions = Object.assign(new EventEmitter(), {connectionOf: () => current})
+  const logged: string[] = []
+  const runtime = {table, sessions, settings: {requestTimeoutMs: 1_000}, log: (_level: string, line: string) => logged.push(line)} as unknown as FetchRuntime
+  const joined: string[] = []
+  const swarm = {
+    join: vi.fn((source: GameSource) => (joined.push(source.peerId), true)),
+    leave: vi.fn(),
+    have: vi.fn(),
+    isDropped: () => false,
+    kindOf: () => undefined,
+  } as unknown as SwarmSources
+  const download = {
+    view: {id: 'g', manifest: {manifest_hash: MANIFEST, content_hash: CONTENT}, chunkCount: 4},
+    onHave: () => undefined,
+  } as unknown as RunningDownload
+  const sourceFor = () => ({peerId: 'p', getGame: async () => 'not_modified', close: vi.fn()}) as unknown as GameSource
+  const feed = new SwarmFeed({runtime, id: 'g', download, swarm, started: new Map(), sourceFor})
+  return {feed, swarm, joined, logged, connect: (connection: PeerConnection | undefined) => void (current = connection)}
+}
+
 describe('SwarmFeed', () => {
   it('takes a member whose connection closed back once its peer has a new connection', async () => {
-    const record = {peer_id: 'p', library: new Map([['g', {id: 'g', availability: 'ready', manifest_hash: MANIFEST}]])}
     const first = closable()
-    let current: PeerConnection | undefined = first.connection
-    const table = Object.assign(new EventEmitter(), {records: () => [record], get: (id: string) => (id === 'p' ? record : undefined)})
-    const sessions = Object.assign(new EventEmitter(), {connectionOf: () => current})
-    const logged: string[] = []
-    const runtime = {table, sessions, settings: {requestTimeoutMs: 1_000}, log: (_level: string, line: string) => logged.push(line)} as unknown as FetchRuntime
-    const joined: string[] = []
-    const swarm = {
-      join: vi.fn((source: GameSource) => (joined.push(source.peerId), true)),
-      leave: vi.fn(),
-      have: vi.fn(),
-      isDropped: () => false,
-      kindOf: () => undefined,
-    } as unknown as SwarmSources
-    const download = {
-      view: {id: 'g', manifest: {manifest_hash: MANIFEST, content_hash: CONTENT}, chunkCount: 4},
-      onHave: () => undefined,
-    } as unknown as RunningDownload
-    const sourceFor = () => ({peerId: 'p', getGame: async () => 'not_modified', close: vi.fn()}) as unknown as GameSource
-    const feed = new SwarmFeed({runtime, id: 'g', download, swarm, started: new Map(), sourceFor})
+    const {feed, swarm, joined, logged, connect} = seedFeed(first.connection)
     feed.start()
     await sleep(20)
     expect(joined).toEqual(['p'])
     // The connection closes (two peers that dialled each other at once keep one): no other yet.
-    current = undefined
+    connect(undefined)
     first.close()
     await sleep(20)
     expect(swarm.leave).toHaveBeenCalledWith('p')
     expect(logged.some((line) => line.includes('left the download of game g: its connection closed'))).toBe(true)
     await sleep(300)
     expect(joined).toEqual(['p']) // no connection to join over yet: asked again later
-    current = closable().connection
+    connect(closable().connection)
     await sleep(700)
     expect(joined).toEqual(['p', 'p'])
     feed.stop()
   })
 
   it('joins a peer that had no connection when it first offered the game, once it has one, with no library change', async () => {
-    const record = {peer_id: 'p', library: new Map([['g', {id: 'g', availability: 'ready', manifest_hash: MANIFEST}]])}
-    let current: PeerConnection | undefined
-    const table = Object.assign(new EventEmitter(), {records: () => [record], get: (id: string) => (id === 'p' ? record : undefined)})
-    const sessions = Object.assign(new EventEmitter(), {connectionOf: () => current})
-    const runtime = {table, sessions, settings: {requestTimeoutMs: 1_000}, log: () => undefined} as unknown as FetchRuntime
-    const joined: string[] = []
-    const swarm = {
-      join: vi.fn((source: GameSource) => (joined.push(source.peerId), true)),
-      leave: vi.fn(),
-      have: vi.fn(),
-      isDropped: () => false,
-      kindOf: () => undefined,
-    } as unknown as SwarmSources
-    const download = {
-      view: {id: 'g', manifest: {manifest_hash: MANIFEST, content_hash: CONTENT}, chunkCount: 4},
-      onHave: () => undefined,
-    } as unknown as RunningDownload
-    const sourceFor = () => ({peerId: 'p', getGame: async () => 'not_modified', close: vi.fn()}) as unknown as GameSource
-    const feed = new SwarmFeed({runtime, id: 'g', download, swarm, started: new Map(), sourceFor})
+    const {feed, joined, connect} = seedFeed(undefined)
     feed.start() // its connection is being replaced this moment
     await sleep(100)
     expect(joined).toEqual([])
-    current = closable().connection
+    connect(closable().connection)
     await sleep(800)
     expect(joined).toEqual(['p'])
     feed.stop()
