@@ -25,9 +25,9 @@ export const OWNER_KEEPS = 2
 /**
  * Of `candidates` (chunks only the seeds have: all of them, or a sample of a large set), the
  * lowest of this downloader's slice. Else a chunk of a lagging slice, counted from its top by
- * how far that slice's owner is behind this downloader in rank, so thieves of one slice take
- * different chunks; never one of its OWNER_KEEPS lowest. Of the slices that leave this thief a
- * chunk so, the one with most candidates. Else undefined.
+ * how many ranks this downloader comes after that slice's owner (around the ring), so thieves
+ * of one slice take different chunks; never one of its OWNER_KEEPS lowest. Of the slices that
+ * leave this thief a chunk so, the one with most candidates. Else undefined.
  */
 export function seedOnlyPick(candidates: readonly number[], slice: Slice): number | undefined {
   const bySlice = new Map<number, number[]>()
@@ -41,7 +41,7 @@ export function seedOnlyPick(candidates: readonly number[], slice: Slice): numbe
   if (own !== undefined) return Math.min(...own)
   let best: {chunks: number[]; place: number} | undefined
   for (const [owner, chunks] of bySlice) {
-    // The thief nearest behind the owner takes its top chunk, the next the one below, and so on.
+    // The thief right after the owner takes its top chunk, the next one the chunk below, and so on.
     const place = ((slice.rank - owner + slice.of) % slice.of) - 1
     if (place >= chunks.length - OWNER_KEEPS) continue
     if (best === undefined || chunks.length > best.chunks.length || (chunks.length === best.chunks.length && place < best.place)) best = {chunks, place}

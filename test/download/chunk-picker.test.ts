@@ -333,7 +333,7 @@ describe('ChunkPicker: another downloader slice', () => {
     )
     subject.setRate('seed', 1)
     expect(subject.pick('c')).toBeDefined()
-    // b's slice 1, 4, …, 28 lags: a, one rank behind b's owner… of the ring, takes its second from the top.
+    // b's slice 1, 4, …, 28 lags: a comes two ranks after b around the ring of three, so it takes the second from the top.
     expect(subject.pick('seed')).toEqual({chunk: 25, duplicate: false})
   })
 

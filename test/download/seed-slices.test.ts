@@ -11,8 +11,8 @@ describe('seedOnlyPick', () => {
     expect(seedOnlyPick([20, 14, 8, 2, 5], {rank: 2, of: 3})).toBe(2)
   })
 
-  it('with its slice done, takes the top chunk of the slice whose owner is just ahead of it', () => {
-    // Slice 0 of 3 (owner rank 0) lags: 0, 3, 6, 9, 12 wait. Rank 1 is right behind it.
+  it('with its slice done, takes the top chunk of the slice whose owner comes right before it', () => {
+    // Slice 0 of 3 (owner rank 0) lags: 0, 3, 6, 9, 12 wait. Rank 1 comes right after its owner.
     expect(seedOnlyPick([0, 3, 6, 9, 12], {rank: 1, of: 3})).toBe(12)
   })
 
@@ -30,7 +30,7 @@ describe('seedOnlyPick', () => {
   })
 
   it('takes from the slice with most chunks left among those it may take from', () => {
-    // Slices of 4: slice 2 has five chunks left, slice 3 three. Rank 0 is 2 behind slice 2's owner and 1 behind slice 3's.
+    // Slices of 4: slice 2 has five chunks left, slice 3 three. Rank 0 comes 2 after slice 2's owner, 1 after slice 3's.
     const candidates = [2, 6, 10, 14, 18, 3, 7, 11]
     expect(seedOnlyPick(candidates, {rank: 0, of: 4})).toBe(14)
   })
