@@ -7,7 +7,7 @@ import type {Message} from '../../protocol/messages.js'
 import {type LibraryPosition, pullLibrary} from '../../sync/library-sync.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
 import {Coalescer} from '../../util/coalesce.js'
-import {Backoff} from '../backoff.js'
+import {RetryTimer} from '../backoff.js'
 import type {PeerTable} from '../peer-table.js'
 import type {RuntimeSettings} from '../settings.js'
 
@@ -30,8 +30,7 @@ interface PullState {
   peerId: string
   /** Where the pulls in progress bring the library; set when a pull starts, not while one runs. */
   target: LibraryPosition
-  retry: NodeJS.Timeout | undefined
-  backoff: Backoff
+  retry: RetryTimer
 }
 
 export class LibraryPulls {
@@ -45,18 +44,17 @@ export class LibraryPulls {
     let state = this.pulls.get(peerId)
     if (!state) {
       const {redialMinMs, redialMaxMs} = this.components.settings
-      state = {peerId, target: announced, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)}
+      state = {peerId, target: announced, retry: new RetryTimer(redialMinMs, redialMaxMs)}
       this.pulls.set(peerId, state)
     }
-    clearTimeout(state.retry)
-    state.retry = undefined
+    state.retry.cancel()
     if (!this.runs.isRunning(state)) state.target = announced
     this.runs.request(state)
   }
 
   /** Forgets a peer (removed from the table): its retry timer goes with it. */
   forget(peerId: string): void {
-    clearTimeout(this.pulls.get(peerId)?.retry)
+    this.pulls.get(peerId)?.retry.cancel()
     this.pulls.delete(peerId)
   }
 
@@ -67,7 +65,7 @@ export class LibraryPulls {
     if (!record || !connection) return
     try {
       const outcome = await pullLibrary(record.library, state.target, (request) => this.components.exchange(connection, request, peerId), peerId)
-      state.backoff.reset()
+      state.retry.succeeded()
       if (outcome !== 'current') this.components.changed(peerId, outcome)
       // A later push or summary may have moved the target while we pulled.
       state.target = record.library.position ?? state.target
@@ -86,10 +84,8 @@ export class LibraryPulls {
 
   private retryLater(state: PullState): void {
     const announced = state.target
-    state.retry = setTimeout(() => {
-      state.retry = undefined
+    state.retry.later(() => {
       if (this.pulls.get(state.peerId) === state) this.schedule(state.peerId, announced)
-    }, state.backoff.next())
-    state.retry.unref()
+    })
   }
 }

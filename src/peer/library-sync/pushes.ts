@@ -10,7 +10,7 @@ import type {Message} from '../../protocol/messages.js'
 import {type LocalLibraryView, deltaToPush} from '../../sync/library-sync.js'
 import type {PeerConnection} from '../../transport/endpoint.js'
 import {Coalescer} from '../../util/coalesce.js'
-import {Backoff} from '../backoff.js'
+import {RetryTimer} from '../backoff.js'
 import {tell} from '../messaging.js'
 import type {RuntimeSettings} from '../settings.js'
 
@@ -28,8 +28,7 @@ export interface LibraryPushesComponents {
 interface PushState {
   peerId: string
   sentRev: number
-  retry: NodeJS.Timeout | undefined
-  backoff: Backoff
+  retry: RetryTimer
 }
 
 export class LibraryPushes {
@@ -43,19 +42,19 @@ export class LibraryPushes {
    * One admitted again (a new connection) gets what it may have missed on the old one.
    */
   admitted(peerId: string): void {
+    const rev = this.components.library.position().library_rev
     const known = this.pushes.get(peerId)
     if (known) {
-      if (known.sentRev !== this.components.library.position().library_rev) this.push(known)
+      if (known.sentRev !== rev) this.push(known)
       return
     }
     const {redialMinMs, redialMaxMs} = this.components.settings
-    const sentRev = this.components.library.position().library_rev
-    this.pushes.set(peerId, {peerId, sentRev, retry: undefined, backoff: new Backoff(redialMinMs, redialMaxMs)})
+    this.pushes.set(peerId, {peerId, sentRev: rev, retry: new RetryTimer(redialMinMs, redialMaxMs)})
   }
 
   /** Forgets a peer (removed from the table): its retry timer goes with it. */
   forget(peerId: string): void {
-    clearTimeout(this.pushes.get(peerId)?.retry)
+    this.pushes.get(peerId)?.retry.cancel()
     this.pushes.delete(peerId)
   }
 
@@ -65,8 +64,7 @@ export class LibraryPushes {
   }
 
   private push(state: PushState): void {
-    clearTimeout(state.retry)
-    state.retry = undefined
+    state.retry.cancel()
     this.runs.request(state)
   }
 
@@ -87,17 +85,14 @@ export class LibraryPushes {
       if (!this.runs.hasPending(state)) this.retryLater(state)
       return
     }
-    state.backoff.reset()
+    state.retry.succeeded()
     this.components.sent(state.peerId, message.type)
     state.sentRev = position.library_rev
   }
 
   private retryLater(state: PushState): void {
-    clearTimeout(state.retry)
-    state.retry = setTimeout(() => {
-      state.retry = undefined
+    state.retry.later(() => {
       if (this.pushes.get(state.peerId) === state) this.push(state)
-    }, state.backoff.next())
-    state.retry.unref()
+    })
   }
 }

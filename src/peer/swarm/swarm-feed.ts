@@ -128,7 +128,7 @@ export class SwarmFeed {
     if (connection === undefined || source === undefined) {
       // No connection this moment (one being replaced): nothing else would bring this peer back
       // before its next library change, which may be the end of its download.
-      if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
+      if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt)
       return
     }
     const pending = new Set<number>()
@@ -151,7 +151,7 @@ export class SwarmFeed {
       void source.close?.()
       if (attempt < JOIN_ATTEMPTS && offer === 'partial') {
         this.joining.delete(peerId)
-        this.retryJoin(peerId, attempt)
+        this.rejoinLater(peerId, attempt)
         return
       }
       runtime.log('warn', `peer ${peerId} could not join the download of game ${this.parts.id}: ${errorMessage(error)}`)
@@ -160,19 +160,6 @@ export class SwarmFeed {
     }
     // Its library may have changed while we asked.
     if (this.members.has(peerId)) this.consider(peerId)
-  }
-
-  /** Asks a partial peer again a moment later, if it still offers our content then. */
-  private retryJoin(peerId: string, attempt: number): void {
-    const timer = setTimeout(
-      () => {
-        if (this.stopped || this.members.has(peerId) || this.joining.has(peerId)) return
-        const record = this.parts.runtime.table.get(peerId)
-        if (record !== undefined && this.offerOf(record.library.get(this.parts.id)) === 'partial') void this.add(record, 'partial', attempt + 1)
-      },
-      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (attempt - 1)),
-    )
-    timer.unref()
   }
 
   /**
@@ -242,18 +229,21 @@ export class SwarmFeed {
     })
   }
 
-  /** Joins a peer again once it has a connection, if it still offers the content; backs off like a refused join. */
-  private rejoinLater(peerId: string, attempt: number): void {
+  /**
+   * Joins a peer again after `failures` tries that failed (refused, no connection, a broken
+   * feed): once it has a connection, if it still offers the content. Waits 250 ms, doubling.
+   */
+  private rejoinLater(peerId: string, failures: number): void {
     const timer = setTimeout(
       () => {
         if (this.stopped || this.members.has(peerId) || this.joining.has(peerId) || this.parts.swarm.isDropped(peerId)) return
         const record = this.parts.runtime.table.get(peerId)
         const offer = this.offerOf(record?.library.get(this.parts.id))
         if (record === undefined || offer === undefined || this.members.size + this.joining.size >= MAX_SWARM_SOURCES) return
-        if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer, attempt)
-        else if (attempt < JOIN_ATTEMPTS) this.rejoinLater(peerId, attempt + 1)
+        if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer, failures + 1)
+        else if (failures < JOIN_ATTEMPTS) this.rejoinLater(peerId, failures + 1)
       },
-      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (attempt - 1)),
+      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (failures - 1)),
     )
     timer.unref()
   }
