@@ -124,6 +124,20 @@ export class BulkTlsGameSource implements GameSource {
     return new BulkUnusable(reason)
   }
 
+  /**
+   * Opens one connection before the first request, so its TCP and TLS handshakes are off the
+   * first chunk's path: at the start of a swarm the source's link soon carries chunks to others,
+   * and a handshake queued behind them took up to 0.5 s. A failure counts as a first request's
+   * would: the source falls back to QUIC, or refuses a certificate that is not the pin.
+   */
+  warm(): void {
+    if (this.closed || this.refusal !== undefined || this.fallbackReason !== undefined || this.open.size + this.opening > 0) return
+    this.openOne().then(
+      (connection) => this.release(connection),
+      () => undefined,
+    )
+  }
+
   /** Closes every connection; requests waiting for one fail. */
   async close(): Promise<void> {
     this.closed = true

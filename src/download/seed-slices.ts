@@ -1,8 +1,11 @@
-// Which chunk only the seeds have a swarm member asks a shared seed for (SPEC §5.1, record 0039).
-// Fetchers that share a seed split those chunks by rank: each asks for its own slice (chunk mod
-// downloaders = its rank) lowest first, so the seed sends each chunk about once. TCP shares the
-// seed's link unevenly, so slices run out at different times; a fetcher whose slice is done takes
-// from the far end of the slice that lags most, keeping the seed's link full to the last chunk.
+// Which chunk only the seeds have a swarm member asks a shared seed for (SPEC §5.1, records 0039
+// and 0040). Fetchers that share a seed split those chunks by rank: each asks for its own slice
+// (chunk mod downloaders = its rank) lowest first, so the seed sends each chunk about once. TCP
+// shares the seed's link unevenly, so slices run out at different times; a fetcher whose slice
+// is done takes from the far end of the slice that lags most, keeping the seed's link full to
+// the last chunk. Each chunk of a slice has one designated thief, fixed by the chunk's place in
+// the slice, not by what is left of it: thieves that see the slice shrink at different moments
+// (Haves arrive late) never ask the seed for the same chunk.
 
 /** This downloader's place among the downloaders it knows (itself and the partial sources). */
 export interface Slice {
@@ -24,10 +27,9 @@ export const OWNER_KEEPS = 2
 
 /**
  * Of `candidates` (chunks only the seeds have: all of them, or a sample of a large set), the
- * lowest of this downloader's slice. Else a chunk of a lagging slice, counted from its top by
- * how many ranks this downloader comes after that slice's owner (around the ring), so thieves
- * of one slice take different chunks; never one of its OWNER_KEEPS lowest. Of the slices that
- * leave this thief a chunk so, the one with most candidates. Else undefined.
+ * lowest of this downloader's slice. Else the highest chunk designated to this downloader
+ * (thiefOf) of a lagging slice, never one of its OWNER_KEEPS lowest; of the slices that leave
+ * this thief such a chunk, the one with most candidates. Else undefined.
  */
 export function seedOnlyPick(candidates: readonly number[], slice: Slice): number | undefined {
   const bySlice = new Map<number, number[]>()
@@ -39,12 +41,31 @@ export function seedOnlyPick(candidates: readonly number[], slice: Slice): numbe
   }
   const own = bySlice.get(slice.rank)
   if (own !== undefined) return Math.min(...own)
-  let best: {chunks: number[]; place: number} | undefined
-  for (const [owner, chunks] of bySlice) {
-    // The thief right after the owner takes its top chunk, the next one the chunk below, and so on.
-    const place = ((slice.rank - owner + slice.of) % slice.of) - 1
-    if (place >= chunks.length - OWNER_KEEPS) continue
-    if (best === undefined || chunks.length > best.chunks.length || (chunks.length === best.chunks.length && place < best.place)) best = {chunks, place}
+  let best: {chunk: number; left: number} | undefined
+  for (const chunks of bySlice.values()) {
+    const chunk = highestDesignated(chunks, slice)
+    if (chunk === undefined) continue
+    if (best === undefined || chunks.length > best.left || (chunks.length === best.left && chunk > best.chunk)) best = {chunk, left: chunks.length}
   }
-  return best?.chunks.sort((a, b) => b - a)[best.place]
+  return best?.chunk
+}
+
+/**
+ * The rank of the downloader that may take `chunk` from its owner's slice: the slice's chunks
+ * in order (owner, owner + of, owner + 2·of, …) go round the other ranks, starting with the one
+ * right after the owner. Stable while the downloaders stay the same, whatever is left.
+ */
+export function thiefOf(chunk: number, of: number): number {
+  const owner = chunk % of
+  const place = Math.floor(chunk / of)
+  return (owner + 1 + (place % (of - 1))) % of
+}
+
+/** The highest of one slice's chunks that `slice.rank` may steal: designated to it, not one of the owner's lowest. */
+function highestDesignated(chunks: number[], slice: Slice): number | undefined {
+  if (chunks.length <= OWNER_KEEPS) return undefined
+  const kept = [...chunks].sort((a, b) => a - b)[OWNER_KEEPS - 1]!
+  let highest: number | undefined
+  for (const chunk of chunks) if (chunk > kept && thiefOf(chunk, slice.of) === slice.rank && (highest === undefined || chunk > highest)) highest = chunk
+  return highest
 }

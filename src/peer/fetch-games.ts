@@ -147,7 +147,7 @@ function sourceFor(runtime: FetchRuntime, record: PeerRecord, bulk: boolean, buf
   if (!connection) return undefined
   const quic = new QuicGameSource(connection, {peerId: record.peer_id, timeoutMs: SOURCE_REQUEST_TIMEOUT_MS})
   if (!bulk || !record.features.includes(FEATURE_BULK_TLS) || record.bulk_port === null) return quic
-  return new BulkTlsGameSource({
+  const source = new BulkTlsGameSource({
     peerId: record.peer_id,
     host: connection.remoteHost,
     port: record.bulk_port,
@@ -163,6 +163,8 @@ function sourceFor(runtime: FetchRuntime, record: PeerRecord, bulk: boolean, buf
       ),
     buffers,
   })
+  source.warm()
+  return source
 }
 
 /** The catalog entry that comes with a download (SPEC §2.3): the name a ready source gives the game. */

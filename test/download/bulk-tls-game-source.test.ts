@@ -96,6 +96,35 @@ describe('BulkTlsGameSource', () => {
     await bulk.close()
   })
 
+  it('opens one connection ahead of the first request when warmed, and the request uses it', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA})
+    const connects = {count: 0}
+    const bulk = source(port, {maxConnections: 2}, connects)
+    bulk.warm()
+    bulk.warm() // one is being opened already: no second
+    for (let tries = 0; tries < 100 && bulk.connectionCount() === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(bulk.connectionCount()).toBe(1)
+    expect(connects.count).toBe(1)
+    const reply = await bulk.getChunk(ask(0, 1024))
+    expect(Buffer.compare(reply.bytes, DATA.subarray(0, 1024))).toBe(0)
+    expect(connects.count).toBe(1)
+    await bulk.close()
+    bulk.warm()
+    expect(connects.count).toBe(1)
+  })
+
+  it('sends the chunks over QUIC when the warm-up finds the bulk port unusable, as a failed first request would', async () => {
+    const {port} = await startBulkServer(ids, {data: DATA})
+    const fallen: string[] = []
+    const fallback = {getChunk: async () => ({hash: 'from-quic', bytes: new Uint8Array(1)})}
+    const bulk = source(port, {expectedFingerprint: ids.stranger.fingerprint, fallback, onFallback: (reason) => fallen.push(reason)})
+    bulk.warm()
+    const reply = await bulk.getChunk(ask(0, 1))
+    expect(reply.hash).toBe('from-quic')
+    expect(fallen).toHaveLength(1)
+    await bulk.close()
+  })
+
   it('replaces a pooled connection that the server closed while idle', async () => {
     const {port} = await startBulkServer(ids, {data: DATA, settings: {idleTimeoutMs: 150}})
     const connects = {count: 0}

@@ -333,8 +333,8 @@ describe('ChunkPicker: another downloader slice', () => {
     )
     subject.setRate('seed', 1)
     expect(subject.pick('c')).toBeDefined()
-    // b's slice 1, 4, …, 28 lags: a comes two ranks after b around the ring of three, so it takes the second from the top.
-    expect(subject.pick('seed')).toEqual({chunk: 25, duplicate: false})
+    // b's slice 1, 4, …, 28 lags: its chunks go round c and a (1 to c, 4 to a, …, 28 to a), so a takes 28.
+    expect(subject.pick('seed')).toEqual({chunk: 28, duplicate: false})
   })
 
   it('is left to its owner while this download has requests in flight, and taken when it has none', () => {

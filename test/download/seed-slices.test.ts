@@ -1,7 +1,7 @@
 // Which chunk only the seeds have a swarm member asks the shared seed for (record 0039): its
-// own slice lowest first, else the top of a lagging slice, thieves spread by rank.
+// own slice lowest first, else the top of a lagging slice, each chunk of it designated to one thief.
 import {describe, expect, it} from 'vitest'
-import {OWNER_KEEPS, seedOnlyPick} from '../../src/download/seed-slices.js'
+import {OWNER_KEEPS, seedOnlyPick, thiefOf} from '../../src/download/seed-slices.js'
 
 const range = (from: number, to: number): number[] => Array.from({length: to - from}, (_, index) => from + index)
 
@@ -11,28 +11,42 @@ describe('seedOnlyPick', () => {
     expect(seedOnlyPick([20, 14, 8, 2, 5], {rank: 2, of: 3})).toBe(2)
   })
 
-  it('with its slice done, takes the top chunk of the slice whose owner comes right before it', () => {
-    // Slice 0 of 3 (owner rank 0) lags: 0, 3, 6, 9, 12 wait. Rank 1 comes right after its owner.
+  it('with its slice done, takes the highest chunk of a lagging slice designated to it', () => {
+    // Slice 0 of 3 (owner rank 0) lags: 0, 3, 6, 9, 12 wait. Its chunks go round ranks 1, 2, 1, 2, …
+    expect([0, 3, 6, 9, 12].map((chunk) => thiefOf(chunk, 3))).toEqual([1, 2, 1, 2, 1])
     expect(seedOnlyPick([0, 3, 6, 9, 12], {rank: 1, of: 3})).toBe(12)
+    expect(seedOnlyPick([0, 3, 6, 9, 12], {rank: 2, of: 3})).toBe(9)
   })
 
-  it('gives two thieves of one slice different chunks, by how far behind its owner each is', () => {
-    const lagging = range(0, 8).map((k) => k * 4) // slice 0 of 4: 0, 4, …, 28
-    const picks = [1, 2, 3].map((rank) => seedOnlyPick(lagging, {rank, of: 4}))
-    expect(picks).toEqual([28, 24, 20])
+  it('gives the thieves of one slice different chunks as the slice shrinks under them', () => {
+    const slice = range(0, 12).map((k) => k * 4) // slice 0 of 4: 0, 4, …, 44
+    const first = [1, 2, 3].map((rank) => seedOnlyPick(slice, {rank, of: 4}))
+    expect(first).toEqual([36, 40, 44])
+    // Rank 1's chunk landed: it sees the slice without it, the others' chunks still there (in
+    // flight, not announced yet). Its next chunk is none of theirs.
+    const next = seedOnlyPick(
+      slice.filter((chunk) => chunk !== first[0]),
+      {rank: 1, of: 4},
+    )
+    expect(next).toBe(24)
+    expect(first).not.toContain(next)
   })
 
   it(`never takes one of the owner's ${OWNER_KEEPS} lowest chunks (in flight or not announced yet)`, () => {
     expect(seedOnlyPick([0, 3], {rank: 1, of: 3})).toBeUndefined()
     expect(seedOnlyPick([0, 3, 6], {rank: 1, of: 3})).toBe(6)
-    // The thief two behind takes the second from the top: that is one of the owner's two here.
+    // Chunk 6 is rank 1's; rank 2's only chunk of the three is 3, one of the owner's two.
     expect(seedOnlyPick([0, 3, 6], {rank: 2, of: 3})).toBeUndefined()
   })
 
   it('takes from the slice with most chunks left among those it may take from', () => {
-    // Slices of 4: slice 2 has five chunks left, slice 3 three. Rank 0 comes 2 after slice 2's owner, 1 after slice 3's.
-    const candidates = [2, 6, 10, 14, 18, 3, 7, 11]
-    expect(seedOnlyPick(candidates, {rank: 0, of: 4})).toBe(14)
+    // Slices of 4. Slice 2 (2, 6, 10, 14, 18) goes round ranks 3, 0, 1, 3, 0; slice 3 (3, 7, …, 23) round 0, 1, 2, 0, 1, 2.
+    const slice2 = [2, 6, 10, 14, 18]
+    const slice3 = [3, 7, 11, 15, 19, 23]
+    expect(slice3.map((chunk) => thiefOf(chunk, 4))).toEqual([0, 1, 2, 0, 1, 2])
+    expect(seedOnlyPick([...slice2, ...slice3], {rank: 0, of: 4})).toBe(15)
+    // Without 15 rank 0's only chunk of slice 3 is 3, one of its owner's two: slice 2's 18 then.
+    expect(seedOnlyPick([...slice2, ...slice3.filter((chunk) => chunk !== 15)], {rank: 0, of: 4})).toBe(18)
   })
 
   it('finds nothing when no chunk is left to take', () => {
