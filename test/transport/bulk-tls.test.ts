@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import net from 'node:net'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import tls from 'node:tls'
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {ChunkBufferPool} from '../../src/util/chunk-buffer-pool.js'
 import {encodeFrame} from '../../src/protocol/framing.js'
 import {FRAME_ROOM} from '../../src/serving/chunk-reply.js'
@@ -57,6 +58,22 @@ describe('bulk TLS', () => {
     expect(calls).toEqual(requests.map((r) => ({type: 'GetChunk', ...r})))
     expect(server.servedCount()).toBe(1)
     await connection.close()
+  })
+
+  it('builds one TLS context per certificate, however many connections it opens, and still shows it to the server', async () => {
+    const {port, calls} = await startBulkServer(ids, {data: DATA})
+    const identity = {...ids.client}
+    const built = vi.spyOn(tls, 'createSecureContext')
+    try {
+      const connections = await Promise.all([connectAs(port, identity), connectAs(port, identity), connectAs(port, identity)])
+      // The server served each: it knew the client by the certificate it showed.
+      for (const connection of connections) expect((await connection.getChunk(ask(0, 16))).header.length).toBe(16)
+      expect(calls).toHaveLength(3)
+      expect(built).toHaveBeenCalledTimes(1)
+      await Promise.all(connections.map((connection) => connection.close()))
+    } finally {
+      built.mockRestore()
+    }
   })
 
   it('reads a chunk into the buffer it is given, when given one', async () => {
