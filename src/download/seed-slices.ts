@@ -57,6 +57,7 @@ export function seedOnlyPick(candidates: readonly number[], slice: Slice): numbe
  */
 export function thiefOf(chunk: number, of: number): number {
   const owner = chunk % of
+  if (of < 2) return owner // a lone downloader: no one else to take it
   const place = Math.floor(chunk / of)
   return (owner + 1 + (place % (of - 1))) % of
 }

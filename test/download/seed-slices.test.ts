@@ -49,6 +49,11 @@ describe('seedOnlyPick', () => {
     expect(seedOnlyPick([...slice2, ...slice3.filter((chunk) => chunk !== 15)], {rank: 0, of: 4})).toBe(18)
   })
 
+  it('leaves every chunk to a lone downloader', () => {
+    expect(thiefOf(5, 1)).toBe(0)
+    expect(seedOnlyPick([5, 2, 9], {rank: 0, of: 1})).toBe(2)
+  })
+
   it('finds nothing when no chunk is left to take', () => {
     expect(seedOnlyPick([], {rank: 0, of: 2})).toBeUndefined()
   })
