@@ -2,6 +2,7 @@
 // EBUSY or EACCES while another program (a virus scanner, the indexer, a game) holds the file.
 import fs from 'node:fs/promises'
 import {errnoCode} from '../errors.js'
+import {doublingDelay} from '../util/doubling-delay.js'
 
 export type Rename = (from: string, to: string) => Promise<void>
 
@@ -35,7 +36,7 @@ export async function renameWithRetry(from: string, to: string, options: RenameR
       return
     } catch (error) {
       if (attempt >= RENAME_ATTEMPTS || !retryable.has(errnoCode(error) ?? '')) throw error
-      await sleep(Math.min(FIRST_DELAY_MS * 2 ** (attempt - 1), MAX_DELAY_MS))
+      await sleep(doublingDelay(FIRST_DELAY_MS, MAX_DELAY_MS, attempt - 1))
     }
   }
 }

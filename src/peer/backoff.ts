@@ -1,6 +1,7 @@
 // Exponential backoff with jitter for re-dialling a peer that is down, and RetryTimer for work
 // asked again on failure: quick to notice a peer that comes back, never a tight loop against
 // one that does not.
+import {doublingDelay} from '../util/doubling-delay.js'
 
 export class Backoff {
   private failures = 0
@@ -13,7 +14,7 @@ export class Backoff {
 
   /** The wait before the next attempt, after one more failure. */
   next(): number {
-    const base = Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.failures, 30))
+    const base = doublingDelay(this.minMs, this.maxMs, this.failures)
     this.failures++
     // ±20 % so peers that went down together do not all dial again at the same instant.
     return Math.round(base * (0.8 + 0.4 * this.random()))

@@ -16,6 +16,7 @@ import type {PeerLibraryChanged} from '../library-sync/sync.js'
 import {type Subscription, subscribe} from '../messaging.js'
 import type {PeerInfo, PeerRecord} from '../peer-table.js'
 import type {FetchRuntime} from '../runtime-view.js'
+import {doublingDelay} from '../../util/doubling-delay.js'
 import type {RunningDownload} from './running-downloads.js'
 
 /** Sources one download takes at most: a LAN party's peers, not a flood of fresh peer_ids. */
@@ -243,7 +244,7 @@ export class SwarmFeed {
         if (this.parts.runtime.sessions.connectionOf(peerId) !== undefined) void this.add(record, offer, failures + 1)
         else if (failures < JOIN_ATTEMPTS) this.rejoinLater(peerId, failures + 1)
       },
-      Math.min(JOIN_RETRY_MAX_MS, JOIN_RETRY_FIRST_MS * 2 ** (failures - 1)),
+      doublingDelay(JOIN_RETRY_FIRST_MS, JOIN_RETRY_MAX_MS, failures - 1),
     )
     timer.unref()
   }
