@@ -38,7 +38,9 @@ import {MiB, writeGame} from '../test/helpers/synthetic-game.js'
 
 const USAGE = `npm run bench:swarm [-- OPTIONS]   (root; every option also as BENCH_SWARM_<NAME>)
   --n 6,12            fetcher counts, one round each
-  --mib 64            the game's size in MiB (a multiple of 8: two files of whole chunks)
+  --mib 128           the game's size in MiB (a multiple of 8: two files of whole chunks); the
+                      issue's range is 64–128: a round's fixed start and last hop weigh less in a
+                      larger game (bench/RESULTS.md, record 0041)
   --mbit 100          every host's link rate, up and down (tbf; Mbit/s = 10^6 bit/s)
   --seed-mbit MBIT    the seed's upload rate (default: --mbit)
   --runs alone,swarm,leave
@@ -76,7 +78,7 @@ function settings(): Settings {
   const names = ['n', 'mib', 'mbit', 'seed-mbit', 'runs', 'leave-n', 'leave-at', 'leave-timeout', 'gso', 'via'] as const
   const defaults: Record<(typeof names)[number], string> = {
     n: '6,12',
-    mib: '64',
+    mib: '128',
     mbit: '100',
     'seed-mbit': '',
     runs: 'alone,swarm,leave',
