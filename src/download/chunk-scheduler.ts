@@ -185,7 +185,7 @@ export class ChunkScheduler implements SwarmSources {
     state.began(attempt.started)
     state.waiting++
     state.attempts.add(attempt)
-    this.armTimer(state)
+    this.armTimer(state, false)
     chunk.attempts.add(attempt)
     this.inFlight.add(chunk)
     this.tally.reserve(planned.length)
@@ -198,13 +198,16 @@ export class ChunkScheduler implements SwarmSources {
 
   /**
    * (Re)starts the source's timeout from now: a flat bound per request would cut a slow but
-   * steady source whose parallel chunks all land together after n times one chunk's time.
+   * steady source whose parallel chunks all land together after n times one chunk's time. A new
+   * request (`restart` false) leaves a partial peer's running timeout as it is (SchedulerLimits).
    */
-  private armTimer(state: SourceState): void {
+  private armTimer(state: SourceState, restart = true): void {
+    if (!restart && state.kind === 'partial' && state.timer !== undefined) return
     clearTimeout(state.timer)
     state.timer = undefined
     if (state.waiting === 0 || this.failure !== undefined) return
-    const budget = this.limits.chunkTimeoutMs * state.waiting
+    const patient = this.limits.chunkTimeoutMs * state.waiting
+    const budget = state.kind === 'partial' ? Math.min(patient, this.copyThreshold()) : patient
     state.timer = setTimeout(() => this.timedOut(state, budget), budget)
   }
 

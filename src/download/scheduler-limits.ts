@@ -10,6 +10,9 @@ export interface SchedulerLimits {
   /**
    * A source's requests share its bandwidth (QUIC interleaves its streams): with n awaiting a
    * reply it fails them when none replied for n × this, counted from its last reply or request.
+   * A partial peer gets at most the endgame's patience (`stealAfterMs`, or 4× the mean chunk
+   * time), counted from its last reply or its oldest request: one that announces chunks and
+   * then stalls would otherwise hold them, and the seed never sends what a partial peer holds.
    */
   chunkTimeoutMs: number
   /** Failures (errors, timeouts, bad bytes) after which a source gets no more requests. */

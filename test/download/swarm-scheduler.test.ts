@@ -225,6 +225,27 @@ describe('the downloader as a swarm', () => {
     expect(result.sources.find((s) => s.peer_id === 'finishing')).toMatchObject({kind: 'seed', bytes: result.bytes})
   })
 
+  it('takes the chunks of a partial peer that stalls from the seed, and rests it (swarm member)', async () => {
+    const {download, root} = await setup()
+    const seed = new FakeSource('seed', GAME, {delayMs: 5})
+    // Announces every chunk, takes every request, answers none: the chunk timeout alone would wait 30 s per request.
+    const staller = new PartialSource('staller', GAME, new Set(range(0, 16)), {hold: true})
+    const dropped: string[] = []
+    const handle = swarmHandle()
+    const started = Date.now()
+    const running = download([seed], {self: 'me', onSwarm: handle.onSwarm, limits: {stealAfterMs: 200}, onSourceDropped: (peerId) => dropped.push(peerId)})
+    const swarm = await handle.swarm
+    swarm.join(staller, 'partial', range(0, 16))
+    const result = await running
+    expect(Date.now() - started).toBeLessThan(5_000)
+    await expectGame(root)
+    expect(result.sources.find((s) => s.peer_id === 'seed')?.bytes).toBe(result.bytes)
+    expect(dropped).toEqual(['staller'])
+    // Out for now, not for good: it sent no bad bytes.
+    expect(swarm.isDropped('staller')).toBe(false)
+    staller.release(true)
+  }, 20_000)
+
   it('counts a stall of several requests as one failure: the source is asked again, not dropped', async () => {
     const {download, root} = await setup()
     const stalled = new FakeSource('stalled', GAME, {hold: true})
