@@ -97,6 +97,7 @@ export class ChunkScheduler implements SwarmSources {
   private becomeSeed(state: SourceState): void {
     this.picker.becomeSeed(state.peerId)
     state.kind = 'seed'
+    this.armTimer(state) // a seed's patience from now on
   }
 
   have(peerId: string, chunks: Iterable<number>): void {
