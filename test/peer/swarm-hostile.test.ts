@@ -1,6 +1,7 @@
 // Hostile partial peers (SPEC §5.1): peers whose library says they download the game, whose
-// ChunkMap claims every chunk, and that then refuse them all (`busy`) or serve garbage. A
-// download still completes from the seed with the right bytes, and drops both for that game.
+// ChunkMap claims every chunk, and that then refuse them all (`busy`), serve garbage, or take
+// the requests and never answer. A download still completes from the seed with the right
+// bytes, and drops each for that game.
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -86,5 +87,43 @@ describe('hostile partial peers', () => {
     // Refusals put a peer out until it offers the game anew; bad bytes put it out for good.
     expect(dropped(refuser, 'not a source for now')).toBe(true)
     expect(dropped(garbage, 'no longer a source')).toBe(true)
+  }, 60_000)
+
+  it('cannot stall a download by taking chunk requests and never answering them', async () => {
+    const seedLibrary = await makeTempLibrary([{id: 'g', name: 'G'}])
+    const archive = randomBytes(24 * MIB + 5)
+    await seedLibrary.writeGame('g', {'version.ini': '1\n', 'a.eti': archive})
+    process.env[SEED_PACE_ENV] = '100'
+    const seed = await startPeer({library: seedLibrary}).finally(() => delete process.env[SEED_PACE_ENV])
+    const manifest = await seed.runtime.games.getGame({type: 'GetGame', id: 'g'})
+    if (manifest.type !== 'GameManifest') throw new Error(`the seed answered ${manifest.type}`)
+    const staller = await hostilePeer(seed, manifest, true)
+    // Every GetChunk is taken and held until the peer stops: before record 0042 each new request
+    // restarted its 30 s timeout, and the seed was never asked for what it claims.
+    let unstall: (error: Error) => void = () => undefined
+    const stalled = new Promise<never>((_, reject) => (unstall = reject))
+    stalled.catch(() => undefined)
+    staller.runtime.games.getChunk = () => stalled
+    const stop = staller.stop.bind(staller)
+    staller.stop = async () => {
+      unstall(new Error('stopped'))
+      await stop()
+    }
+    const fetcher = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address, staller.address]})
+    const offers = (peer: TestPeer) => fetcher.runtime.table.get(peer.runtime.peerId)?.library.get('g')
+    await eventually(
+      () => offers(seed)?.availability === 'ready' && offers(staller)?.content_hash === manifest.content_hash,
+      'the seed ready and the staller downloading the same content',
+    )
+
+    const started = Date.now()
+    const {games} = await fetchGames(fetcher.runtime, {ids: ['g']})
+    // 25 chunks at 100 ms from the seed, and three waits of the endgame's patience (2 s) for the staller.
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect((await fs.readFile(path.join(fetcher.library.gamesDir, 'g', 'a.eti'))).equals(archive)).toBe(true)
+    const bytesFrom = (peer: TestPeer) => games[0]!.sources.find((source) => source.peer_id === peer.runtime.peerId)
+    expect(bytesFrom(seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
+    expect(bytesFrom(staller)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(fetcher.logs.some((line) => line.includes(`peer ${staller.runtime.peerId} is not a source for now of game g`))).toBe(true)
   }, 60_000)
 })
