@@ -48,55 +48,73 @@ async function hostilePeer(seed: TestPeer, manifest: GameManifest, serves: boole
       return {}
     })
     .catch(() => undefined)
+  beforeStop(peer, end)
+  return peer
+}
+
+/** Runs `work` when the test stops `peer`, before the peer itself stops. */
+function beforeStop(peer: TestPeer, work: () => void): void {
   const stop = peer.stop.bind(peer)
   peer.stop = async () => {
-    end()
+    work()
     await stop()
   }
-  return peer
+}
+
+/** A seed of game g (24 MiB and 5 bytes), braked to one chunk every `paceMs` so the liars are asked before it is done. */
+async function pacedSeed(paceMs: number): Promise<{seed: TestPeer; manifest: GameManifest; archive: Buffer}> {
+  const seedLibrary = await makeTempLibrary([{id: 'g', name: 'G'}])
+  const archive = randomBytes(24 * MIB + 5)
+  await seedLibrary.writeGame('g', {'version.ini': '1\n', 'a.eti': archive})
+  process.env[SEED_PACE_ENV] = String(paceMs)
+  const seed = await startPeer({library: seedLibrary}).finally(() => delete process.env[SEED_PACE_ENV])
+  const manifest = await seed.runtime.games.getGame({type: 'GetGame', id: 'g'})
+  if (manifest.type !== 'GameManifest') throw new Error(`the seed answered ${manifest.type}`)
+  return {seed, manifest, archive}
+}
+
+/** A fetcher knowing the seed and the liars, once it sees the seed ready and every liar downloading the same content. */
+async function fetcherMeeting(seed: TestPeer, liars: readonly TestPeer[], manifest: GameManifest): Promise<TestPeer> {
+  const fetcher = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed, ...liars].map((peer) => peer.address)})
+  const offers = (peer: TestPeer) => fetcher.runtime.table.get(peer.runtime.peerId)?.library.get('g')
+  await eventually(
+    () => offers(seed)?.availability === 'ready' && liars.every((peer) => offers(peer)?.content_hash === manifest.content_hash),
+    'the seed ready and every liar downloading the same content',
+  )
+  return fetcher
+}
+
+/** The fetcher logged `peer` as `how` (e.g. "not a source for now") of game g. */
+function loggedAs(fetcher: TestPeer, peer: TestPeer, how: string): boolean {
+  return fetcher.logs.some((line) => line.includes(`peer ${peer.runtime.peerId} is ${how} of game g`))
+}
+
+/** What `peer` gave the fetch of game g. */
+function sourceOf(games: Awaited<ReturnType<typeof fetchGames>>['games'], peer: TestPeer) {
+  return games[0]!.sources.find((source) => source.peer_id === peer.runtime.peerId)
 }
 
 describe('hostile partial peers', () => {
   it('cannot stall or corrupt a download: it completes from the seed and drops the liars', async () => {
-    const seedLibrary = await makeTempLibrary([{id: 'g', name: 'G'}])
-    const archive = randomBytes(24 * MIB + 5)
-    await seedLibrary.writeGame('g', {'version.ini': '1\n', 'a.eti': archive})
-    // The seed is braked (one chunk every 200 ms), so the liars are asked before it is done.
-    process.env[SEED_PACE_ENV] = '200'
-    const seed = await startPeer({library: seedLibrary}).finally(() => delete process.env[SEED_PACE_ENV])
-    const manifest = await seed.runtime.games.getGame({type: 'GetGame', id: 'g'})
-    if (manifest.type !== 'GameManifest') throw new Error(`the seed answered ${manifest.type}`)
+    const {seed, manifest, archive} = await pacedSeed(200)
     const refuser = await hostilePeer(seed, manifest, false)
     const garbage = await hostilePeer(seed, manifest, true)
-    const fetcher = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address, refuser.address, garbage.address]})
-    const offers = (peer: TestPeer) => fetcher.runtime.table.get(peer.runtime.peerId)?.library.get('g')
-    await eventually(
-      () => offers(seed)?.availability === 'ready' && [refuser, garbage].every((peer) => offers(peer)?.content_hash === manifest.content_hash),
-      'the seed ready and both liars downloading the same content',
-    )
+    const fetcher = await fetcherMeeting(seed, [refuser, garbage], manifest)
 
     const {games} = await fetchGames(fetcher.runtime, {ids: ['g']})
     // equals(), not toEqual: a deep comparison of 24 MiB element by element takes minutes.
     expect((await fs.readFile(path.join(fetcher.library.gamesDir, 'g', 'a.eti'))).equals(archive)).toBe(true)
-    const bytesFrom = (peer: TestPeer) => games[0]!.sources.find((source) => source.peer_id === peer.runtime.peerId)
-    expect(bytesFrom(seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
-    expect(bytesFrom(refuser)).toMatchObject({bytes: 0, kind: 'partial'})
-    expect(bytesFrom(garbage)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(sourceOf(games, seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
+    expect(sourceOf(games, refuser)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(sourceOf(games, garbage)).toMatchObject({bytes: 0, kind: 'partial'})
     expect(games[0]!.retried_chunks).toBeGreaterThanOrEqual(1)
-    const dropped = (peer: TestPeer, how: string) => fetcher.logs.some((line) => line.includes(`peer ${peer.runtime.peerId} is ${how} of game g`))
     // Refusals put a peer out until it offers the game anew; bad bytes put it out for good.
-    expect(dropped(refuser, 'not a source for now')).toBe(true)
-    expect(dropped(garbage, 'no longer a source')).toBe(true)
+    expect(loggedAs(fetcher, refuser, 'not a source for now')).toBe(true)
+    expect(loggedAs(fetcher, garbage, 'no longer a source')).toBe(true)
   }, 60_000)
 
   it('cannot stall a download by taking chunk requests and never answering them', async () => {
-    const seedLibrary = await makeTempLibrary([{id: 'g', name: 'G'}])
-    const archive = randomBytes(24 * MIB + 5)
-    await seedLibrary.writeGame('g', {'version.ini': '1\n', 'a.eti': archive})
-    process.env[SEED_PACE_ENV] = '100'
-    const seed = await startPeer({library: seedLibrary}).finally(() => delete process.env[SEED_PACE_ENV])
-    const manifest = await seed.runtime.games.getGame({type: 'GetGame', id: 'g'})
-    if (manifest.type !== 'GameManifest') throw new Error(`the seed answered ${manifest.type}`)
+    const {seed, manifest, archive} = await pacedSeed(100)
     const staller = await hostilePeer(seed, manifest, true)
     // Every GetChunk is taken and held until the peer stops: before record 0042 each new request
     // restarted its 30 s timeout, and the seed was never asked for what it claims.
@@ -104,26 +122,16 @@ describe('hostile partial peers', () => {
     const stalled = new Promise<never>((_, reject) => (unstall = reject))
     stalled.catch(() => undefined)
     staller.runtime.games.getChunk = () => stalled
-    const stop = staller.stop.bind(staller)
-    staller.stop = async () => {
-      unstall(new Error('stopped'))
-      await stop()
-    }
-    const fetcher = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address, staller.address]})
-    const offers = (peer: TestPeer) => fetcher.runtime.table.get(peer.runtime.peerId)?.library.get('g')
-    await eventually(
-      () => offers(seed)?.availability === 'ready' && offers(staller)?.content_hash === manifest.content_hash,
-      'the seed ready and the staller downloading the same content',
-    )
+    beforeStop(staller, () => unstall(new Error('stopped')))
+    const fetcher = await fetcherMeeting(seed, [staller], manifest)
 
     const started = Date.now()
     const {games} = await fetchGames(fetcher.runtime, {ids: ['g']})
     // 25 chunks at 100 ms from the seed, and three waits of the endgame's patience (2 s) for the staller.
     expect(Date.now() - started).toBeLessThan(20_000)
     expect((await fs.readFile(path.join(fetcher.library.gamesDir, 'g', 'a.eti'))).equals(archive)).toBe(true)
-    const bytesFrom = (peer: TestPeer) => games[0]!.sources.find((source) => source.peer_id === peer.runtime.peerId)
-    expect(bytesFrom(seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
-    expect(bytesFrom(staller)).toMatchObject({bytes: 0, kind: 'partial'})
-    expect(fetcher.logs.some((line) => line.includes(`peer ${staller.runtime.peerId} is not a source for now of game g`))).toBe(true)
+    expect(sourceOf(games, seed)).toMatchObject({bytes: games[0]!.bytes, kind: 'seed'})
+    expect(sourceOf(games, staller)).toMatchObject({bytes: 0, kind: 'partial'})
+    expect(loggedAs(fetcher, staller, 'not a source for now')).toBe(true)
   }, 60_000)
 })
