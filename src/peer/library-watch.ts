@@ -1,10 +1,12 @@
 // Watching the games folder while serve runs: file events go through the rescan gate (one
-// coalesced refresh at a time, none for a game an operation owns), a catalog change reloads the
-// catalog. A watcher that cannot start, or fails later, leaves the periodic scan to notice changes.
+// coalesced refresh at a time, none for a game an operation owns, whose folder is not watched
+// meanwhile), a catalog change reloads the catalog. A watcher that cannot start, or fails
+// later, leaves the periodic scan to notice changes.
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {errorMessage} from '../errors.js'
 import type {GameId} from '../library/layout.js'
+import type {GameOperations, OperationEvent} from '../ops/game-operations.js'
 import {RescanGate} from './rescan-gate.js'
 import type {LogLevel} from './runtime-view.js'
 import type {RuntimeSettings} from './settings.js'
@@ -15,8 +17,8 @@ export interface LibraryWatchComponents {
   settings: RuntimeSettings
   /** Rescans these games (one library refresh). */
   rescan(ids: GameId[]): Promise<void>
-  /** True while an operation owns the game: its events are dropped (it rescans when it ends). */
-  isBusy(id: GameId): boolean
+  /** Whose operations own games: their events are dropped (each rescans its game when it ends). */
+  operations: Pick<GameOperations, 'activeOperation' | 'on' | 'off'>
   reloadCatalog(): Promise<unknown>
   log(level: LogLevel, message: string): void
 }
@@ -28,10 +30,10 @@ export interface LibraryWatch {
 }
 
 export async function watchLibrary(components: LibraryWatchComponents): Promise<LibraryWatch> {
-  const {paths, log} = components
+  const {paths, log, operations} = components
   const gate = new RescanGate({
     rescan: (ids) => components.rescan(ids),
-    isBusy: (id) => components.isBusy(id),
+    isBusy: (id) => operations.activeOperation(id) !== undefined,
     onError: (error) => log('warn', `rescan failed: ${errorMessage(error)}`),
   })
   const ownNames = new Set<string>()
@@ -53,9 +55,17 @@ export async function watchLibrary(components: LibraryWatchComponents): Promise<
   } catch (error) {
     log('warn', `cannot watch ${paths.gamesDir} (${errorMessage(error)}); changes are picked up by the periodic scan`)
   }
+  const pause = ({id}: OperationEvent): void => watcher?.pause(id)
+  const resume = ({id}: OperationEvent): void => watcher?.resume(id)
+  operations.on('started', pause)
+  operations.on('finished', resume)
+  operations.on('failed', resume)
   return {
     gate,
     close: async () => {
+      operations.off('started', pause)
+      operations.off('finished', resume)
+      operations.off('failed', resume)
       await gate.idle()
       await watcher?.close()
     },

@@ -286,7 +286,7 @@ export class PeerRuntime extends EventEmitter<RuntimeEvents> implements ControlR
         paths,
         settings,
         rescan: (ids) => this.refresh({only: ids}),
-        isBusy: (id) => this.operations.activeOperation(id) !== undefined,
+        operations: this.operations,
         reloadCatalog: () => this.library.reloadCatalog(),
         log: (level, message) => this.log(level, message),
       }))

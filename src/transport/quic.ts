@@ -72,6 +72,7 @@ export class QuicEndpoint implements Endpoint {
     this.bufferSizes = socket.setBufferSizes(this.settings.udpBufferBytes)
     socket.countTraffic()
     socket.watchConnections(this.watchStreams)
+    socket.serializeRecvLocks()
     const server = new QUICServer({
       socket,
       crypto: serverCrypto(),

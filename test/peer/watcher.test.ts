@@ -44,4 +44,40 @@ describe('watchGames', () => {
     await fs.rm(path.join(gamesDir, 'doom', 'local'), {recursive: true})
     await until(() => events.length > before, 'local/ removed')
   })
+
+  it('hears nothing of a paused game, new files or changed ones, and hears it again once resumed', async () => {
+    const gamesDir = await makeTempDir()
+    for (const id of ['doom', 'quake']) {
+      await fs.mkdir(path.join(gamesDir, id))
+      await fs.writeFile(path.join(gamesDir, id, 'data.bin'), 'x')
+    }
+    const events: string[] = []
+    const watcher = await watchGames({
+      gamesDir,
+      ownNames: new Set(),
+      catalogPath: path.join(gamesDir, 'catalog.json'),
+      onGameEvent: (id) => events.push(id),
+      onCatalogEvent: () => {},
+      onError: (error) => {
+        throw error
+      },
+    })
+    onTestFinished(() => watcher.close())
+    watcher.pause('doom')
+    await fs.writeFile(path.join(gamesDir, 'doom', 'chunk.bin'), 'new')
+    await fs.appendFile(path.join(gamesDir, 'doom', 'data.bin'), 'changed')
+    // quake's event comes after doom's would have: by then doom has had its chance.
+    await new Promise((r) => setTimeout(r, 200))
+    await fs.writeFile(path.join(gamesDir, 'quake', 'version.ini'), '1')
+    await until(() => events.includes('quake'), "quake's event")
+    await new Promise((r) => setTimeout(r, 200))
+    expect(events).not.toContain('doom')
+    watcher.resume('doom')
+    // chokidar re-watches the folder in the background: write until it hears.
+    for (let i = 0; i < 50 && !events.includes('doom'); i++) {
+      await fs.writeFile(path.join(gamesDir, 'doom', 'version.ini'), String(i))
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(events).toContain('doom')
+  })
 })

@@ -7,7 +7,7 @@ import path from 'node:path'
 import {QUICClient, QUICConnection, QUICConnectionMap, QUICServer, QUICSocket, events as quicEvents} from '@matrixai/quic'
 import {afterEach, describe, expect, it} from 'vitest'
 import {loadOrCreateCertificate} from '../../src/transport/certs.js'
-import {PATCHED_QUIC_VERSION, QUIC_PATCHES, type QuicPatchName, TunedQuicSocket} from '../../src/transport/quic-patches.js'
+import {PATCHED_QUIC_VERSION, QUIC_PATCHES, type QuicPatchName, SerialLock, TunedQuicSocket} from '../../src/transport/quic-patches.js'
 import {clientCrypto, quicConfig, quicLogger, serverCrypto} from '../../src/transport/quic-settings.js'
 import {DEFAULT_TRANSPORT_SETTINGS} from '../../src/transport/transport-settings.js'
 import {REPO_ROOT} from '../helpers/cli.js'
@@ -124,6 +124,56 @@ describe('the @matrixai/quic patches (canary)', () => {
       canary('countTrafficOut', socket.traffic.datagrams_out > 0 && socket.traffic.bytes_out > 0, JSON.stringify(socket.traffic))
     }
     expect(order.filter((event) => event.endsWith('map server') || event.endsWith('map client'))).toHaveLength(2)
+  })
+
+  it('find the recv lock used by recv alone, and only through withF', async () => {
+    const source = await fs.readFile(path.join(REPO_ROOT, 'node_modules', '@matrixai', 'quic', 'dist', 'QUICConnection.js'), 'utf8')
+    const uses = source.match(/recvLock/g)?.length ?? 0
+    canary('serialRecvLock', uses === 2, `${uses} mentions of recvLock in QUICConnection.js, not 2 (the field and recv's withF)`)
+    canary('serialRecvLock', source.includes('await this.recvLock.withF(async () => {'), 'no `await this.recvLock.withF(async () => {` in recv')
+  })
+
+  it('carry a handshake and a stream over connections whose recv locks are SerialLocks', async () => {
+    const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
+    const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
+    const logger = quicLogger(() => {})
+    const locks: unknown[] = []
+    const listening = await startedSocket(new TunedQuicSocket({logger}))
+    const dialling = await startedSocket(new TunedQuicSocket({logger}))
+    for (const socket of [listening, dialling]) {
+      socket.serializeRecvLocks()
+      socket.watchConnections((connection) => locks.push(internals(connection).recvLock))
+    }
+    const server = new QUICServer({socket: listening, crypto: serverCrypto(), config, logger})
+    const echoed = new Promise<string>((resolve, reject) => {
+      server.addEventListener(quicEvents.EventQUICServerConnection.name, (event: Event) => {
+        const connection = (event as quicEvents.EventQUICServerConnection).detail
+        connection.addEventListener(quicEvents.EventQUICConnectionStream.name, (streamEvent: Event) => {
+          const stream = (streamEvent as quicEvents.EventQUICConnectionStream).detail
+          void new Response(stream.readable).text().then(async (text) => {
+            const writer = stream.writable.getWriter()
+            await writer.write(new TextEncoder().encode(text.toUpperCase()))
+            await writer.close()
+            resolve(text)
+          }, reject)
+        })
+      })
+    })
+    await server.start()
+    cleanups.push(() => server.stop({force: true}))
+    const client = await QUICClient.createQUICClient(
+      {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
+      {timer: 5_000},
+    )
+    cleanups.push(() => client.destroy({force: true}))
+    const stream = client.connection.newStream()
+    const writer = stream.writable.getWriter()
+    await writer.write(new TextEncoder().encode('hello over a serial lock'))
+    await writer.close()
+    const reply = await new Response(stream.readable).text()
+    expect(await echoed).toBe('hello over a serial lock')
+    expect(reply).toBe('HELLO OVER A SERIAL LOCK')
+    canary('serialRecvLock', locks.length === 2 && locks.every((lock) => lock instanceof SerialLock), `recv locks: ${locks.map(describeValue).join(', ')}`)
   })
 
   it('set the kernel buffer sizes through the dgram socket', async () => {
