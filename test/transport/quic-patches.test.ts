@@ -38,6 +38,26 @@ async function startedSocket<T extends QUICSocket>(socket: T): Promise<T> {
 /** A plain object view of a library instance, to look at members its types hide. */
 const internals = (value: object): Record<string, unknown> => value as Record<string, unknown>
 
+/** Two started TunedQuicSockets on loopback, and the config and logger of the ends on them. */
+async function socketPair() {
+  const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
+  const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
+  const logger = quicLogger(() => {})
+  const listening = await startedSocket(new TunedQuicSocket({logger}))
+  const dialling = await startedSocket(new TunedQuicSocket({logger}))
+  return {config, logger, listening, dialling}
+}
+
+/** A client on `dialling`, connected to the server on `listening`. */
+async function dial({config, logger, listening, dialling}: Awaited<ReturnType<typeof socketPair>>): Promise<QUICClient> {
+  const client = await QUICClient.createQUICClient(
+    {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
+    {timer: 5_000},
+  )
+  cleanups.push(() => client.destroy({force: true}))
+  return client
+}
+
 describe('the @matrixai/quic patches (canary)', () => {
   it(`are written for the installed @matrixai/quic, pinned exactly at ${PATCHED_QUIC_VERSION}`, async () => {
     const installed = JSON.parse(await fs.readFile(path.join(REPO_ROOT, 'node_modules', '@matrixai', 'quic', 'package.json'), 'utf8')) as {version: string}
@@ -92,12 +112,9 @@ describe('the @matrixai/quic patches (canary)', () => {
   })
 
   it('see each connection in the connection map before the server announces it, and count its datagrams', async () => {
-    const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
-    const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
-    const logger = quicLogger(() => {})
+    const pair = await socketPair()
+    const {config, logger, listening, dialling} = pair
     const order: string[] = []
-    const listening = await startedSocket(new TunedQuicSocket({logger}))
-    const dialling = await startedSocket(new TunedQuicSocket({logger}))
     for (const [socket, side] of [
       [listening, 'server'],
       [dialling, 'client'],
@@ -109,11 +126,7 @@ describe('the @matrixai/quic patches (canary)', () => {
     server.addEventListener(quicEvents.EventQUICServerConnection.name, () => order.push('server announced'))
     await server.start()
     cleanups.push(() => server.stop({force: true}))
-    const client = await QUICClient.createQUICClient(
-      {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
-      {timer: 5_000},
-    )
-    cleanups.push(() => client.destroy({force: true}))
+    await dial(pair)
     const deadline = Date.now() + 5_000
     while (!order.includes('server announced') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
     canary('watchConnections', order.includes('client map client'), `connections seen: ${JSON.stringify(order)}`)
@@ -134,12 +147,9 @@ describe('the @matrixai/quic patches (canary)', () => {
   })
 
   it('carry a handshake and a stream over connections whose recv locks are SerialLocks', async () => {
-    const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
-    const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
-    const logger = quicLogger(() => {})
+    const pair = await socketPair()
+    const {config, logger, listening, dialling} = pair
     const locks: unknown[] = []
-    const listening = await startedSocket(new TunedQuicSocket({logger}))
-    const dialling = await startedSocket(new TunedQuicSocket({logger}))
     for (const socket of [listening, dialling]) {
       socket.serializeRecvLocks()
       socket.watchConnections((connection) => locks.push(internals(connection).recvLock))
@@ -161,11 +171,7 @@ describe('the @matrixai/quic patches (canary)', () => {
     })
     await server.start()
     cleanups.push(() => server.stop({force: true}))
-    const client = await QUICClient.createQUICClient(
-      {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
-      {timer: 5_000},
-    )
-    cleanups.push(() => client.destroy({force: true}))
+    const client = await dial(pair)
     const stream = client.connection.newStream()
     const writer = stream.writable.getWriter()
     await writer.write(new TextEncoder().encode('hello over a serial lock'))
