@@ -3,15 +3,13 @@
 // Have batch: one datagram and its ACK), with the library's recv lock and with the SerialLock
 // of record 0043, in one run. Run: npm run bench:quic.
 import path from 'node:path'
-import {QUICClient, QUICServer, events as quicEvents} from '@matrixai/quic'
+import {QUICServer, events as quicEvents} from '@matrixai/quic'
 import {execa} from 'execa'
 import {describe, expect, it} from 'vitest'
-import {loadOrCreateCertificate} from '../src/transport/certs.js'
-import {TunedQuicSocket} from '../src/transport/quic-patches.js'
-import {clientCrypto, quicConfig, quicLogger, serverCrypto} from '../src/transport/quic-settings.js'
-import {DEFAULT_TRANSPORT_SETTINGS} from '../src/transport/transport-settings.js'
+import {serverCrypto} from '../src/transport/quic-settings.js'
 import {REPO_ROOT} from '../test/helpers/cli.js'
 import {startEndpoint} from '../test/helpers/quic-endpoints.js'
+import {dialPair, quicSocketPair} from '../test/helpers/quic-sockets.js'
 import {makeTempDir} from '../test/helpers/temp-library.js'
 
 const SIZE = 16 * 1024 * 1024
@@ -66,15 +64,10 @@ describe('QUIC small messages', () => {
 
 /** CPU µs per datagram (sent or received, both ends counted) for `count` small writes, one each ms. */
 async function smallMessages(lock: 'library' | 'serial', count: number): Promise<number> {
-  const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
-  const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
-  const logger = quicLogger(() => {})
-  const listening = new TunedQuicSocket({logger})
-  const dialling = new TunedQuicSocket({logger})
-  await listening.start({host: '127.0.0.1', port: 0})
-  await dialling.start({host: '127.0.0.1', port: 0})
+  const pair = await quicSocketPair()
+  const {config, logger, listening} = pair
   listening.countTraffic()
-  if (lock === 'serial') for (const socket of [listening, dialling]) socket.serializeRecvLocks()
+  if (lock === 'serial') for (const socket of [listening, pair.dialling]) socket.serializeRecvLocks()
   const server = new QUICServer({socket: listening, crypto: serverCrypto(), config, logger})
   let received = 0
   server.addEventListener(quicEvents.EventQUICServerConnection.name, (event: Event) => {
@@ -87,10 +80,7 @@ async function smallMessages(lock: 'library' | 'serial', count: number): Promise
     })
   })
   await server.start()
-  const client = await QUICClient.createQUICClient(
-    {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
-    {timer: 5_000},
-  )
+  const client = await dialPair(pair)
   try {
     const writer = client.connection.newStream().writable.getWriter()
     const message = new Uint8Array(120)
@@ -106,7 +96,7 @@ async function smallMessages(lock: 'library' | 'serial', count: number): Promise
   } finally {
     await client.destroy({force: true}).catch(() => undefined)
     await server.stop({force: true}).catch(() => undefined)
-    await Promise.all([listening.stop({force: true}), dialling.stop({force: true})]).catch(() => undefined)
+    await pair.stop()
   }
 }
 

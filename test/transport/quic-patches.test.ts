@@ -6,12 +6,10 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {QUICClient, QUICConnection, QUICConnectionMap, QUICServer, QUICSocket, events as quicEvents} from '@matrixai/quic'
 import {afterEach, describe, expect, it} from 'vitest'
-import {loadOrCreateCertificate} from '../../src/transport/certs.js'
 import {PATCHED_QUIC_VERSION, QUIC_PATCHES, type QuicPatchName, SerialLock, TunedQuicSocket} from '../../src/transport/quic-patches.js'
-import {clientCrypto, quicConfig, quicLogger, serverCrypto} from '../../src/transport/quic-settings.js'
-import {DEFAULT_TRANSPORT_SETTINGS} from '../../src/transport/transport-settings.js'
+import {quicLogger, serverCrypto} from '../../src/transport/quic-settings.js'
 import {REPO_ROOT} from '../helpers/cli.js'
-import {makeTempDir} from '../helpers/temp-library.js'
+import {type QuicSocketPair, dialPair, quicSocketPair} from '../helpers/quic-sockets.js'
 
 /** Fails loudly, naming the patch and what it needs, when the library no longer offers it. */
 function canary(patch: QuicPatchName, ok: boolean, found: string): void {
@@ -38,22 +36,16 @@ async function startedSocket<T extends QUICSocket>(socket: T): Promise<T> {
 /** A plain object view of a library instance, to look at members its types hide. */
 const internals = (value: object): Record<string, unknown> => value as Record<string, unknown>
 
-/** Two started TunedQuicSockets on loopback, and the config and logger of the ends on them. */
-async function socketPair() {
-  const certificate = await loadOrCreateCertificate(path.join(await makeTempDir(), 'tls'))
-  const config = quicConfig(DEFAULT_TRANSPORT_SETTINGS, certificate)
-  const logger = quicLogger(() => {})
-  const listening = await startedSocket(new TunedQuicSocket({logger}))
-  const dialling = await startedSocket(new TunedQuicSocket({logger}))
-  return {config, logger, listening, dialling}
+/** Two started sockets, stopped after the test. */
+async function socketPair(): Promise<QuicSocketPair> {
+  const pair = await quicSocketPair()
+  cleanups.push(() => pair.stop())
+  return pair
 }
 
-/** A client on `dialling`, connected to the server on `listening`. */
-async function dial({config, logger, listening, dialling}: Awaited<ReturnType<typeof socketPair>>): Promise<QUICClient> {
-  const client = await QUICClient.createQUICClient(
-    {host: '127.0.0.1', port: listening.port, socket: dialling, crypto: clientCrypto(), config, logger},
-    {timer: 5_000},
-  )
+/** A client on `dialling`, connected to the server on `listening`, destroyed after the test. */
+async function dial(pair: QuicSocketPair): Promise<QUICClient> {
+  const client = await dialPair(pair)
   cleanups.push(() => client.destroy({force: true}))
   return client
 }
