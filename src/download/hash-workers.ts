@@ -141,18 +141,34 @@ export class HashWorkers {
 }
 
 /**
+ * Bytes of shared-memory chunks a download hashes on the event loop before it hands them to its
+ * worker (record 0045). Starting a worker thread costs ~35 ms of CPU (a fresh isolate, the native
+ * module loaded), as much as native BLAKE3 spends on ~200 MiB (0.17 ms per MiB); twelve fetchers
+ * of one swarm on two cores paid it twelve times over, at the swarm's busiest moment. A download
+ * smaller than this never starts one; a fetch at disk speed hands over within its first second.
+ */
+export const WORKER_AFTER_BYTES = 256 * 1024 * 1024
+
+/**
  * Where a chunk is hashed: a chunk in shared memory (the page-aligned pool of the bulk data
- * plane) on the worker, in place; any other (a QUIC reply) on the event loop. A copy to the
- * worker costs as much memory as the worker saves time, and QUIC brings a few MB/s, which
- * BLAKE3 hashes in a fraction of a percent of a core (bench:fetch: the QUIC fetch's peak RSS
- * 267 MB with the copies, 222 MB without).
+ * plane) on the worker, in place, once the download hashed `workerAfterBytes` of them on the
+ * loop; any other (a QUIC reply) on the event loop. A copy to the worker costs as much memory as
+ * the worker saves time, and QUIC brings a few MB/s, which BLAKE3 hashes in a fraction of a
+ * percent of a core (bench:fetch: the QUIC fetch's peak RSS 267 MB with the copies, 222 MB without).
  */
 export function chunkHasher(
   workers: Pick<HashWorkers, 'hash'> | undefined,
   onLoop: (bytes: Uint8Array) => Promise<string>,
+  workerAfterBytes = WORKER_AFTER_BYTES,
 ): (bytes: Uint8Array) => Promise<string> {
   if (!workers) return onLoop
-  return (bytes) => (bytes.buffer instanceof SharedArrayBuffer ? workers.hash(bytes) : onLoop(bytes))
+  let hashedOnLoop = 0
+  return (bytes) => {
+    if (!(bytes.buffer instanceof SharedArrayBuffer)) return onLoop(bytes)
+    if (hashedOnLoop >= workerAfterBytes) return workers.hash(bytes)
+    hashedOnLoop += bytes.byteLength
+    return onLoop(bytes)
+  }
 }
 
 /** Worker hashing is on unless LANSPREAD_HASH_WORKERS=0, and only with the native BLAKE3 (the worker loads it by name). */
@@ -160,7 +176,7 @@ export function hashWorkersAllowed(env: NodeJS.ProcessEnv = process.env): boolea
   return env.LANSPREAD_HASH_WORKERS?.trim() !== '0'
 }
 
-/** The downloader's pool: one worker, when allowed and the backend in use is the native one; else undefined (hash on the loop). */
+/** The downloader's pool: one worker (started by its first hash), when allowed and the backend in use is the native one; else undefined (hash on the loop). */
 export function downloadHashWorkers(env: NodeJS.ProcessEnv = process.env): HashWorkers | undefined {
   if (!hashWorkersAllowed(env) || blake3Backend() !== 'native') return undefined
   const module = nativeBlake3Module()

@@ -2,7 +2,7 @@ import {spawnSync} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {describe, expect, it, onTestFinished} from 'vitest'
-import {HashWorkers, chunkHasher, downloadHashWorkers, hashWorkersAllowed, nativeBlake3Module} from '../../src/download/hash-workers.js'
+import {HashWorkers, WORKER_AFTER_BYTES, chunkHasher, downloadHashWorkers, hashWorkersAllowed, nativeBlake3Module} from '../../src/download/hash-workers.js'
 import {LanspreadError} from '../../src/errors.js'
 import {blake3Hex} from '../../src/library/blake3.js'
 import {allocPageAligned} from '../../src/util/aligned-memory.js'
@@ -90,11 +90,38 @@ describe('chunkHasher', () => {
     const sent: string[] = []
     const workers = {hash: async () => (sent.push('worker'), 'w')}
     const onLoop = async () => (sent.push('loop'), 'l')
-    const hash = chunkHasher(workers, onLoop)
+    const hash = chunkHasher(workers, onLoop, 0)
     expect(await hash(allocPageAligned(4096))).toBe('w')
     expect(await hash(Buffer.alloc(4096))).toBe('l')
     expect(await hash(new Uint8Array(16))).toBe('l')
     expect(sent).toEqual(['worker', 'loop', 'loop'])
     expect(chunkHasher(undefined, onLoop)).toBe(onLoop)
+  })
+
+  it('hashes the first workerAfterBytes of shared chunks on the loop, and only then starts using the worker', async () => {
+    const sent: string[] = []
+    const workers = {hash: async () => (sent.push('worker'), 'w')}
+    const onLoop = async () => (sent.push('loop'), 'l')
+    const hash = chunkHasher(workers, onLoop, 8192)
+    const chunk = allocPageAligned(4096)
+    for (let i = 0; i < 4; i++) await hash(chunk)
+    // Copies never count towards the hand-over, and still go to the loop after it.
+    await hash(Buffer.alloc(4096))
+    expect(sent).toEqual(['loop', 'loop', 'worker', 'worker', 'loop'])
+  })
+
+  it('never starts a worker thread for a download smaller than WORKER_AFTER_BYTES', async () => {
+    expect(WORKER_AFTER_BYTES).toBeGreaterThanOrEqual(128 * 1024 * 1024)
+    let started = 0
+    const workers = {
+      hash: async () => {
+        started++
+        return 'w'
+      },
+    }
+    const hash = chunkHasher(workers, async () => 'l')
+    const chunk = allocPageAligned(1024 * 1024)
+    for (let i = 0; i < 128; i++) expect(await hash(chunk)).toBe('l')
+    expect(started).toBe(0)
   })
 })
