@@ -1,8 +1,7 @@
 // What both ends of the bulk data plane (SPEC §4.5) share: the ALPN, the limits and timeouts,
-// the certificate check of a TLS socket, and the one-write reply so a 4 MiB chunk moves at TCP speed.
+// and the one-write reply so a 4 MiB chunk moves at TCP speed.
 import type {TLSSocket} from 'node:tls'
 import {LanspreadError} from '../errors.js'
-import {certificateFingerprint} from './certs.js'
 
 /** ALPN of bulk-TLS connections; a client that offers anything else is not served. */
 export const BULK_ALPN = 'lanspread-bulk/1'
@@ -49,12 +48,6 @@ export function bulkTlsSettings(overrides: Partial<BulkTlsSettings> = {}): BulkT
     }
   }
   return settings
-}
-
-/** SHA-256 of the certificate the other end presented in the handshake, or undefined when it sent none. */
-export function peerFingerprint(socket: TLSSocket): string | undefined {
-  const raw = (socket.getPeerCertificate(true) as {raw?: Buffer}).raw
-  return raw === undefined || raw.length === 0 ? undefined : certificateFingerprint(raw)
 }
 
 /**

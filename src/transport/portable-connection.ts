@@ -8,7 +8,7 @@ import http2, {type ClientHttp2Session, type Http2Session, type Http2Stream, typ
 import type {TLSSocket} from 'node:tls'
 import {LanspreadError, errorMessage} from '../errors.js'
 import {hostPort} from '../words/address.js'
-import {certificateFingerprint} from './certs.js'
+import {peerFingerprint} from './certs.js'
 import type {ByteStream, ConnectionDirection, PeerConnection, RequestOptions, StreamHandler, TransportLog} from './endpoint.js'
 import {type PortableByteStream, byteStreamOf} from './portable-stream.js'
 import {requestBytesWith, runBody} from './request-body.js'
@@ -58,9 +58,9 @@ export class PortablePeerConnection implements PeerConnection {
   ) {
     this.remoteHost = socket.remoteAddress ?? 'unknown'
     this.remotePort = socket.remotePort ?? 0
-    const raw = (socket.getPeerCertificate(true) as {raw?: Buffer}).raw
-    if (raw === undefined || raw.length === 0) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
-    this.fingerprint = certificateFingerprint(raw)
+    const fingerprint = peerFingerprint(socket)
+    if (fingerprint === undefined) throw new LanspreadError('internal', `peer at ${this.label} presented no certificate`)
+    this.fingerprint = fingerprint
     this.id = socket.exportKeyingMaterial(16, CONNECTION_ID_LABEL, Buffer.alloc(0)).toString('hex')
     session.on('error', (error: unknown) => (this.lastError = errorMessage(error)))
     session.on(
