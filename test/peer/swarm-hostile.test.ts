@@ -38,7 +38,7 @@ async function hostilePeer(seed: TestPeer, manifest: GameManifest, serves: boole
   const peer = await startPeer({library: await makeTempLibrary([{id: 'g', name: 'G'}]), peers: [seed.address]})
   let end: () => void = () => undefined
   const held = new Promise<void>((resolve) => (end = resolve))
-  void peer.runtime.operations
+  const operation = peer.runtime.operations
     .download('g', {manifest_hash: manifest.manifest_hash, content_hash: manifest.content_hash}, async (game) => {
       // Garbage of the right sizes where the files go: what the one that serves sends.
       for (const file of manifest.files) await fs.writeFile(path.join(game.root, file.path), randomBytes(file.size))
@@ -48,15 +48,20 @@ async function hostilePeer(seed: TestPeer, manifest: GameManifest, serves: boole
       return {}
     })
     .catch(() => undefined)
-  beforeStop(peer, end)
+  // The operation's end rescans and releases the game's lock: it must be over before the test
+  // deletes the library (else a lock file appears while its folder is removed: ENOTEMPTY).
+  beforeStop(peer, async () => {
+    end()
+    await operation
+  })
   return peer
 }
 
 /** Runs `work` when the test stops `peer`, before the peer itself stops. */
-function beforeStop(peer: TestPeer, work: () => void): void {
+function beforeStop(peer: TestPeer, work: () => void | Promise<void>): void {
   const stop = peer.stop.bind(peer)
   peer.stop = async () => {
-    work()
+    await work()
     await stop()
   }
 }
