@@ -6,6 +6,7 @@ import {EventEmitter} from 'node:events'
 import path from 'node:path'
 import type {LanspreadPaths} from '../config.js'
 import {LanspreadError} from '../errors.js'
+import {SerialLock} from '../util/serial-lock.js'
 import type {PidLock} from '../fs/pid-lock.js'
 import {type Catalog, type CatalogEntry} from './catalog.js'
 import {type Catalogs, readCatalogs} from './catalogs.js'
@@ -92,7 +93,8 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
   private summaryCache: Map<GameId, GameSummary> | undefined
   private readonly games: GameStore
   /** Refreshes of one library run one at a time: two plans built on one index would both claim the next revision. */
-  private refreshing: Promise<unknown> = Promise.resolve()
+  /** Refreshes, and the catalog swaps between them, run one at a time. */
+  private readonly refreshing = new SerialLock()
   /** Game files not on disk yet: migrated from a version-1 index, or kept in memory only. */
   private unsaved: Map<GameId, GameFile>
   /** The catalog is the user's catalog.json over the entries learned with downloads. */
@@ -151,15 +153,13 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
 
   /** Scans (warm, full or per ID), bumps library_rev once if any summary changed, saves what changed. */
   async refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
-    const run = this.refreshing.then(() => this.refreshNow(options))
-    this.refreshing = run.catch(() => undefined)
-    return run
+    return this.refreshing.withF(() => this.refreshNow(options))
   }
 
   /** Reads the catalog again (serve watches it) and refreshes: names and transferability may change. */
   async reloadCatalog(): Promise<RefreshResult> {
     const catalogs = await readCatalogs(this.paths, this.logger, this.catalogs)
-    return this.refreshing.then(() => this.swapCatalogs(catalogs)).then(() => this.refresh())
+    return this.refreshing.withF(() => this.swapCatalogs(catalogs)).then(() => this.refresh())
   }
 
   /**
@@ -185,7 +185,7 @@ export class Library extends EventEmitter<{changed: [LibraryDelta]}> {
       this.warnNotWritable(error, `the catalog entry of ${entry.id} is kept in memory only`)
       learned = withLearned(this.catalogs.learned, entry) ?? [...this.catalogs.learned]
     }
-    await this.refreshing.then(() => this.swapCatalogs({...this.catalogs, learned}))
+    await this.refreshing.withF(() => this.swapCatalogs({...this.catalogs, learned}))
   }
 
   private swapCatalogs(catalogs: Catalogs): void {

@@ -14,6 +14,7 @@ import {peerFingerprint} from './certs.js'
 import {type RequestChannel, ask} from './framed-request.js'
 import type {Certificate} from './transport-settings.js'
 import {TIMEOUT_HINT, withTimeout} from './with-timeout.js'
+import {SerialLock} from '../util/serial-lock.js'
 
 export interface BulkConnectOptions {
   /** The SHA-256 fingerprint pinned for this peer_id (the certificate of its QUIC connection). */
@@ -111,7 +112,7 @@ function checkServer(socket: tls.TLSSocket, peer: string, expected: string): voi
 
 export class BulkTlsConnection {
   /** Requests run one after the other: the replies share one byte stream. */
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly queue = new SerialLock()
   private failure: LanspreadError | undefined
 
   constructor(
@@ -147,9 +148,7 @@ export class BulkTlsConnection {
   /** One chunk; a peer's Error reply becomes its LanspreadError and leaves the connection usable. */
   /** `into`: a buffer of at least `request.length` bytes the chunk is read into (else a new one is). */
   getChunk(request: ChunkAsk, into?: Uint8Array): Promise<ChunkAnswer> {
-    const run = this.queue.then(() => this.askChunk(request, into))
-    this.queue = run.catch(() => undefined)
-    return run
+    return this.queue.withF(() => this.askChunk(request, into))
   }
 
   async close(): Promise<void> {

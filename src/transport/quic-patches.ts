@@ -5,6 +5,7 @@
 // new version may move them without notice. The version is pinned exactly in package.json; the
 // canary test fails, naming the patch, when the installed version or any member below changes.
 import {QUICSocket, type QUICConnection, type QUICConnectionMap} from '@matrixai/quic'
+import {SerialLock} from '../util/serial-lock.js'
 import type {TrafficCounters} from './endpoint.js'
 
 /** The @matrixai/quic version these patches were written and checked against. */
@@ -96,17 +97,6 @@ export class TunedQuicSocket extends QUICSocket {
     this.watchConnections((connection) => {
       ;(connection as unknown as {recvLock: SerialLock}).recvLock = new SerialLock()
     })
-  }
-}
-
-/** A first-come first-served mutex offering what recv uses of @matrixai/async-locks' Lock: withF. */
-export class SerialLock {
-  private tail: Promise<unknown> = Promise.resolve()
-
-  withF<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work)
-    this.tail = run.catch(() => undefined)
-    return run
   }
 }
 

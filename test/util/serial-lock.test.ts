@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {SerialLock} from '../../src/transport/quic-patches.js'
+import {SerialLock} from '../../src/util/serial-lock.js'
 
 describe('SerialLock (the recv lock of every QUIC connection)', () => {
   it('runs one holder at a time, first come first served', async () => {
